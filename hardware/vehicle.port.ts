@@ -1,0 +1,127 @@
+/**
+ * The vehicle port: everything the runtime may ask of, or hear from, a flying vehicle.
+ *
+ * @remarks
+ * Implemented by the in-process simulator (`hardware/sim/sim-vehicle.adapter.ts`) and, with the
+ * MAVLink issue, by the MAVLink adapter; both pass `test/contract/vehicle.contract.ts`.
+ * Units are SI, positions WGS84 with altitudes in metres, local positions NED metres from home,
+ * times in milliseconds of the clock the port was given (sim time under the virtual clock).
+ * Commands resolve to a {@link Result} with a closed set of codes; they never throw for an
+ * expected failure. Streams are `subscribe(fn) → unsubscribe`.
+ */
+import type { GeoPoint, Ned } from '../core/geo.js';
+import type { MissionItem } from '../core/mission.js';
+import type { Result } from '../core/result.js';
+
+/** Autopilot-agnostic flight modes; adapters map PX4 / ArduPilot modes onto these. */
+export type FlightMode = 'manual' | 'hold' | 'takeoff' | 'mission' | 'rtl' | 'land' | 'offboard' | 'unknown';
+export const FLIGHT_MODES: readonly FlightMode[] = ['manual', 'hold', 'takeoff', 'mission', 'rtl', 'land', 'offboard', 'unknown'];
+
+/** MAV_LANDED_STATE, by name. */
+export type LandedState = 'unknown' | 'on_ground' | 'taking_off' | 'in_air' | 'landing';
+
+export type VehicleErrorCode =
+  | 'VEHICLE.NO_LINK'
+  | 'VEHICLE.COMMAND_DENIED'
+  | 'VEHICLE.UNSUPPORTED'
+  | 'VEHICLE.TIMEOUT'
+  | 'VEHICLE.BUSY'
+  | 'VEHICLE.NOT_READY'
+  | 'VEHICLE.DISPOSED'
+  | 'MISSION.INVALID'
+  | 'MISSION.UPLOAD_FAILED'
+  | 'MISSION.UPLOAD_TIMEOUT'
+  | 'MISSION.NONE_LOADED';
+
+export type VehicleResult<T = void> = Result<T, VehicleErrorCode>;
+
+export interface BatteryState {
+  readonly voltage_v: number;
+  readonly current_a: number;
+  /** 0..100 */
+  readonly remaining_pct: number;
+  readonly consumed_mah: number;
+}
+
+export type GpsFix = 'none' | '2d' | '3d';
+
+/** One telemetry sample; the port emits these at its telemetry rate. */
+export interface VehicleTelemetry {
+  readonly vehicle: string;
+  readonly t_ms: number;
+  /** Estimated global position; `alt_m` is AMSL. */
+  readonly position: GeoPoint;
+  /** Altitude above home, metres. */
+  readonly alt_rel_m: number;
+  /** Estimated local position from home. */
+  readonly local: Ned;
+  readonly velocity_ned_mps: Ned;
+  readonly heading_deg: number;
+  readonly battery: BatteryState;
+  readonly gps: { readonly fix: GpsFix; readonly satellites: number; readonly hdop: number };
+  readonly armed: boolean;
+  readonly mode: FlightMode;
+  readonly landed: LandedState;
+}
+
+/** Discrete changes the port reports; each stamped with the port's clock. */
+export type VehicleEvent = { readonly vehicle: string; readonly t_ms: number } & (
+  | { readonly type: 'link'; readonly up: boolean }
+  | { readonly type: 'armed'; readonly armed: boolean }
+  | { readonly type: 'mode'; readonly mode: FlightMode }
+  | { readonly type: 'landed'; readonly state: LandedState }
+  | { readonly type: 'home'; readonly home: GeoPoint }
+  | { readonly type: 'mission.current'; readonly seq: number; readonly total: number }
+  | { readonly type: 'mission.reached'; readonly seq: number }
+  | { readonly type: 'mission.finished' }
+  | { readonly type: 'capture'; readonly seq: number; readonly position: GeoPoint }
+  | { readonly type: 'statustext'; readonly severity: 'emergency' | 'alert' | 'critical' | 'error' | 'warning' | 'notice' | 'info' | 'debug'; readonly text: string }
+  /** The vehicle itself entered a failsafe (its own datalink-loss, battery or fence action). */
+  | { readonly type: 'failsafe'; readonly reason: string; readonly action: FlightMode }
+);
+
+export type Unsubscribe = () => void;
+
+export interface VehicleCapabilities {
+  readonly missionTypes: readonly ('mission' | 'fence' | 'rally')[];
+  readonly commandInt: boolean;
+  readonly pauseMission: boolean;
+  readonly goto: boolean;
+  readonly autopilot: 'px4' | 'ardupilot' | 'sim' | 'unknown';
+}
+
+export interface VehiclePort {
+  /** The vehicle's id in the twin (a scenario name, e.g. `drone1`). */
+  readonly id: string;
+  readonly capabilities: VehicleCapabilities;
+
+  /** Opens the link and waits for the first heartbeat / readiness. */
+  connect(signal?: AbortSignal): Promise<VehicleResult>;
+  /** Closes the link and stops all streams; later commands fail with VEHICLE.DISPOSED. */
+  dispose(): Promise<void>;
+
+  /** The last telemetry sample, if any. */
+  snapshot(): VehicleTelemetry | undefined;
+  /** Home (takeoff) position once known. */
+  home(): GeoPoint | undefined;
+
+  subscribeTelemetry(fn: (t: VehicleTelemetry) => void): Unsubscribe;
+  subscribeEvents(fn: (e: VehicleEvent) => void): Unsubscribe;
+
+  arm(signal?: AbortSignal): Promise<VehicleResult>;
+  disarm(signal?: AbortSignal): Promise<VehicleResult>;
+  /** Take off to `alt_m` above home (the vehicle's default when absent). */
+  takeoff(alt_m?: number, signal?: AbortSignal): Promise<VehicleResult>;
+  land(signal?: AbortSignal): Promise<VehicleResult>;
+  returnToLaunch(signal?: AbortSignal): Promise<VehicleResult>;
+  /** Hold position (PX4 AUTO.LOITER). Also pauses a running mission. */
+  hold(signal?: AbortSignal): Promise<VehicleResult>;
+  /** Fly to a position (altitude relative to home). */
+  goto(target: { lat_deg: number; lon_deg: number; alt_m: number }, signal?: AbortSignal): Promise<VehicleResult>;
+
+  /** Replaces the vehicle's mission. A failed upload leaves the previous one intact. */
+  uploadMission(items: readonly MissionItem[], signal?: AbortSignal): Promise<VehicleResult>;
+  /** Starts (or resumes from the current item) the uploaded mission; the vehicle must be armed. */
+  startMission(signal?: AbortSignal): Promise<VehicleResult>;
+  clearMission(signal?: AbortSignal): Promise<VehicleResult>;
+}
