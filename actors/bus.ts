@@ -1,0 +1,126 @@
+/**
+ * The topic bus: typed publish/subscribe for continuous data (telemetry, status).
+ *
+ * @remarks
+ * Discrete changes are actor events, not bus messages (DESIGN). Publishing to a topic nobody
+ * listens to costs one map lookup, so a 1,000-drone fleet pays nothing for topics that no
+ * bridge client or recorder has asked for. Subscribers run synchronously, in subscription
+ * order; one that throws is reported through `onError` and never stops the others.
+ */
+import type { BatteryState, FlightMode, LandedState, VehicleTelemetry } from '../hardware/vehicle.port.js';
+import type { GeoPoint, Ned } from '../core/geo.js';
+
+export type Unsubscribe = () => void;
+
+/** Pose in the world frame (local NED metres from the world origin) and WGS84. */
+export interface PoseMsg {
+  readonly vehicle: string;
+  readonly t_ms: number;
+  readonly local: Ned;
+  readonly position: GeoPoint;
+  readonly alt_rel_m: number;
+  readonly heading_deg: number;
+  readonly velocity_ned_mps: Ned;
+}
+
+export interface BatteryMsg extends BatteryState {
+  readonly vehicle: string;
+  readonly t_ms: number;
+}
+
+export interface VehicleStateMsg {
+  readonly vehicle: string;
+  readonly t_ms: number;
+  readonly link: boolean;
+  readonly armed: boolean;
+  readonly mode: FlightMode;
+  readonly landed: LandedState;
+  /** The vehicle machine's state, e.g. `connected.armed.inAir.mission`. */
+  readonly state: string;
+}
+
+export interface MissionStatusMsg {
+  readonly vehicle: string;
+  readonly t_ms: number;
+  readonly mission_id: string | null;
+  readonly mission_name: string | null;
+  readonly status: string;
+  readonly progress: { current_waypoint: number; total_waypoints: number; percent_complete: number };
+  readonly reason?: string;
+}
+
+/** Topic name → message type. Vehicle topics are `/<vehicle>/<name>`. */
+export interface Topics {
+  [topic: `/${string}/telemetry`]: VehicleTelemetry;
+  [topic: `/${string}/pose`]: PoseMsg;
+  [topic: `/${string}/battery`]: BatteryMsg;
+  [topic: `/${string}/state`]: VehicleStateMsg;
+  '/mission/status': MissionStatusMsg;
+}
+
+export const topics = {
+  telemetry: (vehicle: string) => `/${vehicle}/telemetry` as const,
+  pose: (vehicle: string) => `/${vehicle}/pose` as const,
+  battery: (vehicle: string) => `/${vehicle}/battery` as const,
+  state: (vehicle: string) => `/${vehicle}/state` as const,
+  missionStatus: '/mission/status' as const,
+};
+
+type Handler = (msg: unknown, topic: string) => void;
+
+export class Bus<T extends object = Topics> {
+  private readonly subs = new Map<string, Handler[]>();
+  private readonly wildcard: Handler[] = [];
+  private readonly counts = new Map<string, number>();
+  /** Total messages published (whether or not anybody listened). */
+  published = 0;
+
+  constructor(private readonly onError: (error: unknown, topic: string) => void = () => {}) {}
+
+  publish<K extends keyof T & string>(topic: K, msg: T[K]): void {
+    this.published++;
+    const list = this.subs.get(topic);
+    if (list === undefined && this.wildcard.length === 0) return;
+    this.counts.set(topic, (this.counts.get(topic) ?? 0) + 1);
+    if (list) for (const fn of list) this.deliver(fn, msg, topic);
+    for (const fn of this.wildcard) this.deliver(fn, msg, topic);
+  }
+
+  /** True when someone listens to `topic`; lets publishers skip building a message. */
+  hasSubscribers(topic: string): boolean {
+    return this.subs.has(topic) || this.wildcard.length > 0;
+  }
+
+  subscribe<K extends keyof T & string>(topic: K, fn: (msg: T[K], topic: K) => void): Unsubscribe {
+    const list = this.subs.get(topic) ?? [];
+    const handler = fn as Handler;
+    this.subs.set(topic, [...list, handler]);
+    return () => {
+      const now = (this.subs.get(topic) ?? []).filter((h) => h !== handler);
+      if (now.length) this.subs.set(topic, now);
+      else this.subs.delete(topic);
+    };
+  }
+
+  /** Every message on every topic (recorders, bridges). */
+  subscribeAll(fn: (msg: unknown, topic: string) => void): Unsubscribe {
+    this.wildcard.push(fn);
+    return () => {
+      const i = this.wildcard.indexOf(fn);
+      if (i >= 0) this.wildcard.splice(i, 1);
+    };
+  }
+
+  /** Messages delivered per topic so far (topics with at least one listener). */
+  stats(): Record<string, number> {
+    return Object.fromEntries(this.counts);
+  }
+
+  private deliver(fn: Handler, msg: unknown, topic: string): void {
+    try {
+      fn(msg, topic);
+    } catch (error) {
+      this.onError(error, topic);
+    }
+  }
+}

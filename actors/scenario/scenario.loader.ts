@@ -1,0 +1,97 @@
+/**
+ * Loads and validates a scenario file, with readable errors: file, line, path and reason.
+ */
+import { readFile } from 'node:fs/promises';
+import { isNode, LineCounter, parseDocument, type Document } from 'yaml';
+import { z } from 'zod';
+import { fail, ok, type Result } from '../../core/result.js';
+import { ScenarioSchema, type Scenario } from './scenario.schema.js';
+
+export interface ScenarioIssue {
+  readonly file: string;
+  readonly path: string;
+  readonly line?: number;
+  readonly column?: number;
+  readonly message: string;
+}
+
+export type ScenarioErrorCode = 'SCENARIO.NOT_FOUND' | 'SCENARIO.YAML' | 'SCENARIO.INVALID';
+
+export interface ScenarioError {
+  readonly code: ScenarioErrorCode;
+  readonly issues: readonly ScenarioIssue[];
+}
+
+/** Formats issues as `file:line:col: path: message`, one per line. */
+export function formatIssues(issues: readonly ScenarioIssue[]): string {
+  return issues
+    .map((i) => `${i.file}${i.line ? `:${i.line}${i.column ? `:${i.column}` : ''}` : ''}: ${i.path}: ${i.message}`)
+    .join('\n');
+}
+
+export async function loadScenarioFile(file: string): Promise<Result<Scenario, ScenarioErrorCode> & { issues?: ScenarioIssue[] }> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (cause) {
+    const issues = [{ file, path: '(file)', message: (cause as Error).message }];
+    return { ...fail('SCENARIO.NOT_FOUND', formatIssues(issues), { cause }), issues };
+  }
+  return parseScenario(text, file);
+}
+
+/** Parses YAML text (JSON is YAML too) into a validated scenario. */
+export function parseScenario(text: string, file = '<scenario>'): Result<Scenario, ScenarioErrorCode> & { issues?: ScenarioIssue[] } {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    const issues = doc.errors.map((e) => {
+      const pos = lineCounter.linePos(e.pos[0]);
+      return { file, path: '(yaml)', line: pos.line, column: pos.col, message: e.message.split('\n')[0]! };
+    });
+    return { ...fail('SCENARIO.YAML', formatIssues(issues)), issues };
+  }
+  const parsed = ScenarioSchema.superRefine(crossCheck).safeParse(doc.toJS({ maxAliasCount: 100 }));
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => locate(file, doc, lineCounter, i));
+    return { ...fail('SCENARIO.INVALID', formatIssues(issues)), issues };
+  }
+  return ok(parsed.data);
+}
+
+function locate(file: string, doc: Document, lc: LineCounter, issue: z.core.$ZodIssue): ScenarioIssue {
+  const path = issue.path.map(String);
+  // Walk up to the nearest node that exists (a missing key reports at its parent).
+  for (let n = path.length; n >= 0; n--) {
+    const node = n === 0 ? doc.contents : doc.getIn(path.slice(0, n), true);
+    if (isNode(node) && node.range) {
+      const pos = lc.linePos(node.range[0]);
+      return { file, path: path.join('.') || '(root)', line: pos.line, column: pos.col, message: issue.message };
+    }
+  }
+  return { file, path: path.join('.') || '(root)', message: issue.message };
+}
+
+/** Rules across fields: unique ids, references to vehicles that exist, threshold order. */
+function crossCheck(s: Scenario, ctx: z.RefinementCtx): void {
+  const ids = new Set<string>();
+  s.vehicles.forEach((v, i) => {
+    if (ids.has(v.id)) ctx.addIssue({ code: 'custom', path: ['vehicles', i, 'id'], message: `duplicate vehicle id '${v.id}'` });
+    ids.add(v.id);
+    if (v.failsafe.battery_critical_pct >= v.failsafe.battery_low_pct)
+      ctx.addIssue({ code: 'custom', path: ['vehicles', i, 'failsafe', 'battery_critical_pct'], message: 'must be below battery_low_pct' });
+  });
+  const known = (id: string) => id === '*' || ids.has(id);
+  s.faults.forEach((f, i) => {
+    if (!ids.has(f.vehicle)) ctx.addIssue({ code: 'custom', path: ['faults', i, 'vehicle'], message: `unknown vehicle '${f.vehicle}'` });
+    if (f.at_s > s.duration_s) ctx.addIssue({ code: 'custom', path: ['faults', i, 'at_s'], message: `after the end of the run (${s.duration_s} s)` });
+  });
+  s.actions.forEach((a, i) => {
+    if (!ids.has(a.vehicle)) ctx.addIssue({ code: 'custom', path: ['actions', i, 'vehicle'], message: `unknown vehicle '${a.vehicle}'` });
+  });
+  s.expect.forEach((e, i) => {
+    if ('vehicle' in e && !known(e.vehicle)) ctx.addIssue({ code: 'custom', path: ['expect', i, 'vehicle'], message: `unknown vehicle '${e.vehicle}'` });
+  });
+  const needsFence = s.expect.some((e) => e.kind === 'inside_geofence');
+  if (needsFence && !s.world.geofence) ctx.addIssue({ code: 'custom', path: ['world', 'geofence'], message: 'inside_geofence is expected but the world has no geofence' });
+}

@@ -1,0 +1,193 @@
+/**
+ * The scenario file format (YAML), validated with zod; `twin schema` exports it as JSON Schema
+ * for editors (scenarios/scenario.schema.json).
+ *
+ * @remarks
+ * Positions are local metres from the world origin (`{ north, east }`) or WGS84
+ * (`{ lat, lon }`). The origin may be `home`: then it is the first vehicle's home as the vehicle
+ * reports it, so the same file flies the built-in simulator, the built-in SITL and a real PX4
+ * SITL wherever its home is. Altitudes are metres above home. Times are sim seconds.
+ */
+import { z } from 'zod';
+
+const finite = () => z.number().refine(Number.isFinite, 'must be a finite number');
+
+export const LocalPointSchema = z.strictObject({
+  north: finite().min(-100_000).max(100_000).describe('metres north of the origin'),
+  east: finite().min(-100_000).max(100_000).describe('metres east of the origin'),
+});
+export const GeoPointSchema = z.strictObject({
+  lat: z.number().min(-90).max(90).describe('degrees, WGS84'),
+  lon: z.number().min(-180).max(180).describe('degrees, WGS84'),
+});
+export const PointSchema = z.union([LocalPointSchema, GeoPointSchema]);
+export type PointSpec = z.infer<typeof PointSchema>;
+
+const WaypointSchema = z.intersection(
+  PointSchema,
+  z.object({
+    alt: z.number().min(0).max(1000).describe('metres above home'),
+    hold_s: z.number().min(0).max(3600).optional(),
+    speed_mps: z.number().positive().max(30).optional(),
+    capture: z.boolean().optional(),
+  }),
+);
+
+const CameraSchema = z.strictObject({
+  sensor_width_mm: z.number().positive().default(13.2),
+  sensor_height_mm: z.number().positive().default(8.8),
+  focal_length_mm: z.number().positive().default(8.8),
+  image_width_px: z.number().int().positive().default(5472),
+  image_height_px: z.number().int().positive().default(3648),
+});
+
+const MissionCommon = {
+  name: z.string().min(1).max(200).optional(),
+  /** What the vehicle does after the last item. */
+  end: z.enum(['rtl', 'land', 'hold']).default('rtl'),
+  /** Sim second at which the mission is loaded and started. */
+  start_at_s: z.number().min(0).default(0),
+  speed_mps: z.number().positive().max(30).optional(),
+};
+
+export const MissionSpecSchema = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('waypoints'), waypoints: z.array(WaypointSchema).min(1).max(5000), ...MissionCommon }),
+  z.strictObject({
+    type: z.literal('survey'),
+    polygon: z.array(PointSchema).min(3).max(500),
+    alt: z.number().positive().max(1000),
+    camera: CameraSchema.prefault({}),
+    front_overlap: z.number().min(0).max(0.95).default(0.7),
+    side_overlap: z.number().min(0).max(0.95).default(0.6),
+    angle_deg: z.number().min(-360).max(360).optional(),
+    ...MissionCommon,
+  }),
+  z.strictObject({
+    type: z.literal('orbit'),
+    center: PointSchema,
+    radius_m: z.number().positive().max(10_000),
+    alt: z.number().positive().max(1000),
+    turns: z.number().positive().max(100).default(1),
+    clockwise: z.boolean().default(true),
+    ...MissionCommon,
+  }),
+]);
+export type MissionSpec = z.output<typeof MissionSpecSchema>;
+
+export const FailsafeSpecSchema = z.strictObject({
+  battery_low_pct: z.number().min(0).max(100).default(20),
+  battery_critical_pct: z.number().min(0).max(100).default(10),
+  link_loss_timeout_s: z.number().min(0).max(3600).default(5),
+  geofence_action: z.enum(['rtl', 'land', 'hold', 'none']).default('rtl'),
+  link_regained_action: z.enum(['rtl', 'land', 'hold', 'none']).default('rtl'),
+});
+
+export const VehicleSpecSchema = z.strictObject({
+  id: z.string().regex(/^[a-z][a-z0-9_]{0,31}$/, 'lower-case letters, digits and _; starts with a letter (max 32)'),
+  /** Where the simulator places the vehicle (its home). Real vehicles are where they are. */
+  spawn: LocalPointSchema.default({ north: 0, east: 0 }),
+  /** Autopilot parameters (PX4 names), applied by the simulator / SITL. */
+  params: z.record(z.string().regex(/^[A-Z][A-Z0-9_]{0,15}$/, 'PX4 parameter names are upper case, ≤ 16 chars'), finite()).default({}),
+  failsafe: FailsafeSpecSchema.prefault({}),
+  mission: MissionSpecSchema.optional(),
+});
+export type VehicleSpec = z.output<typeof VehicleSpecSchema>;
+
+export const FaultSpecSchema = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('link_loss'), duration_s: z.number().positive().max(86_400).optional() }),
+  z.strictObject({ kind: z.literal('link_restore') }),
+  z.strictObject({ kind: z.literal('gps_loss'), duration_s: z.number().positive().max(86_400).optional() }),
+  z.strictObject({ kind: z.literal('gps_restore') }),
+  z.strictObject({ kind: z.literal('battery_drop'), pct: z.number().positive().max(100) }),
+  z.strictObject({ kind: z.literal('motor_failure') }),
+  z.strictObject({
+    kind: z.literal('wind_gust'),
+    speed_mps: z.number().min(0).max(60),
+    direction_deg: z.number().min(0).max(360),
+    duration_s: z.number().positive().max(3600),
+  }),
+  z.strictObject({ kind: z.literal('sensor_failure'), sensor: z.string().min(1).max(64) }),
+]);
+export type FaultSpec = z.output<typeof FaultSpecSchema>;
+
+export const TimedFaultSchema = z.strictObject({
+  at_s: z.number().min(0),
+  vehicle: z.string(),
+  fault: FaultSpecSchema,
+});
+
+export const OperatorActionSchema = z.strictObject({
+  at_s: z.number().min(0),
+  vehicle: z.string(),
+  action: z.enum(['pause', 'resume', 'abort', 'rtl', 'land', 'hold', 'arm', 'disarm', 'takeoff']),
+});
+
+const Expectation = <T extends z.ZodRawShape>(kind: string, shape: T) =>
+  z.strictObject({
+    kind: z.literal(kind),
+    /** Marks an expectation that must FAIL (tests the runner's failure path). */
+    expected_to_fail: z.boolean().default(false),
+    ...shape,
+  });
+
+const vehicleOrAll = z.string().default('*').describe("vehicle id, or '*' for every vehicle");
+
+export const ExpectationSchema = z.discriminatedUnion('kind', [
+  Expectation('mission_completed', { vehicle: vehicleOrAll, within_s: z.number().positive().optional() }),
+  Expectation('mission_status', {
+    vehicle: vehicleOrAll,
+    status: z.enum(['IDLE', 'LOADED', 'RUNNING', 'PAUSED', 'COMPLETED', 'ABORTED', 'FAILED']),
+    reason_includes: z.string().optional(),
+  }),
+  Expectation('inside_geofence', { vehicle: vehicleOrAll }),
+  Expectation('min_separation', { meters: z.number().positive() }),
+  Expectation('battery_reserve', { vehicle: vehicleOrAll, min_pct: z.number().min(0).max(100) }),
+  Expectation('landed', { vehicle: vehicleOrAll, within_m_of_home: z.number().positive().optional(), disarmed: z.boolean().default(true) }),
+  Expectation('failsafe', {
+    vehicle: vehicleOrAll,
+    failsafe: z.enum(['battery_low', 'battery_critical', 'geofence', 'link_lost', 'vehicle']),
+    within_s: z.number().positive().optional(),
+  }),
+  Expectation('no_failsafe', { vehicle: vehicleOrAll }),
+  Expectation('captures', { vehicle: vehicleOrAll, min: z.number().int().min(0).optional() }),
+  Expectation('max_altitude', { vehicle: vehicleOrAll, meters: z.number().positive() }),
+]);
+export type ExpectationSpec = z.output<typeof ExpectationSchema>;
+
+export const WorldSchema = z.strictObject({
+  origin: z.union([z.literal('home'), z.strictObject({ lat: z.number().min(-90).max(90), lon: z.number().min(-180).max(180), alt: z.number().min(-500).max(9000) })]).default('home'),
+  wind: z
+    .strictObject({
+      speed_mps: z.number().min(0).max(40).default(0),
+      direction_deg: z.number().min(0).max(360).default(0).describe('direction the wind blows from'),
+      gust_sd_mps: z.number().min(0).max(20).default(0),
+    })
+    .prefault({}),
+  geofence: z
+    .strictObject({
+      polygon: z.array(PointSchema).min(3).max(500).optional(),
+      max_alt: z.number().positive().max(10_000).optional(),
+      /** No-fly zones / obstacles. */
+      exclusions: z.array(z.array(PointSchema).min(3).max(500)).max(100).default([]),
+    })
+    .optional(),
+});
+
+export const ScenarioSchema = z.strictObject({
+  name: z.string().min(1).max(200),
+  description: z.string().max(5000).optional(),
+  seed: z.number().int().min(0).max(2 ** 32 - 1).default(1),
+  /** Sim seconds after which the run stops, whatever state it is in. */
+  duration_s: z.number().positive().max(7 * 86_400).default(3600),
+  /** Stop early once every mission has ended and every vehicle is disarmed on the ground. */
+  stop_when_done: z.boolean().default(true),
+  world: WorldSchema.prefault({}),
+  vehicles: z.array(VehicleSpecSchema).min(1).max(10_000),
+  faults: z.array(TimedFaultSchema).max(10_000).default([]),
+  actions: z.array(OperatorActionSchema).max(10_000).default([]),
+  expect: z.array(ExpectationSchema).max(1000).default([]),
+  /** Bounds for `twin fuzz` (QA issue); accepted and kept so files stay valid. */
+  fuzz: z.record(z.string(), z.unknown()).optional(),
+});
+export type Scenario = z.output<typeof ScenarioSchema>;
+export type ScenarioInput = z.input<typeof ScenarioSchema>;

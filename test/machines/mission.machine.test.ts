@@ -1,0 +1,116 @@
+import { describe, expect, it } from 'vitest';
+import { createActor, fromPromise, initialTransition, transition } from 'xstate';
+import { VirtualClock } from '../../core/clock.js';
+import { missionMachine, type MissionEvent } from '../../machines/mission.machine.js';
+
+const mission = {
+  id: 'm1',
+  name: 'test',
+  vehicle: 'd1',
+  items: [
+    { kind: 'waypoint', lat_deg: 47.3977, lon_deg: 8.5456, alt_m: 20 },
+    { kind: 'waypoint', lat_deg: 47.3980, lon_deg: 8.5460, alt_m: 20 },
+    { kind: 'rtl' },
+  ],
+};
+
+function pure(events: MissionEvent[], limits = {}) {
+  let [snap] = initialTransition(missionMachine, { vehicleId: 'd1', limits });
+  for (const e of events) [snap] = transition(missionMachine, snap, e);
+  return snap;
+}
+
+describe('mission machine', () => {
+  it('rejects a bad mission with field-level reasons and stays IDLE', () => {
+    const snap = pure([{ type: 'LOAD', mission: { ...mission, items: [{ kind: 'waypoint', lat_deg: 0, lon_deg: 0, alt_m: 500 }] } }], { maxAlt_m: 120 });
+    expect(snap.value).toBe('IDLE');
+    expect(snap.context.issues).toEqual([
+      { path: 'items.0', message: 'waypoint at 0,0 (unset position)' },
+      { path: 'items.0.alt_m', message: 'altitude 500 m above the limit 120 m' },
+    ]);
+    const shape = pure([{ type: 'LOAD', mission: { id: 'x', items: [] } }]);
+    expect(shape.context.issues.map((i) => i.path).sort()).toEqual(['items', 'name', 'vehicle']);
+  });
+
+  it('rejects waypoints outside the fence', () => {
+    const fence = [
+      { lat_deg: 47.39, lon_deg: 8.54 },
+      { lat_deg: 47.39, lon_deg: 8.55 },
+      { lat_deg: 47.3979, lon_deg: 8.55 },
+      { lat_deg: 47.3979, lon_deg: 8.54 },
+    ];
+    const snap = pure([{ type: 'LOAD', mission }], { fence });
+    expect(snap.value).toBe('IDLE');
+    expect(snap.context.issues).toEqual([{ path: 'items.1', message: 'waypoint outside the geofence' }]);
+  });
+
+  it('runs LOADED → RUNNING ⇄ PAUSED → COMPLETED with monotonic progress', async () => {
+    const clock = new VirtualClock();
+    const calls: string[] = [];
+    const op = (name: string) => fromPromise(async () => void calls.push(name));
+    const actor = createActor(
+      missionMachine.provide({ actors: { upload: op('upload'), launch: op('launch'), pause: op('pause'), resume: op('resume'), abort: op('abort') } }),
+      { input: { vehicleId: 'd1' }, clock },
+    ).start();
+    actor.send({ type: 'LOAD', mission });
+    actor.send({ type: 'START' }); // while uploading: remembered
+    await clock.advance(1);
+    expect(actor.getSnapshot().value).toEqual({ RUNNING: 'active' });
+    actor.send({ type: 'PORT.MISSION_REACHED', seq: 0 });
+    expect(actor.getSnapshot().context.progress).toEqual({ current_waypoint: 1, total_waypoints: 3, percent_complete: 33.3 });
+    actor.send({ type: 'PORT.MISSION_REACHED', seq: 0 }); // PX4 repeats MISSION_ITEM_REACHED
+    actor.send({ type: 'PORT.MISSION_CURRENT', seq: 0 }); // stale
+    expect(actor.getSnapshot().context.progress.percent_complete).toBe(33.3);
+    expect(actor.getSnapshot().context.progress.current_waypoint).toBe(1);
+    actor.send({ type: 'PAUSE' });
+    await clock.advance(1);
+    expect(actor.getSnapshot().value).toBe('PAUSED');
+    actor.send({ type: 'RESUME' });
+    await clock.advance(1);
+    expect(actor.getSnapshot().value).toEqual({ RUNNING: 'active' });
+    actor.send({ type: 'PORT.MISSION_REACHED', seq: 1 });
+    actor.send({ type: 'PORT.MISSION_FINISHED' });
+    expect(actor.getSnapshot().value).toBe('COMPLETED');
+    expect(actor.getSnapshot().context.progress.percent_complete).toBe(100);
+    expect(calls).toEqual(['upload', 'launch', 'pause', 'resume']);
+  });
+
+  it('fails with the reason on a failsafe, an upload error, or a disarm mid-mission', async () => {
+    const clock = new VirtualClock();
+    const mk = (uploadFails: boolean) =>
+      createActor(
+        missionMachine.provide({
+          actors: {
+            upload: fromPromise(async () => {
+              if (uploadFails) throw new Error('MISSION.UPLOAD_TIMEOUT: no MISSION_ACK');
+            }),
+            launch: fromPromise(async () => {}),
+          },
+        }),
+        { input: { vehicleId: 'd1' }, clock },
+      ).start();
+    const a = mk(true);
+    a.send({ type: 'LOAD', mission });
+    await clock.advance(1);
+    expect(a.getSnapshot().value).toBe('FAILED');
+    expect(a.getSnapshot().context.reason).toBe('upload failed: MISSION.UPLOAD_TIMEOUT: no MISSION_ACK');
+
+    const b = mk(false);
+    b.send({ type: 'LOAD', mission });
+    b.send({ type: 'START' });
+    await clock.advance(1);
+    b.send({ type: 'VEHICLE.FAILSAFE', reason: 'battery_low: battery low (19.0 %)' });
+    expect(b.getSnapshot().value).toBe('FAILED');
+    expect(b.getSnapshot().context.reason).toBe('failsafe: battery_low: battery low (19.0 %)');
+    // A terminal mission accepts a new one.
+    b.send({ type: 'LOAD', mission });
+    expect(b.getSnapshot().value).toEqual({ LOADED: 'uploading' });
+
+    const c = mk(false);
+    c.send({ type: 'LOAD', mission });
+    c.send({ type: 'START' });
+    await clock.advance(1);
+    c.send({ type: 'VEHICLE.DISARMED' });
+    expect(c.getSnapshot().value).toBe('FAILED');
+  });
+});
