@@ -82,7 +82,16 @@ const WHERE = 'planSurvey';
 
 /**
  * Plans a lawnmower survey: parallel lines `line_spacing_m` apart, clipped to the polygon,
- * flown in alternate directions, with capture waypoints every `trigger_distance_m`.
+ * flown in alternate directions, with capture waypoints every `trigger_distance_m` from each
+ * line's entry to its exit (both captured).
+ *
+ * @remarks A concave area is split into cells (one per lobe) flown one after the other. Hops
+ * between lines or cells that would leave the polygon get one dog-leg waypoint (`capture:
+ * false`) when one corner suffices; otherwise, and whenever `turnaround_m > 0`, they fly direct.
+ *
+ * @example
+ * const plan = planSurvey({ polygon: field, alt_m: 50, camera, front_overlap: 0.8, side_overlap: 0.7 });
+ * plan.waypoints.map((w) => ({ ...frame.toGeo({ ...w, down_m: 0 }), alt_m: w.alt_m, capture: w.capture }));
  *
  * @throws PlanningInputError for a degenerate or self-intersecting polygon, overlaps outside
  * 0..0.95, a non-positive altitude or camera value, or a plan over 100 000 waypoints.
