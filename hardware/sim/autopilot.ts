@@ -1,0 +1,342 @@
+/**
+ * The simulated PX4-like autopilot: an integer mode and phase per vehicle and a small per-tick
+ * switch that turns them into a controller setpoint and discrete events.
+ *
+ * @remarks
+ * Deliberately plain code over the struct-of-arrays store rather than a statechart: this runs
+ * for every vehicle on every physics tick. Events are built only on discrete changes.
+ * Behaviour follows PX4 where it matters to a twin: auto-disarm after touchdown
+ * (COM_DISARM_LAND) and before takeoff (COM_DISARM_PRFLT), datalink-loss action (NAV_DLL_ACT),
+ * GPS loss → land, low-battery action (COM_LOW_BAT_ACT), a finished mission ending on a
+ * waypoint keeps the vehicle there in mission mode.
+ */
+import type { FlightMode, LandedState, VehicleEvent } from '../vehicle.port.js';
+import { Ctl } from './multirotor.model.js';
+import { ItemKind, type SimMissionPlan } from './mission-plan.js';
+import type { SimParams } from './params.js';
+import type { VehicleStore } from './internal/vehicle-store.js';
+
+export const Mode = { Manual: 0, Hold: 1, Takeoff: 2, Mission: 3, Rtl: 4, Land: 5 } as const;
+export const MODE_NAMES: readonly FlightMode[] = ['manual', 'hold', 'takeoff', 'mission', 'rtl', 'land'];
+export const Landed = { Unknown: 0, OnGround: 1, TakingOff: 2, InAir: 3, Landing: 4 } as const;
+export const LANDED_NAMES: readonly LandedState[] = ['unknown', 'on_ground', 'taking_off', 'in_air', 'landing'];
+
+/** Phases inside a mode (the `phase` column). RTL phases are shared by RTL mode and rtl items. */
+export const Phase = {
+  None: 0,
+  MissionClimb: 10, MissionFly: 11, MissionHold: 12, MissionLandApproach: 13, MissionLand: 14, MissionDone: 15,
+  RtlClimb: 20, RtlReturn: 21, RtlLand: 22,
+} as const;
+
+export const MissionState = { Idle: 0, Active: 1, Paused: 2, Finished: 3 } as const;
+
+/** A port event without the fields the world stamps on (vehicle id and time). */
+export type EventBody = VehicleEvent extends infer E ? (E extends unknown ? Omit<E, 'vehicle' | 't_ms'> : never) : never;
+
+/** What the autopilot needs from the world it runs in. */
+export interface AutopilotHost {
+  readonly s: VehicleStore;
+  readonly params: readonly SimParams[];
+  readonly missions: readonly (SimMissionPlan | undefined)[];
+  emit(i: number, body: EventBody): void;
+  /** Capture event position: the vehicle's true position as WGS84. */
+  emitCapture(i: number, seq: number): void;
+}
+
+const height = (s: VehicleStore, i: number) => -s.pD[i]!;
+
+export function setMode(h: AutopilotHost, i: number, mode: number): void {
+  const s = h.s;
+  if (s.mode[i] === mode) return;
+  if (s.mode[i] === Mode.Mission && s.missionState[i] === MissionState.Active) s.missionState[i] = MissionState.Paused;
+  s.mode[i] = mode;
+  h.emit(i, { type: 'mode', mode: MODE_NAMES[mode]! });
+}
+
+export function setLanded(h: AutopilotHost, i: number, landed: number): void {
+  if (h.s.landed[i] === landed) return;
+  h.s.landed[i] = landed;
+  h.emit(i, { type: 'landed', state: LANDED_NAMES[landed]! });
+}
+
+export function setArmed(h: AutopilotHost, i: number, armed: boolean, now: number): void {
+  const s = h.s;
+  if ((s.armed[i] === 1) === armed) return;
+  s.armed[i] = armed ? 1 : 0;
+  s.groundSince[i] = now;
+  s.flown[i] = 0;
+  h.emit(i, { type: 'armed', armed });
+  if (!armed) {
+    s.ctl[i] = Ctl.Off;
+    setMode(h, i, Mode.Manual);
+  }
+}
+
+function setTarget(h: AutopilotHost, i: number, n: number, e: number, d: number, spd: number, vUp: number): void {
+  const s = h.s, p = h.params[i]!;
+  s.tgtN[i] = n; s.tgtE[i] = e; s.tgtD[i] = Math.min(0, d);
+  s.tgtSpd[i] = spd; s.tgtVUp[i] = vUp; s.tgtVDn[i] = p.MPC_Z_VEL_MAX_DN;
+  s.ctl[i] = Ctl.Position;
+}
+
+/** Hold (PX4 AUTO.LOITER) at the point where the vehicle can stop, or at (n, e, alt) for goto. */
+export function enterHold(h: AutopilotHost, i: number, at?: { n: number; e: number; alt: number }): void {
+  const s = h.s, p = h.params[i]!;
+  setMode(h, i, Mode.Hold);
+  s.phase[i] = Phase.None;
+  if (s.landed[i] === Landed.OnGround) { s.ctl[i] = Ctl.Off; return; }
+  if (at) { setTarget(h, i, at.n, at.e, -at.alt, p.MPC_XY_CRUISE, p.MPC_Z_VEL_MAX_UP); return; }
+  // Stopping point along the current ground velocity: brake rather than turn back.
+  const vN = s.vN[i]!, vE = s.vE[i]!, k = Math.sqrt(vN * vN + vE * vE) / (2 * p.MPC_ACC_HOR);
+  setTarget(h, i, s.pN[i]! + vN * k, s.pE[i]! + vE * k, s.pD[i]!, p.MPC_XY_CRUISE, p.MPC_Z_VEL_MAX_UP);
+  if (s.landed[i] !== Landed.InAir) setLanded(h, i, Landed.InAir);
+}
+
+export function enterTakeoff(h: AutopilotHost, i: number, alt: number): void {
+  const s = h.s, p = h.params[i]!;
+  setMode(h, i, Mode.Takeoff);
+  s.phase[i] = Phase.None;
+  setTarget(h, i, s.pN[i]!, s.pE[i]!, -alt, p.MPC_XY_CRUISE, p.MPC_TKO_SPEED);
+  setLanded(h, i, Landed.TakingOff);
+}
+
+export function enterLand(h: AutopilotHost, i: number, mode: number = Mode.Land, phase: number = Phase.None): void {
+  const s = h.s, p = h.params[i]!;
+  setMode(h, i, mode);
+  s.phase[i] = phase;
+  if (s.landed[i] === Landed.OnGround) { s.ctl[i] = Ctl.Off; return; }
+  s.tgtN[i] = s.pN[i]!; s.tgtE[i] = s.pE[i]!; s.tgtVDn[i] = p.MPC_Z_VEL_MAX_DN;
+  s.ctl[i] = Ctl.Land;
+  setLanded(h, i, Landed.Landing);
+}
+
+/** RTL: climb to RTL_RETURN_ALT if lower, fly home, land. `mode` is Rtl, or Mission for an rtl item. */
+export function enterRtl(h: AutopilotHost, i: number, mode: number = Mode.Rtl): void {
+  const s = h.s, p = h.params[i]!;
+  setMode(h, i, mode);
+  s.phase[i] = Phase.RtlClimb;
+  setTarget(h, i, s.pN[i]!, s.pE[i]!, -Math.max(p.RTL_RETURN_ALT, height(s, i)), p.MPC_XY_CRUISE, p.MPC_Z_VEL_MAX_UP);
+  if (s.landed[i] !== Landed.InAir) setLanded(h, i, Landed.InAir);
+}
+
+/** Starts or resumes the mission at the current item (the caller checked armed and loaded). */
+export function enterMission(h: AutopilotHost, i: number): void {
+  const s = h.s, p = h.params[i]!, plan = h.missions[i]!;
+  if (s.missionState[i] === MissionState.Finished || s.missionIdx[i]! >= plan.kind.length) s.missionIdx[i] = 0;
+  setMode(h, i, Mode.Mission);
+  s.missionState[i] = MissionState.Active;
+  const idx = s.missionIdx[i]!;
+  h.emit(i, { type: 'mission.current', seq: idx, total: plan.kind.length });
+  if (s.landed[i] === Landed.OnGround) {
+    const alt = plan.alt[idx]!;
+    const climb = Number.isFinite(alt) && alt >= 1 ? alt : p.MIS_TAKEOFF_ALT;
+    s.phase[i] = Phase.MissionClimb;
+    setTarget(h, i, s.pN[i]!, s.pE[i]!, -climb, p.MPC_XY_CRUISE, p.MPC_TKO_SPEED);
+    setLanded(h, i, Landed.TakingOff);
+    return;
+  }
+  beginItem(h, i, idx);
+}
+
+function beginItem(h: AutopilotHost, i: number, idx: number): void {
+  const s = h.s, p = h.params[i]!, plan = h.missions[i]!;
+  switch (plan.kind[idx]) {
+    case ItemKind.Waypoint: {
+      const item = plan.items[idx]!;
+      const spd = item.kind === 'waypoint' && item.speed_mps !== undefined ? item.speed_mps : p.MPC_XY_CRUISE;
+      s.phase[i] = Phase.MissionFly;
+      setTarget(h, i, plan.north[idx]!, plan.east[idx]!, -plan.alt[idx]!, spd, p.MPC_Z_VEL_MAX_UP);
+      break;
+    }
+    case ItemKind.Takeoff:
+      s.phase[i] = Phase.MissionFly;
+      setTarget(h, i, s.pN[i]!, s.pE[i]!, Math.min(s.pD[i]!, -plan.alt[idx]!), p.MPC_XY_CRUISE, p.MPC_Z_VEL_MAX_UP);
+      break;
+    case ItemKind.Land:
+      if (Number.isFinite(plan.north[idx]!)) {
+        s.phase[i] = Phase.MissionLandApproach;
+        setTarget(h, i, plan.north[idx]!, plan.east[idx]!, s.pD[i]!, p.MPC_XY_CRUISE, p.MPC_Z_VEL_MAX_UP);
+      } else enterLand(h, i, Mode.Mission, Phase.MissionLand);
+      break;
+    default:
+      enterRtl(h, i, Mode.Mission);
+  }
+}
+
+function completeItem(h: AutopilotHost, i: number): void {
+  const s = h.s, plan = h.missions[i]!;
+  const idx = s.missionIdx[i]!;
+  h.emit(i, { type: 'mission.reached', seq: idx });
+  const item = plan.items[idx]!;
+  if (item.kind === 'waypoint' && item.capture) h.emitCapture(i, idx);
+  if (idx + 1 >= plan.kind.length) {
+    s.missionState[i] = MissionState.Finished;
+    s.phase[i] = Phase.MissionDone;
+    h.emit(i, { type: 'mission.finished' });
+    return; // a waypoint keeps its target: the vehicle holds there, still in mission mode
+  }
+  s.missionIdx[i] = idx + 1;
+  h.emit(i, { type: 'mission.current', seq: idx + 1, total: plan.kind.length });
+  if (s.landed[i] === Landed.OnGround) {
+    // Landed by a land item with more items after it: wait on the ground for a new start.
+    s.missionState[i] = MissionState.Paused;
+    s.phase[i] = Phase.None;
+    return;
+  }
+  beginItem(h, i, idx + 1);
+}
+
+function reached3d(s: VehicleStore, i: number, radius: number, altRadius: number): boolean {
+  const dN = s.tgtN[i]! - s.pN[i]!, dE = s.tgtE[i]! - s.pE[i]!;
+  return dN * dN + dE * dE <= radius * radius && Math.abs(s.tgtD[i]! - s.pD[i]!) <= altRadius;
+}
+
+/** Starts the motor-out fall; the crash is resolved on ground contact. */
+export function startFalling(h: AutopilotHost, i: number, reason: string, text: string): void {
+  const s = h.s;
+  if (s.falling[i] === 1) return;
+  s.falling[i] = 1;
+  s.ctl[i] = Ctl.Fall;
+  h.emit(i, { type: 'statustext', severity: 'critical', text });
+  h.emit(i, { type: 'failsafe', reason, action: 'manual' });
+}
+
+function touchdown(h: AutopilotHost, i: number, now: number): void {
+  const s = h.s;
+  s.ctl[i] = Ctl.Off;
+  s.groundSince[i] = now;
+  s.flown[i] = 1;
+  setLanded(h, i, Landed.OnGround);
+}
+
+/** Failsafe mode switch with its event; `reason` is e.g. 'gps_loss', 'datalink_loss'. */
+export function failsafe(h: AutopilotHost, i: number, reason: string, action: number): void {
+  h.emit(i, { type: 'failsafe', reason, action: MODE_NAMES[action]! });
+  if (action === Mode.Hold) enterHold(h, i);
+  else if (action === Mode.Rtl) enterRtl(h, i);
+  else enterLand(h, i);
+}
+
+/** One autopilot tick for vehicle `i` at sim time `now` (ms), before the physics step. */
+export function autopilotStep(h: AutopilotHost, i: number, now: number): void {
+  const s = h.s, p = h.params[i]!;
+  if (s.falling[i] === 1) {
+    if (s.pD[i]! >= 0) {
+      const impact = s.vD[i]!;
+      s.falling[i] = 0;
+      s.crashed[i] = 1;
+      s.vD[i] = 0;
+      touchdown(h, i, now);
+      setArmed(h, i, false, now);
+      h.emit(i, { type: 'statustext', severity: 'critical', text: `Vehicle crashed (impact ${impact.toFixed(1)} m/s)` });
+    }
+    return;
+  }
+  if (s.armed[i] === 0) return;
+  const onGround = s.landed[i] === Landed.OnGround;
+
+  // Battery: warnings and the low-battery action, and motors stop when empty.
+  const frac = s.batPct[i]! / 100;
+  if (frac <= 0) {
+    if (onGround) setArmed(h, i, false, now);
+    else startFalling(h, i, 'battery_depleted', 'Battery depleted: motors stopped');
+    return;
+  }
+  const level = frac <= p.BAT_EMERGEN_THR ? 3 : frac <= p.BAT_CRIT_THR ? 2 : frac <= p.BAT_LOW_THR ? 1 : 0;
+  if (level > s.batLevel[i]!) {
+    s.batLevel[i] = level;
+    const act = p.COM_LOW_BAT_ACT;
+    h.emit(i, { type: 'statustext', severity: level === 1 ? 'warning' : 'critical', text: `Battery ${['', 'low', 'critical', 'emergency'][level]}: ${s.batPct[i]!.toFixed(0)}% remaining` });
+    if (!onGround && level === 2 && act === 3 && s.mode[i] !== Mode.Rtl && s.mode[i] !== Mode.Land) failsafe(h, i, 'battery_critical', Mode.Rtl);
+    else if (!onGround && level >= 2 && (act === 2 || (act === 3 && level === 3)) && s.mode[i] !== Mode.Land) failsafe(h, i, level === 3 ? 'battery_emergency' : 'battery_critical', Mode.Land);
+  }
+
+  // Datalink loss, as the vehicle sees it: silence for COM_DL_LOSS_T, then NAV_DLL_ACT.
+  if (s.dllFired[i] === 0 && now - s.linkDownSince[i]! >= p.COM_DL_LOSS_T * 1000 && !onGround && p.NAV_DLL_ACT > 0) {
+    const action = p.NAV_DLL_ACT === 1 ? Mode.Hold : p.NAV_DLL_ACT === 2 ? Mode.Rtl : Mode.Land;
+    s.dllFired[i] = 1;
+    s.dllAction[i] = s.gpsOk[i] === 1 ? action : Mode.Land;
+    h.emit(i, { type: 'statustext', severity: 'critical', text: 'Data link lost' });
+    failsafe(h, i, 'datalink_loss', s.dllAction[i]!);
+  }
+
+  if (onGround) {
+    if (s.ctl[i] !== Ctl.Off) return; // a climb was commanded; the landed state flips once airborne
+    const delay = s.flown[i] === 1 ? p.COM_DISARM_LAND : p.COM_DISARM_PRFLT;
+    if (delay > 0 && now - s.groundSince[i]! >= delay * 1000) {
+      h.emit(i, { type: 'statustext', severity: 'info', text: s.flown[i] === 1 ? 'Landing detected, disarming' : 'Disarmed by auto preflight disarming' });
+      setArmed(h, i, false, now);
+    }
+    return;
+  }
+
+  const landingTouched = s.ctl[i] === Ctl.Land && s.pD[i]! >= 0;
+  const accRad = p.NAV_ACC_RAD, altRad = p.NAV_MC_ALT_RAD;
+  switch (s.mode[i]) {
+    case Mode.Takeoff:
+      if (reached3d(s, i, Infinity, altRad)) {
+        setLanded(h, i, Landed.InAir);
+        enterHold(h, i, { n: s.tgtN[i]!, e: s.tgtE[i]!, alt: -s.tgtD[i]! });
+      }
+      break;
+    case Mode.Land:
+      if (landingTouched) touchdown(h, i, now);
+      break;
+    case Mode.Hold:
+      if (s.landed[i] === Landed.TakingOff && reached3d(s, i, Infinity, altRad)) setLanded(h, i, Landed.InAir);
+      break;
+    case Mode.Rtl:
+    case Mode.Mission:
+      stepNav(h, i, now, landingTouched, accRad, altRad);
+      break;
+  }
+}
+
+/** RTL phases (in RTL mode or for an rtl item) and mission phases. */
+function stepNav(h: AutopilotHost, i: number, now: number, landingTouched: boolean, accRad: number, altRad: number): void {
+  const s = h.s, p = h.params[i]!;
+  const phase = s.phase[i]!;
+  const inMission = s.mode[i] === Mode.Mission;
+  switch (phase) {
+    case Phase.RtlClimb:
+      if (reached3d(s, i, Infinity, altRad)) {
+        s.phase[i] = Phase.RtlReturn;
+        setTarget(h, i, s.homeN[i]!, s.homeE[i]!, s.tgtD[i]!, p.MPC_XY_CRUISE, p.MPC_Z_VEL_MAX_UP);
+      }
+      return;
+    case Phase.RtlReturn:
+      if (reached3d(s, i, accRad, altRad)) enterLand(h, i, s.mode[i]!, Phase.RtlLand);
+      return;
+    case Phase.RtlLand:
+    case Phase.MissionLand:
+      if (landingTouched) {
+        touchdown(h, i, now);
+        if (inMission) completeItem(h, i);
+      }
+      return;
+    case Phase.MissionClimb:
+      if (reached3d(s, i, Infinity, altRad)) {
+        setLanded(h, i, Landed.InAir);
+        beginItem(h, i, s.missionIdx[i]!);
+      }
+      return;
+    case Phase.MissionFly: {
+      const item = h.missions[i]!.items[s.missionIdx[i]!]!;
+      const radius = item.kind === 'waypoint' ? item.acceptance_m : Infinity;
+      if (!reached3d(s, i, radius, altRad)) return;
+      if (item.kind === 'waypoint' && item.hold_s > 0) {
+        s.phase[i] = Phase.MissionHold;
+        s.phaseT[i] = now;
+      } else completeItem(h, i);
+      return;
+    }
+    case Phase.MissionHold: {
+      const item = h.missions[i]!.items[s.missionIdx[i]!]!;
+      if (item.kind === 'waypoint' && now - s.phaseT[i]! >= item.hold_s * 1000) completeItem(h, i);
+      return;
+    }
+    case Phase.MissionLandApproach:
+      if (reached3d(s, i, accRad, Infinity)) enterLand(h, i, Mode.Mission, Phase.MissionLand);
+      return;
+  }
+}

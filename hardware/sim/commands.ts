@@ -1,0 +1,122 @@
+/**
+ * Commands the simulated autopilot accepts, with PX4's preconditions: the checks decide
+ * between VEHICLE.COMMAND_DENIED (with the reason PX4 would put in its statustext) and a mode
+ * change. Runs at the moment the command reaches the vehicle (after the link latency).
+ */
+import type { LocalFrame } from '../../core/geo.js';
+import type { MissionItem } from '../../core/mission.js';
+import { fail, okVoid } from '../../core/result.js';
+import type { VehicleResult } from '../vehicle.port.js';
+import {
+  enterHold, enterLand, enterMission, enterRtl, enterTakeoff, Landed, Mode, MissionState, setArmed,
+  type AutopilotHost,
+} from './autopilot.js';
+import { compileMission, type SimMissionPlan } from './mission-plan.js';
+
+export type SimCommand =
+  | { readonly kind: 'arm' }
+  | { readonly kind: 'disarm' }
+  /** `alt_m` above home; absent = MIS_TAKEOFF_ALT. */
+  | { readonly kind: 'takeoff'; readonly alt_m?: number | undefined }
+  | { readonly kind: 'land' }
+  | { readonly kind: 'rtl' }
+  | { readonly kind: 'hold' }
+  /** Position WGS84, `alt_m` above home. */
+  | { readonly kind: 'goto'; readonly lat_deg: number; readonly lon_deg: number; readonly alt_m: number }
+  | { readonly kind: 'upload_mission'; readonly items: readonly MissionItem[] }
+  | { readonly kind: 'start_mission' }
+  | { readonly kind: 'clear_mission' };
+
+export interface CommandHost extends AutopilotHost {
+  readonly frame: LocalFrame;
+  setMission(i: number, plan: SimMissionPlan | undefined): void;
+}
+
+const denied = (reason: string): VehicleResult => fail('VEHICLE.COMMAND_DENIED', reason);
+
+/** Executes `cmd` on vehicle `i` at sim time `now` (ms). Never throws for bad arguments. */
+export function executeCommand(h: CommandHost, i: number, cmd: SimCommand, now: number): VehicleResult {
+  const s = h.s, p = h.params[i]!;
+  const armed = s.armed[i] === 1;
+  const onGround = s.landed[i] === Landed.OnGround;
+  if (s.falling[i] === 1) return denied('no propulsion: vehicle is falling');
+  const noGps = s.gpsOk[i] !== 1;
+  switch (cmd.kind) {
+    case 'arm':
+      if (armed) return okVoid;
+      if (s.crashed[i] === 1) return denied('Arming denied: vehicle crashed');
+      if (!onGround) return denied('Arming denied: not landed');
+      if (noGps) return denied('Arming denied: no 3D GPS fix');
+      if (s.batPct[i]! <= 10) return denied(`Arming denied: battery ${s.batPct[i]!.toFixed(0)}% too low`);
+      setArmed(h, i, true, now);
+      return okVoid;
+    case 'disarm':
+      if (!armed) return okVoid;
+      if (!onGround) return denied('Disarming denied: not landed');
+      setArmed(h, i, false, now);
+      return okVoid;
+    case 'takeoff': {
+      if (!armed) return denied('Takeoff denied: not armed');
+      if (!onGround) return denied('Takeoff denied: already flying');
+      if (noGps) return denied('Takeoff denied: no position estimate');
+      const alt = cmd.alt_m ?? p.MIS_TAKEOFF_ALT;
+      if (!Number.isFinite(alt) || alt < 1 || alt > p.max_alt_m) return denied(`Takeoff denied: altitude ${alt} m out of range`);
+      enterTakeoff(h, i, alt);
+      return okVoid;
+    }
+    case 'land':
+      if (!armed) return denied('Land denied: not armed');
+      enterLand(h, i);
+      return okVoid;
+    case 'rtl':
+      if (!armed) return denied('RTL denied: not armed');
+      if (onGround) return denied('RTL denied: landed');
+      if (noGps) return denied('RTL denied: no position estimate');
+      enterRtl(h, i);
+      return okVoid;
+    case 'hold':
+      if (noGps && !onGround) return denied('Hold denied: no position estimate');
+      if (!armed) {
+        // PX4 lets you select Hold on the ground; nothing moves.
+        enterHold(h, i);
+        return okVoid;
+      }
+      enterHold(h, i);
+      return okVoid;
+    case 'goto': {
+      if (!armed) return denied('Reposition denied: not armed');
+      if (onGround) return denied('Reposition denied: landed, take off first');
+      if (noGps) return denied('Reposition denied: no position estimate');
+      const { lat_deg, lon_deg, alt_m } = cmd;
+      if (![lat_deg, lon_deg, alt_m].every(Number.isFinite) || Math.abs(lat_deg) > 90 || Math.abs(lon_deg) > 180)
+        return denied('Reposition denied: invalid position');
+      if (alt_m < 1 || alt_m > p.max_alt_m) return denied(`Reposition denied: altitude ${alt_m} m out of range`);
+      const l = h.frame.toLocal(lat_deg, lon_deg);
+      enterHold(h, i, { n: l.north_m, e: l.east_m, alt: alt_m });
+      return okVoid;
+    }
+    case 'upload_mission': {
+      const plan = compileMission(cmd.items, h.frame, p, `vehicle-${i}`);
+      if (!plan.ok) return plan;
+      h.setMission(i, plan.value);
+      s.missionIdx[i] = 0;
+      const wasRunning = s.mode[i] === Mode.Mission && !onGround;
+      s.missionState[i] = MissionState.Idle;
+      // A new mission while flying one restarts from its first item (PX4 resets the current seq).
+      if (wasRunning) enterMission(h, i);
+      return okVoid;
+    }
+    case 'start_mission':
+      if (!h.missions[i]) return fail('MISSION.NONE_LOADED', 'no mission uploaded');
+      if (!armed) return denied('Mission start denied: not armed');
+      if (noGps) return denied('Mission start denied: no position estimate');
+      enterMission(h, i);
+      return okVoid;
+    case 'clear_mission':
+      h.setMission(i, undefined);
+      s.missionIdx[i] = 0;
+      s.missionState[i] = MissionState.Idle;
+      if (s.mode[i] === Mode.Mission) enterHold(h, i);
+      return okVoid;
+  }
+}

@@ -1,0 +1,180 @@
+/**
+ * The {@link VehiclePort} over a vehicle of a {@link SimWorld}: what the twin sees of a
+ * simulated drone through its (simulated) datalink.
+ *
+ * @remarks
+ * - Commands reach the vehicle after `commandLatencyMs` of clock time and resolve with its
+ *   answer; the adapter calls `clock.notifyAsync()` after settling each promise so the virtual
+ *   clock lets the caller's continuation run before time moves on.
+ * - While the link is down (a `link_loss` fault) commands fail VEHICLE.NO_LINK and nothing is
+ *   delivered: no telemetry, no events, and nothing is queued. On restore the world emits
+ *   `link` up, any failsafe the vehicle took meanwhile, and its armed/mode/landed state.
+ * - Events arrive synchronously from inside the physics tick, in a deterministic order.
+ * - Telemetry samples are built at `telemetryHz` only while someone subscribes.
+ */
+import { fail, okVoid } from '../../core/result.js';
+import type {
+  Unsubscribe, VehicleCapabilities, VehicleEvent, VehiclePort, VehicleResult, VehicleTelemetry,
+} from '../vehicle.port.js';
+import type { SimCommand } from './commands.js';
+import type { SimWorld } from './sim-world.js';
+
+export interface SimVehiclePortOptions {
+  /** Telemetry rate, Hz (default 10; at most the physics rate). */
+  readonly telemetryHz?: number;
+  /** One-way command latency to the vehicle and back, ms of clock time (default 5). */
+  readonly commandLatencyMs?: number;
+  /** Where a throwing subscriber's error goes (default: console.error); it never reaches the tick. */
+  readonly onSubscriberError?: (err: unknown) => void;
+}
+
+const CAPABILITIES: VehicleCapabilities = {
+  missionTypes: ['mission'],
+  commandInt: true,
+  pauseMission: true,
+  goto: true,
+  autopilot: 'sim',
+};
+
+/** Creates the port for `vehicleId`, which must already exist in `world`. */
+export function createSimVehiclePort(world: SimWorld, vehicleId: string, opts: SimVehiclePortOptions = {}): VehiclePort {
+  if (!world.has(vehicleId)) throw new RangeError(`SIM.UNKNOWN_VEHICLE: ${vehicleId} is not in the world`);
+  const clock = world.clock;
+  const hz = Math.min(world.physicsHz, opts.telemetryHz ?? 10);
+  if (!(hz > 0)) throw new RangeError(`telemetryHz must be positive, got ${opts.telemetryHz}`);
+  const period = 1000 / hz;
+  const latency = Math.max(0, opts.commandLatencyMs ?? 5);
+  const onError = opts.onSubscriberError ?? ((err: unknown) => console.error(`sim-vehicle ${vehicleId}: subscriber threw`, err));
+
+  const telemetrySubs = new Set<(t: VehicleTelemetry) => void>();
+  const eventSubs = new Set<(e: VehicleEvent) => void>();
+  let connected = false;
+  let disposed = false;
+  let last: VehicleTelemetry | undefined;
+  let nextTelemetryAt = 0;
+  let unsubWorld: (() => void)[] = [];
+
+  const linkUp = () => connected && !disposed && world.isLinkUp(vehicleId);
+
+  function deliver(e: VehicleEvent): void {
+    if (!connected || disposed) return;
+    // The link-down event itself is what the twin notices; anything else needs the link.
+    if (e.type !== 'link' && !world.isLinkUp(vehicleId)) return;
+    for (const fn of eventSubs) {
+      try { fn(e); } catch (err) { onError(err); }
+    }
+  }
+
+  function onTick(now: number): void {
+    if (telemetrySubs.size === 0 || !linkUp() || now + 1e-6 < nextTelemetryAt) return;
+    nextTelemetryAt = Math.max(nextTelemetryAt + period, now + period * 0.5);
+    last = world.telemetry(vehicleId);
+    for (const fn of telemetrySubs) {
+      try { fn(last); } catch (err) { onError(err); }
+    }
+  }
+
+  function settleLater(run: () => VehicleResult, signal?: AbortSignal): Promise<VehicleResult> {
+    if (disposed) return Promise.resolve(fail('VEHICLE.DISPOSED', 'port disposed'));
+    if (!connected) return Promise.resolve(fail('VEHICLE.NO_LINK', 'not connected'));
+    if (!world.isLinkUp(vehicleId)) return Promise.resolve(fail('VEHICLE.NO_LINK', 'datalink down'));
+    if (signal?.aborted) return Promise.resolve(fail('VEHICLE.TIMEOUT', 'aborted by caller', { context: { aborted: true } }));
+    return new Promise((resolve) => {
+      const onAbort = () => {
+        clock.clearTimeout(handle);
+        resolve(fail('VEHICLE.TIMEOUT', 'aborted by caller', { context: { aborted: true } }));
+        clock.notifyAsync();
+      };
+      const handle = clock.setTimeout(() => {
+        signal?.removeEventListener('abort', onAbort);
+        let r: VehicleResult;
+        if (disposed) r = fail('VEHICLE.DISPOSED', 'port disposed');
+        // Lost in transit: PX4 would never ACK; we answer at once rather than make callers wait.
+        else if (!world.isLinkUp(vehicleId)) r = fail('VEHICLE.NO_LINK', 'datalink lost before the command arrived');
+        else r = run();
+        resolve(r);
+        clock.notifyAsync();
+      }, latency);
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  const command = (cmd: SimCommand, signal?: AbortSignal) => settleLater(() => world.command(vehicleId, cmd), signal);
+
+  function emitLocal(body: Record<string, unknown>): void {
+    deliver({ vehicle: vehicleId, t_ms: clock.now(), ...body } as VehicleEvent);
+  }
+
+  return {
+    id: vehicleId,
+    capabilities: CAPABILITIES,
+
+    async connect(signal) {
+      if (disposed) return fail('VEHICLE.DISPOSED', 'port disposed');
+      if (connected) return okVoid;
+      connected = true; // provisionally, so settleLater accepts the handshake
+      const r = await settleLater(() => okVoid, signal);
+      if (!r.ok || disposed) {
+        connected = false;
+        return disposed ? fail('VEHICLE.DISPOSED', 'port disposed') : r;
+      }
+      world.attachGcs(vehicleId, 1);
+      unsubWorld = [world.onEvent(vehicleId, deliver), world.onTick(onTick)];
+      nextTelemetryAt = clock.now();
+      last = world.telemetry(vehicleId);
+      emitLocal({ type: 'link', up: true });
+      emitLocal({ type: 'home', home: world.home(vehicleId) });
+      emitLocal({ type: 'armed', armed: last.armed });
+      emitLocal({ type: 'mode', mode: last.mode });
+      emitLocal({ type: 'landed', state: last.landed });
+      return okVoid;
+    },
+
+    async dispose() {
+      if (disposed) return;
+      disposed = true;
+      for (const u of unsubWorld) u();
+      unsubWorld = [];
+      // The vehicle sees its ground station leave: to it, that is datalink loss.
+      if (connected) world.attachGcs(vehicleId, -1);
+      connected = false;
+      telemetrySubs.clear();
+      eventSubs.clear();
+    },
+
+    snapshot() {
+      if (linkUp() && (!last || last.t_ms !== clock.now())) last = world.telemetry(vehicleId);
+      return last;
+    },
+
+    home() {
+      return connected && !disposed ? world.home(vehicleId) : undefined;
+    },
+
+    subscribeTelemetry(fn): Unsubscribe {
+      if (disposed) return () => {};
+      telemetrySubs.add(fn);
+      return () => telemetrySubs.delete(fn);
+    },
+
+    subscribeEvents(fn): Unsubscribe {
+      if (disposed) return () => {};
+      eventSubs.add(fn);
+      return () => eventSubs.delete(fn);
+    },
+
+    arm: (signal) => command({ kind: 'arm' }, signal),
+    disarm: (signal) => command({ kind: 'disarm' }, signal),
+    takeoff: (alt_m, signal) => command({ kind: 'takeoff', alt_m }, signal),
+    land: (signal) => command({ kind: 'land' }, signal),
+    returnToLaunch: (signal) => command({ kind: 'rtl' }, signal),
+    hold: (signal) => command({ kind: 'hold' }, signal),
+    goto: (target, signal) =>
+      command({ kind: 'goto', lat_deg: target?.lat_deg, lon_deg: target?.lon_deg, alt_m: target?.alt_m }, signal),
+    // Copy now: the caller may mutate its array before the upload reaches the vehicle.
+    uploadMission: (items, signal) =>
+      command({ kind: 'upload_mission', items: Array.isArray(items) ? items.map((it) => ({ ...it })) : [] }, signal),
+    startMission: (signal) => command({ kind: 'start_mission' }, signal),
+    clearMission: (signal) => command({ kind: 'clear_mission' }, signal),
+  };
+}
