@@ -9,7 +9,7 @@ export type { Logger };
 export const silentLogger: Logger = pino({ level: 'silent' });
 
 /** A logger writing JSON lines to stderr (fd 2), so stdout stays clean for reports. */
-export function createLogger(level: string = process.env.TWIN_LOG_LEVEL ?? 'warn', name = 'twin'): Logger {
+export function createLogger(level: string = process.env.TWIN_LOG_LEVEL ?? 'error', name = 'twin'): Logger {
   return pino({ name, level, base: { name } }, pino.destination(2));
 }
 

@@ -81,6 +81,13 @@ function crossCheck(s: Scenario, ctx: z.RefinementCtx): void {
     if (v.failsafe.battery_critical_pct >= v.failsafe.battery_low_pct)
       ctx.addIssue({ code: 'custom', path: ['vehicles', i, 'failsafe', 'battery_critical_pct'], message: 'must be below battery_low_pct' });
   });
+  const first = s.vehicles[0]?.spawn;
+  if (s.world.origin === 'home' && first && (first.north !== 0 || first.east !== 0))
+    ctx.addIssue({
+      code: 'custom',
+      path: ['vehicles', 0, 'spawn'],
+      message: "with origin 'home', positions are relative to the first vehicle's home, so its spawn must be { north: 0, east: 0 }",
+    });
   const known = (id: string) => id === '*' || ids.has(id);
   s.faults.forEach((f, i) => {
     if (!ids.has(f.vehicle)) ctx.addIssue({ code: 'custom', path: ['faults', i, 'vehicle'], message: `unknown vehicle '${f.vehicle}'` });

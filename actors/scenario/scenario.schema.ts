@@ -9,6 +9,7 @@
  * SITL wherever its home is. Altitudes are metres above home. Times are sim seconds.
  */
 import { z } from 'zod';
+import { SimFaultSchema } from '../../hardware/sim/faults.js';
 
 const finite = () => z.number().refine(Number.isFinite, 'must be a finite number');
 
@@ -93,21 +94,8 @@ export const VehicleSpecSchema = z.strictObject({
 });
 export type VehicleSpec = z.output<typeof VehicleSpecSchema>;
 
-export const FaultSpecSchema = z.discriminatedUnion('kind', [
-  z.strictObject({ kind: z.literal('link_loss'), duration_s: z.number().positive().max(86_400).optional() }),
-  z.strictObject({ kind: z.literal('link_restore') }),
-  z.strictObject({ kind: z.literal('gps_loss'), duration_s: z.number().positive().max(86_400).optional() }),
-  z.strictObject({ kind: z.literal('gps_restore') }),
-  z.strictObject({ kind: z.literal('battery_drop'), pct: z.number().positive().max(100) }),
-  z.strictObject({ kind: z.literal('motor_failure') }),
-  z.strictObject({
-    kind: z.literal('wind_gust'),
-    speed_mps: z.number().min(0).max(60),
-    direction_deg: z.number().min(0).max(360),
-    duration_s: z.number().positive().max(3600),
-  }),
-  z.strictObject({ kind: z.literal('sensor_failure'), sensor: z.string().min(1).max(64) }),
-]);
+/** Faults are the simulator's own schema: one definition for scenario files and `injectFault`. */
+export const FaultSpecSchema = SimFaultSchema;
 export type FaultSpec = z.output<typeof FaultSpecSchema>;
 
 export const TimedFaultSchema = z.strictObject({
@@ -122,7 +110,7 @@ export const OperatorActionSchema = z.strictObject({
   action: z.enum(['pause', 'resume', 'abort', 'rtl', 'land', 'hold', 'arm', 'disarm', 'takeoff']),
 });
 
-const Expectation = <T extends z.ZodRawShape>(kind: string, shape: T) =>
+const Expectation = <K extends string, T extends z.ZodRawShape>(kind: K, shape: T) =>
   z.strictObject({
     kind: z.literal(kind),
     /** Marks an expectation that must FAIL (tests the runner's failure path). */

@@ -1,0 +1,150 @@
+/**
+ * Evaluates a scenario's expectations on a finished run. Each result says whether the
+ * condition held, whether that was what the file expected, and why, in words.
+ */
+import type { LogEntry } from '../event-log.js';
+import type { MissionContext, MissionStatus } from '../../machines/mission.machine.js';
+import type { FailsafeRecord } from '../../machines/vehicle.machine.js';
+import type { RunTrace } from './run-trace.js';
+import type { ExpectationSpec } from './scenario.schema.js';
+
+export interface ExpectationResult {
+  readonly kind: ExpectationSpec['kind'];
+  readonly vehicle?: string;
+  /** Did the condition hold? */
+  readonly held: boolean;
+  readonly expected_to_fail: boolean;
+  /** held XOR expected_to_fail. */
+  readonly passed: boolean;
+  readonly reason: string;
+}
+
+export interface RunFacts {
+  readonly vehicleIds: readonly string[];
+  readonly trace: RunTrace;
+  readonly log: readonly LogEntry[];
+  readonly missions: ReadonlyMap<string, { status: MissionStatus; context: MissionContext; startedAt_ms?: number }>;
+  readonly failsafes: ReadonlyMap<string, readonly FailsafeRecord[]>;
+  readonly plannedCaptures: ReadonlyMap<string, number>;
+  readonly end_ms: number;
+}
+
+type Verdict = { held: boolean; reason: string };
+
+const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+function firstLog(log: readonly LogEntry[], source: string, pred: (e: LogEntry) => boolean): LogEntry | undefined {
+  return log.find((e) => e.source === source && pred(e));
+}
+
+function checkOne(spec: ExpectationSpec, vehicle: string, f: RunFacts): Verdict {
+  const trace = f.trace.vehicles.get(vehicle)!;
+  const mission = f.missions.get(vehicle);
+  switch (spec.kind) {
+    case 'mission_completed': {
+      if (!mission?.context.mission) return { held: false, reason: 'no mission was flown' };
+      const done = firstLog(f.log, `mission:${vehicle}`, (e) => e.type === 'state' && e.data?.value === 'COMPLETED');
+      if (!done) return { held: false, reason: `mission ended ${mission.status}${mission.context.reason ? ` (${mission.context.reason})` : ''}` };
+      const took = done.t_ms - (mission.startedAt_ms ?? 0);
+      if (spec.within_s !== undefined && took > spec.within_s * 1000)
+        return { held: false, reason: `completed after ${s(took)}, limit ${spec.within_s} s` };
+      return { held: true, reason: `completed in ${s(took)}` };
+    }
+    case 'mission_status': {
+      const status = mission?.status ?? 'IDLE';
+      const reason = mission?.context.reason ?? '';
+      if (status !== spec.status) return { held: false, reason: `status ${status}${reason ? ` (${reason})` : ''}, expected ${spec.status}` };
+      if (spec.reason_includes && !reason.includes(spec.reason_includes))
+        return { held: false, reason: `status ${status} but reason '${reason}' lacks '${spec.reason_includes}'` };
+      return { held: true, reason: `status ${status}${reason ? ` (${reason})` : ''}` };
+    }
+    case 'inside_geofence':
+      return trace.firstBreach
+        ? { held: false, reason: `left the geofence at ${s(trace.firstBreach.t_ms)} (${trace.firstBreach.reason}), up to ${trace.worstOutside_m.toFixed(1)} m outside` }
+        : { held: true, reason: `stayed inside over ${trace.samples} samples` };
+    case 'battery_reserve': {
+      const landing = trace.landings.at(-1);
+      if (!landing) return { held: false, reason: 'never landed after flying' };
+      return landing.battery_pct >= spec.min_pct
+        ? { held: true, reason: `landed with ${landing.battery_pct.toFixed(1)} %` }
+        : { held: false, reason: `landed with ${landing.battery_pct.toFixed(1)} %, below ${spec.min_pct} %` };
+    }
+    case 'landed': {
+      const t = trace.last;
+      if (!t) return { held: false, reason: 'no telemetry' };
+      if (t.landed !== 'on_ground') return { held: false, reason: `not on the ground at the end (${t.landed}, ${trace.alt_m.toFixed(1)} m)` };
+      if (spec.disarmed && t.armed) return { held: false, reason: 'on the ground but still armed' };
+      if (spec.within_m_of_home !== undefined && trace.home) {
+        const d = Math.hypot(trace.north_m - trace.home.north_m, trace.east_m - trace.home.east_m);
+        if (d > spec.within_m_of_home) return { held: false, reason: `landed ${d.toFixed(1)} m from home, limit ${spec.within_m_of_home} m` };
+        return { held: true, reason: `landed ${d.toFixed(1)} m from home` };
+      }
+      return { held: true, reason: 'on the ground' };
+    }
+    case 'failsafe': {
+      const entry = firstLog(f.log, `vehicle:${vehicle}`, (e) => e.type === 'failsafe' && e.data?.kind === spec.failsafe);
+      if (!entry) {
+        const seen = (f.failsafes.get(vehicle) ?? []).map((x) => x.kind);
+        return { held: false, reason: `no ${spec.failsafe} failsafe${seen.length ? ` (saw: ${seen.join(', ')})` : ''}` };
+      }
+      if (spec.within_s !== undefined && entry.t_ms > spec.within_s * 1000)
+        return { held: false, reason: `${spec.failsafe} failsafe at ${s(entry.t_ms)}, after ${spec.within_s} s` };
+      return { held: true, reason: `${spec.failsafe} failsafe at ${s(entry.t_ms)}: ${String(entry.data?.reason ?? '')}` };
+    }
+    case 'no_failsafe': {
+      const seen = f.failsafes.get(vehicle) ?? [];
+      return seen.length === 0
+        ? { held: true, reason: 'no failsafe' }
+        : { held: false, reason: `failsafes: ${seen.map((x) => `${x.kind} (${x.reason})`).join('; ')}` };
+    }
+    case 'captures': {
+      const n = f.log.filter((e) => e.source === vehicle && e.type === 'port.capture').length;
+      const want = spec.min ?? f.plannedCaptures.get(vehicle) ?? 0;
+      return n >= want ? { held: true, reason: `${n} captures (wanted ${want})` } : { held: false, reason: `${n} captures, wanted ${want}` };
+    }
+    case 'max_altitude':
+      return trace.maxAlt_m <= spec.meters
+        ? { held: true, reason: `max ${trace.maxAlt_m.toFixed(1)} m` }
+        : { held: false, reason: `reached ${trace.maxAlt_m.toFixed(1)} m, limit ${spec.meters} m` };
+    case 'min_separation':
+      throw new Error('unreachable: fleet-wide');
+  }
+}
+
+export function evaluateExpectations(specs: readonly ExpectationSpec[], facts: RunFacts): ExpectationResult[] {
+  const results: ExpectationResult[] = [];
+  for (const spec of specs) {
+    const push = (vehicle: string | undefined, v: Verdict) =>
+      results.push({
+        kind: spec.kind,
+        ...(vehicle ? { vehicle } : {}),
+        held: v.held,
+        expected_to_fail: spec.expected_to_fail,
+        passed: v.held !== spec.expected_to_fail,
+        reason: v.reason,
+      });
+    if (spec.kind === 'min_separation') {
+      const sep = facts.trace.separation;
+      const v: Verdict =
+        sep.min_m === Infinity
+          ? { held: true, reason: 'never two vehicles airborne together' }
+          : sep.min_m >= spec.meters
+            ? { held: true, reason: `closest ${sep.min_m.toFixed(1)} m (${sep.pair!.join('–')} at ${s(sep.t_ms!)})` }
+            : { held: false, reason: `${sep.pair!.join('–')} came within ${sep.min_m.toFixed(1)} m at ${s(sep.t_ms!)}, limit ${spec.meters} m` };
+      push(undefined, v);
+      continue;
+    }
+    const targets = spec.vehicle === '*' ? facts.vehicleIds : [spec.vehicle];
+    if (spec.vehicle === '*' && spec.expected_to_fail) {
+      // "Expected to fail" over all vehicles means: it fails for at least one of them.
+      const verdicts = targets.map((id) => ({ id, ...checkOne(spec, id, facts) }));
+      const failing = verdicts.filter((v) => !v.held);
+      push(undefined, failing.length
+        ? { held: false, reason: failing.map((v) => `${v.id}: ${v.reason}`).join('; ') }
+        : { held: true, reason: 'held for every vehicle' });
+      continue;
+    }
+    for (const id of targets) push(id, checkOne(spec, id, facts));
+  }
+  return results;
+}

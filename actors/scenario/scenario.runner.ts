@@ -1,0 +1,285 @@
+/**
+ * Runs a scenario: builds the vehicles' backend (simulator now; SITL and real links plug in the
+ * same way), the twin on top, schedules missions, faults and operator actions on the clock,
+ * runs it, and judges the expectations.
+ *
+ * @remarks
+ * Under the virtual clock the run reads no wall time and draws every random number from the
+ * scenario seed, so the same file and seed give the same event log hash in any process.
+ */
+import { VirtualClock } from '../../core/clock.js';
+import type { GeoPoint } from '../../core/geo.js';
+import { silentLogger, type Logger } from '../../core/logger.js';
+import { Rng } from '../../core/rng.js';
+import type { Geofence } from '../../core/planning/index.js';
+import type { VehicleErrorCode, VehiclePort } from '../../hardware/vehicle.port.js';
+import { SimWorld, createSimVehiclePort } from '../../hardware/sim/index.js';
+import type { MissionStatus } from '../../machines/mission.machine.js';
+import { EventLog } from '../event-log.js';
+import { createTwin, type Twin } from '../twin.js';
+import { topics } from '../bus.js';
+import { evaluateExpectations, type ExpectationResult } from './expectations.js';
+import { buildGeofence, buildMission, missionLimits, type BuiltMission } from './mission-builder.js';
+import { RunTrace } from './run-trace.js';
+import type { FaultSpec, Scenario } from './scenario.schema.js';
+
+/** PX4 SITL's default home (Zürich Irchel park), used when a scenario's origin is `home`. */
+export const DEFAULT_HOME: GeoPoint = { lat_deg: 47.397742, lon_deg: 8.545594, alt_m: 488.0 };
+
+const CONNECT_TIMEOUT_MS = 60_000;
+
+/** Where the vehicles come from. The simulator today; the MAVLink SITL and real links later. */
+export interface VehicleBackend {
+  readonly ports: ReadonlyMap<string, VehiclePort>;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** Injects a fault, or says why this backend cannot. */
+  injectFault(vehicle: string, fault: FaultSpec): { ok: true } | { ok: false; reason: string };
+}
+
+export function simBackend(scenario: Scenario, clock: VirtualClock, rng: Rng): VehicleBackend {
+  // With `origin: home` the first vehicle (spawned at 0,0, the loader checks) sits at PX4
+  // SITL's default home.
+  const origin =
+    scenario.world.origin === 'home'
+      ? DEFAULT_HOME
+      : { lat_deg: scenario.world.origin.lat, lon_deg: scenario.world.origin.lon, alt_m: scenario.world.origin.alt };
+  const world = new SimWorld({ clock, rng: rng.fork('world'), origin, wind: scenario.world.wind });
+  const ports = new Map<string, VehiclePort>();
+  for (const v of scenario.vehicles) {
+    world.addVehicle(v.id, { spawn: { north_m: v.spawn.north, east_m: v.spawn.east }, params: v.params });
+    ports.set(v.id, createSimVehiclePort(world, v.id));
+  }
+  return {
+    ports,
+    async start() {
+      world.start();
+    },
+    async stop() {
+      world.stop();
+    },
+    injectFault(vehicle, fault) {
+      world.injectFault(vehicle, fault);
+      return { ok: true };
+    },
+  };
+}
+
+export interface VehicleOutcome {
+  readonly mission: { status: MissionStatus; name: string | null; reason?: string; progress: { current_waypoint: number; total_waypoints: number; percent_complete: number } };
+  readonly state: string;
+  readonly battery_pct: number | null;
+  readonly landed: string | null;
+  readonly armed: boolean | null;
+  readonly distanceFromHome_m: number | null;
+  readonly maxAlt_m: number;
+  readonly failsafes: readonly { kind: string; reason: string }[];
+}
+
+export interface ScenarioReport {
+  readonly scenario: string;
+  readonly file?: string;
+  readonly passed: boolean;
+  readonly seed: number;
+  readonly simulatedSeconds: number;
+  /** Filled in by the caller, which may read wall time (the runtime does not). */
+  wallSeconds?: number;
+  readonly eventLogSha256: string;
+  readonly events: number;
+  readonly vehicles: Record<string, VehicleOutcome>;
+  readonly expectations: readonly ExpectationResult[];
+  readonly minSeparation_m: number | null;
+  readonly errors: readonly string[];
+}
+
+export interface RunScenarioOptions {
+  /** Overrides the scenario's seed. */
+  readonly seed?: number;
+  /** Sim seconds per wall second; default as fast as possible. */
+  readonly speed?: number;
+  readonly logger?: Logger;
+  readonly file?: string;
+  readonly signal?: AbortSignal;
+  readonly onProgress?: (simSeconds: number, totalSeconds: number) => void;
+  /** Called once the twin is up, e.g. to attach a live view or a bridge. */
+  readonly onTwin?: (twin: Twin) => void;
+  /** Keep running after every mission is done (live view). */
+  readonly ignoreStopWhenDone?: boolean;
+  readonly backend?: (scenario: Scenario, clock: VirtualClock, rng: Rng) => VehicleBackend;
+}
+
+export interface ScenarioRun {
+  readonly report: ScenarioReport;
+  readonly log: EventLog;
+  readonly twin: Twin;
+}
+
+export async function runScenario(scenario: Scenario, options: RunScenarioOptions = {}): Promise<ScenarioRun> {
+  const seed = options.seed ?? scenario.seed;
+  const logger = (options.logger ?? silentLogger).child({ scenario: scenario.name, seed });
+  const clock = new VirtualClock();
+  const rng = new Rng(seed);
+  const backend = (options.backend ?? simBackend)(scenario, clock, rng);
+  const log = new EventLog();
+  const errors: string[] = [];
+
+  let fence: Geofence | undefined;
+  const fenceCheck = { violation: (p: { north_m: number; east_m: number; alt_m: number }) => fence?.violation(p) };
+  const limitsRef: { value?: ReturnType<typeof missionLimits> } = {};
+  const twin = createTwin({
+    clock,
+    origin: scenario.world.origin === 'home' ? 'home' : { lat_deg: scenario.world.origin.lat, lon_deg: scenario.world.origin.lon, alt_m: scenario.world.origin.alt },
+    vehicles: scenario.vehicles.map((v) => ({
+      id: v.id,
+      port: backend.ports.get(v.id)!,
+      failsafe: {
+        linkLossTimeout_ms: v.failsafe.link_loss_timeout_s * 1000,
+        geofenceAction: v.failsafe.geofence_action,
+        linkRegainedAction: v.failsafe.link_regained_action,
+      },
+      monitor: { batteryLow_pct: v.failsafe.battery_low_pct, batteryCritical_pct: v.failsafe.battery_critical_pct },
+      get missionLimits() {
+        return limitsRef.value;
+      },
+    })),
+    fence: scenario.world.geofence ? fenceCheck : undefined,
+    logger,
+    log,
+  });
+
+  const ids = scenario.vehicles.map((v) => v.id);
+  const trace = new RunTrace(ids, () => fence);
+  for (const id of ids) {
+    twin.bus.subscribe(topics.telemetry(id), (t) => {
+      const p = twin.latest(id);
+      trace.onSample(id, t, p.north_m, p.east_m, p.alt_m);
+    });
+  }
+  options.onTwin?.(twin);
+
+  await backend.start();
+  // Ports answer on the clock, so the clock must run while they connect.
+  let connected = false;
+  const starting = twin.start(options.signal).finally(() => {
+    connected = true;
+  });
+  await clock.run({ stopWhen: () => connected, until: CONNECT_TIMEOUT_MS, signal: options.signal });
+  if (!connected) throw new Error(`vehicles did not connect within ${CONNECT_TIMEOUT_MS / 1000} s of sim time`);
+  await starting;
+  const frame = twin.frame();
+  const fenceResult = buildGeofence(frame, scenario);
+  if (!fenceResult.ok) errors.push(fenceResult.error.message);
+  else fence = fenceResult.value;
+  limitsRef.value = missionLimits(frame, scenario);
+
+  // Missions, faults and operator actions, each at its sim time.
+  const built = new Map<string, BuiltMission>();
+  const startedAt = new Map<string, number>();
+  scenario.vehicles.forEach((v, i) => {
+    if (!v.mission) return;
+    const r = buildMission(frame, v.id, v.mission, `vehicles.${i}.mission`);
+    if (!r.ok) {
+      errors.push(r.error.message);
+      return;
+    }
+    built.set(v.id, r.value);
+    clock.setTimeout(() => {
+      startedAt.set(v.id, clock.now());
+      const m = twin.mission(v.id);
+      m.load(r.value.mission, `scenario:mission:${v.id}`);
+      m.start(`scenario:mission:${v.id}`);
+    }, v.mission.start_at_s * 1000);
+  });
+  scenario.faults.forEach((f, i) => {
+    clock.setTimeout(() => {
+      const r = backend.injectFault(f.vehicle, f.fault);
+      log.append(clock.now(), 'scenario', r.ok ? 'fault' : 'fault.unsupported', { vehicle: f.vehicle, ...f.fault, ...(r.ok ? {} : { reason: r.reason }) }, `scenario:fault:${i}`);
+    }, f.at_s * 1000);
+  });
+  scenario.actions.forEach((a, i) => {
+    clock.setTimeout(() => {
+      const cid = `scenario:action:${i}`;
+      const m = twin.mission(a.vehicle);
+      switch (a.action) {
+        case 'pause':
+          return m.pause(cid);
+        case 'resume':
+          return m.resume(cid);
+        case 'abort':
+          return m.abort('aborted by scenario action', cid);
+        default:
+          return twin.command(a.vehicle, { kind: a.action }, cid);
+      }
+    }, a.at_s * 1000);
+  });
+
+  const terminal = new Set<MissionStatus>(['COMPLETED', 'ABORTED', 'FAILED']);
+  const lastStart = Math.max(0, ...scenario.vehicles.map((v) => (v.mission ? v.mission.start_at_s * 1000 : 0)));
+  const done = () => {
+    if (options.ignoreStopWhenDone || !scenario.stop_when_done || clock.now() < lastStart) return false;
+    return ids.every((id) => {
+      if (built.has(id) && !terminal.has(twin.missionStatus(id))) return false;
+      const t = twin.latest(id).telemetry;
+      return !t || (!t.armed && t.landed === 'on_ground');
+    });
+  };
+  const total_s = scenario.duration_s;
+  await clock.run({
+    until: total_s * 1000,
+    stopWhen: done,
+    speed: options.speed,
+    signal: options.signal,
+    onProgress: options.onProgress ? (t) => options.onProgress!(t / 1000, total_s) : undefined,
+  });
+  log.append(clock.now(), 'scenario', 'end', { reason: done() ? 'done' : clock.now() >= total_s * 1000 ? 'duration' : 'stopped' });
+
+  const missions = new Map(ids.map((id) => [id, { status: twin.missionStatus(id), context: twin.mission(id).context(), startedAt_ms: startedAt.get(id) }]));
+  const failsafes = new Map(ids.map((id) => [id, twin.vehicleContext(id).failsafes]));
+  const expectations = evaluateExpectations(scenario.expect, {
+    vehicleIds: ids,
+    trace,
+    log: log.entries,
+    missions,
+    failsafes,
+    plannedCaptures: new Map([...built].map(([id, b]) => [id, b.plannedCaptures])),
+    end_ms: clock.now(),
+  });
+
+  const vehicles: Record<string, VehicleOutcome> = {};
+  for (const id of ids) {
+    const m = missions.get(id)!;
+    const tr = trace.vehicles.get(id)!;
+    const t = tr.last;
+    vehicles[id] = {
+      mission: { status: m.status, name: m.context.mission?.name ?? null, ...(m.context.reason ? { reason: m.context.reason } : {}), progress: m.context.progress },
+      state: twin.vehicleState(id),
+      battery_pct: t ? round(t.battery.remaining_pct, 2) : null,
+      landed: t?.landed ?? null,
+      armed: t?.armed ?? null,
+      distanceFromHome_m: t && tr.home ? round(Math.hypot(tr.north_m - tr.home.north_m, tr.east_m - tr.home.east_m), 2) : null,
+      maxAlt_m: round(tr.maxAlt_m, 2),
+      failsafes: failsafes.get(id)!.map((f) => ({ kind: f.kind, reason: f.reason })),
+    };
+  }
+  await twin.stop();
+  await backend.stop();
+
+  const report: ScenarioReport = {
+    scenario: scenario.name,
+    ...(options.file ? { file: options.file } : {}),
+    passed: errors.length === 0 && expectations.every((e) => e.passed),
+    seed,
+    simulatedSeconds: clock.now() / 1000,
+    eventLogSha256: log.sha256(),
+    events: log.count,
+    vehicles,
+    expectations,
+    minSeparation_m: trace.separation.min_m === Infinity ? null : round(trace.separation.min_m, 2),
+    errors,
+  };
+  return { report, log, twin };
+}
+
+const round = (x: number, d: number) => Math.round(x * 10 ** d) / 10 ** d;
+
+export type { VehicleErrorCode };

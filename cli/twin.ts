@@ -1,0 +1,174 @@
+#!/usr/bin/env node
+/**
+ * The `twin` command line.
+ *
+ *   twin run <scenario...> [--seed N] [--speed max|<factor>] [--report out.json] [--junit out.xml] [--events out.jsonl]
+ *   twin start [scenario]          the default fleet, in real time, with a live status view
+ *   twin validate <scenario...>    check files against the schema, with file:line: path: reason
+ *   twin schema                    print the scenario JSON Schema (for editors)
+ *
+ * Exit codes: 0 all expectations held; 1 an expectation failed; 2 bad input (file, flags).
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import cliProgress from 'cli-progress';
+import { z } from 'zod';
+import { loadScenarioFile, formatIssues } from '../actors/scenario/scenario.loader.js';
+import { runScenario, type ScenarioReport } from '../actors/scenario/scenario.runner.js';
+import { ScenarioSchema } from '../actors/scenario/scenario.schema.js';
+import { createLogger } from '../core/logger.js';
+import { junitXml, summaryTable } from './report-format.js';
+import { startLiveView } from './live-view.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+/** scenarios/ of the package, whether running from source or from dist/. */
+export const SCENARIO_DIR = resolve(here, here.endsWith('/dist/cli') ? '../../scenarios' : '../scenarios');
+
+const parseSpeed = (v: string): number => {
+  if (v === 'max') return Infinity;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError("expected 'max' or a positive factor (1 = real time)");
+  return n;
+};
+const parseSeed = (v: string): number => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 2 ** 32 - 1) throw new InvalidArgumentError('expected an integer 0..4294967295');
+  return n;
+};
+
+async function writeOut(path: string, text: string): Promise<void> {
+  await mkdir(dirname(resolve(path)), { recursive: true });
+  await writeFile(path, text);
+}
+
+interface RunFlags {
+  seed?: number;
+  speed: number;
+  report?: string;
+  junit?: string;
+  events?: string;
+  quiet?: boolean;
+  vehicle: string;
+}
+
+async function runCommand(files: string[], flags: RunFlags): Promise<number> {
+  if (flags.vehicle !== 'sim') {
+    process.stderr.write(`--vehicle ${flags.vehicle}: only 'sim' is available in this version (the MAVLink SITL and links arrive with the MAVLink port)\n`);
+    return 2;
+  }
+  const logger = createLogger();
+  const reports: ScenarioReport[] = [];
+  const tty = process.stderr.isTTY && !flags.quiet;
+  for (const file of files) {
+    const loaded = await loadScenarioFile(file);
+    if (!loaded.ok) {
+      process.stderr.write(`${loaded.error.message}\n`);
+      return 2;
+    }
+    const scenario = loaded.value;
+    const bar = tty
+      ? new cliProgress.SingleBar(
+          { format: `${scenario.name} [{bar}] {value}/{total} sim s  {speed}`, hideCursor: true, clearOnComplete: true, stream: process.stderr },
+          cliProgress.Presets.shades_classic,
+        )
+      : undefined;
+    bar?.start(scenario.duration_s, 0, { speed: '' });
+    const wallStart = performance.now();
+    const ac = new AbortController();
+    const onSigint = () => ac.abort();
+    process.once('SIGINT', onSigint);
+    const { report, log } = await runScenario(scenario, {
+      seed: flags.seed,
+      speed: flags.speed,
+      logger,
+      file,
+      signal: ac.signal,
+      onProgress: bar
+        ? (t) => bar.update(Math.round(t), { speed: `${(t / Math.max((performance.now() - wallStart) / 1000, 1e-3)).toFixed(0)}x` })
+        : undefined,
+    });
+    process.off('SIGINT', onSigint);
+    report.wallSeconds = (performance.now() - wallStart) / 1000;
+    bar?.stop();
+    reports.push(report);
+    if (!flags.quiet) process.stdout.write(`${summaryTable(report, process.stdout.isTTY)}\n\n`);
+    if (flags.events) await writeOut(files.length > 1 ? flags.events.replace(/(\.\w+)?$/, `.${scenario.name}$1`) : flags.events, log.toJsonl());
+  }
+  if (flags.report) await writeOut(flags.report, JSON.stringify(reports.length === 1 ? reports[0] : reports, null, 2) + '\n');
+  if (flags.junit) await writeOut(flags.junit, junitXml(reports));
+  return reports.every((r) => r.passed) ? 0 : 1;
+}
+
+export function buildProgram(): Command {
+  const program = new Command('twin')
+    .description('OverWatch Twin: actor-model, simulation-first digital twin runtime for drone operations')
+    .showHelpAfterError()
+    .exitOverride();
+
+  program
+    .command('run')
+    .description('run scenario files and check their expectations (exit 0 iff all hold)')
+    .argument('<scenario...>', 'scenario YAML files')
+    .option('--seed <n>', 'override the scenario seed', parseSeed)
+    .addOption(new Option('--speed <factor>', "sim seconds per wall second, or 'max'").default(Infinity, 'max').argParser(parseSpeed))
+    .option('--report <file>', 'write the JSON report')
+    .option('--junit <file>', 'write JUnit XML')
+    .option('--events <file>', 'write the event log as JSON lines')
+    .option('--vehicle <kind>', "vehicle backend: 'sim' (built-in simulator)", 'sim')
+    .option('-q, --quiet', 'no table, no progress bar')
+    .action(async (files: string[], flags: RunFlags) => {
+      process.exitCode = await runCommand(files, flags);
+    });
+
+  program
+    .command('start')
+    .description('fly the default fleet scenario in real time with a live status view (Ctrl-C to stop)')
+    .argument('[scenario]', 'scenario file', resolve(SCENARIO_DIR, 'fleet.yaml'))
+    .addOption(new Option('--speed <factor>', 'sim seconds per wall second').default(1).argParser(parseSpeed))
+    .action(async (file: string, flags: { speed: number }) => {
+      process.exitCode = await startLiveView(file, flags.speed);
+    });
+
+  program
+    .command('validate')
+    .description('check scenario files against the schema')
+    .argument('<scenario...>', 'scenario YAML files')
+    .action(async (files: string[]) => {
+      let bad = 0;
+      for (const file of files) {
+        const r = await loadScenarioFile(file);
+        if (r.ok) process.stdout.write(`${file}: ok (${r.value.vehicles.length} vehicles, ${r.value.expect.length} expectations)\n`);
+        else {
+          bad++;
+          process.stderr.write(`${formatIssues(r.issues ?? [])}\n`);
+        }
+      }
+      process.exitCode = bad ? 2 : 0;
+    });
+
+  program
+    .command('schema')
+    .description('print the scenario JSON Schema')
+    .action(() => {
+      const schema = z.toJSONSchema(ScenarioSchema, { io: 'input', unrepresentable: 'any' });
+      process.stdout.write(`${JSON.stringify({ title: 'OverWatch Twin scenario', ...schema }, null, 2)}\n`);
+    });
+  return program;
+}
+
+const isMain = process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url);
+if (isMain) {
+  buildProgram()
+    .parseAsync(process.argv)
+    .catch((error: unknown) => {
+      const e = error as { code?: string; exitCode?: number; message?: string };
+      if (e.code?.startsWith('commander.')) {
+        process.exitCode = e.code === 'commander.helpDisplayed' || e.code === 'commander.version' ? 0 : 2;
+        return;
+      }
+      process.stderr.write(`twin: ${e.message ?? String(error)}\n`);
+      process.exitCode = 2;
+    });
+}
