@@ -287,6 +287,19 @@ export function createTwin(config: TwinConfig): Twin {
     childSubs.set(childId, subs);
   };
 
+  /** A respawned vehicle actor learns the vehicle's current state from the port's last report. */
+  const resync = (childId: string) => {
+    const [kind, vehicle] = childId.split(':') as ['vehicle' | 'mission', string];
+    if (kind !== 'vehicle') return;
+    const t = ports.get(vehicle)?.snapshot();
+    if (t) {
+      sendVehicle(vehicle, { type: 'PORT.ARMED', armed: t.armed });
+      sendVehicle(vehicle, { type: 'PORT.MODE', mode: t.mode });
+      sendVehicle(vehicle, { type: 'PORT.LANDED', state: t.landed });
+    }
+    if (linkUp.get(vehicle)) sendVehicle(vehicle, { type: 'LINK.UP' });
+  };
+
   fleet.on('*', (ev: FleetEmitted) => {
     switch (ev.type) {
       case 'child.spawned':
@@ -298,6 +311,7 @@ export function createTwin(config: TwinConfig): Twin {
         break;
       case 'child.restarted':
         append('fleet', 'child.restarted', { id: ev.id, restart: ev.restart });
+        resync(ev.id);
         break;
     }
   });

@@ -13,12 +13,9 @@ import type { GeoPoint, Ned } from '../core/geo.js';
 import type { MissionItem } from '../core/mission.js';
 import type { Result } from '../core/result.js';
 
-/** Autopilot-agnostic flight modes; adapters map PX4 / ArduPilot modes onto these. */
-export type FlightMode = 'manual' | 'hold' | 'takeoff' | 'mission' | 'rtl' | 'land' | 'offboard' | 'unknown';
-export const FLIGHT_MODES: readonly FlightMode[] = ['manual', 'hold', 'takeoff', 'mission', 'rtl', 'land', 'offboard', 'unknown'];
+import type { FlightMode, LandedState } from '../core/flight.js';
 
-/** MAV_LANDED_STATE, by name. */
-export type LandedState = 'unknown' | 'on_ground' | 'taking_off' | 'in_air' | 'landing';
+export { FLIGHT_MODES, type FlightMode, type LandedState } from '../core/flight.js';
 
 export type VehicleErrorCode =
   | 'VEHICLE.NO_LINK'

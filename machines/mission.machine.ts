@@ -61,9 +61,10 @@ export interface MissionInput {
   readonly limits?: MissionLimitsData;
 }
 
-type VehicleOpInput = { vehicleId: string; mission?: Mission };
+/** Input of every vehicle-side mission operation the runtime provides. */
+export type MissionOpInput = { vehicleId: string; mission?: Mission };
 const notProvided = (name: string) =>
-  fromPromise<void, VehicleOpInput>(async () => {
+  fromPromise<void, MissionOpInput>(async () => {
     throw new Error(`mission.machine: the \`${name}\` actor must be provided by the runtime`);
   });
 

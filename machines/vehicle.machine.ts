@@ -16,7 +16,7 @@
  *   only the vehicle's own datalink-loss action can act; the twin cannot reach it.)
  */
 import { assign, emit, enqueueActions, fromPromise, setup } from 'xstate';
-import type { FlightMode, LandedState } from '../hardware/vehicle.port.js';
+import type { FlightMode, LandedState } from '../core/flight.js';
 
 export type VehicleCommand =
   | { readonly kind: 'arm' }

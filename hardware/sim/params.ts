@@ -67,9 +67,9 @@ export const SIM_PARAM_NAMES = Object.keys(SIM_PARAM_DEFS) as SimParamName[];
 
 /** Default parameters (a fresh object each call, so callers may mutate it). */
 export function defaultSimParams(): SimParams {
-  const out = {} as SimParams;
-  for (const name of SIM_PARAM_NAMES) out[name] = SIM_PARAM_DEFS[name].default;
-  return out;
+  // Object.fromEntries keeps V8 fast properties; assigning ~40 keys one by one to `{}` does not,
+  // and these are read on every physics tick.
+  return Object.fromEntries(SIM_PARAM_NAMES.map((name) => [name, SIM_PARAM_DEFS[name].default])) as SimParams;
 }
 
 export function isSimParamName(name: string): name is SimParamName {

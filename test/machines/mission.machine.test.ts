@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createActor, fromPromise, initialTransition, transition } from 'xstate';
 import { VirtualClock } from '../../core/clock.js';
-import { missionMachine, type MissionEvent } from '../../machines/mission.machine.js';
+import { missionMachine, type MissionEvent, type MissionOpInput } from '../../machines/mission.machine.js';
 
 const mission = {
   id: 'm1',
@@ -47,7 +47,7 @@ describe('mission machine', () => {
   it('runs LOADED → RUNNING ⇄ PAUSED → COMPLETED with monotonic progress', async () => {
     const clock = new VirtualClock();
     const calls: string[] = [];
-    const op = (name: string) => fromPromise(async () => void calls.push(name));
+    const op = (name: string) => fromPromise<void, MissionOpInput>(async () => { calls.push(name); });
     const actor = createActor(
       missionMachine.provide({ actors: { upload: op('upload'), launch: op('launch'), pause: op('pause'), resume: op('resume'), abort: op('abort') } }),
       { input: { vehicleId: 'd1' }, clock },
@@ -81,10 +81,10 @@ describe('mission machine', () => {
       createActor(
         missionMachine.provide({
           actors: {
-            upload: fromPromise(async () => {
+            upload: fromPromise<void, MissionOpInput>(async () => {
               if (uploadFails) throw new Error('MISSION.UPLOAD_TIMEOUT: no MISSION_ACK');
             }),
-            launch: fromPromise(async () => {}),
+            launch: fromPromise<void, MissionOpInput>(async () => {}),
           },
         }),
         { input: { vehicleId: 'd1' }, clock },

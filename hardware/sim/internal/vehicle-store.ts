@@ -37,10 +37,28 @@ export const I32_COLUMNS = [
 export type F64Column = (typeof F64_COLUMNS)[number];
 export type I32Column = (typeof I32_COLUMNS)[number];
 
-// Declaration merging gives the class one typed field per column without repeating the list.
-export interface VehicleStore extends Record<F64Column, Float64Array>, Record<I32Column, Int32Array> {}
+const EMPTY_F64 = new Float64Array(0);
+const EMPTY_I32 = new Int32Array(0);
 
+/**
+ * The columns are spelled out as class fields (not assigned in a loop) so V8 keeps the object in
+ * fast mode with in-object properties; keyed stores of ~60 properties would turn it into a
+ * dictionary and make every column access a hash lookup. A type check below keeps the field
+ * list and the column lists in step.
+ */
 export class VehicleStore {
+  pN = EMPTY_F64; pE = EMPTY_F64; pD = EMPTY_F64; vN = EMPTY_F64; vE = EMPTY_F64; vD = EMPTY_F64;
+  vaN = EMPTY_F64; vaE = EMPTY_F64; yaw = EMPTY_F64; wEstN = EMPTY_F64; wEstE = EMPTY_F64; gustN = EMPTY_F64;
+  gustE = EMPTY_F64; injGustN = EMPTY_F64; injGustE = EMPTY_F64; injGustUntil = EMPTY_F64; tgtN = EMPTY_F64;
+  tgtE = EMPTY_F64; tgtD = EMPTY_F64; tgtSpd = EMPTY_F64; tgtVUp = EMPTY_F64; tgtVDn = EMPTY_F64;
+  homeN = EMPTY_F64; homeE = EMPTY_F64; batUsed = EMPTY_F64; batCurrent = EMPTY_F64; batVoltage = EMPTY_F64;
+  batPct = EMPTY_F64; gpsN = EMPTY_F64; gpsE = EMPTY_F64; gpsD = EMPTY_F64; gpsErrN = EMPTY_F64;
+  gpsErrE = EMPTY_F64; gpsErrD = EMPTY_F64; hdop = EMPTY_F64; gpsLossUntil = EMPTY_F64;
+  linkLossUntil = EMPTY_F64; linkDownSince = EMPTY_F64; phaseT = EMPTY_F64; groundSince = EMPTY_F64;
+  mode = EMPTY_I32; phase = EMPTY_I32; ctl = EMPTY_I32; landed = EMPTY_I32; armed = EMPTY_I32;
+  gpsOk = EMPTY_I32; linkOk = EMPTY_I32; crashed = EMPTY_I32; falling = EMPTY_I32; missionIdx = EMPTY_I32;
+  missionState = EMPTY_I32; sats = EMPTY_I32; dllAction = EMPTY_I32; dllFired = EMPTY_I32; flown = EMPTY_I32;
+  batLevel = EMPTY_I32; gcs = EMPTY_I32; dlUp = EMPTY_I32;
   /** Number of vehicles in use. */
   count = 0;
   /** Allocated slots. */
@@ -72,3 +90,10 @@ export class VehicleStore {
     this.capacity = capacity;
   }
 }
+
+// Compile-time check that every listed column is a field of the right type, and vice versa.
+type ColumnsOf<T, V> = { [K in keyof T]: T[K] extends V ? K : never }[keyof T];
+const _f64Check: [ColumnsOf<VehicleStore, Float64Array>] extends [F64Column] ? ([F64Column] extends [ColumnsOf<VehicleStore, Float64Array>] ? true : false) : false = true;
+const _i32Check: [ColumnsOf<VehicleStore, Int32Array>] extends [I32Column] ? ([I32Column] extends [ColumnsOf<VehicleStore, Int32Array>] ? true : false) : false = true;
+void _f64Check;
+void _i32Check;

@@ -1,0 +1,51 @@
+/**
+ * Layering, checked rather than agreed (STYLE §12). `npm run lint:layers`.
+ *  core/      shared kernel: depends on nothing of ours
+ *  machines/  pure statecharts: core only, no node:*, no I/O libraries
+ *  hardware/  ports and adapters: core only (never the runtime, services or CLI)
+ *  actors/    the runtime: core, machines, hardware
+ *  cli/       everything
+ */
+module.exports = {
+  forbidden: [
+    { name: 'no-circular', severity: 'error', from: {}, to: { circular: true } },
+    {
+      name: 'machines-are-pure',
+      comment: 'machines/ import only core/ and xstate: no ports, sockets, files, timers or node builtins',
+      severity: 'error',
+      from: { path: '^machines/' },
+      to: { pathNot: '^(machines|core)/|node_modules/(xstate|zod)/' },
+    },
+    {
+      name: 'machines-no-builtins',
+      severity: 'error',
+      from: { path: '^machines/' },
+      to: { dependencyTypes: ['core'] },
+    },
+    {
+      name: 'core-is-the-kernel',
+      severity: 'error',
+      from: { path: '^core/' },
+      to: { path: '^(machines|actors|hardware|cli|bench)/' },
+    },
+    {
+      name: 'hardware-below-the-runtime',
+      comment: 'adapters must not reach up into the runtime, the services or the CLI',
+      severity: 'error',
+      from: { path: '^hardware/' },
+      to: { path: '^(machines|actors|cli|bridge|api|storage|hpc)/' },
+    },
+    {
+      name: 'runtime-not-cli',
+      severity: 'error',
+      from: { path: '^(actors|machines|hardware|core)/' },
+      to: { path: '^cli/' },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    exclude: { path: '^(dist|test)/' },
+  },
+};

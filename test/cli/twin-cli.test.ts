@@ -1,0 +1,82 @@
+import { describe, expect, it, beforeAll } from 'vitest';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { loadScenarioFile } from '../../actors/scenario/scenario.loader.js';
+import { runScenario } from '../../actors/scenario/scenario.runner.js';
+
+const exec = promisify(execFile);
+const CLI = 'dist/cli/twin.js';
+
+async function twin(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await exec('node', [CLI, ...args], { env: { ...process.env, TWIN_LOG_LEVEL: 'silent' } });
+    return { code: 0, stdout, stderr };
+  } catch (e) {
+    const err = e as { code: number; stdout: string; stderr: string };
+    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
+  }
+}
+
+describe('twin CLI (the built binary, as a user runs it)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'twin-cli-'));
+  beforeAll(() => {
+    if (!existsSync(CLI)) throw new Error('run `npm run build` first (npm test does)');
+  });
+
+  it('run: exit 0, summary, JSON report and JUnit XML; the hash matches an in-process run', async () => {
+    const report = join(dir, 'r.json');
+    const junit = join(dir, 'j.xml');
+    const events = join(dir, 'e.jsonl');
+    const r = await twin('run', 'scenarios/link-loss.yaml', '--report', report, '--junit', junit, '--events', events);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('PASSED  link-loss  seed 11');
+    const json = JSON.parse(readFileSync(report, 'utf8'));
+    for (const k of ['passed', 'seed', 'simulatedSeconds', 'wallSeconds', 'eventLogSha256', 'vehicles', 'expectations']) expect(json).toHaveProperty(k);
+    expect(json.vehicles.drone1.mission.status).toBe('FAILED');
+    const loaded = await loadScenarioFile('scenarios/link-loss.yaml');
+    if (!loaded.ok) throw new Error('load');
+    const inProcess = await runScenario(loaded.value);
+    expect(json.eventLogSha256).toBe(inProcess.report.eventLogSha256);
+    expect(readFileSync(events, 'utf8')).toBe(inProcess.log.toJsonl());
+    const xml = readFileSync(junit, 'utf8');
+    expect(xml).toMatch(/<testsuite name="link-loss" tests="4" failures="0" errors="0"/);
+    expect(xml.match(/<testcase /g)).toHaveLength(4);
+  });
+
+  it('run: --seed changes the log; exit 1 with the reason when an expectation fails', async () => {
+    const a = await twin('run', 'scenarios/link-loss.yaml', '--seed', '99', '--report', join(dir, 'a.json'), '-q');
+    expect(a.code).toBe(0);
+    expect(JSON.parse(readFileSync(join(dir, 'a.json'), 'utf8')).seed).toBe(99);
+    const r = await twin('run', 'test/fixtures/unmet.yaml', '--junit', join(dir, 'u.xml'));
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/FAIL .*battery_reserve/);
+    expect(readFileSync(join(dir, 'u.xml'), 'utf8')).toMatch(/<failure message="landed with [\d.]+ %, below 99.9 %"/);
+  });
+
+  it('bad input: exit 2 with file:line: path: reason, nothing run', async () => {
+    const bad = join(dir, 'bad.yaml');
+    writeFileSync(bad, 'name: x\nvehicles:\n  - id: D1\n');
+    const r = await twin('run', bad);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`${bad}:3:9: vehicles.0.id: lower-case letters`);
+    expect((await twin('run', join(dir, 'missing.yaml'))).code).toBe(2);
+    expect((await twin('run', 'scenarios/survey.yaml', '--speed', '0')).code).toBe(2);
+    expect((await twin('validate', bad)).code).toBe(2);
+    const ok = await twin('validate', 'scenarios/fleet.yaml');
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toContain('ok (5 vehicles');
+  });
+
+  it('schema: prints a JSON Schema that describes the scenario format', async () => {
+    const r = await twin('schema');
+    expect(r.code).toBe(0);
+    const schema = JSON.parse(r.stdout);
+    expect(schema.required).toEqual(expect.arrayContaining(['name', 'vehicles']));
+    expect(Object.keys(schema.properties)).toEqual(expect.arrayContaining(['world', 'vehicles', 'faults', 'expect']));
+    // The committed copy for editors is up to date.
+    expect(JSON.parse(readFileSync('scenarios/scenario.schema.json', 'utf8'))).toEqual(schema);
+  });
+});

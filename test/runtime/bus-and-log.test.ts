@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { createHash } from 'node:crypto';
+import { Bus } from '../../actors/bus.js';
+import { EventLog } from '../../actors/event-log.js';
+
+describe('Bus', () => {
+  it('delivers to topic and wildcard subscribers, isolates a throwing subscriber', () => {
+    const errors: string[] = [];
+    const bus = new Bus<{ '/a': number; '/b': string }>((_e, topic) => errors.push(topic));
+    const got: unknown[] = [];
+    bus.subscribe('/a', () => {
+      throw new Error('boom');
+    });
+    const unsub = bus.subscribe('/a', (m) => got.push(m));
+    bus.subscribeAll((m, t) => got.push(`${t}:${String(m)}`));
+    bus.publish('/a', 1);
+    bus.publish('/b', 'x');
+    unsub();
+    bus.publish('/a', 2);
+    expect(got).toEqual([1, '/a:1', '/b:x', '/a:2']);
+    expect(errors).toEqual(['/a', '/a']);
+    expect(bus.stats()).toEqual({ '/a': 2, '/b': 1 });
+  });
+
+  it('says when nobody listens, so publishers can skip building messages', () => {
+    const bus = new Bus<{ '/a': number }>();
+    expect(bus.hasSubscribers('/a')).toBe(false);
+    const u = bus.subscribe('/a', () => {});
+    expect(bus.hasSubscribers('/a')).toBe(true);
+    u();
+    expect(bus.hasSubscribers('/a')).toBe(false);
+  });
+});
+
+describe('EventLog', () => {
+  it('hashes exactly its JSON lines, and refuses appends after the digest', () => {
+    const log = new EventLog();
+    log.append(0, 'twin', 'started', { vehicles: ['d1'] });
+    log.append(20, 'd1', 'port.armed', { armed: true }, 'c1');
+    const expected = createHash('sha256').update(log.toJsonl()).digest('hex');
+    expect(log.sha256()).toBe(expected);
+    expect(log.entries[1]).toEqual({ seq: 1, t_ms: 20, source: 'd1', type: 'port.armed', data: { armed: true }, cid: 'c1' });
+    expect(() => log.append(30, 'x', 'y')).toThrow(/after sha256/);
+  });
+});

@@ -1,0 +1,97 @@
+import { describe, expect, it } from 'vitest';
+import { assign } from 'xstate';
+import { VirtualClock } from '../../core/clock.js';
+import { Rng } from '../../core/rng.js';
+import { createTwin } from '../../actors/twin.js';
+import { topics } from '../../actors/bus.js';
+import { SimWorld, createSimVehiclePort } from '../../hardware/sim/index.js';
+import { vehicleMachine } from '../../machines/vehicle.machine.js';
+import { DEFAULT_HOME } from '../../actors/scenario/scenario.runner.js';
+
+function setup(machines?: Parameters<typeof createTwin>[0]['machines']) {
+  const clock = new VirtualClock();
+  const world = new SimWorld({ clock, rng: new Rng(9), origin: DEFAULT_HOME });
+  world.addVehicle('d1', { spawn: { north_m: 0, east_m: 0 } });
+  const port = createSimVehiclePort(world, 'd1');
+  const twin = createTwin({ clock, origin: 'home', vehicles: [{ id: 'd1', port }], machines, restartBase_ms: 1000 });
+  world.start();
+  return { clock, world, twin };
+}
+
+async function started(clock: VirtualClock, twin: ReturnType<typeof createTwin>) {
+  let up = false;
+  const p = twin.start().then(() => (up = true));
+  await clock.run({ stopWhen: () => up, until: 10_000 });
+  await p;
+}
+
+describe('twin runtime', () => {
+  it('connects, mirrors the vehicle, executes operator commands and publishes telemetry', async () => {
+    const { clock, twin } = setup();
+    await started(clock, twin);
+    expect(twin.vehicleState('d1')).toBe('connected.standby');
+    const poses: number[] = [];
+    twin.bus.subscribe(topics.pose('d1'), (p) => poses.push(p.alt_rel_m));
+    const states: string[] = [];
+    twin.bus.subscribe(topics.state('d1'), (s) => states.push(s.state));
+    twin.command('d1', { kind: 'arm' }, 'op-1');
+    twin.command('d1', { kind: 'takeoff', alt_m: 15 }, 'op-2');
+    await clock.advance(20_000);
+    expect(twin.vehicleState('d1')).toBe('connected.armed.inAir.hold');
+    expect(poses.at(-1)!).toBeGreaterThan(13);
+    expect(states).toContain('connected.armed.takingOff');
+    const cmds = twin.log.entries.filter((e) => e.type === 'command.result');
+    expect(cmds.map((e) => [e.cid, e.data?.kind, e.data?.ok])).toEqual([
+      ['op-1', 'arm', true],
+      ['op-2', 'takeoff', true],
+    ]);
+    await twin.stop();
+  });
+
+  it('a refused command is reported with its code, not thrown', async () => {
+    const { clock, twin } = setup();
+    await started(clock, twin);
+    twin.command('d1', { kind: 'takeoff' }, 'op-x'); // not armed: PX4 denies
+    await clock.advance(1_000);
+    const r = twin.log.entries.find((e) => e.type === 'command.result');
+    expect(r?.data).toMatchObject({ kind: 'takeoff', ok: false, code: 'VEHICLE.COMMAND_DENIED' });
+    await twin.stop();
+  });
+
+  it('supervises: a failing vehicle actor is reported and restarted with backoff, then works', async () => {
+    // A vehicle machine with a bug: arming throws inside an action.
+    let throwOnce = true;
+    const buggy = vehicleMachine.provide({
+      actions: {
+        sync: assign(({ event }) => {
+          if (event.type === 'PORT.ARMED' && event.armed && throwOnce) {
+            throwOnce = false;
+            throw new Error('bug in sync');
+          }
+          if (event.type === 'PORT.ARMED') return { armed: event.armed };
+          if (event.type === 'PORT.MODE') return { mode: event.mode };
+          if (event.type === 'PORT.LANDED') return { landed: event.state };
+          return {};
+        }),
+      },
+    });
+    const { clock, twin } = setup({ vehicle: buggy });
+    await started(clock, twin);
+    twin.command('d1', { kind: 'arm' });
+    await clock.advance(500);
+    const failed = twin.log.entries.find((e) => e.type === 'child.failed');
+    expect(failed?.data).toMatchObject({ id: 'vehicle:d1', restartIn_ms: 1000 });
+    expect(String(failed?.data?.error)).toContain('bug in sync');
+    expect(twin.log.entries.some((e) => e.type === 'child.restarted')).toBe(false);
+    await clock.advance(1_000);
+    const restarted = twin.log.entries.find((e) => e.type === 'child.restarted');
+    expect(restarted?.t_ms).toBe(failed!.t_ms + 1000);
+    // The new actor re-syncs from the port (the arm went through) and takes commands again.
+    expect(twin.vehicleState('d1')).toBe('connected.armed.onGround');
+    twin.command('d1', { kind: 'disarm' });
+    await clock.advance(3_000);
+    expect(twin.log.entries.filter((e) => e.type === 'command.result' && e.data?.kind === 'disarm')).toHaveLength(1);
+    expect(twin.vehicleState('d1')).toBe('connected.standby');
+    await twin.stop();
+  });
+});

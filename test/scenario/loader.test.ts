@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { readdirSync } from 'node:fs';
+import { loadScenarioFile, parseScenario } from '../../actors/scenario/scenario.loader.js';
+
+const minimal = `
+name: t
+vehicles:
+  - id: d1
+    mission:
+      type: waypoints
+      waypoints: [{ north: 10, east: 0, alt: 20 }]
+`;
+
+describe('scenario loader', () => {
+  it('accepts every shipped scenario', async () => {
+    const files = readdirSync('scenarios').filter((f) => f.endsWith('.yaml'));
+    expect(files.length).toBeGreaterThanOrEqual(5);
+    for (const f of files) {
+      const r = await loadScenarioFile(`scenarios/${f}`);
+      expect(r.ok, `${f}: ${r.ok ? '' : r.error.message}`).toBe(true);
+    }
+  });
+
+  it('fills defaults', () => {
+    const r = parseScenario(minimal);
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(r.value.seed).toBe(1);
+    expect(r.value.world.origin).toBe('home');
+    expect(r.value.vehicles[0]!.failsafe).toEqual({
+      battery_low_pct: 20,
+      battery_critical_pct: 10,
+      link_loss_timeout_s: 5,
+      geofence_action: 'rtl',
+      link_regained_action: 'rtl',
+    });
+  });
+
+  it('reports file, line, path and reason', () => {
+    const text = minimal.replace('alt: 20', 'alt: -5').replace('name: t', 'name: t\nbogus: 1');
+    const r = parseScenario(text, 'bad.yaml');
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.error.code).toBe('SCENARIO.INVALID');
+    const lines = r.error.message.split('\n');
+    expect(lines).toContain('bad.yaml:2:1: (root): Unrecognized key: "bogus"');
+    expect(lines.some((l) => /^bad\.yaml:8:\d+: vehicles\.0\.mission\.waypoints\.0\.alt: /.test(l))).toBe(true);
+  });
+
+  it('checks references across fields', () => {
+    const text = `${minimal}
+  - id: d1
+faults:
+  - { at_s: 5, vehicle: ghost, fault: { kind: motor_failure } }
+expect:
+  - { kind: inside_geofence }
+`;
+    const r = parseScenario(text, 'x.yaml');
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.issues!.map((i) => `${i.path}: ${i.message}`)).toEqual([
+      "vehicles.1.id: duplicate vehicle id 'd1'",
+      "faults.0.vehicle: unknown vehicle 'ghost'",
+      'world.geofence: inside_geofence is expected but the world has no geofence',
+    ]);
+  });
+
+  it('reports YAML syntax errors with a position', () => {
+    const r = parseScenario('name: [unclosed\nvehicles: 3', 'y.yaml');
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.error.code).toBe('SCENARIO.YAML');
+    expect(r.error.message).toMatch(/^y\.yaml:\d+:\d+: \(yaml\): /);
+  });
+
+  it('never throws on arbitrary input, and rejects it with at least one issue', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.string(), fc.json(), fc.jsonValue().map((v) => JSON.stringify(v))), (text) => {
+        const r = parseScenario(text);
+        if (!r.ok) expect(r.issues!.length).toBeGreaterThan(0);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
