@@ -75,12 +75,8 @@ export function executeCommand(h: CommandHost, i: number, cmd: SimCommand, now: 
       enterRtl(h, i);
       return okVoid;
     case 'hold':
+      // PX4 also lets you select Hold disarmed on the ground; nothing moves then.
       if (noGps && !onGround) return denied('Hold denied: no position estimate');
-      if (!armed) {
-        // PX4 lets you select Hold on the ground; nothing moves.
-        enterHold(h, i);
-        return okVoid;
-      }
       enterHold(h, i);
       return okVoid;
     case 'goto': {

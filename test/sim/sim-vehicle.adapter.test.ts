@@ -1,6 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { VirtualClock } from '../../core/clock.js';
 import { LocalFrame } from '../../core/geo.js';
+import { Rng } from '../../core/rng.js';
+import { SimWorld } from '../../hardware/sim/index.js';
 import type { MissionItem } from '../../core/mission.js';
 import type { VehicleEvent, VehicleResult, VehicleTelemetry } from '../../hardware/vehicle.port.js';
 import { describeVehicleContract } from '../contract/vehicle.contract.js';
@@ -286,6 +289,24 @@ describe('sim determinism and robustness', () => {
       }),
       { numRuns: 60, seed: 20240601 },
     );
+  });
+
+  it('steps many vehicles in one world, each on its own (storage grows past its initial size)', async () => {
+    const clock = new VirtualClock();
+    const world = new SimWorld({ clock, rng: new Rng(3), origin: ORIGIN });
+    for (let v = 0; v < 40; v++) expect(world.addVehicle(`v${v}`, { spawn: { north_m: v * 10, east_m: 0 } }).ok).toBe(true);
+    expect(world.addVehicle('v0', { spawn: { north_m: 0, east_m: 0 } }).ok).toBe(false);
+    for (let v = 0; v < 40; v += 2) {
+      expect(world.command(`v${v}`, { kind: 'arm' }).ok).toBe(true);
+      expect(world.command(`v${v}`, { kind: 'takeoff', alt_m: 5 + v }).ok).toBe(true);
+    }
+    world.start();
+    await clock.advance(60_000);
+    for (let v = 0; v < 40; v++) {
+      const p = world.truePosition(`v${v}`);
+      expect(p.north_m).toBeCloseTo(v * 10, 3);
+      expect(-p.down_m).toBeCloseTo(v % 2 === 0 ? 5 + v : 0, 0);
+    }
   });
 
   it('auto-disarms on the ground after COM_DISARM_PRFLT without takeoff', async () => {
