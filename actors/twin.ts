@@ -357,12 +357,15 @@ export function createTwin(config: TwinConfig): Twin {
     publishState(id);
   };
 
+  /** Topic names built once per vehicle: this runs for every telemetry sample of every drone. */
+  const telemetryTopics = new Map(
+    config.vehicles.map((v) => [v.id, { telemetry: topics.telemetry(v.id), pose: topics.pose(v.id), battery: topics.battery(v.id) }]),
+  );
   const onTelemetry = (id: string, monitor: VehicleMonitor, t: VehicleTelemetry) => {
     latestTelemetry.set(id, t);
     monitor.onTelemetry(t);
-    const telemetryTopic = topics.telemetry(id);
+    const { telemetry: telemetryTopic, pose: poseTopic, battery: batteryTopic } = telemetryTopics.get(id)!;
     if (bus.hasSubscribers(telemetryTopic)) bus.publish(telemetryTopic, t);
-    const poseTopic = topics.pose(id);
     if (bus.hasSubscribers(poseTopic))
       bus.publish(poseTopic, {
         vehicle: id,
@@ -373,7 +376,6 @@ export function createTwin(config: TwinConfig): Twin {
         heading_deg: t.heading_deg,
         velocity_ned_mps: t.velocity_ned_mps,
       });
-    const batteryTopic = topics.battery(id);
     if (bus.hasSubscribers(batteryTopic)) bus.publish(batteryTopic, { vehicle: id, t_ms: t.t_ms, ...t.battery });
   };
 

@@ -41,7 +41,15 @@ export class RunTrace {
   readonly separation: SeparationRecord = { min_m: Infinity };
   private readonly order: VehicleTrace[] = [];
 
-  constructor(ids: readonly string[], private readonly fence: () => Geofence | undefined) {
+  /**
+   * @param trackSeparation - pairwise separation costs O(airborne vehicles) per sample; only
+   *   pay it when an expectation asks for it.
+   */
+  constructor(
+    ids: readonly string[],
+    private readonly fence: () => Geofence | undefined,
+    private readonly trackSeparation = true,
+  ) {
     for (const id of ids) {
       const trace: VehicleTrace = { id, samples: 0, maxAlt_m: 0, worstOutside_m: 0, landings: [], wasAirborne: false, north_m: 0, east_m: 0, alt_m: 0, airborne: false };
       this.vehicles.set(id, trace);
@@ -76,7 +84,7 @@ export class RunTrace {
       }
     }
 
-    if (airborne && this.order.length > 1) {
+    if (this.trackSeparation && airborne && this.order.length > 1) {
       for (const o of this.order) {
         if (o === v || !o.airborne) continue;
         const d = Math.hypot(o.north_m - north_m, o.east_m - east_m, o.alt_m - alt_m);

@@ -106,6 +106,8 @@ export interface RunScenarioOptions {
   /** Keep running after every mission is done (live view). */
   readonly ignoreStopWhenDone?: boolean;
   readonly backend?: (scenario: Scenario, clock: VirtualClock, rng: Rng) => VehicleBackend;
+  /** Marks the end of each phase (benchmarks time them; the runtime itself reads no wall time). */
+  readonly onPhase?: (phase: 'connected' | 'ran' | 'stopped') => void;
 }
 
 export interface ScenarioRun {
@@ -148,7 +150,7 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
   });
 
   const ids = scenario.vehicles.map((v) => v.id);
-  const trace = new RunTrace(ids, () => fence);
+  const trace = new RunTrace(ids, () => fence, scenario.expect.some((e) => e.kind === 'min_separation'));
   for (const id of ids) {
     twin.bus.subscribe(topics.telemetry(id), (t) => {
       const p = twin.latest(id);
@@ -166,6 +168,7 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
   await clock.run({ stopWhen: () => connected, until: CONNECT_TIMEOUT_MS, signal: options.signal });
   if (!connected) throw new Error(`vehicles did not connect within ${CONNECT_TIMEOUT_MS / 1000} s of sim time`);
   await starting;
+  options.onPhase?.('connected');
   const frame = twin.frame();
   const fenceResult = buildGeofence(frame, scenario);
   if (!fenceResult.ok) errors.push(fenceResult.error.message);
@@ -231,6 +234,7 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
     signal: options.signal,
     onProgress: options.onProgress ? (t) => options.onProgress!(t / 1000, total_s) : undefined,
   });
+  options.onPhase?.('ran');
   log.append(clock.now(), 'scenario', 'end', { reason: done() ? 'done' : clock.now() >= total_s * 1000 ? 'duration' : 'stopped' });
 
   const missions = new Map(ids.map((id) => [id, { status: twin.missionStatus(id), context: twin.mission(id).context(), startedAt_ms: startedAt.get(id) }]));
@@ -263,6 +267,7 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
   }
   await twin.stop();
   await backend.stop();
+  options.onPhase?.('stopped');
 
   const report: ScenarioReport = {
     scenario: scenario.name,

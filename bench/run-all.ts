@@ -1,0 +1,22 @@
+/**
+ * `npm run bench`: every benchmark, each in its own process (a clean heap and JIT), in turn.
+ */
+import { spawnSync } from 'node:child_process';
+import { cpus } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const benches: [string, string[]][] = [
+  ['twin.bench.js', ['60']],
+  ['sim-physics.bench.js', ['1000', '60']],
+];
+
+console.log(`machine: ${cpus()[0]?.model ?? 'unknown cpu'} × ${cpus().length}, node ${process.version}`);
+let failed = 0;
+for (const [file, args] of benches) {
+  console.log(`\n== ${file.replace('.js', '')} ==`);
+  const r = spawnSync(process.execPath, ['--expose-gc', join(here, file), ...args], { stdio: 'inherit' });
+  if (r.status !== 0) failed++;
+}
+process.exitCode = failed ? 1 : 0;
