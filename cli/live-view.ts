@@ -69,6 +69,6 @@ export async function startLiveView(file: string, speed: number): Promise<number
   });
   clearInterval(timer);
   report.wallSeconds = (performance.now() - wallStart) / 1000;
-  process.stdout.write(`\n${summaryTable(report, tty)}\n`);
+  process.stdout.write(`\n${summaryTable(report, tty, ac.signal.aborted)}\n`);
   return 0;
 }

@@ -8,7 +8,7 @@
 import Table from 'cli-table3';
 import type { ScenarioReport } from '../actors/scenario/scenario.runner.js';
 
-export function summaryTable(report: ScenarioReport, color = false): string {
+export function summaryTable(report: ScenarioReport, color = false, interrupted = false): string {
   const paint = (ok: boolean, text: string) => (color ? `\x1b[${ok ? 32 : 31}m${text}\x1b[0m` : text);
   const vehicles = new Table({
     head: ['vehicle', 'mission', 'progress', 'battery', 'state', 'home dist', 'failsafes'],
@@ -37,7 +37,7 @@ export function summaryTable(report: ScenarioReport, color = false): string {
       wrap(e.reason, 60),
     ]);
   }
-  const verdict = paint(report.passed, report.passed ? 'PASSED' : 'FAILED');
+  const verdict = interrupted ? 'STOPPED (expectations as of now)' : paint(report.passed, report.passed ? 'PASSED' : 'FAILED');
   const lines = [
     vehicles.toString(),
     expectations.toString(),

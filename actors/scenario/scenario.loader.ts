@@ -51,7 +51,15 @@ export function parseScenario(text: string, file = '<scenario>'): Result<Scenari
     });
     return { ...fail('SCENARIO.YAML', formatIssues(issues)), issues };
   }
-  const parsed = ScenarioSchema.superRefine(crossCheck).safeParse(doc.toJS({ maxAliasCount: 100 }));
+  let data: unknown;
+  try {
+    // Unresolvable aliases (`*x` with no `&x`) and alias bombs surface only here.
+    data = doc.toJS({ maxAliasCount: 100 });
+  } catch (cause) {
+    const issues = [{ file, path: '(yaml)', message: (cause as Error).message }];
+    return { ...fail('SCENARIO.YAML', formatIssues(issues), { cause }), issues };
+  }
+  const parsed = ScenarioSchema.superRefine(crossCheck).safeParse(data);
   if (!parsed.success) {
     const issues = parsed.error.issues.map((i) => locate(file, doc, lineCounter, i));
     return { ...fail('SCENARIO.INVALID', formatIssues(issues)), issues };
