@@ -73,6 +73,12 @@ const errorText = (error: unknown): string =>
 
 const emptyProgress = (total = 0): MissionProgress => ({ current_waypoint: 0, total_waypoints: total, percent_complete: 0 });
 
+/** LOAD from IDLE, or from a terminal state for the next sortie. */
+const LOAD_AGAIN = [
+  { guard: 'missionValid' as const, target: 'LOADED' as const, actions: 'acceptMission' as const },
+  { actions: 'rejectMission' as const },
+];
+
 export const missionMachine = setup({
   types: {
     context: {} as MissionContext,
@@ -156,12 +162,7 @@ export const missionMachine = setup({
   }),
   states: {
     IDLE: {
-      on: {
-        LOAD: [
-          { guard: 'missionValid', target: 'LOADED', actions: 'acceptMission' },
-          { actions: 'rejectMission' },
-        ],
-      },
+      on: { LOAD: LOAD_AGAIN },
     },
     LOADED: {
       initial: 'uploading',
@@ -245,19 +246,19 @@ export const missionMachine = setup({
       },
     },
     ABORTED: {
+      on: { LOAD: LOAD_AGAIN },
       invoke: {
         src: 'abort',
         input: ({ context }) => ({ vehicleId: context.vehicleId, mission: context.mission }),
         // The mission is aborted whatever the vehicle answers; the failure is kept as the reason.
         onError: { actions: assign({ reason: ({ context, event }) => `${context.reason}; abort command failed: ${errorText(event.error)}` }) },
       },
-      on: { LOAD: [{ guard: 'missionValid', target: 'LOADED', actions: 'acceptMission' }, { actions: 'rejectMission' }] },
     },
     COMPLETED: {
-      on: { LOAD: [{ guard: 'missionValid', target: 'LOADED', actions: 'acceptMission' }, { actions: 'rejectMission' }] },
+      on: { LOAD: LOAD_AGAIN },
     },
     FAILED: {
-      on: { LOAD: [{ guard: 'missionValid', target: 'LOADED', actions: 'acceptMission' }, { actions: 'rejectMission' }] },
+      on: { LOAD: LOAD_AGAIN },
     },
   },
 });

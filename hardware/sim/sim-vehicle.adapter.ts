@@ -18,14 +18,17 @@ import type {
 } from '../vehicle.port.js';
 import type { SimCommand } from './commands.js';
 import type { SimWorld } from './sim-world.js';
+import { silentLogger, type Logger } from '../../core/logger.js';
 
 export interface SimVehiclePortOptions {
   /** Telemetry rate, Hz (default 10; at most the physics rate). */
   readonly telemetryHz?: number;
   /** One-way command latency to the vehicle and back, ms of clock time (default 5). */
   readonly commandLatencyMs?: number;
-  /** Where a throwing subscriber's error goes (default: console.error); it never reaches the tick. */
+  /** Where a throwing subscriber's error goes; it never reaches the tick. */
   readonly onSubscriberError?: (err: unknown) => void;
+  /** Logs a throwing subscriber when no `onSubscriberError` is given (default: silent). */
+  readonly logger?: Logger;
 }
 
 const CAPABILITIES: VehicleCapabilities = {
@@ -44,7 +47,8 @@ export function createSimVehiclePort(world: SimWorld, vehicleId: string, opts: S
   if (!(hz > 0)) throw new RangeError(`telemetryHz must be positive, got ${opts.telemetryHz}`);
   const period = 1000 / hz;
   const latency = Math.max(0, opts.commandLatencyMs ?? 5);
-  const onError = opts.onSubscriberError ?? ((err: unknown) => console.error(`sim-vehicle ${vehicleId}: subscriber threw`, err));
+  const logger = opts.logger ?? silentLogger;
+  const onError = opts.onSubscriberError ?? ((err: unknown) => logger.error({ err, vehicle: vehicleId }, 'sim-vehicle: subscriber threw'));
 
   const telemetrySubs = new Set<(t: VehicleTelemetry) => void>();
   const eventSubs = new Set<(e: VehicleEvent) => void>();
