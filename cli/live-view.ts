@@ -9,6 +9,46 @@ import { loadScenarioFile } from '../actors/scenario/scenario.loader.js';
 import { runScenario } from '../actors/scenario/scenario.runner.js';
 import { createLogger } from '../core/logger.js';
 import { summaryTable } from './report-format.js';
+import { renderMap, type MapPoint } from './ascii-map.js';
+import { toLocal } from '../actors/scenario/mission-builder.js';
+import type { Scenario } from '../actors/scenario/scenario.schema.js';
+
+const TRAIL = 60;
+
+/** Map glyphs: first letters when they are unique, else 1-9 then a-z. */
+function glyphs(ids: readonly string[]): Map<string, string> {
+  const firsts = ids.map((id) => id[0]!.toUpperCase());
+  const unique = new Set(firsts).size === ids.length;
+  return new Map(ids.map((id, i) => [id, unique ? firsts[i]! : '123456789abcdefghijklmnopqrstuvwxyz'[i % 35]!]));
+}
+
+function mapView(twin: Twin, scenario: Scenario, trails: Map<string, MapPoint[]>, homes: Map<string, MapPoint>): string {
+  let frame;
+  try {
+    frame = twin.frame();
+  } catch {
+    return '';
+  }
+  const g = glyphs(twin.vehicleIds);
+  const fence = scenario.world.geofence?.polygon?.map((p) => toLocal(frame, p));
+  const vehicles = twin.vehicleIds.map((id) => {
+    const { north_m, east_m, telemetry } = twin.latest(id);
+    const position = { north_m, east_m };
+    if (telemetry) {
+      if (!homes.has(id)) homes.set(id, position);
+      const trail = trails.get(id) ?? [];
+      trail.push(position);
+      if (trail.length > TRAIL) trail.shift();
+      trails.set(id, trail);
+    }
+    const items = twin.mission(id).context().mission?.items ?? [];
+    const path = items.flatMap((it) => (it.kind === 'waypoint' ? [frame.toLocal(it.lat_deg, it.lon_deg)] : []));
+    return { glyph: g.get(id)!, position, trail: trails.get(id) ?? [], path, home: homes.get(id) };
+  });
+  const width = Math.max(40, Math.min(process.stdout.columns ?? 100, 120) - 2);
+  const height = Math.max(12, Math.min(Math.floor((process.stdout.rows ?? 40) / 2), 30));
+  return renderMap({ width, height, fence, vehicles });
+}
 
 function statusLines(twin: Twin): { table: string; compact: string[] } {
   const table = new Table({ head: ['vehicle', 'state', 'mode', 'mission', 'progress', 'battery', 'alt', 'position (N, E)'] });
@@ -47,6 +87,8 @@ export async function startLiveView(file: string, speed: number): Promise<number
   const tty = Boolean(process.stdout.isTTY);
   let timer: NodeJS.Timeout | undefined;
   let lastPrinted = -Infinity;
+  const trails = new Map<string, MapPoint[]>();
+  const homes = new Map<string, MapPoint>();
   process.stdout.write(`OverWatch Twin — ${loaded.value.name} at ${speed}x real time. Ctrl-C to stop.\n`);
   const wallStart = performance.now();
   const { report } = await runScenario(loaded.value, {
@@ -59,7 +101,8 @@ export async function startLiveView(file: string, speed: number): Promise<number
       timer = setInterval(() => {
         const now_s = twin.clock.now() / 1000;
         const { table, compact } = statusLines(twin);
-        if (tty) process.stdout.write(`\x1b[H\x1b[2J${loaded.value.name}  t = ${now_s.toFixed(0)} s\n${table}\n`);
+        const map = mapView(twin, loaded.value, trails, homes);
+        if (tty) process.stdout.write(`\x1b[H\x1b[2J${loaded.value.name}  t = ${now_s.toFixed(0)} s\n${map}\n${table}\n`);
         else if (now_s - lastPrinted >= 10) {
           lastPrinted = now_s;
           process.stdout.write(compact.map((l) => `t=${now_s.toFixed(0)}s ${l}`).join('\n') + '\n');
