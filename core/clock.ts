@@ -157,8 +157,9 @@ export class VirtualClock implements Clock {
         // Sleep (in wall time) until this instant is due; the only wall-time read in the runtime.
         const dueWall = wallStart + (next - simStart) / speed;
         const wait = dueWall - performance.now();
+        // Paced runs share the process with sockets: let I/O in before every instant.
         if (wait > 1) await new Promise((r) => setTimeout(r, wait));
-        else if (next >= nextProgress) await drainMicrotasks();
+        else await drainMicrotasks();
         if (signal?.aborted) return;
       }
       this.step(until);
