@@ -1,37 +1,46 @@
 /**
  * MAVLink framing and (de)serialisation: our frame parser with CRC over node-mavlink's message
- * definitions and field (de)serialisers.
+ * definitions, decoding into node-mavlink's message classes, encoding with its serialisers.
  *
  * @remarks
  * Inbound bytes are untrusted (a radio link, a UDP port anyone can send to): the parser never
  * throws, resynchronises on the next start byte after garbage or a bad checksum, and counts
- * what it dropped. Messages we have no definition for are passed up as frames and counted.
- * Signed MAVLink 2 frames are accepted and their signature is skipped (not verified).
+ * what it dropped. Messages we have no definition for are counted and skipped. Signed MAVLink 2
+ * frames are accepted and their signature is skipped (not verified).
+ *
+ * This is the ingest hot path (every telemetry packet of every vehicle goes through it), so it
+ * avoids what makes node-mavlink's stock stream pipeline slow: a bitwise CRC, a
+ * `Buffer.concat` and several `slice`s per packet, debug strings built for every packet, a
+ * 255-byte padded payload copy, generic per-field dispatch and enum look-ups in every message
+ * constructor. Decoded values are identical to node-mavlink's `protocol.data()` on its padded
+ * payload (tested field by field on a recorded stream).
  */
-import { createRequire } from 'node:module';
 import { ardupilotmega, common, minimal, MavLinkProtocolV2, type MavLinkData, type MavLinkPacketRegistry } from 'node-mavlink';
-
-// node-mavlink keeps its field deserialisers out of its public index.
-const { DESERIALIZERS } = createRequire(import.meta.url)('node-mavlink/dist/lib/serialization.js') as {
-  DESERIALIZERS: Record<string, (buf: Buffer, offset: number, length: number) => unknown>;
-};
-
-/** CRC-16/MCRF4XX (MAVLink's "X.25") over buf[start, end), then the message's CRC extra. */
-export function mavCrc(buf: Buffer, start: number, end: number, crcExtra: number): number {
-  let crc = 0xffff;
-  for (let k = start; k <= end; k++) {
-    const b = k === end ? crcExtra : buf[k]!;
-    let tmp = (b ^ crc) & 0xff;
-    tmp = (tmp ^ (tmp << 4)) & 0xff;
-    crc = ((crc >> 8) ^ (tmp << 8) ^ (tmp << 3) ^ (tmp >> 4)) & 0xffff;
-  }
-  return crc;
-}
+import { planFor, type DecodePlan } from './internal/decode-plan.js';
 
 export type MavMessageClass = MavLinkPacketRegistry[number];
 
 /** PX4's common set plus ArduPilot's dialect. */
 export const REGISTRY: MavLinkPacketRegistry = { ...minimal.REGISTRY, ...common.REGISTRY, ...ardupilotmega.REGISTRY };
+
+// CRC-16/MCRF4XX (MAVLink's "X.25"): the bitwise step depends on the running CRC only through
+// (crc ^ byte) & 0xff and crc >> 8, so one 256-entry table replaces eight shift/xor rounds.
+const CRC_TABLE = (() => {
+  const t = new Uint16Array(256);
+  for (let i = 0; i < 256; i++) {
+    let tmp = i;
+    tmp = (tmp ^ (tmp << 4)) & 0xff;
+    t[i] = ((tmp << 8) ^ (tmp << 3) ^ (tmp >> 4)) & 0xffff;
+  }
+  return t;
+})();
+
+/** CRC-16/MCRF4XX (MAVLink's "X.25") over buf[start, end), then the message's CRC extra. */
+export function mavCrc(buf: Uint8Array, start: number, end: number, crcExtra: number): number {
+  let crc = 0xffff;
+  for (let k = start; k < end; k++) crc = (crc >>> 8) ^ CRC_TABLE[(crc ^ buf[k]!) & 0xff]!;
+  return (crc >>> 8) ^ CRC_TABLE[(crc ^ crcExtra) & 0xff]!;
+}
 
 export interface MavFrame {
   readonly version: 1 | 2;
@@ -52,30 +61,117 @@ export interface ParserStats {
   garbageBytes: number;
 }
 
+/** One class for every frame, so the consumer's property reads stay monomorphic. */
+class Frame implements MavFrame {
+  constructor(
+    readonly version: 1 | 2,
+    readonly seq: number,
+    readonly sysid: number,
+    readonly compid: number,
+    readonly msgid: number,
+    readonly payload: Buffer,
+  ) {}
+}
+
 const STX_V1 = 0xfe;
 const STX_V2 = 0xfd;
 const SIGNATURE_LEN = 13;
+/** MAVLink 2, signed, full payload: 10 header + 255 payload + 2 CRC + 13 signature. */
+export const MAX_FRAME_LEN = 10 + 255 + 2 + SIGNATURE_LEN;
+
+/**
+ * Per-registry message table: CRC extra and decode plan by message id. Dense array for the
+ * usual dialects (ids < 65536) because the look-up runs once per frame.
+ */
+class MessageTable {
+  private readonly dense: (DecodePlan | undefined)[] | undefined;
+  private readonly sparse: Map<number, DecodePlan> | undefined;
+  private readonly plans = new Map<number, DecodePlan>();
+
+  constructor(readonly registry: MavLinkPacketRegistry) {
+    let max = 0;
+    for (const key of Object.keys(registry)) {
+      const clazz = registry[Number(key)];
+      if (!clazz) continue;
+      const plan = planFor(clazz);
+      this.plans.set(clazz.MSG_ID, plan);
+      max = Math.max(max, clazz.MSG_ID);
+    }
+    if (max < 65_536) {
+      this.dense = new Array<DecodePlan | undefined>(max + 1).fill(undefined);
+      for (const [id, plan] of this.plans) this.dense[id] = plan;
+    } else {
+      this.sparse = this.plans;
+    }
+  }
+
+  get(msgid: number): DecodePlan | undefined {
+    return this.dense ? this.dense[msgid] : this.sparse!.get(msgid);
+  }
+}
+
+const tables = new WeakMap<MavLinkPacketRegistry, MessageTable>();
+function tableFor(registry: MavLinkPacketRegistry): MessageTable {
+  let t = tables.get(registry);
+  if (!t) tables.set(registry, (t = new MessageTable(registry)));
+  return t;
+}
 
 /**
  * A streaming parser: feed it chunks (TCP, serial) or whole datagrams (UDP); frames come out in
- * order. Keeps at most one partial frame between calls.
+ * order. Keeps at most one partial frame (< {@link MAX_FRAME_LEN} bytes) between calls.
+ *
+ * @remarks
+ * A frame's `payload` is a view into the chunk it arrived in (or into a small buffer joining
+ * two chunks): no copy. Copy it if you keep it after the chunk's buffer is reused.
  */
 export class MavlinkParser {
   readonly stats: ParserStats = { frames: 0, badCrc: 0, unknownMsg: 0, garbageBytes: 0 };
   private pending: Buffer | undefined;
+  private readonly table: MessageTable;
 
-  constructor(private readonly registry: MavLinkPacketRegistry = REGISTRY) {}
+  constructor(registry: MavLinkPacketRegistry = REGISTRY) {
+    this.table = tableFor(registry);
+  }
+
+  /** Bytes held back waiting for the rest of a frame (always < {@link MAX_FRAME_LEN}). */
+  get pendingBytes(): number {
+    return this.pending ? this.pending.length : 0;
+  }
 
   push(chunk: Buffer, onFrame: (frame: MavFrame) => void): void {
-    const buf = this.pending ? Buffer.concat([this.pending, chunk]) : chunk;
+    const pending = this.pending;
     this.pending = undefined;
-    let i = 0;
+    if (!pending) {
+      this.scan(chunk, 0, chunk.length, onFrame);
+      return;
+    }
+    // Join the partial frame with just enough of the chunk to finish any frame that starts in
+    // it (a frame is at most MAX_FRAME_LEN long); the rest of the chunk is scanned in place.
+    const take = Math.min(chunk.length, MAX_FRAME_LEN);
+    const head = Buffer.concat([pending, chunk.subarray(0, take)]);
+    if (take === chunk.length) {
+      this.scan(head, 0, head.length, onFrame);
+      return;
+    }
+    const stop = this.scan(head, 0, pending.length, onFrame);
+    this.scan(chunk, stop - pending.length, chunk.length, onFrame);
+  }
+
+  /**
+   * Parses frames starting in buf[from, limit); returns where the next frame could start. If
+   * it runs out of bytes for a frame, the tail is kept as the pending partial frame.
+   */
+  private scan(buf: Buffer, from: number, limit: number, onFrame: (frame: MavFrame) => void): number {
+    const stats = this.stats;
+    const table = this.table;
     const n = buf.length;
-    while (i < n) {
+    let i = from;
+    while (i < limit) {
       const stx = buf[i]!;
       if (stx !== STX_V2 && stx !== STX_V1) {
         i++;
-        this.stats.garbageBytes++;
+        stats.garbageBytes++;
         continue;
       }
       const v2 = stx === STX_V2;
@@ -86,51 +182,45 @@ export class MavlinkParser {
       const frameLen = headerLen + len + 2 + (signed ? SIGNATURE_LEN : 0);
       if (n - i < frameLen) break;
       const msgid = v2 ? buf[i + 7]! | (buf[i + 8]! << 8) | (buf[i + 9]! << 16) : buf[i + 5]!;
-      const clazz = this.registry[msgid];
-      if (!clazz) {
+      const plan = table.get(msgid);
+      if (plan === undefined) {
         // No CRC extra: we cannot tell a real frame from noise. Skip the start byte only.
-        this.stats.unknownMsg++;
+        stats.unknownMsg++;
         i++;
         continue;
       }
-      const crc = mavCrc(buf, i + 1, i + headerLen + len, clazz.MAGIC_NUMBER);
-      const got = buf.readUInt16LE(i + headerLen + len);
-      if (crc !== got) {
-        this.stats.badCrc++;
+      const end = i + headerLen + len;
+      if (mavCrc(buf, i + 1, end, plan.crcExtra) !== (buf[end]! | (buf[end + 1]! << 8))) {
+        stats.badCrc++;
         i++;
         continue;
       }
-      this.stats.frames++;
-      onFrame({
-        version: v2 ? 2 : 1,
-        seq: buf[i + (v2 ? 4 : 2)]!,
-        sysid: buf[i + (v2 ? 5 : 3)]!,
-        compid: buf[i + (v2 ? 6 : 4)]!,
-        msgid,
-        payload: buf.subarray(i + headerLen, i + headerLen + len),
-      });
+      stats.frames++;
+      const o = v2 ? i + 4 : i + 2;
+      onFrame(new Frame(v2 ? 2 : 1, buf[o]!, buf[o + 1]!, buf[o + 2]!, msgid, buf.subarray(i + headerLen, end)));
       i += frameLen;
     }
-    if (i < n) this.pending = Buffer.from(buf.subarray(i));
+    if (i < n && i < limit) this.pending = Buffer.from(buf.subarray(i));
+    return i;
   }
 }
 
-/** Decodes a frame's payload into its message class (zero-extending a truncated payload). */
+// Zero-filled scratch for truncated payloads: decoding copies every value out, so it is safe to
+// reuse across calls (decode is synchronous).
+const scratch = Buffer.alloc(256);
+
+/**
+ * Decodes a frame's payload into its message class (a truncated MAVLink 2 payload is
+ * zero-extended, as the spec requires; extension fields absent from the frame decode as zero).
+ */
 export function decode(frame: MavFrame, registry: MavLinkPacketRegistry = REGISTRY): MavLinkData | undefined {
-  const clazz = registry[frame.msgid];
-  if (!clazz) return undefined;
-  let payload = frame.payload;
-  if (payload.length < clazz.PAYLOAD_LENGTH) {
-    const full = Buffer.alloc(clazz.PAYLOAD_LENGTH);
-    payload.copy(full);
-    payload = full;
-  }
-  const instance = new clazz() as unknown as Record<string, unknown>;
-  for (const field of clazz.FIELDS) {
-    if (field.extension && field.offset >= frame.payload.length && frame.payload.length >= clazz.PAYLOAD_LENGTH) continue;
-    instance[field.name] = DESERIALIZERS[field.type]!(payload, field.offset, field.length);
-  }
-  return instance as unknown as MavLinkData;
+  const plan = tableFor(registry).get(frame.msgid);
+  if (plan === undefined) return undefined;
+  const payload = frame.payload;
+  if (payload.length >= plan.payloadLength) return plan.decode(payload);
+  payload.copy(scratch, 0);
+  scratch.fill(0, payload.length, plan.payloadLength);
+  return plan.decode(scratch);
 }
 
 /** Serialises messages from one system/component, keeping its sequence number. */

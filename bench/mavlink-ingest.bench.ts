@@ -1,0 +1,92 @@
+/**
+ * MAVLink ingest: decoded packets per second of a recorded PX4 telemetry stream, through
+ * (a) node-mavlink's stock pipeline — `MavLinkPacketSplitter` → `MavLinkPacketParser` →
+ * `protocol.data(payload, clazz)` — and (b) our `MavlinkParser` + `decode`, in the same run,
+ * on the same chunks; plus our splitter alone (framing and CRC, no decode).
+ *
+ * Run: `npm run build && node dist/bench/mavlink-ingest.bench.js [seconds-of-telemetry] [rounds]`
+ * Target: ours ≥ 2× stock and ≥ 400k decoded packets/s on one core.
+ */
+import { once } from 'node:events';
+import { MavLinkPacketParser, MavLinkPacketSplitter, type MavLinkPacket } from 'node-mavlink';
+import { decode, MavlinkParser, REGISTRY } from '../hardware/real/mavlink/codec.js';
+import { chunked, recordPx4Telemetry } from './internal/px4-telemetry.js';
+
+async function stock(chunks: Buffer[]): Promise<number> {
+  const splitter = new MavLinkPacketSplitter();
+  const parser = new MavLinkPacketParser();
+  let decoded = 0;
+  parser.on('data', (packet: MavLinkPacket) => {
+    const clazz = REGISTRY[packet.header.msgid];
+    if (clazz && packet.protocol.data(packet.payload, clazz)) decoded++;
+  });
+  splitter.pipe(parser);
+  for (const c of chunks) splitter.write(c);
+  splitter.end();
+  await once(parser, 'finish');
+  await new Promise((r) => setImmediate(r)); // let the last 'data' events drain
+  return decoded;
+}
+
+function ours(chunks: Buffer[]): number {
+  const parser = new MavlinkParser();
+  let decoded = 0;
+  const onFrame = (f: Parameters<Parameters<MavlinkParser['push']>[1]>[0]) => {
+    if (decode(f) !== undefined) decoded++;
+  };
+  for (const c of chunks) parser.push(c, onFrame);
+  return decoded;
+}
+
+function splitOnly(chunks: Buffer[]): number {
+  const parser = new MavlinkParser();
+  let frames = 0;
+  const onFrame = () => void frames++;
+  for (const c of chunks) parser.push(c, onFrame);
+  return frames;
+}
+
+/** Best of `rounds` timed runs (after one warm-up run): packets per second. */
+async function rate(rounds: number, run: () => number | Promise<number>): Promise<{ pps: number; packets: number }> {
+  let best = 0;
+  let packets = await run();
+  for (let r = 0; r < rounds; r++) {
+    const t0 = process.hrtime.bigint();
+    packets = await run();
+    const s = Number(process.hrtime.bigint() - t0) / 1e9;
+    best = Math.max(best, packets / s);
+  }
+  return { pps: best, packets };
+}
+
+const fmt = (pps: number) => `${(pps / 1000).toFixed(0).padStart(6)} k packets/s`;
+
+async function main(): Promise<void> {
+  const seconds = Number(process.argv[2] ?? 600);
+  const rounds = Number(process.argv[3] ?? 7);
+  const rec = recordPx4Telemetry(seconds);
+  const signed = rec.frames.filter((f) => f.signed).length;
+  const v1 = rec.frames.filter((f) => f.version === 1).length;
+  console.log(
+    `recording: ${rec.frames.length} packets (${seconds} s of PX4 telemetry, ${v1} MAVLink 1, ${signed} signed), ${(rec.stream.length / 1024).toFixed(0)} KiB`,
+  );
+  for (const how of ['datagram', 256] as const) {
+    const chunks = chunked(rec, how);
+    const label = how === 'datagram' ? 'UDP datagrams ≤ 1400 B' : '256-byte serial reads';
+    const a = await rate(rounds, () => stock(chunks));
+    const b = await rate(rounds, () => ours(chunks));
+    const c = await rate(rounds, () => splitOnly(chunks));
+    if (a.packets !== rec.frames.length || b.packets !== rec.frames.length) {
+      throw new Error(`decoded counts differ: stock ${a.packets}, ours ${b.packets}, recorded ${rec.frames.length}`);
+    }
+    console.log(`\n${label} (${chunks.length} chunks)`);
+    console.log(`  stock node-mavlink split+parse+data  ${fmt(a.pps)}`);
+    console.log(`  ours  MavlinkParser + decode         ${fmt(b.pps)}   ${(b.pps / a.pps).toFixed(1)}× stock`);
+    console.log(`  ours  MavlinkParser alone (no decode) ${fmt(c.pps)}`);
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exitCode = 1;
+});
