@@ -1,2 +1,14 @@
 export { MavlinkParser, MavlinkEncoder, decode, mavCrc, REGISTRY, type MavFrame, type ParserStats } from './codec.js';
 export { PX4_MAIN, PX4_AUTO_SUB, PX4_MODE_FOR, packPx4Mode, unpackPx4Mode, px4ModeToFlightMode, type Px4Mode } from './px4-modes.js';
+export { parseConnectionUrl, formatConnectionUrl, type ConnectionUrl } from './connection-url.js';
+export { openLink, type Link, type LinkStats, type LinkOptions, type LinkErrorCode, type PeerId } from './link.js';
+export { createMavlinkVehiclePort, type MavlinkVehiclePort, type MavlinkVehiclePortOptions } from './mavlink-vehicle.adapter.js';
+export { COPTER_MODE, COPTER_MODE_FOR, copterModeToFlightMode } from './ardupilot-modes.js';
+export { setModeCommand, flightModeOf, MAV_CMD_DO_SET_MODE } from './modes.js';
+export { toMavPlan, fromMavItems, MAV_CMD, MAV_FRAME, type MavMissionItem, type MavPlan, type MissionType } from './mission-items.js';
+export { MissionProtocol, missionResultName, type MissionProtocolOptions } from './mission-protocol.js';
+export { CommandProtocol, MAV_RESULT, commandName, type CommandRequest, type CommandOptions } from './command-protocol.js';
+export { ParamProtocol, decodeParamValue, encodeParamValue, MAV_PARAM_TYPE, type ParamValue } from './param-protocol.js';
+export { MissionProgress, MISSION_STATE } from './mission-progress.js';
+export { Readiness, type ReadinessReport } from './readiness.js';
+export { MavSession } from './session.js';

@@ -1,0 +1,420 @@
+/**
+ * The {@link VehiclePort} over MAVLink: a PX4 or ArduCopter vehicle (real, PX4 SITL, or our
+ * built-in SITL) on UDP, TCP or serial.
+ *
+ * @remarks
+ * A thin face over one plugin per capability (MAVSDK style): `heartbeat.ts` (link up/down),
+ * `telemetry-mapper.ts` (telemetry and events), `command-protocol.ts`, `modes.ts`,
+ * `mission-protocol.ts` + `mission-items.ts` + `mission-progress.ts`, `param-protocol.ts`,
+ * `readiness.ts`. Every timeout and period runs on the injected clock and is divided by
+ * `speedFactor` (an autopilot running N× faster than the wall clock, PX4_SIM_SPEED_FACTOR).
+ * Semantics:
+ * - `connect` opens the link (when given a URL), starts our 1 Hz heartbeat, waits for the
+ *   vehicle's, requests telemetry rates (MAV_CMD_SET_MESSAGE_INTERVAL) and HOME_POSITION.
+ * - `arm` first waits (up to `readinessTimeoutMs`) until the vehicle can arm, and fails with
+ *   VEHICLE.NOT_READY and the reason rather than collect a DENIED.
+ * - `takeoff` is refused here (COMMAND_DENIED) while disarmed: PX4 would accept NAV_TAKEOFF and
+ *   switch mode without flying. PX4 gets param7 as AMSL (home + alt); ArduCopter is switched
+ *   to GUIDED and gets the altitude above home, as each expects.
+ * - `goto` is DO_REPOSITION as COMMAND_INT in MAV_FRAME_GLOBAL (AMSL), change-mode flag set.
+ * - `startMission` = AUTO.MISSION (PX4); AUTO + MAV_CMD_MISSION_START (ArduPilot).
+ * - `hold` = AUTO.LOITER (PX4) / LOITER (ArduCopter); also pauses a mission.
+ */
+import { z } from 'zod';
+import type { Clock } from '../../../core/clock.js';
+import type { FlightMode } from '../../../core/flight.js';
+import { silentLogger, type Logger } from '../../../core/logger.js';
+import type { MissionItem } from '../../../core/mission.js';
+import { fail, ok, okVoid } from '../../../core/result.js';
+import type {
+  Unsubscribe, VehicleCapabilities, VehicleEvent, VehiclePort, VehicleResult, VehicleTelemetry,
+} from '../../vehicle.port.js';
+import { CommandProtocol, type CommandOptions, type CommandRequest } from './command-protocol.js';
+import { HeartbeatPlugin } from './heartbeat.js';
+import { openLink, type Link, type LinkStats } from './link.js';
+import { fromMavItems, MAV_FRAME, toMavPlan, type MavMissionItem, type MissionType } from './mission-items.js';
+import { MissionProtocol, type MissionProtocolOptions } from './mission-protocol.js';
+import { setMode } from './modes.js';
+import { ParamProtocol, type ParamResult, type ParamValue } from './param-protocol.js';
+import { Readiness, type ReadinessReport } from './readiness.js';
+import { MavSession } from './session.js';
+import { MSG_ID, TelemetryMapper, type EventBody } from './telemetry-mapper.js';
+
+export interface MavlinkVehiclePortOptions {
+  /** The vehicle's id in the twin (e.g. `drone1`). */
+  readonly id: string;
+  /** A connection URL (`udpin://0.0.0.0:14540`, `udpout://`, `tcp://`, `serial://`); the port owns the link. */
+  readonly url?: string;
+  /** Or a link shared with other vehicles; the port does not close it. */
+  readonly link?: Link;
+  /** All timeouts, retries and heartbeats run on this clock. */
+  readonly clock: Clock;
+  /** The vehicle's MAVLink system id (default: the first autopilot heard). */
+  readonly targetSystem?: number;
+  /** Our system id (default 245, clear of PX4's 1 and QGroundControl's 255). */
+  readonly gcsSysid?: number;
+  /** Our component id (default 190, MAV_COMP_ID_MISSIONPLANNER). */
+  readonly gcsCompid?: number;
+  /** Autopilot time per clock time (PX4_SIM_SPEED_FACTOR); divides every timeout and period. Default 1. */
+  readonly speedFactor?: number;
+  readonly logger?: Logger;
+  /** How long `arm` waits for the vehicle to become ready, ms of autopilot time (default 60 000). */
+  readonly readinessTimeoutMs?: number;
+  /** How long `connect` waits for the first heartbeat, ms of autopilot time (default 10 000). */
+  readonly connectTimeoutMs?: number;
+  /** Telemetry (GLOBAL_POSITION_INT) rate requested from the vehicle, Hz (default 10). */
+  readonly telemetryHz?: number;
+  readonly command?: CommandOptions;
+  readonly mission?: MissionProtocolOptions;
+  /** Heartbeat period and link-loss timeout, ms of autopilot time (defaults 1000 / 3000). */
+  readonly heartbeat?: { readonly periodMs?: number; readonly timeoutMs?: number };
+  /** Where a throwing subscriber's error goes (default: logged). */
+  readonly onSubscriberError?: (err: unknown) => void;
+}
+
+/** The port plus what MAVLink offers beyond it. */
+export interface MavlinkVehiclePort extends VehiclePort {
+  /** Parameter protocol (after connect). */
+  readonly params: {
+    read(name: string, signal?: AbortSignal): Promise<ParamResult<ParamValue>>;
+    set(name: string, value: number, signal?: AbortSignal): Promise<ParamResult<ParamValue>>;
+    list(signal?: AbortSignal): Promise<ParamResult<Map<string, ParamValue>>>;
+  };
+  /** Downloads the vehicle's mission as port items. */
+  downloadMission(signal?: AbortSignal): Promise<VehicleResult<MissionItem[]>>;
+  /** Uploads raw rows of any mission type (1 = fence, 2 = rally). */
+  uploadItems(items: readonly MavMissionItem[], missionType: MissionType, signal?: AbortSignal): Promise<VehicleResult>;
+  /** Why the vehicle can or cannot arm now. */
+  readiness(): ReadinessReport;
+  /** The MAVLink system id of the vehicle, once known. */
+  targetSystem(): number | undefined;
+  linkStats(): Readonly<LinkStats> | undefined;
+  /** Sends any command (for capabilities the port does not cover). */
+  command(req: CommandRequest, signal?: AbortSignal): Promise<VehicleResult>;
+}
+
+const Options = z.object({
+  id: z.string().min(1).max(128),
+  url: z.string().optional(),
+  targetSystem: z.number().int().min(1).max(255).optional(),
+  gcsSysid: z.number().int().min(1).max(255).default(245),
+  gcsCompid: z.number().int().min(1).max(255).default(190),
+  speedFactor: z.number().positive().max(1000).default(1),
+  readinessTimeoutMs: z.number().nonnegative().default(60_000),
+  connectTimeoutMs: z.number().positive().default(10_000),
+  telemetryHz: z.number().positive().max(100).default(10),
+});
+
+const CMD = {
+  NAV_RETURN_TO_LAUNCH: 20, NAV_LAND: 21, NAV_TAKEOFF: 22, DO_REPOSITION: 192, MISSION_START: 300,
+  COMPONENT_ARM_DISARM: 400, SET_MESSAGE_INTERVAL: 511, REQUEST_MESSAGE: 512,
+} as const;
+const MAV_DO_REPOSITION_FLAGS_CHANGE_MODE = 1;
+const NaN_ = Number.NaN;
+
+/** Creates the port; nothing is opened until `connect`. Throws RangeError for bad options (a bug). */
+export function createMavlinkVehiclePort(options: MavlinkVehiclePortOptions): MavlinkVehiclePort {
+  const parsed = Options.safeParse(options);
+  if (!parsed.success) throw new RangeError(`MAVLINK.BAD_OPTIONS: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  if (!options.url === !options.link) throw new RangeError('MAVLINK.BAD_OPTIONS: give exactly one of url or link');
+  const o = parsed.data;
+  const { clock } = options;
+  const logger = options.logger ?? silentLogger;
+  const onError = options.onSubscriberError ?? ((err: unknown) => logger.error({ err, vehicle: o.id }, 'mavlink-vehicle: subscriber threw'));
+  const telemetrySubs = new Set<(t: VehicleTelemetry) => void>();
+  const eventSubs = new Set<(e: VehicleEvent) => void>();
+
+  let disposed = false;
+  let connected = false;
+  let link: Link | undefined = options.link;
+  let ownsLink = false;
+  let parts: {
+    session: MavSession; heartbeat: HeartbeatPlugin; telemetry: TelemetryMapper; commands: CommandProtocol;
+    missions: MissionProtocol; params: ParamProtocol; readiness: Readiness;
+  } | undefined;
+
+  function emit(body: EventBody): void {
+    if (disposed) return;
+    const e = { vehicle: o.id, t_ms: clock.now(), ...body } as VehicleEvent;
+    for (const fn of eventSubs) {
+      try { fn(e); } catch (err) { onError(err); }
+    }
+  }
+  function emitTelemetry(t: VehicleTelemetry): void {
+    if (disposed) return;
+    for (const fn of telemetrySubs) {
+      try { fn(t); } catch (err) { onError(err); }
+    }
+  }
+
+  const disposedResult = () => fail('VEHICLE.DISPOSED', 'port disposed');
+  /** The plugins, or why a command cannot run now. */
+  function ready(): VehicleResult<NonNullable<typeof parts>> {
+    if (disposed) return disposedResult();
+    if (!connected || !parts) return fail('VEHICLE.NO_LINK', 'not connected');
+    if (!parts.session.linkUp) return fail('VEHICLE.NO_LINK', 'no heartbeat from the vehicle (link lost)');
+    return ok(parts);
+  }
+  const voidOf = (r: VehicleResult<unknown>): VehicleResult => (r.ok ? okVoid : r);
+
+  async function requestStreams(p: NonNullable<typeof parts>): Promise<void> {
+    const rates: [number, number][] = [
+      [MSG_ID.GLOBAL_POSITION_INT, o.telemetryHz], [MSG_ID.ATTITUDE, 5], [MSG_ID.LOCAL_POSITION_NED, 5],
+      [MSG_ID.SYS_STATUS, 2], [MSG_ID.BATTERY_STATUS, 1], [MSG_ID.GPS_RAW_INT, 2], [MSG_ID.EXTENDED_SYS_STATE, 2],
+      [MSG_ID.MISSION_CURRENT, 2], [MSG_ID.HOME_POSITION, 0.5],
+    ];
+    const home = await p.commands.send({ command: CMD.REQUEST_MESSAGE, params: [MSG_ID.HOME_POSITION, 0, 0, 0, 0, 0, 0] });
+    if (!home.ok) logger.debug({ vehicle: o.id, error: home.error }, 'mavlink-vehicle: HOME_POSITION request');
+    for (const [msgid, hz] of rates) {
+      if (disposed || !p.session.linkUp) return;
+      // Interval in µs of autopilot time: the autopilot's clock, not ours.
+      const r = await p.commands.send({ command: CMD.SET_MESSAGE_INTERVAL, params: [msgid, Math.round(1e6 / hz), 0, 0, 0, 0, 0] });
+      if (!r.ok) logger.debug({ vehicle: o.id, msgid, error: r.error }, 'mavlink-vehicle: SET_MESSAGE_INTERVAL');
+    }
+  }
+
+  function teardown(): void {
+    if (!parts) return;
+    parts.heartbeat.stop();
+    parts.telemetry.dispose();
+    parts.commands.dispose();
+    parts.missions.dispose();
+    parts.params.dispose();
+    parts.session.close();
+    parts = undefined;
+  }
+
+  async function mode(m: FlightMode, signal?: AbortSignal): Promise<VehicleResult> {
+    const p = ready();
+    if (!p.ok) return p;
+    return voidOf(await setMode(p.value.commands, p.value.session.autopilot, m, signal));
+  }
+
+  async function cmd(req: CommandRequest, signal?: AbortSignal): Promise<VehicleResult> {
+    const p = ready();
+    if (!p.ok) return p;
+    return voidOf(await p.value.commands.send(req, signal));
+  }
+
+  const port: MavlinkVehiclePort = {
+    id: o.id,
+    get capabilities(): VehicleCapabilities {
+      const ap = parts?.session.autopilot ?? 'unknown';
+      return { missionTypes: ['mission', 'fence', 'rally'], commandInt: true, pauseMission: true, goto: true, autopilot: ap };
+    },
+
+    async connect(signal) {
+      if (disposed) return disposedResult();
+      if (connected) return okVoid;
+      if (!link) {
+        const opened = await openLink(o.url!, { logger, clock });
+        if (disposed) {
+          if (opened.ok) await opened.value.close();
+          return disposedResult();
+        }
+        if (!opened.ok) return fail('VEHICLE.NO_LINK', opened.error.message, { cause: opened.error });
+        link = opened.value;
+        ownsLink = true;
+      }
+      const session = new MavSession({
+        link, clock, logger, gcsSysid: o.gcsSysid, gcsCompid: o.gcsCompid, targetSystem: o.targetSystem, speedFactor: o.speedFactor,
+      });
+      let seenUp = false;
+      const telemetry = new TelemetryMapper(session, o.id, emit, (t) => emitTelemetry(t));
+      const heartbeat = new HeartbeatPlugin(session, {
+        ...options.heartbeat,
+        onLink: (up) => {
+          if (!connected) return;
+          emit({ type: 'link', up });
+          if (up && seenUp && parts) void requestStreams(parts); // the vehicle may have rebooted
+          seenUp ||= up;
+        },
+        onHeartbeat: (hb) => telemetry.onHeartbeat(hb),
+      });
+      const commands = new CommandProtocol(session, options.command);
+      parts = {
+        session, heartbeat, telemetry, commands,
+        missions: new MissionProtocol(session, options.mission),
+        params: new ParamProtocol(session),
+        readiness: new Readiness(session, telemetry),
+      };
+      connected = true;
+      heartbeat.start();
+      const heard = await heartbeat.waitFirst(session.ms(o.connectTimeoutMs), signal);
+      if (disposed) return disposedResult();
+      if (!heard) {
+        connected = false;
+        teardown();
+        if (ownsLink && link) {
+          await link.close();
+          link = undefined;
+          ownsLink = false;
+        }
+        if (signal?.aborted) return fail('VEHICLE.TIMEOUT', 'connect: aborted by caller', { context: { aborted: true } });
+        return fail('VEHICLE.NO_LINK', `no vehicle heartbeat within ${o.connectTimeoutMs} ms${o.targetSystem ? ` from system ${o.targetSystem}` : ''}`);
+      }
+      // The first heartbeat already reported link up, armed and mode.
+      void requestStreams(parts);
+      return okVoid;
+    },
+
+    async dispose() {
+      if (disposed) return;
+      disposed = true;
+      connected = false;
+      teardown();
+      telemetrySubs.clear();
+      eventSubs.clear();
+      if (ownsLink && link) await link.close();
+      link = undefined;
+    },
+
+    snapshot: () => (disposed ? undefined : parts?.telemetry.last),
+    home: () => (connected && !disposed ? parts?.telemetry.home : undefined),
+
+    subscribeTelemetry(fn): Unsubscribe {
+      if (disposed) return () => {};
+      telemetrySubs.add(fn);
+      return () => telemetrySubs.delete(fn);
+    },
+    subscribeEvents(fn): Unsubscribe {
+      if (disposed) return () => {};
+      eventSubs.add(fn);
+      return () => eventSubs.delete(fn);
+    },
+
+    async arm(signal) {
+      const p = ready();
+      if (!p.ok) return p;
+      const { readiness, commands, session } = p.value;
+      const wait = await readiness.wait(session.ms(o.readinessTimeoutMs), signal);
+      if (!wait.ok) return wait;
+      const r = await commands.send({ command: CMD.COMPONENT_ARM_DISARM, params: [1, 0, 0, 0, 0, 0, 0] }, signal);
+      if (r.ok || r.error.code !== 'VEHICLE.COMMAND_DENIED') return voidOf(r);
+      const says = readiness.check().vehicleSays;
+      return says ? fail(r.error.code, `${r.error.message}; vehicle says: "${says}"`, { context: r.error.context }) : r;
+    },
+
+    disarm: (signal) => cmd({ command: CMD.COMPONENT_ARM_DISARM, params: [0, 0, 0, 0, 0, 0, 0] }, signal),
+
+    async takeoff(alt_m, signal) {
+      const p = ready();
+      if (!p.ok) return p;
+      const { telemetry, session } = p.value;
+      if (!telemetry.armed) return fail('VEHICLE.COMMAND_DENIED', 'takeoff denied: vehicle is disarmed');
+      if (alt_m !== undefined && !(Number.isFinite(alt_m) && alt_m > 0)) return fail('VEHICLE.COMMAND_DENIED', `takeoff denied: altitude ${alt_m} m`);
+      if (session.autopilot === 'ardupilot') {
+        const g = await mode('takeoff', signal);
+        if (!g.ok) return g;
+        return cmd({ command: CMD.NAV_TAKEOFF, params: [0, 0, 0, NaN_, 0, 0, alt_m ?? 10] }, signal);
+      }
+      const home = telemetry.home;
+      if (alt_m !== undefined && !home) return fail('VEHICLE.NOT_READY', 'takeoff: home position unknown (PX4 takes an AMSL altitude)');
+      return cmd({ command: CMD.NAV_TAKEOFF, params: [NaN_, 0, 0, NaN_, NaN_, NaN_, alt_m === undefined ? NaN_ : home!.alt_m + alt_m] }, signal);
+    },
+
+    land: (signal) => cmd({ command: CMD.NAV_LAND, params: [0, 0, 0, NaN_, NaN_, NaN_, NaN_] }, signal),
+    returnToLaunch: (signal) => cmd({ command: CMD.NAV_RETURN_TO_LAUNCH, params: [0, 0, 0, 0, 0, 0, 0] }, signal),
+    hold: (signal) => mode('hold', signal),
+
+    async goto(target, signal) {
+      const p = ready();
+      if (!p.ok) return p;
+      const t = target as Partial<typeof target> | undefined;
+      if (!t || ![t.lat_deg, t.lon_deg, t.alt_m].every((v) => typeof v === 'number' && Number.isFinite(v)) || Math.abs(t.lat_deg!) > 90 || Math.abs(t.lon_deg!) > 180 || (t.lat_deg === 0 && t.lon_deg === 0))
+        return fail('VEHICLE.COMMAND_DENIED', `goto denied: invalid target ${JSON.stringify(target)}`);
+      const home = p.value.telemetry.home;
+      if (!home) return fail('VEHICLE.NOT_READY', 'goto: home position unknown');
+      return cmd({
+        command: CMD.DO_REPOSITION,
+        params: [-1, MAV_DO_REPOSITION_FLAGS_CHANGE_MODE, 0, NaN_],
+        int: { frame: MAV_FRAME.GLOBAL, x: t.lat_deg! * 1e7, y: t.lon_deg! * 1e7, z: home.alt_m + t.alt_m! },
+      }, signal);
+    },
+
+    async uploadMission(items, signal) {
+      if (disposed) return disposedResult();
+      // Copy now: the caller may mutate its array while the upload runs.
+      const copy = Array.isArray(items) ? items.map((it) => ({ ...it })) : [];
+      const p0 = parts;
+      const plan = toMavPlan(copy, { autopilot: p0?.session.autopilot ?? 'unknown', ...(p0?.telemetry.home ? { home: p0.telemetry.home } : {}) });
+      if (!plan.ok) return plan;
+      const p = ready();
+      if (!p.ok) return p;
+      const r = await p.value.missions.upload(plan.value.items, 0, signal);
+      if (r.ok && parts === p.value) p.value.telemetry.progress.setPlan(plan.value);
+      return r;
+    },
+
+    async startMission(signal) {
+      const p = ready();
+      if (!p.ok) return p;
+      const { telemetry, session, missions } = p.value;
+      if (!telemetry.progress.hasPlan) {
+        // A mission put there by someone else: learn it, so progress speaks in its items.
+        const dl = await missions.download(0, signal);
+        if (!dl.ok) return dl;
+        const ctx = { autopilot: session.autopilot, ...(telemetry.home ? { home: telemetry.home } : {}) };
+        const items = fromMavItems(dl.value, ctx);
+        if (dl.value.length === 0 || (session.autopilot === 'ardupilot' && dl.value.length <= 1)) return fail('MISSION.NONE_LOADED', 'the vehicle has no mission');
+        if (!items.ok) return fail('MISSION.NONE_LOADED', `the vehicle's mission cannot be followed: ${items.error.message}`);
+        const plan = toMavPlan(items.value, ctx);
+        if (plan.ok) telemetry.progress.setPlan(plan.value);
+      }
+      if (!telemetry.armed) return fail('VEHICLE.COMMAND_DENIED', 'mission start denied: vehicle is disarmed');
+      const r = await mode('mission', signal);
+      if (!r.ok) return r;
+      if (session.autopilot === 'ardupilot') {
+        const s = await cmd({ command: CMD.MISSION_START, params: [0, 0, 0, 0, 0, 0, 0] }, signal);
+        if (!s.ok) return s;
+      }
+      telemetry.progress.started();
+      return okVoid;
+    },
+
+    async clearMission(signal) {
+      const p = ready();
+      if (!p.ok) return p;
+      const r = await p.value.missions.clear(0, signal);
+      if (r.ok) p.value.telemetry.progress.setPlan(undefined);
+      return r;
+    },
+
+    params: {
+      read: async (name, signal) => {
+        const p = ready();
+        return p.ok ? p.value.params.read(name, signal) : p;
+      },
+      set: async (name, value, signal) => {
+        const p = ready();
+        return p.ok ? p.value.params.set(name, value, undefined, signal) : p;
+      },
+      list: async (signal) => {
+        const p = ready();
+        return p.ok ? p.value.params.list(signal) : p;
+      },
+    },
+
+    async downloadMission(signal) {
+      const p = ready();
+      if (!p.ok) return p;
+      const dl = await p.value.missions.download(0, signal);
+      if (!dl.ok) return dl;
+      const home = p.value.telemetry.home;
+      return fromMavItems(dl.value, { autopilot: p.value.session.autopilot, ...(home ? { home } : {}) });
+    },
+
+    async uploadItems(items, missionType, signal) {
+      const p = ready();
+      if (!p.ok) return p;
+      return p.value.missions.upload(items, missionType, signal);
+    },
+
+    readiness: () => parts?.readiness.check() ?? { ready: false, missing: ['not connected'] },
+    targetSystem: () => parts?.session.sysid,
+    linkStats: () => link?.stats,
+    command: (req, signal) => cmd(req, signal),
+  };
+  return port;
+}
+
