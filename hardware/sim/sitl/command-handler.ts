@@ -1,0 +1,196 @@
+/**
+ * MAVLink commands (COMMAND_LONG / COMMAND_INT) → simulator commands → COMMAND_ACK, with PX4's
+ * parameter conventions and results.
+ *
+ * @remarks
+ * Result mapping (PX4 Commander):
+ * - ARM_DISARM: refused because not landed → DENIED; refused by a preflight check (GPS,
+ *   battery) → TEMPORARILY_REJECTED. param2 = 21196 forces: a forced disarm in the air cuts the
+ *   motors (the simulator's motor-failure fall). The simulator cannot skip preflight checks, so a
+ *   forced arm is an ordinary arm.
+ * - DO_SET_MODE (param1 must carry MAV_MODE_FLAG_CUSTOM_MODE_ENABLED, param2 main, param3 sub):
+ *   a refused mode change → TEMPORARILY_REJECTED. Manual modes and offboard are refused (no
+ *   manual control input / no offboard setpoints in the simulator).
+ * - NAV_TAKEOFF (param7 altitude AMSL, NaN = MIS_TAKEOFF_ALT), NAV_LAND, NAV_RETURN_TO_LAUNCH,
+ *   DO_REPOSITION (param5/6 lat/lon, param7 AMSL; NaN = keep; COMMAND_INT relative frames are
+ *   relative to home), DO_SET_MISSION_CURRENT: refusal → DENIED.
+ * - MISSION_START arms first when disarmed (PX4 does), param1 = first item.
+ * - SET_MESSAGE_INTERVAL on a message that cannot be streamed → FAILED; REQUEST_MESSAGE of an
+ *   unknown message → DENIED. Unknown commands → UNSUPPORTED.
+ * A COMMAND_LONG repeated with a higher `confirmation` and the same parameters within
+ * {@link RETRY_WINDOW_MS} is a retransmission: it is answered again with the first result, not
+ * executed twice (a retried takeoff must not be refused as "already flying").
+ */
+import { common, type MavLinkData } from 'node-mavlink';
+import type { MavFrame } from '../../real/mavlink/codec.js';
+import { PX4_AUTO_SUB, PX4_MAIN } from '../../real/mavlink/px4-modes.js';
+import type { SimCommand } from '../commands.js';
+import type { SimWorld } from '../sim-world.js';
+import { Cmd, FORCE_ARM_MAGIC, Frame, ModeFlag, Result, Severity, isForUs, msg, num } from './internal/mav.js';
+
+/** How long a command result is kept to answer a retransmission, ms of sim time. */
+export const RETRY_WINDOW_MS = 3000;
+
+/** What the command handler needs from the vehicle and the link the command came on. */
+export interface CommandContext {
+  readonly world: SimWorld;
+  readonly id: string;
+  readonly sysid: number;
+  now(): number;
+  statustext(severity: number, text: string): void;
+  /** Per-link stream control: false = cannot stream that message. */
+  setMessageInterval(msgId: number, intervalUs: number): boolean;
+  /** Sends MESSAGE_INTERVAL for `msgId` on the link; false if unknown. */
+  sendMessageInterval(msgId: number): boolean;
+  /** Sends one message now on the link; false if this SITL cannot produce it. */
+  requestMessage(msgId: number): boolean;
+  /** MISSION_SET_CURRENT semantics; false when out of range or busy. */
+  missionSetCurrent(seq: number): boolean;
+  send(m: MavLinkData): void;
+}
+
+interface Cached {
+  readonly key: string;
+  readonly confirmation: number;
+  readonly result: number;
+  readonly at: number;
+}
+
+/** Normalised command: params 5/6 as degrees for COMMAND_INT positions, frame for altitude. */
+interface Command {
+  readonly command: number;
+  readonly p: readonly [number, number, number, number, number, number, number];
+  /** COMMAND_INT frame, or GLOBAL (AMSL) for COMMAND_LONG. */
+  readonly frame: number;
+}
+
+export class CommandHandler {
+  private readonly cache = new Map<string, Cached>();
+
+  /** Handles COMMAND_LONG / COMMAND_INT; returns false if `m` is neither. */
+  handle(ctx: CommandContext, frame: MavFrame, m: MavLinkData): boolean {
+    const isLong = m instanceof common.CommandLong;
+    if (!isLong && !(m instanceof common.CommandInt)) return false;
+    if (!isForUs(ctx.sysid, num(m, 'targetSystem'), num(m, 'targetComponent'))) return true;
+    const command = num(m, 'command');
+    const p = [1, 2, 3, 4, 5, 6, 7].map((k) => num(m, `_param${k}`)) as unknown as Command['p'];
+    let cmd: Command;
+    if (isLong) cmd = { command, p, frame: Frame.GLOBAL };
+    else {
+      // COMMAND_INT carries x/y as degE7 integers; commands without a position use them raw.
+      const positional = command === Cmd.DO_REPOSITION || command === Cmd.NAV_TAKEOFF || command === Cmd.NAV_LAND;
+      const q = positional ? ([p[0], p[1], p[2], p[3], p[4] * 1e-7, p[5] * 1e-7, p[6]] as const) : p;
+      cmd = { command, p: q, frame: num(m, 'frame') };
+    }
+    const key = `${frame.sysid}/${frame.compid}/${command}`;
+    const fingerprint = `${key}:${cmd.p.join(',')}:${cmd.frame}`;
+    const confirmation = isLong ? num(m, 'confirmation') : 0;
+    const now = ctx.now();
+    const prev = this.cache.get(key);
+    let result: number;
+    if (isLong && prev && prev.key === fingerprint && confirmation > prev.confirmation && now - prev.at <= RETRY_WINDOW_MS) {
+      result = prev.result;
+      this.cache.set(key, { ...prev, confirmation });
+    } else {
+      result = this.execute(ctx, cmd);
+      this.cache.set(key, { key: fingerprint, confirmation, result, at: now });
+    }
+    ctx.send(msg(common.CommandAck, { command, result, progress: 0, resultParam2: 0, targetSystem: frame.sysid, targetComponent: frame.compid }));
+    return true;
+  }
+
+  private execute(ctx: CommandContext, c: Command): number {
+    const [p1, p2, p3, , p5, p6, p7] = c.p;
+    switch (c.command) {
+      case Cmd.COMPONENT_ARM_DISARM: {
+        const action = Math.round(p1);
+        const force = Math.round(p2) === FORCE_ARM_MAGIC;
+        if (action === 1) return this.run(ctx, { kind: 'arm' }, Result.DENIED, (text) => (/not landed|crashed/.test(text) ? Result.DENIED : Result.TEMPORARILY_REJECTED));
+        if (action !== 0) return Result.DENIED;
+        const t = ctx.world.telemetry(ctx.id);
+        if (force && t.armed && t.landed !== 'on_ground') {
+          // PX4 kills the motors on a forced disarm in flight: the vehicle falls.
+          ctx.statustext(Severity.CRITICAL, 'Forced disarm in flight: motors stopped');
+          const r = ctx.world.injectFault(ctx.id, { kind: 'motor_failure' });
+          return r.ok ? Result.ACCEPTED : Result.FAILED;
+        }
+        return this.run(ctx, { kind: 'disarm' }, Result.DENIED);
+      }
+      case Cmd.NAV_TAKEOFF: {
+        const alt = Number.isFinite(p7) ? this.relAlt(ctx, p7, c.frame) : undefined;
+        return this.run(ctx, { kind: 'takeoff', alt_m: alt }, Result.DENIED);
+      }
+      case Cmd.NAV_LAND:
+        return this.run(ctx, { kind: 'land' }, Result.DENIED);
+      case Cmd.NAV_RETURN_TO_LAUNCH:
+        return this.run(ctx, { kind: 'rtl' }, Result.DENIED);
+      case Cmd.DO_REPOSITION: {
+        const t = ctx.world.telemetry(ctx.id);
+        const lat = Number.isFinite(p5) ? p5 : t.position.lat_deg;
+        const lon = Number.isFinite(p6) ? p6 : t.position.lon_deg;
+        const alt = Number.isFinite(p7) ? this.relAlt(ctx, p7, c.frame) : t.alt_rel_m;
+        return this.run(ctx, { kind: 'goto', lat_deg: lat, lon_deg: lon, alt_m: alt }, Result.DENIED);
+      }
+      case Cmd.DO_SET_MODE:
+        return this.setMode(ctx, p1, p2, p3);
+      case Cmd.MISSION_START: {
+        if (Number.isFinite(p1) && p1 > 0 && !ctx.missionSetCurrent(Math.round(p1))) return Result.DENIED;
+        if (!ctx.world.telemetry(ctx.id).armed) {
+          const armed = this.run(ctx, { kind: 'arm' }, Result.DENIED);
+          if (armed !== Result.ACCEPTED) return armed;
+        }
+        return this.run(ctx, { kind: 'start_mission' }, Result.DENIED);
+      }
+      case Cmd.DO_SET_MISSION_CURRENT:
+        return ctx.missionSetCurrent(Math.round(p1)) ? Result.ACCEPTED : Result.DENIED;
+      case Cmd.SET_MESSAGE_INTERVAL:
+        return ctx.setMessageInterval(Math.round(p1), p2) ? Result.ACCEPTED : Result.FAILED;
+      case Cmd.GET_MESSAGE_INTERVAL:
+        return ctx.sendMessageInterval(Math.round(p1)) ? Result.ACCEPTED : Result.FAILED;
+      case Cmd.REQUEST_MESSAGE:
+        return ctx.requestMessage(Math.round(p1)) ? Result.ACCEPTED : Result.DENIED;
+      case Cmd.REQUEST_AUTOPILOT_CAPABILITIES:
+        return ctx.requestMessage(148) ? Result.ACCEPTED : Result.FAILED;
+      default:
+        return Result.UNSUPPORTED;
+    }
+  }
+
+  /** DO_SET_MODE with PX4 custom modes. */
+  private setMode(ctx: CommandContext, baseMode: number, main: number, sub: number): number {
+    const rejected = Result.TEMPORARILY_REJECTED;
+    if ((Math.round(baseMode) & ModeFlag.CUSTOM_MODE_ENABLED) === 0) {
+      ctx.statustext(Severity.CRITICAL, 'Mode change rejected: only PX4 custom modes are supported');
+      return rejected;
+    }
+    const m = Math.round(main), s = Math.round(sub);
+    if (m === PX4_MAIN.AUTO) {
+      switch (s) {
+        case PX4_AUTO_SUB.MISSION: return this.run(ctx, { kind: 'start_mission' }, rejected);
+        case PX4_AUTO_SUB.LOITER: return this.run(ctx, { kind: 'hold' }, rejected);
+        case PX4_AUTO_SUB.RTL: return this.run(ctx, { kind: 'rtl' }, rejected);
+        case PX4_AUTO_SUB.LAND: return this.run(ctx, { kind: 'land' }, rejected);
+        case PX4_AUTO_SUB.TAKEOFF: return this.run(ctx, { kind: 'takeoff' }, rejected);
+        default: break;
+      }
+    }
+    const why = m === PX4_MAIN.OFFBOARD ? 'no offboard signal' : 'no manual control input';
+    ctx.statustext(Severity.CRITICAL, `Switching to mode ${m}.${s} is currently not possible: ${why}`);
+    return rejected;
+  }
+
+  /** Runs a simulator command; a refusal sends its reason as STATUSTEXT and maps to a result. */
+  private run(ctx: CommandContext, cmd: SimCommand, refused: number, classify?: (text: string) => number): number {
+    const r = ctx.world.command(ctx.id, cmd);
+    if (r.ok) return Result.ACCEPTED;
+    ctx.statustext(Severity.CRITICAL, r.error.message);
+    if (r.error.code === 'VEHICLE.NO_LINK') return Result.FAILED;
+    return classify ? classify(r.error.message) : refused;
+  }
+
+  /** An altitude in a command's frame → metres above home. */
+  private relAlt(ctx: CommandContext, alt: number, frame: number): number {
+    if (frame === Frame.GLOBAL_RELATIVE_ALT || frame === Frame.GLOBAL_RELATIVE_ALT_INT) return alt;
+    return alt - ctx.world.home(ctx.id).alt_m;
+  }
+}

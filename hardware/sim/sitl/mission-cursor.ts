@@ -1,0 +1,116 @@
+/**
+ * Where the vehicle is in its mission, in MAVLink sequence numbers: MISSION_CURRENT and
+ * MISSION_ITEM_REACHED, as PX4's mission manager reports them.
+ *
+ * @remarks
+ * The simulator numbers only the items it flies (nav items); DO items between them have no
+ * world index. `seqOf[k]` maps world item k back to the MAVLink seq it came from.
+ * PX4 sends MISSION_CURRENT on change and again at a slow rate, and repeats the last
+ * MISSION_ITEM_REACHED on that slow beat ten more times (in case the first was lost); this
+ * does the same, on a 1 s beat of the world's clock.
+ *
+ * Setting the current item reaches into the world's mission columns (`missionIdx`,
+ * `missionState`): SimWorld has no "set current item" command yet.
+ */
+import { common, type MavLinkData } from 'node-mavlink';
+import type { SimWorld } from '../sim-world.js';
+import { Mode, MissionState } from '../autopilot.js';
+import { msg } from './internal/mav.js';
+
+/** How often PX4 re-sends a reached item after the first time. */
+const REACHED_REPEATS = 10;
+
+export class MissionCursor {
+  private count = 0;
+  private seqOf: readonly number[] = [];
+  /** MAVLink seq of the current item. */
+  currentSeq = 0;
+  /** MAVLink seq of the last reached item, −1 for none. */
+  lastReached = -1;
+  private reachedRepeats = 0;
+
+  constructor(private readonly world: SimWorld, private readonly id: string) {}
+
+  /** A new plan of `count` MAVLink items, `seqOf` mapping world items to seqs, starting at `current`. */
+  load(count: number, seqOf: readonly number[], current: number): void {
+    this.count = count;
+    this.seqOf = seqOf;
+    this.lastReached = -1;
+    this.reachedRepeats = REACHED_REPEATS;
+    this.currentSeq = 0;
+    if (current > 0) this.setCurrent(current);
+  }
+
+  /** A world `mission.current` event (world index k): returns the message to send, if it changed. */
+  onWorldCurrent(k: number, ids: Ids): MavLinkData | undefined {
+    const seq = this.seqOf[k];
+    if (seq === undefined || seq === this.currentSeq) return undefined;
+    this.currentSeq = seq;
+    return this.currentMessage(ids);
+  }
+
+  /** A world `mission.reached` event. */
+  onWorldReached(k: number): MavLinkData | undefined {
+    const seq = this.seqOf[k];
+    if (seq === undefined) return undefined;
+    this.lastReached = seq;
+    this.reachedRepeats = 0;
+    return msg(common.MissionItemReached, { seq });
+  }
+
+  /** The 1 s beat: MISSION_CURRENT, and the last reached item while it has repeats left. */
+  slowBeat(ids: Ids): MavLinkData[] {
+    const out = [this.currentMessage(ids)];
+    if (this.count > 0 && this.lastReached >= 0 && this.reachedRepeats < REACHED_REPEATS) {
+      this.reachedRepeats++;
+      out.push(msg(common.MissionItemReached, { seq: this.lastReached }));
+    }
+    return out;
+  }
+
+  currentMessage(ids: Ids): MavLinkData {
+    return msg(common.MissionCurrent, {
+      seq: this.currentSeq, total: this.count > 0 ? this.count : 65535, missionState: this.state(), missionMode: this.inMissionMode() ? 1 : 0,
+      missionId: ids.mission, fenceId: ids.fence, rallyPointsId: ids.rally,
+    });
+  }
+
+  /**
+   * Makes MAVLink item `seq` current: the first flown item at or after it (a DO item executes
+   * with the nav item after it). A running mission continues from there at once, as in PX4.
+   */
+  setCurrent(seq: number): void {
+    const w = this.world, i = w.slot(this.id), s = w.s;
+    let k = this.seqOf.findIndex((q) => q >= seq);
+    if (k < 0) k = this.seqOf.length - 1;
+    this.currentSeq = seq;
+    if (k < 0) return;
+    s.missionIdx[i] = k;
+    if (s.missionState[i] === MissionState.Finished) s.missionState[i] = MissionState.Paused;
+    // Flying the mission: restart the nav logic at the new item (enterMission begins item k).
+    if (this.inMissionMode() && w.telemetry(this.id).landed !== 'on_ground') w.command(this.id, { kind: 'start_mission' });
+  }
+
+  private inMissionMode(): boolean {
+    const w = this.world;
+    return w.s.mode[w.slot(this.id)] === Mode.Mission;
+  }
+
+  /** MISSION_STATE: none, not started, active, paused, complete. */
+  private state(): number {
+    if (this.count === 0) return 1;
+    const w = this.world, i = w.slot(this.id);
+    switch (w.s.missionState[i]) {
+      case MissionState.Active: return this.inMissionMode() ? 3 : 4;
+      case MissionState.Paused: return 4;
+      case MissionState.Finished: return 5;
+      default: return 2;
+    }
+  }
+}
+
+export interface Ids {
+  readonly mission: number;
+  readonly fence: number;
+  readonly rally: number;
+}
