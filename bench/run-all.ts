@@ -10,6 +10,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 const benches: [string, string[]][] = [
   ['twin.bench.js', ['60']],
   ['sim-physics.bench.js', ['1000', '60']],
+  ['mavlink-ingest.bench.js', ['600', '7']],
 ];
 
 console.log(`machine: ${cpus()[0]?.model ?? 'unknown cpu'} × ${cpus().length}, node ${process.version}`);
