@@ -255,7 +255,7 @@ export class SitlVehicle implements StreamSource {
       world: this.world, id: this.id, sysid: this.sysid,
       now: () => this.world.clock.now(),
       statustext: (sev, text) => this.statustext(sev, text),
-      setMessageInterval: (id, us) => streams.setInterval(id, us, this.world.clock.now()),
+      setMessageInterval: (id, us) => streams.setInterval(id, us),
       sendMessageInterval: (id) => {
         const us = streams.interval(id);
         if (us === undefined) return false;

@@ -214,12 +214,13 @@ export class LinkStreams {
    * MAV_CMD_SET_MESSAGE_INTERVAL: `intervalUs` −1 disables, 0 restores the default, > 0 sets the
    * period (µs). Returns false for a message this SITL cannot stream (PX4 answers FAILED).
    */
-  setInterval(id: number, intervalUs: number, now: number): boolean {
+  setInterval(id: number, intervalUs: number): boolean {
     if (!BY_ID.has(id) || !Number.isFinite(intervalUs)) return false;
     if (intervalUs === 0) this.setDefault(id);
     else if (intervalUs < 0) this.period.delete(id);
     else this.period.set(id, Math.max(this.tickMs, intervalUs / 1000));
-    this.nextAt.set(id, now);
+    // Send at the next tick and keep the new period's phase from there.
+    this.nextAt.set(id, Number.NaN);
     return true;
   }
 
@@ -235,10 +236,10 @@ export class LinkStreams {
     for (const s of STREAMS) {
       const p = this.period.get(s.id);
       if (p === undefined) continue;
-      const due = this.nextAt.get(s.id) ?? now;
+      const due = this.nextAt.get(s.id) ?? Number.NaN;
       if (now + 1e-6 < due) continue;
       // Keep the phase (no drift) but never try to catch up on missed periods.
-      this.nextAt.set(s.id, Math.max(due + p, now + p * 0.5));
+      this.nextAt.set(s.id, Number.isNaN(due) ? now + p : Math.max(due + p, now + p * 0.5));
       send(s.build(src));
     }
   }
