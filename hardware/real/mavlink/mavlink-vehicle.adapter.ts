@@ -184,6 +184,23 @@ export function createMavlinkVehiclePort(options: MavlinkVehiclePortOptions): Ma
     parts = undefined;
   }
 
+  /**
+   * After an accepted (dis)arm, waits (≤ 2 s autopilot time) for the heartbeat that shows it, so
+   * the next command sees the vehicle as it is: the ACK comes before the 1 Hz heartbeat.
+   */
+  function armedState(p: NonNullable<typeof parts>, armed: boolean): Promise<VehicleResult> {
+    const { session, telemetry } = p;
+    if (telemetry.armed === armed) return Promise.resolve(okVoid);
+    return new Promise((resolve) => {
+      const deadline = clock.now() + session.ms(2000);
+      const poll = () => {
+        if (telemetry.armed === armed || disposed || clock.now() >= deadline) return resolve(okVoid);
+        session.after(session.ms(20), poll);
+      };
+      poll();
+    });
+  }
+
   async function mode(m: FlightMode, signal?: AbortSignal): Promise<VehicleResult> {
     const p = ready();
     if (!p.ok) return p;
@@ -290,12 +307,18 @@ export function createMavlinkVehiclePort(options: MavlinkVehiclePortOptions): Ma
       const wait = await readiness.wait(session.ms(o.readinessTimeoutMs), signal);
       if (!wait.ok) return wait;
       const r = await commands.send({ command: CMD.COMPONENT_ARM_DISARM, params: [1, 0, 0, 0, 0, 0, 0] }, signal);
-      if (r.ok || r.error.code !== 'VEHICLE.COMMAND_DENIED') return voidOf(r);
+      if (r.ok) return armedState(p.value, true);
+      if (r.error.code !== 'VEHICLE.COMMAND_DENIED') return r;
       const says = readiness.check().vehicleSays;
       return says ? fail(r.error.code, `${r.error.message}; vehicle says: "${says}"`, { context: r.error.context }) : r;
     },
 
-    disarm: (signal) => cmd({ command: CMD.COMPONENT_ARM_DISARM, params: [0, 0, 0, 0, 0, 0, 0] }, signal),
+    async disarm(signal) {
+      const p = ready();
+      if (!p.ok) return p;
+      const r = await p.value.commands.send({ command: CMD.COMPONENT_ARM_DISARM, params: [0, 0, 0, 0, 0, 0, 0] }, signal);
+      return r.ok ? armedState(p.value, false) : r;
+    },
 
     async takeoff(alt_m, signal) {
       const p = ready();
