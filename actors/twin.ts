@@ -57,6 +57,8 @@ export interface TwinConfig {
   readonly bus?: Bus;
   readonly restartBase_ms?: number;
   readonly restartMax_ms?: number;
+  /** With origin `home`: how long (clock ms) start() waits for a vehicle to report its home. */
+  readonly homeTimeout_ms?: number;
   /** Replace the machines (tests of supervision use a machine that fails on purpose). */
   readonly machines?: { readonly vehicle?: typeof vehicleMachine; readonly mission?: typeof missionMachine };
 }
@@ -172,7 +174,12 @@ export function createTwin(config: TwinConfig): Twin {
       }),
       launch: fromPromise<void, OpInput>(async ({ input, signal }) => {
         const port = portOf(input.vehicleId);
-        if (!port.snapshot()?.armed) orThrow(await port.arm(signal));
+        if (!port.snapshot()?.armed) {
+          orThrow(await port.arm(signal));
+          // An ACK is not the state: a MAVLink vehicle confirms arming in its next heartbeat.
+          if (!(await whenArmed(port, clock, ARM_CONFIRM_MS, signal)))
+            throw new CodedError('VEHICLE.TIMEOUT', `arming accepted but not reported within ${ARM_CONFIRM_MS} ms`);
+        }
         orThrow(await port.startMission(signal));
       }),
       pause: fromPromise<void, OpInput>(async ({ input, signal }) => {
@@ -413,7 +420,8 @@ export function createTwin(config: TwinConfig): Twin {
         }
       });
       if (!frame) {
-        const home = config.vehicles.map((v) => v.port.home()).find((h) => h !== undefined);
+        // A MAVLink vehicle answers its first heartbeat before it sends HOME_POSITION.
+        const home = await firstHome(config.vehicles.map((v) => v.port), clock, config.homeTimeout_ms ?? 60_000, signal);
         if (!home) throw new CodedError('TWIN.NO_HOME', "origin is 'home' but no vehicle reported a home position");
         frame = new LocalFrame(home);
         append('twin', 'origin', { ...home });
@@ -467,6 +475,49 @@ export function createTwin(config: TwinConfig): Twin {
     },
   };
   return twin;
+}
+
+const ARM_CONFIRM_MS = 3_000;
+
+/** Resolves true once the port reports the vehicle armed, false after `timeout_ms` of clock time. */
+function whenArmed(port: VehiclePort, clock: Clock, timeout_ms: number, signal?: AbortSignal): Promise<boolean> {
+  if (port.snapshot()?.armed) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const done = (armed: boolean) => {
+      unsub();
+      unsubTelemetry();
+      clock.clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      clock.notifyAsync();
+      resolve(armed);
+    };
+    const onAbort = () => done(false);
+    const timer = clock.setTimeout(() => done(false), timeout_ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    // The event may have come before we listened; the next telemetry sample carries it too.
+    const unsub = port.subscribeEvents((e) => e.type === 'armed' && e.armed && done(true));
+    const unsubTelemetry = port.subscribeTelemetry((t) => t.armed && done(true));
+  });
+}
+
+/** The first home any port knows or reports, or undefined after `timeout_ms` of clock time. */
+function firstHome(ports: readonly VehiclePort[], clock: Clock, timeout_ms: number, signal?: AbortSignal): Promise<GeoPoint | undefined> {
+  const known = ports.map((p) => p.home()).find((h) => h !== undefined);
+  if (known) return Promise.resolve(known);
+  return new Promise((resolve) => {
+    const unsubs: (() => void)[] = [];
+    const done = (home: GeoPoint | undefined) => {
+      for (const u of unsubs) u();
+      clock.clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      clock.notifyAsync();
+      resolve(home);
+    };
+    const onAbort = () => done(undefined);
+    const timer = clock.setTimeout(() => done(undefined), timeout_ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    for (const p of ports) unsubs.push(p.subscribeEvents((e) => e.type === 'home' && done(e.home)));
+  });
 }
 
 function topStatus(value: unknown): MissionStatus {

@@ -17,6 +17,9 @@ import cliProgress from 'cli-progress';
 import { z } from 'zod';
 import { loadScenarioFile, formatIssues } from '../actors/scenario/scenario.loader.js';
 import { runScenario, type ScenarioReport } from '../actors/scenario/scenario.runner.js';
+import { linkBackend, simBackend, sitlBackend, type BackendFactory } from '../actors/scenario/backends.js';
+import { parseConnectionUrl } from '../hardware/real/mavlink/index.js';
+import { runSitlCommand } from '../hardware/sim/sitl/index.js';
 import { ScenarioSchema } from '../actors/scenario/scenario.schema.js';
 import { createLogger } from '../core/logger.js';
 import { junitXml, summaryTable } from './report-format.js';
@@ -53,9 +56,19 @@ interface RunFlags {
   vehicle: string;
 }
 
+/** `--vehicle sim | sitl | <connection-url>` → a backend factory, or an error message. */
+export function backendFor(vehicle: string, speed: number): BackendFactory | string {
+  if (vehicle === 'sim') return simBackend;
+  if (vehicle === 'sitl') return sitlBackend(Number.isFinite(speed) ? speed : 20);
+  const url = parseConnectionUrl(vehicle);
+  if (!url.ok) return `--vehicle: expected sim, sitl or a connection URL (udpin://, udpout://, tcp://, serial://): ${url.error.message}`;
+  return linkBackend(vehicle, Number.isFinite(speed) ? speed : 1);
+}
+
 async function runCommand(files: string[], flags: RunFlags): Promise<number> {
-  if (flags.vehicle !== 'sim') {
-    process.stderr.write(`--vehicle ${flags.vehicle}: only 'sim' is available in this version (the MAVLink SITL and links arrive with the MAVLink port)\n`);
+  const backend = backendFor(flags.vehicle, flags.speed);
+  if (typeof backend === 'string') {
+    process.stderr.write(`${backend}\n`);
     return 2;
   }
   const logger = createLogger();
@@ -82,6 +95,7 @@ async function runCommand(files: string[], flags: RunFlags): Promise<number> {
     const { report, log } = await runScenario(scenario, {
       seed: flags.seed,
       speed: flags.speed,
+      backend,
       logger,
       file,
       signal: ac.signal,
@@ -116,7 +130,7 @@ export function buildProgram(): Command {
     .option('--report <file>', 'write the JSON report')
     .option('--junit <file>', 'write JUnit XML')
     .option('--events <file>', 'write the event log as JSON lines')
-    .option('--vehicle <kind>', "vehicle backend: 'sim' (built-in simulator)", 'sim')
+    .option('--vehicle <kind>', "'sim' (in-process simulator), 'sitl' (built-in MAVLink SITL over loopback) or a connection URL (udpin://0.0.0.0:14540 for PX4 SITL)", 'sim')
     .option('-q, --quiet', 'no table, no progress bar')
     .action(async (files: string[], flags: RunFlags) => {
       process.exitCode = await runCommand(files, flags);
@@ -129,6 +143,21 @@ export function buildProgram(): Command {
     .addOption(new Option('--speed <factor>', 'sim seconds per wall second').default(1).argParser(parseSpeed))
     .action(async (file: string, flags: { speed: number }) => {
       process.exitCode = await startLiveView(file, flags.speed);
+    });
+
+  program
+    .command('sitl')
+    .description('start N simulated PX4-like vehicles on the PX4 SITL ports (API 14540+i, GCS 14550) for QGroundControl or MAVSDK')
+    .option('--count <n>', 'number of vehicles', (v) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 1 || n > 254) throw new InvalidArgumentError('expected 1..254');
+      return n;
+    }, 1)
+    .addOption(new Option('--speed <factor>', 'sim seconds per wall second (PX4_SIM_SPEED_FACTOR)').default(1).argParser(parseSpeed))
+    .option('--seed <n>', 'simulation seed', parseSeed, 1)
+    .action(async (flags: { count: number; speed: number; seed: number }) => {
+      if (!Number.isFinite(flags.speed)) throw new InvalidArgumentError('--speed must be a finite factor for the SITL');
+      await runSitlCommand({ count: flags.count, speed: flags.speed, seed: flags.seed, logger: createLogger() });
     });
 
   program

@@ -57,6 +57,12 @@ export class RunTrace {
     }
   }
 
+  /** The vehicle's home as it reports it (world frame); else its first sample stands in. */
+  setHome(id: string, home: { north_m: number; east_m: number }): void {
+    const v = this.vehicles.get(id);
+    if (v) v.home = home;
+  }
+
   /** One telemetry sample with its world-frame position. */
   onSample(id: string, t: VehicleTelemetry, north_m: number, east_m: number, alt_m: number): void {
     const v = this.vehicles.get(id);

@@ -8,12 +8,10 @@
  * scenario seed, so the same file and seed give the same event log hash in any process.
  */
 import { VirtualClock } from '../../core/clock.js';
-import type { GeoPoint } from '../../core/geo.js';
 import { silentLogger, type Logger } from '../../core/logger.js';
 import { Rng } from '../../core/rng.js';
 import type { Geofence } from '../../core/planning/index.js';
-import type { VehicleErrorCode, VehiclePort } from '../../hardware/vehicle.port.js';
-import { SimWorld, createSimVehiclePort } from '../../hardware/sim/index.js';
+import { simBackend, type BackendFactory } from './backends.js';
 import type { MissionStatus } from '../../machines/mission.machine.js';
 import { EventLog } from '../event-log.js';
 import { createTwin, type Twin } from '../twin.js';
@@ -21,49 +19,12 @@ import { topics } from '../bus.js';
 import { evaluateExpectations, type ExpectationResult } from './expectations.js';
 import { buildGeofence, buildMission, missionLimits, type BuiltMission } from './mission-builder.js';
 import { RunTrace } from './run-trace.js';
-import type { FaultSpec, Scenario } from './scenario.schema.js';
+import type { Scenario } from './scenario.schema.js';
 
-/** PX4 SITL's default home (Zürich Irchel park), used when a scenario's origin is `home`. */
-export const DEFAULT_HOME: GeoPoint = { lat_deg: 47.397742, lon_deg: 8.545594, alt_m: 488.0 };
+export { DEFAULT_HOME, simBackend, sitlBackend, linkBackend, type VehicleBackend, type BackendFactory } from './backends.js';
 
+/** Sim time allowed for every vehicle to answer (PX4 can take 30–40 s to be ready after boot). */
 const CONNECT_TIMEOUT_MS = 60_000;
-
-/** Where the vehicles come from. The simulator today; the MAVLink SITL and real links later. */
-export interface VehicleBackend {
-  readonly ports: ReadonlyMap<string, VehiclePort>;
-  start(): Promise<void>;
-  stop(): Promise<void>;
-  /** Injects a fault, or says why this backend cannot. */
-  injectFault(vehicle: string, fault: FaultSpec): { ok: true } | { ok: false; reason: string };
-}
-
-export function simBackend(scenario: Scenario, clock: VirtualClock, rng: Rng): VehicleBackend {
-  // With `origin: home` the first vehicle (spawned at 0,0, the loader checks) sits at PX4
-  // SITL's default home.
-  const origin =
-    scenario.world.origin === 'home'
-      ? DEFAULT_HOME
-      : { lat_deg: scenario.world.origin.lat, lon_deg: scenario.world.origin.lon, alt_m: scenario.world.origin.alt };
-  const world = new SimWorld({ clock, rng: rng.fork('world'), origin, wind: scenario.world.wind });
-  const ports = new Map<string, VehiclePort>();
-  for (const v of scenario.vehicles) {
-    world.addVehicle(v.id, { spawn: { north_m: v.spawn.north, east_m: v.spawn.east }, params: v.params });
-    ports.set(v.id, createSimVehiclePort(world, v.id));
-  }
-  return {
-    ports,
-    async start() {
-      world.start();
-    },
-    async stop() {
-      world.stop();
-    },
-    injectFault(vehicle, fault) {
-      world.injectFault(vehicle, fault);
-      return { ok: true };
-    },
-  };
-}
 
 export interface VehicleOutcome {
   readonly mission: { status: MissionStatus; name: string | null; reason?: string; progress: { current_waypoint: number; total_waypoints: number; percent_complete: number } };
@@ -105,7 +66,8 @@ export interface RunScenarioOptions {
   readonly onTwin?: (twin: Twin) => void;
   /** Keep running after every mission is done (live view). */
   readonly ignoreStopWhenDone?: boolean;
-  readonly backend?: (scenario: Scenario, clock: VirtualClock, rng: Rng) => VehicleBackend;
+  /** Where the vehicles come from (default: the in-process simulator). */
+  readonly backend?: BackendFactory;
   /** Marks the end of each phase (benchmarks time them; the runtime itself reads no wall time). */
   readonly onPhase?: (phase: 'connected' | 'ran' | 'stopped') => void;
 }
@@ -121,7 +83,10 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
   const logger = (options.logger ?? silentLogger).child({ scenario: scenario.name, seed });
   const clock = new VirtualClock();
   const rng = new Rng(seed);
-  const backend = (options.backend ?? simBackend)(scenario, clock, rng);
+  const backend = (options.backend ?? simBackend)({ scenario, clock, rng, logger });
+  // Sockets live in wall time: a backend with sockets fixes the pace unless the caller chose one.
+  const speed = options.speed !== undefined && Number.isFinite(options.speed) ? options.speed : backend.pace;
+  await backend.start();
   const log = new EventLog();
   const errors: string[] = [];
 
@@ -159,13 +124,12 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
   }
   options.onTwin?.(twin);
 
-  await backend.start();
   // Ports answer on the clock, so the clock must run while they connect.
   let connected = false;
   const starting = twin.start(options.signal).finally(() => {
     connected = true;
   });
-  await clock.run({ stopWhen: () => connected, until: CONNECT_TIMEOUT_MS, signal: options.signal });
+  await clock.run({ stopWhen: () => connected, until: CONNECT_TIMEOUT_MS, signal: options.signal, speed });
   if (!connected) throw new Error(`vehicles did not connect within ${CONNECT_TIMEOUT_MS / 1000} s of sim time`);
   await starting;
   options.onPhase?.('connected');
@@ -174,6 +138,10 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
   if (!fenceResult.ok) errors.push(fenceResult.error.message);
   else fence = fenceResult.value;
   limitsRef.value = missionLimits(frame, scenario);
+  for (const id of ids) {
+    const home = twin.port(id).home();
+    if (home) trace.setHome(id, frame.toLocal(home.lat_deg, home.lon_deg));
+  }
 
   // Missions, faults and operator actions, each at its sim time.
   const built = new Map<string, BuiltMission>();
@@ -230,7 +198,7 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
   await clock.run({
     until: total_s * 1000,
     stopWhen: done,
-    speed: options.speed,
+    speed,
     signal: options.signal,
     onProgress: options.onProgress ? (t) => options.onProgress!(t / 1000, total_s) : undefined,
   });
@@ -287,4 +255,3 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
 
 const round = (x: number, d: number) => Math.round(x * 10 ** d) / 10 ** d;
 
-export type { VehicleErrorCode };

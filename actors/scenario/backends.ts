@@ -1,0 +1,159 @@
+/**
+ * Where a scenario's vehicles come from — the only thing that differs between a simulated run,
+ * a run against the built-in MAVLink SITL, and a run against real PX4 SITL or hardware.
+ *
+ * - `sim`: the in-process simulator behind the vehicle port (deterministic, as fast as it goes).
+ * - `sitl`: the same simulator served over MAVLink/UDP like PX4 SITL, driven through the real
+ *   MAVLink adapter over loopback, on a paced clock (sockets live in wall time).
+ * - a connection URL (`udpin://0.0.0.0:14540`, `udpout://`, `tcp://`, `serial://`): whatever
+ *   autopilots are there, vehicle i of the scenario being MAVLink system i+1. Faults cannot be
+ *   injected into a real vehicle; they are logged as unsupported.
+ */
+import type { VirtualClock } from '../../core/clock.js';
+import type { GeoPoint } from '../../core/geo.js';
+import type { Logger } from '../../core/logger.js';
+import type { Rng } from '../../core/rng.js';
+import type { VehiclePort } from '../../hardware/vehicle.port.js';
+import { SimWorld, createSimVehiclePort } from '../../hardware/sim/index.js';
+import { createSitl } from '../../hardware/sim/sitl/index.js';
+import { createMavlinkVehiclePort, openLink, parseConnectionUrl, type Link } from '../../hardware/real/mavlink/index.js';
+import type { FaultSpec, Scenario } from './scenario.schema.js';
+
+/** PX4 SITL's default home (Zürich Irchel park), used when a scenario's origin is `home`. */
+export const DEFAULT_HOME: GeoPoint = { lat_deg: 47.397742, lon_deg: 8.545594, alt_m: 488.0 };
+
+export interface VehicleBackend {
+  /** One port per scenario vehicle, complete once `start()` has resolved. */
+  readonly ports: ReadonlyMap<string, VehiclePort>;
+  /** Sim seconds per wall second the clock must keep (sockets involved); undefined = free-running. */
+  readonly pace?: number;
+  /** Whether the same seed reproduces the event log byte for byte. */
+  readonly deterministic: boolean;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** Injects a fault, or says why this backend cannot. */
+  injectFault(vehicle: string, fault: FaultSpec): { ok: true } | { ok: false; reason: string };
+}
+
+export interface BackendContext {
+  readonly scenario: Scenario;
+  readonly clock: VirtualClock;
+  readonly rng: Rng;
+  readonly logger: Logger;
+}
+
+export type BackendFactory = (ctx: BackendContext) => VehicleBackend;
+
+function buildWorld({ scenario, clock, rng }: BackendContext): SimWorld {
+  // With `origin: home` the first vehicle (spawned at 0,0, the loader checks) sits at PX4
+  // SITL's default home.
+  const origin =
+    scenario.world.origin === 'home'
+      ? DEFAULT_HOME
+      : { lat_deg: scenario.world.origin.lat, lon_deg: scenario.world.origin.lon, alt_m: scenario.world.origin.alt };
+  const world = new SimWorld({ clock, rng: rng.fork('world'), origin, wind: scenario.world.wind });
+  for (const v of scenario.vehicles) {
+    const r = world.addVehicle(v.id, { spawn: { north_m: v.spawn.north, east_m: v.spawn.east }, params: v.params });
+    if (!r.ok) throw new Error(`vehicles.${v.id}: ${r.error.message}`);
+  }
+  return world;
+}
+
+function worldFaults(world: SimWorld): VehicleBackend['injectFault'] {
+  return (vehicle, fault) => {
+    const r = world.injectFault(vehicle, fault);
+    return r.ok ? { ok: true } : { ok: false, reason: `${r.error.code}: ${r.error.message}` };
+  };
+}
+
+/** The in-process simulator. */
+export const simBackend: BackendFactory = (ctx) => {
+  const world = buildWorld(ctx);
+  const ports = new Map(ctx.scenario.vehicles.map((v) => [v.id, createSimVehiclePort(world, v.id, { logger: ctx.logger })]));
+  return {
+    ports,
+    deterministic: true,
+    async start() {
+      world.start();
+    },
+    async stop() {
+      world.stop();
+    },
+    injectFault: worldFaults(world),
+  };
+};
+
+/**
+ * The built-in SITL over loopback: each vehicle's SITL instance binds a free UDP port and the
+ * MAVLink adapter talks to it with `udpout://127.0.0.1:<port>`, exactly as it would to PX4.
+ */
+export function sitlBackend(speed = 20): BackendFactory {
+  return (ctx) => {
+    const world = buildWorld(ctx);
+    const sitl = createSitl({
+      world,
+      vehicles: ctx.scenario.vehicles.map((v, i) => ({ id: v.id, sysid: i + 1 })),
+      host: '127.0.0.1',
+      apiLocalPortBase: 0,
+      apiRemotePortBase: 0,
+      gcsLocalPortBase: 0,
+      gcsRemotePort: 0,
+      logger: ctx.logger,
+    });
+    // Ports need the SITL's bound addresses, known once it has started.
+    const ports = new Map<string, VehiclePort>();
+    return {
+      ports,
+      pace: speed,
+      deterministic: false,
+      async start() {
+        world.start();
+        await sitl.start();
+        for (const e of sitl.endpoints) {
+          ports.set(
+            e.id,
+            createMavlinkVehiclePort({
+              id: e.id,
+              url: `udpout://127.0.0.1:${e.apiLocalPort}`,
+              clock: ctx.clock,
+              targetSystem: e.sysid,
+              logger: ctx.logger,
+            }),
+          );
+        }
+      },
+      async stop() {
+        await sitl.stop();
+        world.stop();
+      },
+      injectFault: worldFaults(world),
+    };
+  };
+}
+
+/** Real autopilots at a connection URL; vehicle i is MAVLink system i+1 on one shared link. */
+export function linkBackend(url: string, speed = 1): BackendFactory {
+  const parsed = parseConnectionUrl(url);
+  if (!parsed.ok) throw new Error(parsed.error.message);
+  return (ctx) => {
+    const ports = new Map<string, VehiclePort>();
+    let link: Link | undefined;
+    return {
+      ports,
+      pace: speed,
+      deterministic: false,
+      async start() {
+        const opened = await openLink(url, { logger: ctx.logger });
+        if (!opened.ok) throw new Error(`${opened.error.code}: ${opened.error.message}`);
+        link = opened.value;
+        ctx.scenario.vehicles.forEach((v, i) => {
+          ports.set(v.id, createMavlinkVehiclePort({ id: v.id, link: link!, clock: ctx.clock, targetSystem: i + 1, logger: ctx.logger }));
+        });
+      },
+      async stop() {
+        await link?.close();
+      },
+      injectFault: (_vehicle, fault) => ({ ok: false, reason: `cannot inject ${fault.kind} into a real vehicle` }),
+    };
+  };
+}
