@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { common, minimal, standard } from 'node-mavlink';
 import { PX4_AUTO_SUB, PX4_MAIN, px4ModeToFlightMode, unpackPx4Mode } from '../../hardware/real/mavlink/px4-modes.js';
-import { startSitl, type SitlHarness } from './support/sitl-harness.js';
+import { pump, startSitl, type SitlHarness } from './support/sitl-harness.js';
 import { TestGcs } from './support/test-gcs.js';
 import { VirtualClock } from '../../core/clock.js';
 import { Rng } from '../../core/rng.js';
@@ -24,7 +24,7 @@ describe('SITL heartbeat', () => {
     const sitl = createSitl({ world, vehicles: [{ id: 'a', sysid: 7 }], apiLocalPortBase: 0, apiRemotePortBase: client.port, gcsLocalPortBase: 0, gcsRemotePort: 0 });
     await sitl.start();
     const ac = new AbortController();
-    const run = clock.run({ speed: 20, signal: ac.signal });
+    const run = pump(clock, 20, ac.signal);
     try {
       const hb = await client.next(minimal.Heartbeat);
       expect(hb.frame.sysid).toBe(7);

@@ -3,9 +3,12 @@
  * a {@link TestGcs} talking to it.
  *
  * @remarks
- * The clock runs in the background with `clock.run({ speed, signal })`: sim time follows wall
- * time × speed, and the clock yields to the event loop before every instant, so datagrams are
- * read between instants and every sim-time measurement in a test is exact to the instant.
+ * The clock runs in the background with {@link pump}: sim time follows wall time × speed, and
+ * before every instant the pump yields twice through `setImmediate`, which guarantees two libuv
+ * poll phases (socket reads) between two instants — `clock.run({ speed })` resumes from a timer and can
+ * fire the next instant in the following timers phase, before the poll phase has read what the
+ * previous instant sent. So a datagram sent at sim time t, and the answer to it, are read at t:
+ * sim-time measurements in a test are exact to the instant.
  * Tests await messages with wall-time timeouts and read sim time from the log; `waitSim`
  * sleeps in sim time. `close()` stops the clock, the SITL and the sockets.
  */
@@ -46,7 +49,7 @@ export async function startSitl(opts: {
   const ep = sitl.endpoints[0]!;
   gcs.connect(opts.link === 'api' ? ep.apiLocalPort : ep.gcsLocalPort);
   const ac = new AbortController();
-  const running = clock.run({ speed: opts.speed ?? 20, signal: ac.signal });
+  const running = pump(clock, opts.speed ?? 20, ac.signal);
   if (opts.heartbeats ?? true) gcs.startHeartbeats();
   else gcs.heartbeat(); // one, so the SITL learns our address
   const waitSim = (ms: number) => new Promise<void>((resolve) => {
@@ -61,4 +64,21 @@ export async function startSitl(opts: {
       await gcs.close();
     },
   };
+}
+
+/** Runs `clock` paced at `speed` × wall time until `signal` aborts, yielding to I/O before every instant. */
+export async function pump(clock: VirtualClock, speed: number, signal: AbortSignal): Promise<void> {
+  const wall0 = performance.now(), sim0 = clock.now();
+  while (!signal.aborted) {
+    const next = clock.nextAt();
+    if (next === undefined) return;
+    const wait = wall0 + (next - sim0) / speed - performance.now();
+    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+    // Two turns of the loop: a request read in the first poll phase has its answer read in the
+    // second, so one request/response exchange completes within the instant it started in.
+    await new Promise((r) => setImmediate(r));
+    await new Promise((r) => setImmediate(r));
+    if (signal.aborted) return;
+    clock.step();
+  }
 }
