@@ -286,7 +286,7 @@ export function createMavlinkVehiclePort(options: MavlinkVehiclePortOptions): Ma
       link = undefined;
     },
 
-    snapshot: () => (disposed ? undefined : parts?.telemetry.last),
+    snapshot: () => (disposed ? undefined : parts?.telemetry.current()),
     home: () => (connected && !disposed ? parts?.telemetry.home : undefined),
 
     subscribeTelemetry(fn): Unsubscribe {

@@ -104,6 +104,17 @@ export class TelemetryMapper {
     }, true);
   }
 
+  /** The last sample with the discrete state (armed, mode, landed) as of now. */
+  current(): VehicleTelemetry | undefined {
+    const l = this.last;
+    if (!l) return undefined;
+    const armed = this.armed ?? false;
+    const mode = this.mode ?? 'unknown';
+    const landed = this.landed ?? 'unknown';
+    if (l.armed === armed && l.mode === mode && l.landed === landed) return l;
+    return (this.last = { ...l, armed, mode, landed });
+  }
+
   /** Called by the heartbeat plugin for every vehicle heartbeat. */
   onHeartbeat(hb: VehicleHeartbeat): void {
     const armed = (hb.baseMode & MAV_MODE_FLAG_SAFETY_ARMED) !== 0;
