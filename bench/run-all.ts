@@ -11,6 +11,7 @@ const benches: [string, string[]][] = [
   ['twin.bench.js', ['60']],
   ['sim-physics.bench.js', ['1000', '60']],
   ['mavlink-ingest.bench.js', ['600', '7']],
+  ['mavlink-adapter.bench.js', ['5']],
 ];
 
 console.log(`machine: ${cpus()[0]?.model ?? 'unknown cpu'} × ${cpus().length}, node ${process.version}`);
