@@ -35,6 +35,11 @@ const parseSpeed = (v: string): number => {
   if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError("expected 'max' or a positive factor (1 = real time)");
   return n;
 };
+const parsePort = (v: string): number => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('expected a port 0..65535 (0 = any free port)');
+  return n;
+};
 const parseSeed = (v: string): number => {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 0 || n > 2 ** 32 - 1) throw new InvalidArgumentError('expected an integer 0..4294967295');
@@ -155,9 +160,24 @@ export function buildProgram(): Command {
     }, 1)
     .addOption(new Option('--speed <factor>', 'sim seconds per wall second (PX4_SIM_SPEED_FACTOR)').default(1).argParser(parseSpeed))
     .option('--seed <n>', 'simulation seed', parseSeed, 1)
-    .action(async (flags: { count: number; speed: number; seed: number }) => {
+    .option('--host <addr>', 'address to bind and send to', '127.0.0.1')
+    .option('--api-port <port>', 'instance i sends its API link to this port + i (MAVSDK: udpin://0.0.0.0:14540)', parsePort, 14540)
+    .option('--api-local-port <port>', 'instance i binds this port + i for its API link', parsePort, 14580)
+    .option('--gcs-port <port>', 'every instance sends its GCS link here (QGroundControl listens on 14550)', parsePort, 14550)
+    .option('--gcs-local-port <port>', 'instance i binds this port + i for its GCS link', parsePort, 18570)
+    .action(async (flags: { count: number; speed: number; seed: number; host: string; apiPort: number; apiLocalPort: number; gcsPort: number; gcsLocalPort: number }) => {
       if (!Number.isFinite(flags.speed)) throw new InvalidArgumentError('--speed must be a finite factor for the SITL');
-      await runSitlCommand({ count: flags.count, speed: flags.speed, seed: flags.seed, logger: createLogger() });
+      await runSitlCommand({
+        count: flags.count,
+        speed: flags.speed,
+        seed: flags.seed,
+        host: flags.host,
+        apiRemotePortBase: flags.apiPort,
+        apiLocalPortBase: flags.apiLocalPort,
+        gcsRemotePort: flags.gcsPort,
+        gcsLocalPortBase: flags.gcsLocalPort,
+        logger: createLogger(),
+      });
     });
 
   program
