@@ -12,6 +12,7 @@ const benches: [string, string[]][] = [
   ['sim-physics.bench.js', ['1000', '60']],
   ['mavlink-ingest.bench.js', ['600', '7']],
   ['mavlink-adapter.bench.js', ['5']],
+  ['sitl.bench.js', []],
 ];
 
 console.log(`machine: ${cpus()[0]?.model ?? 'unknown cpu'} × ${cpus().length}, node ${process.version}`);

@@ -157,9 +157,10 @@ export class VirtualClock implements Clock {
         // Sleep (in wall time) until this instant is due; the only wall-time read in the runtime.
         const dueWall = wallStart + (next - simStart) / speed;
         const wait = dueWall - performance.now();
-        // Paced runs share the process with sockets: let I/O in before every instant.
+        // Paced runs share the process with sockets: let I/O in before every instant. A sleep
+        // resumes in the timers phase, before pending datagrams are read, so yield once more.
         if (wait > 1) await new Promise((r) => setTimeout(r, wait));
-        else await drainMicrotasks();
+        await drainMicrotasks();
         if (signal?.aborted) return;
       }
       this.step(until);

@@ -15,13 +15,13 @@
  * constructor. Decoded values are identical to node-mavlink's `protocol.data()` on its padded
  * payload (tested field by field on a recorded stream).
  */
-import { ardupilotmega, common, minimal, MavLinkProtocolV2, type MavLinkData, type MavLinkPacketRegistry } from 'node-mavlink';
+import { ardupilotmega, common, minimal, standard, MavLinkProtocolV2, type MavLinkData, type MavLinkPacketRegistry } from 'node-mavlink';
 import { planFor, type DecodePlan } from './internal/decode-plan.js';
 
 export type MavMessageClass = MavLinkPacketRegistry[number];
 
-/** PX4's common set plus ArduPilot's dialect. */
-export const REGISTRY: MavLinkPacketRegistry = { ...minimal.REGISTRY, ...common.REGISTRY, ...ardupilotmega.REGISTRY };
+/** PX4's common set (with standard: AUTOPILOT_VERSION) plus ArduPilot's dialect. */
+export const REGISTRY: MavLinkPacketRegistry = { ...minimal.REGISTRY, ...standard.REGISTRY, ...common.REGISTRY, ...ardupilotmega.REGISTRY };
 
 // CRC-16/MCRF4XX (MAVLink's "X.25"): the bitwise step depends on the running CRC only through
 // (crc ^ byte) & 0xff and crc >> 8, so one 256-entry table replaces eight shift/xor rounds.
