@@ -1,0 +1,16 @@
+/**
+ * Storage: the embedded SQLite store, its repositories, the batched event-log sink and the
+ * telemetry recorder, and the local blob store.
+ */
+export { openStore, dataDir, type Store, type StoreOptions } from './store.js';
+export { migrate, schemaVersion, MIGRATIONS, type Migration } from './migrations.js';
+export type { StoreErrorCode, StoreResult } from './errors.js';
+export { ROLES, type Role, type UserRecord, type PublicUser } from './users.repository.js';
+export type { MissionRecord, MissionFields, Waypoint, MissionParameters } from './missions.repository.js';
+export type { RunRecord, RunSummary } from './runs.repository.js';
+export type { StoredEntry, TelemetryRow } from './event-log.repository.js';
+export type { VehicleSeen } from './vehicles.repository.js';
+export type { BlobMeta, BlobErrorCode } from './blob-store.js';
+export { BatchWriter, type BatchWriterOptions } from './batch-writer.js';
+export { createEventLogSink, attachEventLogSink, type EventLogSink, type EventLogSinkOptions } from './event-log.sink.js';
+export { recordTelemetry, type TelemetryRecorder, type TelemetryRecorderOptions } from './telemetry.recorder.js';
