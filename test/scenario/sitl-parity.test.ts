@@ -11,7 +11,7 @@ import { runScenario, simBackend, sitlBackend } from '../../actors/scenario/scen
 const files = readdirSync('scenarios').filter((f) => f.endsWith('.yaml')).sort();
 
 describe('sim ⇔ sitl verdict parity', () => {
-  it.each(files)('%s: same verdict, expectation by expectation', { timeout: 120_000 }, async (f) => {
+  it.concurrent.each(files)('%s: same verdict, expectation by expectation', { timeout: 180_000 }, async (f) => {
     const loaded = await loadScenarioFile(`scenarios/${f}`);
     if (!loaded.ok) throw new Error(loaded.error.message);
     const sim = await runScenario(loaded.value, { backend: simBackend });
