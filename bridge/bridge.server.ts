@@ -1,0 +1,221 @@
+/**
+ * `createBridgeServer`: the rosbridge v2 WebSocket server over a twin, so roslibjs frontends
+ * connect unchanged (`new ROSLIB.Ros({ url: 'ws://host:9090/?token=<jwt>' })`).
+ *
+ * @remarks
+ * The only file that knows the `ws` library: it adapts each WebSocket to the session's minimal
+ * {@link BridgeSocket} and wires the shared pieces — the topic catalog, the hub that fans bus
+ * messages out, the services and the command waiter. Frames larger than `maxMessageBytes` are
+ * answered with a status error by the session; ws itself only cuts off frames beyond a hard
+ * ceiling (`hardMaxMessageBytes`, 8× the limit by default) so memory stays bounded.
+ *
+ * @example
+ * const bridge = createBridgeServer({ twin, authenticate: verify, port: 9090 });
+ * const { url } = await bridge.start(); // ws://127.0.0.1:9090
+ * // …
+ * await bridge.stop();
+ */
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { WebSocket, WebSocketServer } from 'ws';
+import type { Twin } from '../actors/twin.js';
+import { silentLogger, type Logger } from '../core/logger.js';
+import { ClientSession, type Authenticate, type BridgeSocket, type ClientInfo } from './client-session.js';
+import { CommandWaiter } from './internal/command-waiter.js';
+import type { BridgeMetrics } from './metrics.js';
+import { buildServices } from './services.js';
+import { buildTopicCatalog } from './topic-catalog.js';
+import { TopicHub, type TopicHubStats } from './topic-hub.js';
+
+export interface BridgeServerOptions {
+  readonly twin: Twin;
+  /** Interface to listen on. Default `127.0.0.1` (loopback: put a TLS proxy in front for the field). */
+  readonly host?: string;
+  /** TCP port; 0 picks a free one. Default 9090 (rosbridge's). */
+  readonly port?: number;
+  /** Verifies a token (a JWT from the API gateway's `POST /token`). */
+  readonly authenticate: Authenticate;
+  readonly logger?: Logger;
+  /** Largest incoming message answered normally; larger ones get a status error. Default 1 MiB. */
+  readonly maxMessageBytes?: number;
+  /** Frames above this close the connection (ws code 1009). Default 8 × maxMessageBytes. */
+  readonly hardMaxMessageBytes?: number;
+  readonly metrics?: BridgeMetrics;
+  /** Socket bytes buffered before a client counts as slow and its topics queue. Default 256 KiB. */
+  readonly highWaterMarkBytes?: number;
+  /** Buffered bytes above which even replies to a client are dropped. Default 4 MiB. */
+  readonly maxBufferedBytes?: number;
+  /** Cap on a subscription's queue_length. Default 1000. */
+  readonly maxQueueLength?: number;
+  /** Upper bound (wall ms) a service call waits for the twin. Default 10 000. */
+  readonly serviceTimeout_ms?: number;
+  /** Connections beyond this are refused (HTTP 503). Default 1000. */
+  readonly maxClients?: number;
+}
+
+export interface BridgeStats {
+  readonly clients: number;
+  readonly connections: number;
+  readonly sent: number;
+  readonly dropped: number;
+  readonly rejected: number;
+  readonly topics: TopicHubStats[];
+}
+
+export interface BridgeServer {
+  /** Listens; resolves with the URL clients use (`ws://host:port`). */
+  start(): Promise<{ url: string }>;
+  /** Closes every connection and the listener, and lets go of the bus. */
+  stop(): Promise<void>;
+  /** A snapshot of the connected clients and their streams. */
+  clients(): ClientInfo[];
+  stats(): BridgeStats;
+}
+
+const MiB = 1024 * 1024;
+
+export function createBridgeServer(options: BridgeServerOptions): BridgeServer {
+  const { twin } = options;
+  const logger = (options.logger ?? silentLogger).child({ component: 'bridge' });
+  const maxMessageBytes = options.maxMessageBytes ?? MiB;
+  const limits = {
+    maxMessageBytes,
+    highWaterMarkBytes: options.highWaterMarkBytes ?? 256 * 1024,
+    maxBufferedBytes: options.maxBufferedBytes ?? 4 * MiB,
+    maxQueueLength: options.maxQueueLength ?? 1000,
+    maxTopics: 256,
+    maxPendingCalls: 32,
+    serviceTimeout_ms: options.serviceTimeout_ms ?? 10_000,
+  };
+  const catalog = buildTopicCatalog(twin);
+  const waiter = new CommandWaiter(twin.log);
+  const hub = new TopicHub(twin.bus, catalog, (error, topic) => logger.error({ err: error, topic }, 'topic mapping failed'));
+  const services = buildServices(twin, catalog, waiter);
+  const sessions = new Map<WebSocket, ClientSession>();
+  let http: Server | undefined;
+  let wss: WebSocketServer | undefined;
+  let connections = 0;
+  // Counters of clients that have gone, so stats() covers the server's whole life.
+  const gone = { sent: 0, dropped: 0, rejected: 0 };
+
+  const onConnection = (ws: WebSocket, req: IncomingMessage) => {
+    const id = `c${++connections}`;
+    const token = tokenFromUrl(req.url);
+    const socket: BridgeSocket = {
+      send: (data, binary) => {
+        if (ws.readyState === WebSocket.OPEN) ws.send(data, binary ? BINARY : TEXT);
+      },
+      get bufferedAmount() {
+        return ws.bufferedAmount;
+      },
+      close: (code, reason) => ws.close(code, reason),
+    };
+    const session = new ClientSession(id, socket, { twin, catalog, hub, services, waiter, authenticate: options.authenticate, logger, limits, ...(options.metrics ? { metrics: options.metrics } : {}) }, token);
+    sessions.set(ws, session);
+    options.metrics?.clients?.(sessions.size);
+    logger.info({ client: id, remote: req.socket.remoteAddress, token: token !== undefined }, 'client connected');
+    ws.on('message', (data, isBinary) => session.onFrame(toBuffer(data), isBinary));
+    ws.on('error', (error) => logger.warn({ client: id, err: error }, 'client socket error'));
+    ws.on('close', (code) => {
+      session.close();
+      gone.sent += session.sent;
+      gone.dropped += session.dropped;
+      gone.rejected += session.rejected;
+      sessions.delete(ws);
+      options.metrics?.clients?.(sessions.size);
+      logger.info({ client: id, code, sent: session.sent, dropped: session.dropped }, 'client disconnected');
+    });
+  };
+
+  return {
+    async start() {
+      if (http) throw new Error('bridge: already started');
+      const maxClients = options.maxClients ?? 1000;
+      http = createServer((_req, res) => {
+        res.writeHead(426, { 'content-type': 'text/plain' }).end('rosbridge v2 WebSocket endpoint: connect with ws://\n');
+      });
+      wss = new WebSocketServer({
+        server: http,
+        maxPayload: options.hardMaxMessageBytes ?? 8 * maxMessageBytes,
+        perMessageDeflate: false,
+        verifyClient: (_info, done) => (sessions.size < maxClients ? done(true) : done(false, 503, 'too many clients')),
+      });
+      wss.on('connection', onConnection);
+      wss.on('error', (error) => logger.error({ err: error }, 'bridge server error'));
+      const server = http;
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(options.port ?? 9090, options.host ?? '127.0.0.1', () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+      const addr = server.address() as AddressInfo;
+      const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+      const url = `ws://${host}:${addr.port}`;
+      logger.info({ url }, 'bridge listening');
+      return { url };
+    },
+
+    async stop() {
+      const server = http;
+      const ws = wss;
+      http = undefined;
+      wss = undefined;
+      for (const [socket, session] of sessions) {
+        session.close();
+        socket.close(1001, 'server stopping');
+      }
+      hub.detachAll();
+      waiter.cancelAll();
+      if (ws) {
+        // Give closing handshakes a moment, then cut whatever is left.
+        const deadline = setTimeout(() => ws.clients.forEach((c) => c.terminate()), 1000);
+        await new Promise<void>((resolve) => ws.close(() => resolve()));
+        for (const c of ws.clients) c.terminate();
+        clearTimeout(deadline);
+      }
+      if (server) {
+        server.closeAllConnections?.();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+      }
+    },
+
+    clients() {
+      return [...sessions.values()].map((s) => s.info());
+    },
+
+    stats() {
+      const live = [...sessions.values()];
+      const sum = (f: (s: ClientSession) => number) => live.reduce((n, s) => n + f(s), 0);
+      return {
+        clients: live.length,
+        connections,
+        sent: gone.sent + sum((s) => s.sent),
+        dropped: gone.dropped + sum((s) => s.dropped),
+        rejected: gone.rejected + sum((s) => s.rejected),
+        topics: hub.stats(),
+      };
+    },
+  };
+}
+
+// Shared option objects: ws.send is called once per message per client.
+const TEXT = { binary: false } as const;
+const BINARY = { binary: true } as const;
+
+function tokenFromUrl(url: string | undefined): string | undefined {
+  if (!url) return undefined;
+  try {
+    const token = new URL(url, 'http://bridge').searchParams.get('token');
+    return token === null || token === '' ? undefined : token;
+  } catch {
+    return undefined;
+  }
+}
+
+function toBuffer(data: WebSocket.RawData): Buffer {
+  if (Buffer.isBuffer(data)) return data;
+  if (Array.isArray(data)) return Buffer.concat(data);
+  return Buffer.from(data);
+}

@@ -1,0 +1,154 @@
+/**
+ * Test harness for the bridge: a live twin on the simulator under a paced virtual clock, a
+ * bridge on 127.0.0.1 port 0, HS256 tokens made with jose, and a raw WebSocket client that
+ * collects what it receives.
+ */
+import { jwtVerify, SignJWT } from 'jose';
+import WebSocket from 'ws';
+import { decode as cborDecode } from 'cbor-x';
+import { VirtualClock } from '../../core/clock.js';
+import { Rng } from '../../core/rng.js';
+import { createTwin, type Twin } from '../../actors/twin.js';
+import { LocalFrame } from '../../core/geo.js';
+import { SimWorld, createSimVehiclePort } from '../../hardware/sim/index.js';
+import { DEFAULT_HOME } from '../../actors/scenario/scenario.runner.js';
+import { createBridgeServer, type BridgeServer, type BridgeServerOptions } from '../../bridge/index.js';
+import type { Identity } from '../../bridge/services.js';
+import type { Result } from '../../core/result.js';
+
+export const SECRET = new TextEncoder().encode('bridge-test-secret-0123456789abcdef');
+
+/** An HS256 JWT as the API gateway issues them. `expiresIn` is a jose time span (`-1h` = expired). */
+export async function makeToken(sub: string, role: string, expiresIn = '1h', secret = SECRET): Promise<string> {
+  return new SignJWT({ role }).setProtectedHeader({ alg: 'HS256' }).setSubject(sub).setIssuedAt().setExpirationTime(expiresIn).sign(secret);
+}
+
+/** The tiny authenticate function the server is given (api/auth's `verify` has this shape). */
+export async function authenticate(token: string): Promise<Result<Identity, string>> {
+  try {
+    const { payload } = await jwtVerify(token, SECRET, { algorithms: ['HS256'] });
+    const role = payload.role;
+    if (role !== 'viewer' && role !== 'operator' && role !== 'admin') return { ok: false, error: { code: 'AUTH', message: 'no role' } };
+    return { ok: true, value: { sub: String(payload.sub), role } };
+  } catch (error) {
+    return { ok: false, error: { code: 'AUTH', message: (error as Error).message } };
+  }
+}
+
+export interface LiveTwin {
+  clock: VirtualClock;
+  world: SimWorld;
+  twin: Twin;
+  frame: LocalFrame;
+  /** Stops the paced clock run. */
+  halt(): Promise<void>;
+}
+
+/**
+ * A started twin with `vehicles` sim drones whose clock runs paced at `speed`× real time in the
+ * background until `halt()` (or `maxWall_ms`, so a forgotten test still ends).
+ */
+export async function liveTwin(vehicles = ['drone1'], speed = 20, maxWall_ms = 60_000): Promise<LiveTwin> {
+  const clock = new VirtualClock();
+  const world = new SimWorld({ clock, rng: new Rng(7), origin: DEFAULT_HOME });
+  const ports = vehicles.map((id, i) => {
+    world.addVehicle(id, { spawn: { north_m: 0, east_m: i * 10 } });
+    return { id, port: createSimVehiclePort(world, id) };
+  });
+  const twin = createTwin({ clock, origin: DEFAULT_HOME, vehicles: ports });
+  world.start();
+  let up = false;
+  const p = twin.start().then(() => (up = true));
+  await clock.run({ stopWhen: () => up, until: 10_000 });
+  await p;
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(), maxWall_ms);
+  const running = clock.run({ speed, signal: abort.signal, progressEveryMs: 100 });
+  return {
+    clock,
+    world,
+    twin,
+    frame: new LocalFrame(DEFAULT_HOME),
+    async halt() {
+      abort.abort();
+      clearTimeout(timer);
+      await running;
+      await twin.stop();
+    },
+  };
+}
+
+export async function startBridge(twin: Twin, extra: Partial<BridgeServerOptions> = {}): Promise<{ bridge: BridgeServer; url: string }> {
+  const bridge = createBridgeServer({ twin, port: 0, authenticate, ...extra });
+  const { url } = await bridge.start();
+  return { bridge, url };
+}
+
+/** A small survey-like mission near home: take off, two waypoints, RTL. */
+export function testMission(frame: LocalFrame, vehicle = 'drone1', id = 'm-1') {
+  const wp = (north_m: number, east_m: number) => {
+    const p = frame.toGeo({ north_m, east_m, down_m: -20 });
+    return { kind: 'waypoint' as const, lat_deg: p.lat_deg, lon_deg: p.lon_deg, alt_m: 20 };
+  };
+  return { id, name: 'bridge test', vehicle, items: [{ kind: 'takeoff' as const, alt_m: 20 }, wp(25, 0), wp(25, 25), { kind: 'rtl' as const }] };
+}
+
+/** A raw rosbridge client: JSON out, JSON or CBOR in, everything kept in `received`. */
+export class RawClient {
+  readonly received: Record<string, unknown>[] = [];
+  private waiters: { pred: (m: Record<string, unknown>) => boolean; resolve: (m: Record<string, unknown>) => void }[] = [];
+  binaryFrames = 0;
+
+  private constructor(readonly ws: WebSocket) {
+    ws.on('message', (data, isBinary) => {
+      const buf = data as Buffer;
+      let m: Record<string, unknown>;
+      if (isBinary) {
+        this.binaryFrames++;
+        m = cborDecode(buf) as Record<string, unknown>;
+      } else m = JSON.parse(buf.toString('utf8')) as Record<string, unknown>;
+      this.received.push(m);
+      this.waiters = this.waiters.filter((w) => (w.pred(m) ? (w.resolve(m), false) : true));
+    });
+  }
+
+  static async connect(url: string): Promise<RawClient> {
+    const ws = new WebSocket(url);
+    await new Promise<void>((resolve, reject) => {
+      ws.once('open', () => resolve());
+      ws.once('error', reject);
+    });
+    return new RawClient(ws);
+  }
+
+  send(op: unknown): void {
+    this.ws.send(typeof op === 'string' ? op : JSON.stringify(op));
+  }
+
+  /** The first message (already received or coming) that matches, or a rejection after `timeout_ms`. */
+  next(pred: (m: Record<string, unknown>) => boolean, timeout_ms = 5_000, from = 0): Promise<Record<string, unknown>> {
+    const seen = this.received.slice(from).find(pred);
+    if (seen) return Promise.resolve(seen);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no matching message within ${timeout_ms} ms; got ${JSON.stringify(this.received.slice(-3))}`)), timeout_ms);
+      this.waiters.push({ pred, resolve: (m) => (clearTimeout(timer), resolve(m)) });
+    });
+  }
+
+  /** Sends `op` and waits for the next status op (by id when the op has one). */
+  async expectStatus(op: unknown, timeout_ms = 3_000): Promise<Record<string, unknown>> {
+    const from = this.received.length;
+    this.send(op);
+    return this.next((m) => m.op === 'status', timeout_ms, from);
+  }
+
+  ofTopic(topic: string): Record<string, unknown>[] {
+    return this.received.filter((m) => m.op === 'publish' && m.topic === topic);
+  }
+
+  close(): void {
+    this.ws.close();
+  }
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
