@@ -29,6 +29,11 @@ export interface VehicleBackend {
   readonly pace?: number;
   /** Whether the same seed reproduces the event log byte for byte. */
   readonly deterministic: boolean;
+  /**
+   * The simulated world behind the ports, when there is one: test oracles (testing/) read the
+   * vehicles' true state from it, which the twin only sees through the (possibly lost) link.
+   */
+  readonly world?: SimWorld;
   start(): Promise<void>;
   stop(): Promise<void>;
   /** Injects a fault, or says why this backend cannot. */
@@ -45,11 +50,14 @@ export interface BackendContext {
 export type BackendFactory = (ctx: BackendContext) => VehicleBackend;
 
 function buildWorld({ scenario, clock, rng }: BackendContext): SimWorld {
-  // With `origin: home` the first vehicle (spawned at 0,0, the loader checks) sits at PX4
-  // SITL's default home.
+  // With `origin: home` the first vehicle (spawned at 0,0, the loader checks) sits where its
+  // .plan was planned from, else at PX4 SITL's default home.
+  const planned = scenario.vehicles[0]?.mission?.type === 'items' ? scenario.vehicles[0].mission.home : undefined;
   const origin =
     scenario.world.origin === 'home'
-      ? DEFAULT_HOME
+      ? planned
+        ? { lat_deg: planned.lat, lon_deg: planned.lon, alt_m: planned.alt }
+        : DEFAULT_HOME
       : { lat_deg: scenario.world.origin.lat, lon_deg: scenario.world.origin.lon, alt_m: scenario.world.origin.alt };
   const world = new SimWorld({ clock, rng: rng.fork('world'), origin, wind: scenario.world.wind });
   for (const v of scenario.vehicles) {
@@ -73,6 +81,7 @@ export const simBackend: BackendFactory = (ctx) => {
   return {
     ports,
     deterministic: true,
+    world,
     async start() {
       world.start();
     },
@@ -106,6 +115,7 @@ export function sitlBackend(speed = 20): BackendFactory {
       ports,
       pace: speed,
       deterministic: false,
+      world,
       async start() {
         world.start();
         await sitl.start();

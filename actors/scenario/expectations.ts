@@ -9,7 +9,8 @@ import type { RunTrace } from './run-trace.js';
 import type { ExpectationSpec } from './scenario.schema.js';
 
 export interface ExpectationResult {
-  readonly kind: ExpectationSpec['kind'];
+  /** An expectation kind, or `invariant:<name>` for an invariant the testing library checked. */
+  readonly kind: ExpectationSpec['kind'] | `invariant:${string}`;
   readonly vehicle?: string;
   /** Did the condition hold? */
   readonly held: boolean;

@@ -31,6 +31,12 @@ export function buildMission(
   spec: MissionSpec,
   path: string,
 ): Result<BuiltMission, 'SCENARIO.INVALID'> {
+  if (spec.type === 'plan') return fail('SCENARIO.INVALID', `${path}: plan files are read by loadScenarioFile (got '${spec.file}')`);
+  if (spec.type === 'items') {
+    const parsed = MissionSchema.safeParse({ id: `${vehicleId}-plan`, name: spec.name ?? `${vehicleId} plan`, vehicle: vehicleId, items: spec.items });
+    if (!parsed.success) return fail('SCENARIO.INVALID', `${path}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    return ok({ mission: parsed.data, plannedCaptures: parsed.data.items.filter((i) => i.kind === 'waypoint' && i.capture).length });
+  }
   let points: { north_m: number; east_m: number; alt_m: number; hold_s?: number; speed_mps?: number; capture?: boolean }[];
   try {
     switch (spec.type) {

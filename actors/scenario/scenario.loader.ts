@@ -2,6 +2,9 @@
  * Loads and validates a scenario file, with readable errors: file, line, path and reason.
  */
 import { readFile } from 'node:fs/promises';
+import { basename, dirname, resolve } from 'node:path';
+import type { MissionItem } from '../../core/mission.js';
+import { parseQgcPlan, parseQgcWpl, toMissionItems } from '../../core/mission-files/index.js';
 import { isNode, LineCounter, parseDocument, type Document } from 'yaml';
 import { z } from 'zod';
 import { fail, ok, type Result } from '../../core/result.js';
@@ -37,7 +40,64 @@ export async function loadScenarioFile(file: string): Promise<Result<Scenario, S
     const issues = [{ file, path: '(file)', message: (cause as Error).message }];
     return { ...fail('SCENARIO.NOT_FOUND', formatIssues(issues), { cause }), issues };
   }
-  return parseScenario(text, file);
+  const parsed = parseScenario(text, file);
+  if (!parsed.ok) return parsed;
+  return resolvePlanFiles(parsed.value, file);
+}
+
+/**
+ * Replaces each `type: plan` mission with the items of its QGroundControl .plan (or QGC WPL)
+ * file, read relative to the scenario file. Items the twin cannot fly are reported by path.
+ */
+const MAV_CMD_DO_SET_CAM_TRIGG_DIST = 206;
+
+async function resolvePlanFiles(
+  scenario: Scenario,
+  file: string,
+): Promise<Result<Scenario, ScenarioErrorCode> & { issues?: ScenarioIssue[] }> {
+  const issues: ScenarioIssue[] = [];
+  const vehicles = await Promise.all(
+    scenario.vehicles.map(async (v, i) => {
+      const m = v.mission;
+      if (m?.type !== 'plan') return v;
+      const path = `vehicles.${i}.mission.file`;
+      const planPath = resolve(dirname(file), m.file);
+      let text: string;
+      try {
+        text = await readFile(planPath, 'utf8');
+      } catch (cause) {
+        issues.push({ file, path, message: `cannot read ${planPath}: ${(cause as Error).message}` });
+        return v;
+      }
+      const plan = /^\s*QGC WPL/.test(text) ? parseQgcWpl(text) : parseQgcPlan(text);
+      if (!plan.ok) {
+        issues.push({ file, path, message: `${m.file}: ${plan.error.message}` });
+        return v;
+      }
+      const items: MissionItem[] = [];
+      // QGC surveys trigger the camera by distance (DO_SET_CAM_TRIGG_DIST, 206) between their
+      // first and last transect waypoints: the twin captures at each waypoint in that stretch.
+      let triggering = false;
+      toMissionItems(plan.value).forEach((it, k) => {
+        if (it.kind === 'raw' && it.item.command === MAV_CMD_DO_SET_CAM_TRIGG_DIST) triggering = (it.item.params[0] ?? 0) > 0;
+        else if (it.kind === 'raw') issues.push({ file, path, message: `${m.file}: item ${k} (MAV_CMD ${it.item.command}) is not one the twin flies` });
+        else items.push(it.kind === 'waypoint' && triggering ? { ...it, capture: true } : it);
+      });
+      const home = plan.value.home;
+      return {
+        ...v,
+        mission: {
+          type: 'items' as const,
+          items,
+          start_at_s: m.start_at_s,
+          name: m.name ?? basename(m.file),
+          ...(home ? { home: { lat: home.lat_deg, lon: home.lon_deg, alt: home.alt_m } } : {}),
+        },
+      };
+    }),
+  );
+  if (issues.length) return { ...fail('SCENARIO.INVALID', formatIssues(issues)), issues };
+  return ok({ ...scenario, vehicles });
 }
 
 /** Parses YAML text (JSON is YAML too) into a validated scenario. */

@@ -10,6 +10,7 @@
  */
 import { z } from 'zod';
 import { SimFaultSchema } from '../../hardware/sim/faults.js';
+import { MissionItemSchema } from '../../core/mission.js';
 
 const finite = () => z.number().refine(Number.isFinite, 'must be a finite number');
 
@@ -71,6 +72,22 @@ export const MissionSpecSchema = z.discriminatedUnion('type', [
     turns: z.number().positive().max(100).default(1),
     clockwise: z.boolean().default(true),
     ...MissionCommon,
+  }),
+  z.strictObject({
+    type: z.literal('plan'),
+    /** A QGroundControl .plan or QGC WPL 110 file, relative to the scenario file. */
+    file: z.string().min(1).max(1024),
+    name: z.string().min(1).max(200).optional(),
+    start_at_s: z.number().min(0).default(0),
+  }),
+  z.strictObject({
+    type: z.literal('items'),
+    /** Port mission items in WGS84, altitudes above home (what a .plan file resolves to). */
+    items: z.array(MissionItemSchema).min(1).max(10_000),
+    /** Where the mission was planned from (a .plan's plannedHomePosition). */
+    home: z.strictObject({ lat: z.number().min(-90).max(90), lon: z.number().min(-180).max(180), alt: z.number().min(-500).max(9000) }).optional(),
+    name: z.string().min(1).max(200).optional(),
+    start_at_s: z.number().min(0).default(0),
   }),
 ]);
 export type MissionSpec = z.output<typeof MissionSpecSchema>;

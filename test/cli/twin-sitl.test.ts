@@ -48,7 +48,7 @@ describe('twin sitl', () => {
       cmd.targetSystem = seen[0]!.sysid;
       cmd.targetComponent = 1;
       cmd.command = common.MavCmd.NAV_TAKEOFF;
-      cmd.param7 = Number.NaN;
+      cmd._param7 = Number.NaN;
       const ack = new Promise<number>((resolve) => {
         const parser = new MavlinkParser();
         gcs[0]!.on('message', (msg) =>

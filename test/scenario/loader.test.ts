@@ -94,3 +94,34 @@ expect:
     );
   });
 });
+
+describe('QGroundControl plans in scenarios', () => {
+  it('resolves a .plan relative to the scenario file into flyable items and its planned home', async () => {
+    const r = await loadScenarioFile('scenarios/qgc-plan.yaml');
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    const m = r.value.vehicles[0]!.mission!;
+    expect(m.type).toBe('items');
+    if (m.type !== 'items') return;
+    expect(m.items[0]!.kind).toBe('takeoff');
+    expect(m.items.at(-1)!.kind).toBe('rtl');
+    expect(m.items.filter((i) => i.kind === 'waypoint' && i.capture).length).toBeGreaterThan(0);
+    expect(m.home).toEqual({ lat: 47.3977419, lon: 8.545594, alt: 487.989 });
+  });
+
+  it('reports a missing or unreadable plan file with the field path', async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const dir = mkdtempSync(join(tmpdir(), 'plan-'));
+    const scenario = join(dir, 's.yaml');
+    writeFileSync(scenario, 'name: p\nvehicles:\n  - id: d1\n    mission: { type: plan, file: nope.plan }\n');
+    const missing = await loadScenarioFile(scenario);
+    expect(missing.ok).toBe(false);
+    if (!missing.ok) expect(missing.error.message).toContain('vehicles.0.mission.file: cannot read');
+    writeFileSync(join(dir, 'nope.plan'), '{"fileType": "Plan", "version": 1, "mission": 3}');
+    const bad = await loadScenarioFile(scenario);
+    expect(bad.ok).toBe(false);
+    if (!bad.ok) expect(bad.error.message).toMatch(/vehicles\.0\.mission\.file: nope\.plan: .*mission/);
+  });
+});
