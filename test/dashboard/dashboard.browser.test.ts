@@ -1,0 +1,143 @@
+/**
+ * The dashboard in a real browser (Debian's Chromium through playwright-core) against a live
+ * twin on the simulator, the real rosbridge server, and the page host: log in, watch vehicles
+ * move, start a mission with a click, see its progress; a viewer gets no command buttons.
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { planFromMission, dashboardConfig, type DashboardConfig } from '../../dashboard/index.js';
+import { liveTwin, startBridge, type LiveTwin } from '../bridge/bridge-harness.js';
+import type { BridgeServer } from '../../bridge/index.js';
+import { boxMission, startPageHost, type PageHost } from './dashboard-harness.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const haveChromium = existsSync(CHROMIUM);
+if (!haveChromium) console.warn(`dashboard browser test skipped: ${CHROMIUM} is missing (apt-get install -y chromium)`);
+
+const card = (v: string) => `.card[data-vehicle="${v}"]`;
+
+async function position(page: Page, v: string): Promise<{ east: number; north: number }> {
+  const el = page.locator(card(v));
+  return { east: Number(await el.getAttribute('data-east')), north: Number(await el.getAttribute('data-north')) };
+}
+
+async function logIn(page: Page, base: string, user: string, password: string): Promise<void> {
+  await page.goto(base);
+  await page.fill('#login-user', user);
+  await page.fill('#login-password', password);
+  await page.click('#login-submit');
+  await page.waitForSelector('#app-view:not([hidden])');
+}
+
+describe.skipIf(!haveChromium)('dashboard in Chromium', () => {
+  let live: LiveTwin;
+  let bridge: BridgeServer;
+  let host: PageHost;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    live = await liveTwin(['drone1', 'drone2'], 10, 120_000);
+    const m1 = boxMission(live.frame, 'drone1', 10, -40);
+    const m2 = boxMission(live.frame, 'drone2', 10, 20, 60);
+    live.twin.mission('drone1').load(m1);
+    live.twin.mission('drone2').load(m2);
+    const started = await startBridge(live.twin);
+    bridge = started.bridge;
+    const config: DashboardConfig = dashboardConfig({
+      bridgeUrl: started.url,
+      geofenceLocal: [
+        { north_m: -20, east_m: -60 },
+        { north_m: 80, east_m: -60 },
+        { north_m: 80, east_m: 90 },
+        { north_m: -20, east_m: 90 },
+      ],
+      plans: {
+        drone1: planFromMission(m1, live.frame, { north_m: 0, east_m: 0 }),
+        drone2: planFromMission(m2, live.frame, { north_m: 0, east_m: 10 }),
+      },
+    });
+    host = await startPageHost(() => config);
+    const { chromium } = await import('playwright-core');
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await host?.close();
+    await bridge?.stop();
+    await live?.halt();
+  });
+
+  it('refuses a wrong password with a message', async () => {
+    const page = await browser.newPage();
+    await page.goto(host.url);
+    await page.fill('#login-user', 'olga');
+    await page.fill('#login-password', 'nope');
+    await page.click('#login-submit');
+    await expect.poll(() => page.textContent('#login-error')).toContain('login refused');
+    expect(await page.isHidden('#app-view')).toBe(true);
+    await page.close();
+  });
+
+  it('an operator sees the fleet move, starts a mission with a click and watches its progress', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    await logIn(page, host.url, 'olga', 'operator-pass');
+    expect(await page.textContent('#who')).toContain('operator');
+    await page.waitForSelector('#bridge-status[data-state="connected"]');
+    // Both vehicles are found through the bridge's topic list, with live positions.
+    await page.waitForSelector(`${card('drone1')}[data-east]`);
+    await page.waitForSelector(`${card('drone2')}[data-east]`);
+    // drone2 is sent off from the server side, so something moves before anyone clicks.
+    live.twin.mission('drone2').start();
+    const mapBefore = await page.locator('#map').screenshot();
+    const before = await position(page, 'drone2');
+    await expect
+      .poll(async () => {
+        const now = await position(page, 'drone2');
+        return Math.hypot(now.east - before.east, now.north - before.north);
+      }, { timeout: 15_000 })
+      .toBeGreaterThan(2);
+    expect((await page.locator('#map').screenshot()).equals(mapBefore)).toBe(false);
+
+    // drone1 waits LOADED; its Start button starts it.
+    expect(await page.textContent(`${card('drone1')} [data-field="mission"]`)).toContain('LOADED');
+    const start = page.locator(`${card('drone1')} button[data-cmd="start"]`);
+    await expect.poll(() => start.isEnabled()).toBe(true);
+    expect(await page.getAttribute(`${card('drone1')} .progress`, 'aria-valuenow')).toBe('0');
+    await start.click();
+    await page.waitForSelector(`${card('drone1')}[data-mission-status="RUNNING"]`, { timeout: 10_000 });
+    await expect
+      .poll(async () => Number(await page.getAttribute(`${card('drone1')} .progress`, 'aria-valuenow')), { timeout: 30_000 })
+      .toBeGreaterThan(0);
+    const bar = await page.$eval(`${card('drone1')} .bar`, (el) => (el as HTMLElement).style.width);
+    expect(parseFloat(bar)).toBeGreaterThan(0);
+    // The answer to the click shows in the alerts list; pause is now possible, start is not.
+    await expect.poll(() => page.textContent('#alerts')).toContain('Start:');
+    expect(await start.isDisabled()).toBe(true);
+    expect(await page.isEnabled(`${card('drone1')} button[data-cmd="pause"]`)).toBe(true);
+    expect(await page.textContent(`${card('drone1')} [data-field="link"]`)).toBe('link ok');
+
+    mkdirSync('out', { recursive: true });
+    await page.screenshot({ path: 'out/dashboard.png' });
+    expect(errors).toEqual([]);
+    await page.click('#logout');
+    await page.waitForSelector('#login-view:not([hidden])');
+    await page.close();
+  }, 90_000);
+
+  it('a viewer sees the same fleet but no command buttons', async () => {
+    const page = await browser.newPage();
+    await logIn(page, host.url, 'vic', 'viewer-pass');
+    expect(await page.textContent('#who')).toContain('viewer');
+    await page.waitForSelector(`${card('drone1')}[data-east]`);
+    await page.waitForSelector(`${card('drone2')} [data-field="mission"]:has-text("box drone2")`);
+    expect(await page.locator('button[data-cmd]').count()).toBe(0);
+    await page.close();
+  }, 30_000);
+});
