@@ -51,11 +51,13 @@ export function createEventLogSink(store: Store, options: EventLogSinkOptions): 
 /** Creates a sink and attaches it to `log`; `close()` detaches and flushes. */
 export function attachEventLogSink(store: Store, log: EventLog, options: EventLogSinkOptions): EventLogSink {
   const s = createEventLogSink(store, options);
-  const detach = log.addSink(s.sink);
+  let detach: (() => unknown) | undefined = log.addSink(s.sink);
   return {
     ...s,
     close: () => {
-      detach();
+      // Once only: EventLog's remover is not idempotent.
+      detach?.();
+      detach = undefined;
       return s.close();
     },
   };

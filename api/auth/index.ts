@@ -1,0 +1,116 @@
+/**
+ * Authentication and authorisation for the REST API and the bridge.
+ *
+ * @remarks
+ * Roles are ordered: `viewer` reads, `operator` also commands vehicles and edits missions,
+ * `admin` also manages users. A token's role is re-read from the store on every check, so
+ * demoting or deleting a user takes effect immediately rather than when the token expires.
+ *
+ * @example
+ * const secret = loadOrCreateSecret(store.dir);
+ * const auth = createAuth({ store, secret: secret.key });
+ * const r = await auth.verify(token); // r.ok ? r.value.role : r.error.code
+ */
+import { fail, ok, type Result } from '../../core/result.js';
+import type { Store } from '../../storage/store.js';
+import type { Role } from '../../storage/users.repository.js';
+import { DEFAULT_SCRYPT, generatePassword, hashPassword, verifyPassword, type ScryptParams } from './password.js';
+import { issueToken, verifyToken, type Principal, type TokenError } from './tokens.js';
+
+export { loadOrCreateSecret, type SigningSecret } from './secret.js';
+export { hashPassword, verifyPassword, generatePassword, type ScryptParams } from './password.js';
+export type { Principal, TokenError } from './tokens.js';
+
+const RANK: Record<Role, number> = { viewer: 0, operator: 1, admin: 2 };
+/** True when `role` may do what `required` may. */
+export const hasRole = (role: Role, required: Role): boolean => RANK[role] >= RANK[required];
+
+export interface Authenticator {
+  /** Resolves the bearer of `token`; the user must still exist (its current role is used). */
+  verify(token: string): Promise<Result<Principal, TokenError>>;
+}
+
+export interface TokenResponse {
+  readonly access_token: string;
+  readonly token_type: 'bearer';
+  /** Seconds. */
+  readonly expires_in: number;
+}
+
+export interface Auth extends Authenticator {
+  readonly ttl_s: number;
+  /** The OAuth2 password grant: `AUTH.BAD_CREDENTIALS` for an unknown user or a wrong password. */
+  login(username: string, password: string): Promise<Result<TokenResponse, 'AUTH.BAD_CREDENTIALS'>>;
+  createUser(username: string, password: string, role: Role): Promise<Result<{ username: string; role: Role; created_at: string }, 'STORE.CONFLICT' | 'STORE.CONSTRAINT' | 'STORE.IO' | 'STORE.NOT_FOUND'>>;
+}
+
+export interface AuthOptions {
+  readonly store: Store;
+  /** The HS256 key (see `loadOrCreateSecret`). */
+  readonly secret: Uint8Array;
+  /** Token lifetime in seconds. Default `TWIN_TOKEN_TTL_S` or 3600. */
+  readonly ttl_s?: number;
+  readonly scrypt?: ScryptParams;
+  /** Wall time in seconds; injectable so tests can mint expired tokens. */
+  readonly now_s?: () => number;
+}
+
+/** Token verification only; what the bridge takes. */
+export function createAuthenticator({ store, secret }: Pick<AuthOptions, 'store' | 'secret'>): Authenticator {
+  return {
+    async verify(token) {
+      const r = await verifyToken(secret, token);
+      if (!r.ok) return r;
+      const user = store.users.get(r.value.sub);
+      if (!user.ok) return fail('AUTH.INVALID', 'unknown user');
+      return ok({ sub: user.value.username, role: user.value.role });
+    },
+  };
+}
+
+/** A hash to compare against when the user does not exist, so timing does not reveal names. */
+let dummyHash: Promise<string> | undefined;
+
+export function createAuth(options: AuthOptions): Auth {
+  const { store, secret } = options;
+  const ttl_s = options.ttl_s ?? (Number(process.env.TWIN_TOKEN_TTL_S) || 3600);
+  const params = options.scrypt ?? DEFAULT_SCRYPT;
+  const now_s = options.now_s ?? (() => Math.floor(Date.now() / 1000));
+  const authenticator = createAuthenticator({ store, secret });
+  return {
+    ...authenticator,
+    ttl_s,
+    async login(username, password) {
+      const user = store.users.get(username);
+      dummyHash ??= hashPassword(generatePassword(), params);
+      const good = await verifyPassword(password, user.ok ? user.value.password_hash : await dummyHash);
+      if (!user.ok || !good) return fail('AUTH.BAD_CREDENTIALS', 'invalid username or password');
+      const access_token = await issueToken(secret, { sub: user.value.username, role: user.value.role }, ttl_s, now_s());
+      return ok({ access_token, token_type: 'bearer', expires_in: ttl_s });
+    },
+    async createUser(username, password, role) {
+      return store.users.create({ username, password_hash: await hashPassword(password, params), role });
+    },
+  };
+}
+
+export interface BootstrapResult {
+  /** True when this call created the first admin. */
+  readonly created: boolean;
+  /** The generated one-time password, when `TWIN_ADMIN_PASSWORD` was not set; show it once. */
+  readonly oneTimePassword?: string;
+}
+
+/**
+ * First start: with no users at all, creates `admin` with `TWIN_ADMIN_PASSWORD`, or with a
+ * random password returned here (and never stored in clear) for the caller to print once.
+ */
+export async function bootstrapAdmin(auth: Auth, store: Store, env: NodeJS.ProcessEnv = process.env): Promise<BootstrapResult> {
+  if (store.users.count() > 0) return { created: false };
+  const given = env.TWIN_ADMIN_PASSWORD;
+  const password = given !== undefined && given !== '' ? given : generatePassword();
+  const r = await auth.createUser('admin', password, 'admin');
+  // Another process may have bootstrapped meanwhile: that is not an error.
+  if (!r.ok) return { created: false };
+  return given ? { created: true } : { created: true, oneTimePassword: password };
+}

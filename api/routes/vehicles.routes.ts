@@ -1,0 +1,95 @@
+/**
+ * `GET /vehicles[/{id}]`, `POST /vehicles/{id}/commands` (202 + correlation id; the result
+ * lands in the event log under that id) and `POST /vehicles/{id}/mission/{action}`.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { AnyActorRef } from 'xstate';
+import { missionActorId } from '../../machines/fleet.machine.js';
+import type { VehicleCommand } from '../../machines/vehicle.machine.js';
+import { requireRole } from '../auth/guard.js';
+import { errorDoc, parseOr422, sendError } from '../http-errors.js';
+import { CommandBody, docSchema, MissionActionBody } from '../schemas.js';
+import { vehicleView } from '../vehicle-view.js';
+import { bearer, idParam, type RouteDeps } from './deps.js';
+
+const ACTIONS = ['start', 'pause', 'resume', 'abort'] as const;
+type Action = (typeof ACTIONS)[number];
+const EVENT: Record<Action, 'START' | 'PAUSE' | 'RESUME' | 'ABORT'> = { start: 'START', pause: 'PAUSE', resume: 'RESUME', abort: 'ABORT' };
+
+export function vehicleRoutes(app: FastifyInstance, { twin, auth, linkUp }: RouteDeps): void {
+  const viewer = requireRole(auth, 'viewer');
+  const operator = requireRole(auth, 'operator');
+  const tags = ['vehicles'];
+  const errors: Record<number, unknown> = { 401: errorDoc, 403: errorDoc, 404: errorDoc, 409: errorDoc, 422: errorDoc };
+  const known = (req: FastifyRequest, reply: FastifyReply): string | undefined => {
+    const id = (req.params as { id: string }).id;
+    if (twin.vehicleIds.includes(id)) return id;
+    sendError(req, reply, 404, 'VEHICLE.UNKNOWN', `no vehicle '${id}'`);
+    return undefined;
+  };
+
+  app.get('/vehicles', { preHandler: viewer, schema: { tags, summary: 'Every vehicle: state, mode, armed, battery, position, link, mission', security: bearer } }, async () =>
+    twin.vehicleIds.map((id) => vehicleView(twin, id, linkUp.get(id) ?? false)),
+  );
+
+  app.get('/vehicles/:id', { preHandler: viewer, schema: { tags, summary: 'One vehicle', security: bearer, params: idParam, response: errors } }, async (req, reply) => {
+    const id = known(req, reply);
+    return id === undefined ? reply : vehicleView(twin, id, linkUp.get(id) ?? false);
+  });
+
+  app.post('/vehicles/:id/commands', { preHandler: operator, schema: { tags, summary: 'Send a command; 202 with the correlation id its result is logged under', security: bearer, params: idParam, body: docSchema(CommandBody), response: errors } }, async (req, reply) => {
+    const id = known(req, reply);
+    if (id === undefined) return reply;
+    const body = parseOr422(CommandBody, req.body, req, reply);
+    if (!body) return reply;
+    let command: VehicleCommand;
+    try {
+      command = toCommand(body, () => twin.frame());
+    } catch (error) {
+      return sendError(req, reply, 409, 'TWIN.NO_FRAME', (error as Error).message);
+    }
+    twin.command(id, command, req.id);
+    req.log.info({ vehicle: id, command }, 'command accepted');
+    return reply.code(202).send({ correlation_id: req.id, vehicle: id, command });
+  });
+
+  app.post('/vehicles/:id/mission/:action', {
+    preHandler: operator,
+    schema: {
+      tags,
+      summary: "Drive the vehicle's mission: start, pause, resume or abort",
+      security: bearer,
+      params: { type: 'object', properties: { id: { type: 'string' }, action: { type: 'string', enum: [...ACTIONS] } }, required: ['id', 'action'] },
+      body: docSchema(MissionActionBody),
+      response: errors,
+    },
+  }, async (req, reply) => {
+    const action = (req.params as { action: string }).action as Action;
+    if (!ACTIONS.includes(action)) return sendError(req, reply, 404, 'REQUEST.NOT_FOUND', `no mission action '${action}'`);
+    const id = known(req, reply);
+    if (id === undefined) return reply;
+    const body = parseOr422(MissionActionBody, req.body ?? {}, req, reply);
+    if (!body) return reply;
+    const ref = twin.fleet.system.get(missionActorId(id)) as AnyActorRef | undefined;
+    if (!ref?.getSnapshot().can({ type: EVENT[action] }))
+      return sendError(req, reply, 409, 'MISSION.INVALID_TRANSITION', `cannot ${action} a mission that is ${twin.missionStatus(id)}`);
+    const m = twin.mission(id);
+    if (action === 'abort') m.abort(body.reason ?? 'operator abort', req.id);
+    else m[action](req.id);
+    req.log.info({ vehicle: id, action }, 'mission action');
+    return reply.code(202).send({ correlation_id: req.id, vehicle: id, action, status: twin.missionStatus(id) });
+  });
+}
+
+function toCommand(body: CommandBody, frame: () => { toLatLon(n: number, e: number): { lat_deg: number; lon_deg: number } }): VehicleCommand {
+  switch (body.command) {
+    case 'takeoff':
+      return body.alt === undefined ? { kind: 'takeoff' } : { kind: 'takeoff', alt_m: body.alt };
+    case 'goto': {
+      const p = body.lat !== undefined && body.lon !== undefined ? { lat_deg: body.lat, lon_deg: body.lon } : frame().toLatLon(body.north!, body.east!);
+      return { kind: 'goto', ...p, alt_m: body.alt };
+    }
+    default:
+      return { kind: body.command };
+  }
+}

@@ -1,0 +1,142 @@
+/**
+ * `createApiServer(...)`: the REST gateway (Fastify 5) over one twin and one store.
+ *
+ * @remarks
+ * Bodies are checked with zod in the handlers (422 with field-level reasons); Fastify's own
+ * validator is switched off so the JSON Schemas on the routes serve the OpenAPI document
+ * (`/docs`, `/docs/json`) only and cannot disagree with the checks. Every request carries a
+ * correlation id (`x-correlation-id` if the caller sent a sane one, else a fresh UUID): it is
+ * echoed in the response header, bound to the request's pino child logger as `cid`, and passed
+ * to the twin so the event-log entries the request causes carry it.
+ */
+import { randomUUID } from 'node:crypto';
+import formbody from '@fastify/formbody';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import type { Twin } from '../actors/twin.js';
+import { silentLogger, type Logger } from '../core/logger.js';
+import type { Metrics } from '../metrics/registry.js';
+import type { Store } from '../storage/store.js';
+import type { Auth } from './auth/index.js';
+import { sendError } from './http-errors.js';
+import { authRoutes } from './routes/auth.routes.js';
+import type { RouteDeps } from './routes/deps.js';
+import { healthRoutes } from './routes/health.routes.js';
+import { missionRoutes } from './routes/missions.routes.js';
+import { runRoutes } from './routes/runs.routes.js';
+import { vehicleRoutes } from './routes/vehicles.routes.js';
+
+export interface ApiServerOptions {
+  readonly twin: Twin;
+  readonly store: Store;
+  readonly auth: Auth;
+  /** Default 127.0.0.1: exposing the API is a deliberate choice (`TWIN_HOST`). */
+  readonly host?: string;
+  /** Default 8080; 0 picks a free port. */
+  readonly port?: number;
+  readonly logger?: Logger;
+  readonly metrics?: Metrics;
+  /** Largest accepted body, bytes. Default 1 MiB. */
+  readonly bodyLimit?: number;
+}
+
+export interface ApiServer {
+  readonly app: FastifyInstance;
+  /** Listens; resolves with the base URL (`http://127.0.0.1:<port>`). */
+  start(): Promise<{ url: string }>;
+  stop(): Promise<void>;
+}
+
+const CID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export function createApiServer(options: ApiServerOptions): ApiServer {
+  const { twin, store, auth, metrics } = options;
+  const host = options.host ?? '127.0.0.1';
+  const port = options.port ?? 8080;
+  const app = Fastify({
+    loggerInstance: (options.logger ?? silentLogger) as FastifyBaseLogger,
+    // Handlers log what matters with the request's child logger; the id is bound as `cid`.
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'cid' }),
+    bodyLimit: options.bodyLimit ?? 1024 * 1024,
+    genReqId: (req) => {
+      const h = req.headers['x-correlation-id'];
+      return typeof h === 'string' && CID.test(h) ? h : randomUUID();
+    },
+  });
+  // Docs only: the handlers validate with zod (see @remarks).
+  app.setValidatorCompiler(() => (data) => ({ value: data }));
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+
+  const linkUp = trackLinks(twin);
+  const deps: RouteDeps = { twin, store, auth, linkUp: linkUp.map };
+
+  app.addHook('onRequest', async (req, reply) => {
+    reply.header('x-correlation-id', req.id);
+  });
+  if (metrics)
+    app.addHook('onResponse', async (req, reply) => {
+      metrics.http.duration.observe(
+        { method: req.method, route: req.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) },
+        reply.elapsedTime / 1000,
+      );
+    });
+
+  app.setErrorHandler((err: FastifyError, req, reply) => {
+    const status = err.statusCode ?? 500;
+    // A body that is not JSON at all is an invalid body like any other.
+    if (err.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || err instanceof SyntaxError)
+      return sendError(req, reply, 422, 'REQUEST.INVALID', 'the body is not valid JSON', [{ path: '(root)', message: err.message }]);
+    if (status >= 400 && status < 500) return sendError(req, reply, status, `HTTP.${err.code ?? status}`, err.message);
+    req.log.error({ err }, 'request failed');
+    return sendError(req, reply, 500, 'INTERNAL', 'internal error');
+  });
+  app.setNotFoundHandler((req, reply) => sendError(req, reply, 404, 'REQUEST.NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]}`));
+
+  app.register(formbody);
+  app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: { title: 'OverWatch Twin API', version: '0.1.0', description: 'Missions, vehicles, runs and users of an OverWatch Twin. Get a token at POST /token.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+    },
+  });
+  app.register(swaggerUi, { routePrefix: '/docs' });
+  // Routes in a plugin registered after swagger, so its onRoute hook sees every one of them.
+  app.register(async (api) => {
+    authRoutes(api, deps);
+    missionRoutes(api, deps);
+    vehicleRoutes(api, deps);
+    runRoutes(api, deps);
+    healthRoutes(api, deps, metrics);
+  });
+
+  return {
+    app,
+    async start() {
+      const address = await app.listen({ host, port });
+      return { url: address };
+    },
+    async stop() {
+      linkUp.stop();
+      await app.close();
+    },
+  };
+}
+
+/** Link state per vehicle from the twin's event log (earlier entries first, then live). */
+function trackLinks(twin: Twin): { map: Map<string, boolean>; stop: () => void } {
+  const map = new Map<string, boolean>();
+  const apply = (e: { type: string; source: string; data?: Readonly<Record<string, unknown>> }) => {
+    if (e.type === 'port.link') map.set(e.source, e.data?.up === true);
+  };
+  for (const e of twin.log.entries) apply(e);
+  let remove: (() => unknown) | undefined = twin.log.addSink(apply);
+  return {
+    map,
+    stop: () => {
+      remove?.();
+      remove = undefined;
+    },
+  };
+}

@@ -1,0 +1,2 @@
+/** Metrics: the shared Prometheus registry (see registry.ts). */
+export { createMetrics, type Metrics, type MetricsOptions, type BridgeMetrics } from './registry.js';
