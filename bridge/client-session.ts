@@ -250,9 +250,10 @@ export class ClientSession implements StreamHost {
 
   private onAuthResult(r: Result<Identity, string>, id: string | undefined): void {
     if (!r.ok) {
-      this.identity = undefined;
+      // A bad token does not undo an earlier good one: the client proved who it is already.
       this.log.info({ reason: r.error.message }, 'authentication failed');
-      this.reject('BRIDGE.UNAUTHENTICATED', `token rejected: ${r.error.message}`, id);
+      const still = this.identity ? `; still authenticated as ${this.identity.sub} (${this.identity.role})` : '';
+      this.reject('BRIDGE.UNAUTHENTICATED', `token rejected: ${r.error.message}${still}`, id);
       return;
     }
     const changed = this.identity?.sub !== r.value.sub || this.identity?.role !== r.value.role;

@@ -114,11 +114,13 @@ export class RawClient {
 
   static async connect(url: string): Promise<RawClient> {
     const ws = new WebSocket(url);
+    // Listen before 'open': the server's first status can arrive in the same read as the handshake.
+    const client = new RawClient(ws);
     await new Promise<void>((resolve, reject) => {
       ws.once('open', () => resolve());
       ws.once('error', reject);
     });
-    return new RawClient(ws);
+    return client;
   }
 
   send(op: unknown): void {
@@ -135,11 +137,12 @@ export class RawClient {
     });
   }
 
-  /** Sends `op` and waits for the next status op (by id when the op has one). */
+  /** Sends `op` and waits for the next status op (with the op's id when it has one). */
   async expectStatus(op: unknown, timeout_ms = 3_000): Promise<Record<string, unknown>> {
     const from = this.received.length;
+    const id = op && typeof op === 'object' && 'id' in op ? String((op as { id: unknown }).id) : undefined;
     this.send(op);
-    return this.next((m) => m.op === 'status', timeout_ms, from);
+    return this.next((m) => m.op === 'status' && (id === undefined || m.id === id), timeout_ms, from);
   }
 
   ofTopic(topic: string): Record<string, unknown>[] {
