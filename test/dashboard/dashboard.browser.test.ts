@@ -33,6 +33,7 @@ async function logIn(page: Page, base: string, user: string, password: string): 
 describe.skipIf(!haveChromium)('dashboard in Chromium', () => {
   let live: LiveTwin;
   let bridge: BridgeServer;
+  let bridgeUrl: string;
   let host: PageHost;
   let browser: Browser;
 
@@ -44,6 +45,7 @@ describe.skipIf(!haveChromium)('dashboard in Chromium', () => {
     live.twin.mission('drone2').load(m2);
     const started = await startBridge(live.twin);
     bridge = started.bridge;
+    bridgeUrl = started.url;
     const config: DashboardConfig = dashboardConfig({
       bridgeUrl: started.url,
       geofenceLocal: [
@@ -106,7 +108,7 @@ describe.skipIf(!haveChromium)('dashboard in Chromium', () => {
     expect((await page.locator('#map').screenshot()).equals(mapBefore)).toBe(false);
 
     // drone1 waits LOADED; its Start button starts it.
-    expect(await page.textContent(`${card('drone1')} [data-field="mission"]`)).toContain('LOADED');
+    await page.waitForSelector(`${card('drone1')}[data-mission-status="LOADED"]`);
     const start = page.locator(`${card('drone1')} button[data-cmd="start"]`);
     await expect.poll(() => start.isEnabled()).toBe(true);
     expect(await page.getAttribute(`${card('drone1')} .progress`, 'aria-valuenow')).toBe('0');
@@ -138,6 +140,32 @@ describe.skipIf(!haveChromium)('dashboard in Chromium', () => {
     await page.waitForSelector(`${card('drone1')}[data-east]`);
     await page.waitForSelector(`${card('drone2')} [data-field="mission"]:has-text("box drone2")`);
     expect(await page.locator('button[data-cmd]').count()).toBe(0);
+
+    // A datalink loss shows on the card and in the alerts, and so does its end.
+    expect(live.world.injectFault('drone2', { kind: 'link_loss', duration_s: 30 }).ok).toBe(true);
+    await page.waitForSelector(`${card('drone2')} [data-field="link"].lost:has-text("LINK LOST")`, { timeout: 10_000 });
+    await expect.poll(() => page.textContent('#alerts')).toContain('drone2: link lost');
+    await page.waitForSelector(`${card('drone2')} [data-field="link"]:not(.lost)`, { timeout: 20_000 });
+    await expect.poll(() => page.textContent('#alerts')).toContain('drone2: link regained');
     await page.close();
-  }, 30_000);
+  }, 40_000);
+
+  it('rides out a bridge restart: shows it, reconnects, resubscribes and catches up', async () => {
+    const page = await browser.newPage();
+    await logIn(page, host.url, 'vic', 'viewer-pass');
+    await page.waitForSelector(`${card('drone2')}[data-east]`);
+    const port = Number(new URL(bridgeUrl).port);
+    await bridge.stop();
+    await page.waitForSelector('#bridge-status[data-state="disconnected"]', { timeout: 10_000 });
+    expect(await page.getAttribute(card('drone1'), 'class')).toContain('stale');
+    // Meanwhile drone1 loses its link: the new connection must bring the current state back.
+    expect(live.world.injectFault('drone1', { kind: 'link_loss' }).ok).toBe(true);
+    bridge = (await startBridge(live.twin, { port })).bridge;
+    await page.waitForSelector('#bridge-status[data-state="connected"]', { timeout: 15_000 });
+    expect(await page.getAttribute(card('drone1'), 'class')).not.toContain('stale');
+    await page.waitForSelector(`${card('drone1')} [data-field="link"].lost`, { timeout: 10_000 });
+    expect(live.world.injectFault('drone1', { kind: 'link_restore' }).ok).toBe(true);
+    await page.waitForSelector(`${card('drone1')} [data-field="link"]:not(.lost)`, { timeout: 10_000 });
+    await page.close();
+  }, 45_000);
 });

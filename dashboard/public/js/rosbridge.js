@@ -2,7 +2,7 @@
 // reconnect. Speaking the JSON protocol directly keeps the page free of roslib and of any build.
 
 const RECONNECT_MIN_MS = 500;
-const RECONNECT_MAX_MS = 10_000;
+const RECONNECT_MAX_MS = 5_000;
 const CALL_TIMEOUT_MS = 15_000;
 /** Close codes a server uses to refuse a client: reconnecting with the same token is pointless. */
 const AUTH_CLOSE_CODES = new Set([1008, 4001, 4003, 4401, 4403]);
