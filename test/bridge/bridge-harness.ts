@@ -46,9 +46,10 @@ export interface LiveTwin {
 
 /**
  * A started twin with `vehicles` sim drones whose clock runs paced at `speed`× real time in the
- * background until `halt()` (or `maxWall_ms`, so a forgotten test still ends).
+ * background until `halt()` (or `maxWall_ms`, so a forgotten test still ends); with `run` false
+ * the clock is left for the test to step.
  */
-export async function liveTwin(vehicles = ['drone1'], speed = 20, maxWall_ms = 60_000): Promise<LiveTwin> {
+export async function liveTwin(vehicles = ['drone1'], speed = 20, maxWall_ms = 60_000, run = true): Promise<LiveTwin> {
   const clock = new VirtualClock();
   const world = new SimWorld({ clock, rng: new Rng(7), origin: DEFAULT_HOME });
   const ports = vehicles.map((id, i) => {
@@ -63,7 +64,8 @@ export async function liveTwin(vehicles = ['drone1'], speed = 20, maxWall_ms = 6
   await p;
   const abort = new AbortController();
   const timer = setTimeout(() => abort.abort(), maxWall_ms);
-  const running = clock.run({ speed, signal: abort.signal, progressEveryMs: 100 });
+  // run = false: a stepped clock — time moves only when the test calls clock.advance().
+  const running = run ? clock.run({ speed, signal: abort.signal, progressEveryMs: 100 }) : Promise.resolve();
   return {
     clock,
     world,
