@@ -24,6 +24,8 @@ import { ScenarioSchema } from '../actors/scenario/scenario.schema.js';
 import { createLogger } from '../core/logger.js';
 import { junitXml, summaryTable } from './report-format.js';
 import { startLiveView } from './live-view.js';
+import { registerFuzzCommand } from './fuzz-command.js';
+import { declaresInvariants, runChecked } from '../testing/run-checked.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** scenarios/ of the package, whether running from source or from dist/. */
@@ -97,7 +99,8 @@ async function runCommand(files: string[], flags: RunFlags): Promise<number> {
     const ac = new AbortController();
     const onSigint = () => ac.abort();
     process.once('SIGINT', onSigint);
-    const { report, log } = await runScenario(scenario, {
+    // A scenario with a `fuzz:` block (a minimal failing case among them) is judged by the invariants too.
+    const { report, log } = await (declaresInvariants(scenario) ? runChecked : runScenario)(scenario, {
       seed: flags.seed,
       speed: flags.speed,
       backend,
@@ -204,6 +207,7 @@ export function buildProgram(): Command {
       const schema = z.toJSONSchema(ScenarioSchema, { io: 'input', unrepresentable: 'any' });
       process.stdout.write(`${JSON.stringify({ title: 'OverWatch Twin scenario', ...schema }, null, 2)}\n`);
     });
+  registerFuzzCommand(program);
   return program;
 }
 

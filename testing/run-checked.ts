@@ -66,13 +66,17 @@ export async function runChecked(scenario: Scenario, options: CheckedRunOptions 
   const opts = invariantOptionsOf(scenario, options.invariants);
   const recorder = new TruthRecorder(scenario.vehicles.map((v) => v.id), options.traceHz ?? 2);
   const inner = options.backend ?? simBackend;
+  let frame = worldFrame(scenario);
   const backend: BackendFactory = (ctx) => {
     const b = inner(ctx);
-    if (b.world) recorder.attach(b.world);
+    if (b.world) {
+      recorder.attach(b.world);
+      frame = b.world.frame;
+    }
     return b;
   };
   const run = await runScenario(scenario, { ...options, backend });
-  const fence = buildGeofence(worldFrame(scenario), scenario);
+  const fence = buildGeofence(frame, scenario);
   const verdicts = checkInvariants({
     scenario,
     log: run.log.entries,

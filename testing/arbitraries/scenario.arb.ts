@@ -44,11 +44,12 @@ export function scenarioVariation(base: Scenario, bounds: FuzzBounds = FuzzBound
       vary.missions && m
         ? fc.option(
             mission(world, {
-              types: bounds.mission.types ?? [m.type],
+              // Plan files and raw items cannot be generated: vary them as waypoint missions.
+              types: bounds.mission.types ?? [m.type === 'plan' || m.type === 'items' ? 'waypoints' : m.type],
               waypoints: bounds.mission.waypoints,
               alt_m: bounds.mission.alt_m,
               max_extent_m: bounds.mission.max_extent_m,
-              end: m.end,
+              end: 'end' in m ? m.end : 'rtl',
             }).map((x) => ({ ...x, start_at_s: m.start_at_s })),
             { nil: undefined },
           )

@@ -28,9 +28,13 @@ const UNFENCED_MARGIN_M = 200;
 const DEFAULT_CEILING_M = 120;
 
 /** The world frame the runner will use: the scenario origin, or the simulator's default home. */
-export function worldFrame(scenario: Pick<Scenario, 'world'>): LocalFrame {
+export function worldFrame(scenario: Pick<Scenario, 'world' | 'vehicles'>): LocalFrame {
   const o = scenario.world.origin;
-  return new LocalFrame(o === 'home' ? DEFAULT_HOME : { lat_deg: o.lat, lon_deg: o.lon, alt_m: o.alt });
+  if (o !== 'home') return new LocalFrame({ lat_deg: o.lat, lon_deg: o.lon, alt_m: o.alt });
+  // As the simulator backend does: a first mission planned elsewhere (a .plan) moves home there.
+  const m = scenario.vehicles[0]?.mission;
+  const planned = m?.type === 'items' ? m.home : undefined;
+  return new LocalFrame(planned ? { lat_deg: planned.lat, lon_deg: planned.lon, alt_m: planned.alt } : DEFAULT_HOME);
 }
 
 function missionPoints(frame: LocalFrame, m: MissionSpec): LocalXY[] {
@@ -46,6 +50,10 @@ function missionPoints(frame: LocalFrame, m: MissionSpec): LocalXY[] {
         { north_m: c.north_m + m.radius_m, east_m: c.east_m + m.radius_m },
       ];
     }
+    case 'items':
+      return m.items.flatMap((it) => ('lat_deg' in it && it.lat_deg !== undefined && it.lon_deg !== undefined ? [frame.toLocal(it.lat_deg, it.lon_deg)] : []));
+    default:
+      return [];
   }
 }
 

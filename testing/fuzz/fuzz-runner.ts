@@ -66,9 +66,14 @@ export async function fuzzScenario(base: Scenario, opts: FuzzOptions): Promise<F
   let failedRuns = 0;
   const counts: Record<string, number> = {};
   const firsts = new Map<string, { index: number; verdict: CaseVerdict }>();
-  await Promise.all(
-    cases.map(async (scenario, index) => {
-      const verdict = await opts.runner.run(scenario);
+  // Keep each worker fed (one queued behind the running case), but never start every case at
+  // once: in-process runs would all interleave on one event loop.
+  const inFlight = opts.runner.parallelism > 1 ? opts.runner.parallelism * 2 : 1;
+  let next = 0;
+  const lane = async () => {
+    while (next < cases.length) {
+      const index = next++;
+      const verdict = await opts.runner.run(cases[index]!);
       done++;
       if (!verdict.passed) {
         failedRuns++;
@@ -79,8 +84,9 @@ export async function fuzzScenario(base: Scenario, opts: FuzzOptions): Promise<F
         }
       }
       opts.onCase?.(done, cases.length, failedRuns);
-    }),
-  );
+    }
+  };
+  await Promise.all(Array.from({ length: inFlight }, lane));
   const sweep_ms = performance.now() - t0;
 
   // Shrink the earliest failure of each check; a case failing two checks is shrunk for the first.
