@@ -1,61 +1,96 @@
 /**
- * Test helpers for the dashboard: a stand-in for the API gateway's part in serving the page
- * (`POST /token` with fixed users, the dashboard's files and `/config.json`), and missions laid
- * out so two drones do not share a path.
+ * The dashboard's live stack for browser tests: a twin on the simulator under a paced clock, the
+ * real REST API (SQLite in a temp dir, one operator and one viewer) serving the page, and the
+ * real rosbridge server checking the API's tokens — all on 127.0.0.1, free ports.
  */
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
 import type { LocalFrame } from '../../core/geo.js';
+import { createApiServer, type ApiServer } from '../../api/server.js';
+import { createAuth, type Auth } from '../../api/auth/index.js';
+import { openStore, type Store } from '../../storage/store.js';
+import { createBridgeServer, type BridgeServer } from '../../bridge/index.js';
 import { serveDashboard, type DashboardConfig } from '../../dashboard/index.js';
-import { makeToken } from '../bridge/bridge-harness.js';
+import type { Twin } from '../../actors/twin.js';
+import { TEST_SCRYPT } from '../api/harness.js';
 
-/** username → [password, role]; tokens are signed with the bridge harness's test secret. */
-export const USERS: Record<string, [string, string]> = {
+/** username → [password, role]. */
+export const USERS = {
   olga: ['operator-pass', 'operator'],
   vic: ['viewer-pass', 'viewer'],
-};
+} as const;
 
-export interface PageHost {
+export interface DashboardStack {
+  /** Where the browser goes (the API's base URL). */
   readonly url: string;
+  readonly bridgeUrl: string;
+  readonly auth: Auth;
+  readonly bridge: BridgeServer;
+  /** Stops the bridge and starts a new one on the same port (a bridge restart). */
+  restartBridge(between?: () => Promise<void> | void): Promise<void>;
   close(): Promise<void>;
 }
 
-async function body(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const c of req) chunks.push(c as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
+/**
+ * Mounts the page on the API's Fastify app. Stand-in until the API serves it itself: a hook, not
+ * routes, so it cannot collide with routes the API may add for `/` and `/config.json`.
+ */
+function mountDashboard(app: FastifyInstance, config: () => DashboardConfig): void {
+  const serve = serveDashboard({ config });
+  app.addHook('onRequest', async (req, reply) => {
+    if (serve(req.raw, reply.raw)) reply.hijack();
+  });
 }
 
-/** Serves the dashboard and `POST /token` (OAuth2 password form) on 127.0.0.1, a free port. */
-export async function startPageHost(config: () => DashboardConfig): Promise<PageHost> {
-  const dashboard = serveDashboard({ config });
-  const server: Server = createServer((req, res) => {
-    if (dashboard(req, res)) return;
-    if (req.method === 'POST' && req.url === '/token') {
-      void body(req).then(async (text) => {
-        const form = new URLSearchParams(text);
-        const user = USERS[form.get('username') ?? ''];
-        if (form.get('grant_type') !== 'password' || !user || user[0] !== form.get('password')) {
-          res.writeHead(401, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code: 'AUTH.INVALID', message: 'wrong user or password' } }));
-          return;
-        }
-        const token = await makeToken(form.get('username')!, user[1]);
-        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ access_token: token, token_type: 'bearer', expires_in: 3600 }));
-      });
-      return;
+export async function startDashboardStack(twin: Twin, config: (bridgeUrl: string) => DashboardConfig): Promise<DashboardStack> {
+  const dir = mkdtempSync(join(tmpdir(), 'twin-dashboard-'));
+  let store: Store | undefined;
+  let api: ApiServer | undefined;
+  try {
+    store = openStore({ dir });
+    const auth = createAuth({ store, secret: new Uint8Array(32).fill(3), scrypt: TEST_SCRYPT, ttl_s: 3600 });
+    for (const [user, [password, role]] of Object.entries(USERS)) {
+      const r = await auth.createUser(user, password, role);
+      if (!r.ok) throw new Error(`createUser ${user}: ${r.error.message}`);
     }
-    res.writeHead(404).end();
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+    const authenticate = (token: string) => auth.verify(token);
+    let bridge = createBridgeServer({ twin, port: 0, authenticate });
+    const { url: bridgeUrl } = await bridge.start();
+    const port = Number(new URL(bridgeUrl).port);
+    api = createApiServer({ twin, store, auth, port: 0 });
+    mountDashboard(api.app, () => config(bridgeUrl));
+    const { url } = await api.start();
+    const s = store;
+    const a = api;
+    const stack: DashboardStack = {
+      url,
+      bridgeUrl,
+      auth,
+      get bridge() {
+        return bridge;
+      },
+      async restartBridge(between) {
+        await bridge.stop();
+        await between?.();
+        bridge = createBridgeServer({ twin, port, authenticate });
+        await bridge.start();
+      },
+      async close() {
+        await bridge.stop();
+        await a.stop();
+        s.close();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+    return stack;
+  } catch (error) {
+    await api?.stop();
+    store?.close();
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
 }
 
 /** A square mission with its south-west corner at (north0, east0): take off, four corners, RTL. */

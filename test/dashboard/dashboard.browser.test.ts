@@ -7,9 +7,8 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { planFromMission, dashboardConfig, type DashboardConfig } from '../../dashboard/index.js';
-import { liveTwin, startBridge, type LiveTwin } from '../bridge/bridge-harness.js';
-import type { BridgeServer } from '../../bridge/index.js';
-import { boxMission, startPageHost, type PageHost } from './dashboard-harness.js';
+import { liveTwin, type LiveTwin } from '../bridge/bridge-harness.js';
+import { boxMission, startDashboardStack, type DashboardStack } from './dashboard-harness.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const haveChromium = existsSync(CHROMIUM);
@@ -32,9 +31,7 @@ async function logIn(page: Page, base: string, user: string, password: string): 
 
 describe.skipIf(!haveChromium)('dashboard in Chromium', () => {
   let live: LiveTwin;
-  let bridge: BridgeServer;
-  let bridgeUrl: string;
-  let host: PageHost;
+  let stack: DashboardStack;
   let browser: Browser;
 
   beforeAll(async () => {
@@ -43,23 +40,21 @@ describe.skipIf(!haveChromium)('dashboard in Chromium', () => {
     const m2 = boxMission(live.frame, 'drone2', 10, 20, 60);
     live.twin.mission('drone1').load(m1);
     live.twin.mission('drone2').load(m2);
-    const started = await startBridge(live.twin);
-    bridge = started.bridge;
-    bridgeUrl = started.url;
-    const config: DashboardConfig = dashboardConfig({
-      bridgeUrl: started.url,
-      geofenceLocal: [
-        { north_m: -20, east_m: -60 },
-        { north_m: 80, east_m: -60 },
-        { north_m: 80, east_m: 90 },
-        { north_m: -20, east_m: 90 },
-      ],
-      plans: {
-        drone1: planFromMission(m1, live.frame, { north_m: 0, east_m: 0 }),
-        drone2: planFromMission(m2, live.frame, { north_m: 0, east_m: 10 }),
-      },
-    });
-    host = await startPageHost(() => config);
+    const config = (bridgeUrl: string): DashboardConfig =>
+      dashboardConfig({
+        bridgeUrl,
+        geofenceLocal: [
+          { north_m: -20, east_m: -60 },
+          { north_m: 80, east_m: -60 },
+          { north_m: 80, east_m: 90 },
+          { north_m: -20, east_m: 90 },
+        ],
+        plans: {
+          drone1: planFromMission(m1, live.frame, { north_m: 0, east_m: 0 }),
+          drone2: planFromMission(m2, live.frame, { north_m: 0, east_m: 10 }),
+        },
+      });
+    stack = await startDashboardStack(live.twin, config);
     const { chromium } = await import('playwright-core');
     browser = await chromium.launch({
       executablePath: CHROMIUM,
@@ -69,14 +64,13 @@ describe.skipIf(!haveChromium)('dashboard in Chromium', () => {
 
   afterAll(async () => {
     await browser?.close();
-    await host?.close();
-    await bridge?.stop();
+    await stack?.close();
     await live?.halt();
   });
 
   it('refuses a wrong password with a message', async () => {
     const page = await browser.newPage();
-    await page.goto(host.url);
+    await page.goto(stack.url);
     await page.fill('#login-user', 'olga');
     await page.fill('#login-password', 'nope');
     await page.click('#login-submit');
@@ -89,7 +83,7 @@ describe.skipIf(!haveChromium)('dashboard in Chromium', () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(String(e)));
-    await logIn(page, host.url, 'olga', 'operator-pass');
+    await logIn(page, stack.url, 'olga', 'operator-pass');
     expect(await page.textContent('#who')).toContain('operator');
     await page.waitForSelector('#bridge-status[data-state="connected"]');
     // Both vehicles are found through the bridge's topic list, with live positions.
@@ -135,11 +129,28 @@ describe.skipIf(!haveChromium)('dashboard in Chromium', () => {
 
   it('a viewer sees the same fleet but no command buttons', async () => {
     const page = await browser.newPage();
-    await logIn(page, host.url, 'vic', 'viewer-pass');
+    await logIn(page, stack.url, 'vic', 'viewer-pass');
     expect(await page.textContent('#who')).toContain('viewer');
     await page.waitForSelector(`${card('drone1')}[data-east]`);
     await page.waitForSelector(`${card('drone2')} [data-field="mission"]:has-text("box drone2")`);
     expect(await page.locator('button[data-cmd]').count()).toBe(0);
+    // No buttons is a courtesy: the bridge itself refuses a viewer's command.
+    const answer = await page.evaluate(async (url) => {
+      const token = sessionStorage.getItem('overwatch.session');
+      const ws = new WebSocket(url);
+      return await new Promise<unknown>((resolve) => {
+        ws.onopen = () => {
+          ws.send(JSON.stringify({ op: 'auth', token }));
+          ws.send(JSON.stringify({ op: 'call_service', id: 'x', service: '/mission/abort', args: { vehicle: 'drone2' } }));
+        };
+        ws.onmessage = (ev) => {
+          const m = JSON.parse(String(ev.data));
+          if (m.op === 'service_response') (ws.close(), resolve(m));
+        };
+      });
+    }, stack.bridgeUrl);
+    expect(answer).toMatchObject({ result: false });
+    expect(live.twin.missionStatus('drone2')).not.toBe('ABORTED');
 
     // A datalink loss shows on the card and in the alerts, and so does its end.
     expect(live.world.injectFault('drone2', { kind: 'link_loss', duration_s: 30 }).ok).toBe(true);
@@ -152,15 +163,14 @@ describe.skipIf(!haveChromium)('dashboard in Chromium', () => {
 
   it('rides out a bridge restart: shows it, reconnects, resubscribes and catches up', async () => {
     const page = await browser.newPage();
-    await logIn(page, host.url, 'vic', 'viewer-pass');
+    await logIn(page, stack.url, 'vic', 'viewer-pass');
     await page.waitForSelector(`${card('drone2')}[data-east]`);
-    const port = Number(new URL(bridgeUrl).port);
-    await bridge.stop();
-    await page.waitForSelector('#bridge-status[data-state="disconnected"]', { timeout: 10_000 });
-    expect(await page.getAttribute(card('drone1'), 'class')).toContain('stale');
-    // Meanwhile drone1 loses its link: the new connection must bring the current state back.
-    expect(live.world.injectFault('drone1', { kind: 'link_loss' }).ok).toBe(true);
-    bridge = (await startBridge(live.twin, { port })).bridge;
+    // While the bridge is down drone1 loses its link: the new connection must bring that state.
+    await stack.restartBridge(async () => {
+      await page.waitForSelector('#bridge-status[data-state="disconnected"]', { timeout: 10_000 });
+      expect(await page.getAttribute(card('drone1'), 'class')).toContain('stale');
+      expect(live.world.injectFault('drone1', { kind: 'link_loss' }).ok).toBe(true);
+    });
     await page.waitForSelector('#bridge-status[data-state="connected"]', { timeout: 15_000 });
     expect(await page.getAttribute(card('drone1'), 'class')).not.toContain('stale');
     await page.waitForSelector(`${card('drone1')} [data-field="link"].lost`, { timeout: 10_000 });
