@@ -36,6 +36,20 @@ module.exports = {
       to: { path: '^(machines|actors|cli|bridge|api|storage|hpc)/' },
     },
     {
+      name: 'runtime-not-services',
+      comment: 'services (api, storage, metrics, bridge) sit on the runtime; the runtime never reaches up into them',
+      severity: 'error',
+      from: { path: '^(actors|machines|hardware|core)/' },
+      to: { path: '^(api|storage|metrics|bridge)/' },
+    },
+    {
+      name: 'storage-and-metrics-below-api',
+      comment: 'storage and metrics are used by the api and the bridge, never the other way round',
+      severity: 'error',
+      from: { path: '^(storage|metrics)/' },
+      to: { path: '^(api|bridge|cli)/' },
+    },
+    {
       name: 'runtime-not-cli',
       severity: 'error',
       from: { path: '^(actors|machines|hardware|core)/' },
