@@ -14,3 +14,4 @@ export type { BlobMeta, BlobErrorCode } from './blob-store.js';
 export { BatchWriter, type BatchWriterOptions } from './batch-writer.js';
 export { createEventLogSink, attachEventLogSink, type EventLogSink, type EventLogSinkOptions } from './event-log.sink.js';
 export { recordTelemetry, type TelemetryRecorder, type TelemetryRecorderOptions } from './telemetry.recorder.js';
+export { storeScenarioRun } from './run-recorder.js';

@@ -46,8 +46,8 @@ export interface Auth extends Authenticator {
 
 export interface AuthOptions {
   readonly store: Store;
-  /** The HS256 key (see `loadOrCreateSecret`). */
-  readonly secret: Uint8Array;
+  /** The HS256 key (see `loadOrCreateSecret`); a string is taken as its UTF-8 bytes. */
+  readonly secret: Uint8Array | string;
   /** Token lifetime in seconds. Default `TWIN_TOKEN_TTL_S` or 3600. */
   readonly ttl_s?: number;
   readonly scrypt?: ScryptParams;
@@ -56,7 +56,8 @@ export interface AuthOptions {
 }
 
 /** Token verification only; what the bridge takes. */
-export function createAuthenticator({ store, secret }: Pick<AuthOptions, 'store' | 'secret'>): Authenticator {
+export function createAuthenticator({ store, secret: given }: Pick<AuthOptions, 'store' | 'secret'>): Authenticator {
+  const secret = typeof given === 'string' ? new TextEncoder().encode(given) : given;
   return {
     async verify(token) {
       const r = await verifyToken(secret, token);
@@ -72,7 +73,8 @@ export function createAuthenticator({ store, secret }: Pick<AuthOptions, 'store'
 let dummyHash: Promise<string> | undefined;
 
 export function createAuth(options: AuthOptions): Auth {
-  const { store, secret } = options;
+  const { store } = options;
+  const secret = typeof options.secret === 'string' ? new TextEncoder().encode(options.secret) : options.secret;
   const ttl_s = options.ttl_s ?? (Number(process.env.TWIN_TOKEN_TTL_S) || 3600);
   const params = options.scrypt ?? DEFAULT_SCRYPT;
   const now_s = options.now_s ?? (() => Math.floor(Date.now() / 1000));

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import DatabaseCtor from 'better-sqlite3';
@@ -102,6 +102,24 @@ describe('store', () => {
     sink.close();
     log.append(999, 'x', 'after-close');
     expect(s.events.count('run1')).toBe(250);
+  });
+
+  it('what a flush acknowledged survives a crash: the files as they lie on disk hold it', () => {
+    const s = fresh();
+    const log = new EventLog();
+    const sink = attachEventLogSink(s, log, { runId: 'crash', batchSize: 1000 });
+    for (let i = 0; i < 1500; i++) log.append(i, 'd1', 't', { i });
+    expect(sink.flush()).toBe(true); // acknowledged
+    s.missions.create('m', fields);
+    // "Crash": copy the database and its WAL as they are now, never closing the writer.
+    const crashed = mkdtempSync(join(tmpdir(), 'twin-crash-'));
+    dirs.push(crashed);
+    for (const f of ['twin.db', 'twin.db-wal']) if (existsSync(join(s.dir, f))) copyFileSync(join(s.dir, f), join(crashed, f));
+    const after = openStore({ dir: crashed });
+    stores.push(after);
+    expect(after.events.count('crash')).toBe(1500);
+    expect(after.missions.get('m').ok).toBe(true);
+    sink.close();
   });
 
   it('a sink whose commit fails keeps the batch and retries it', () => {
