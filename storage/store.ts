@@ -7,7 +7,7 @@
  * backup) run beside the writer; `synchronous = NORMAL` in WAL mode keeps every committed
  * transaction across a process crash (an OS crash may lose the last ones, never corrupt).
  */
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import DatabaseCtor, { type Database } from 'better-sqlite3';
 import { LocalBlobStore } from './blob-store.js';
@@ -50,8 +50,11 @@ export function openStore(options: StoreOptions = {}): Store {
   const dir = resolve(options.dir ?? dataDir());
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const now = options.now ?? (() => new Date().toISOString());
-  const db = new DatabaseCtor(join(dir, 'twin.db'));
+  const file = join(dir, 'twin.db');
+  const db = new DatabaseCtor(file);
   try {
+    // It holds password hashes: owner only, even in a data directory someone made by hand.
+    chmodSync(file, 0o600);
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
