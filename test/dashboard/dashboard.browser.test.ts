@@ -37,9 +37,7 @@ describe.skipIf(!haveChromium)('dashboard in Chromium', () => {
   beforeAll(async () => {
     live = await liveTwin(['drone1', 'drone2'], 10, 120_000);
     const m1 = boxMission(live.frame, 'drone1', 10, -40);
-    const m2 = boxMission(live.frame, 'drone2', 10, 20, 60);
     live.twin.mission('drone1').load(m1);
-    live.twin.mission('drone2').load(m2);
     const config = (bridgeUrl: string): DashboardConfig =>
       dashboardConfig({
         bridgeUrl,
@@ -49,12 +47,28 @@ describe.skipIf(!haveChromium)('dashboard in Chromium', () => {
           { north_m: 80, east_m: 90 },
           { north_m: -20, east_m: 90 },
         ],
-        plans: {
-          drone1: planFromMission(m1, live.frame, { north_m: 0, east_m: 0 }),
-          drone2: planFromMission(m2, live.frame, { north_m: 0, east_m: 10 }),
-        },
+        // drone1's plan comes from here; drone2's from the API's stored mission (below).
+        plans: { drone1: planFromMission(m1, live.frame, { north_m: 0, east_m: 0 }) },
       });
     stack = await startDashboardStack(live.twin, config);
+    // drone2's mission goes through the REST API, as an operator's would: stored, then loaded.
+    // Its corners are WGS84 but one, so the page has to place both kinds on its map.
+    const login = await stack.auth.login('olga', 'operator-pass');
+    if (!login.ok) throw new Error('operator login failed');
+    const api = (path: string, body: unknown) =>
+      fetch(stack.url + path, { method: 'POST', headers: { authorization: `Bearer ${login.value.access_token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const geo = (north_m: number, east_m: number) => {
+      const p = live.frame.toGeo({ north_m, east_m, down_m: -20 });
+      return { lat: p.lat_deg, lon: p.lon_deg, alt: 20 };
+    };
+    const created = await api('/missions', {
+      id: 'm-drone2',
+      name: 'box drone2',
+      waypoints: [geo(70, 20), geo(70, 80), { north: 10, east: 80, alt: 20 }, geo(10, 20)],
+      parameters: { takeoff_alt: 20 },
+    });
+    expect(created.status).toBe(201);
+    expect((await api('/missions/m-drone2/load', { vehicle: 'drone2' })).status).toBe(202);
     const { chromium } = await import('playwright-core');
     browser = await chromium.launch({
       executablePath: CHROMIUM,
@@ -89,6 +103,9 @@ describe.skipIf(!haveChromium)('dashboard in Chromium', () => {
     // Both vehicles are found through the bridge's topic list, with live positions.
     await page.waitForSelector(`${card('drone1')}[data-east]`);
     await page.waitForSelector(`${card('drone2')}[data-east]`);
+    // drone2's plan comes from GET /missions/m-drone2, placed once the page knows the origin.
+    await page.waitForSelector(`${card('drone2')}[data-plan-points="4"]`, { timeout: 10_000 });
+    expect(await page.getAttribute(card('drone1'), 'data-plan-points')).toBe('6');
     // drone2 is sent off from the server side, so something moves before anyone clicks.
     live.twin.mission('drone2').start();
     const mapBefore = await page.locator('#map').screenshot();

@@ -4,6 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
+import { LocalFrame } from '../../core/geo.js';
+import { DEFAULT_HOME } from '../../actors/scenario/scenario.runner.js';
 
 // The page is plain JavaScript without declarations; load it by URL and type what we use.
 const load = async <T>(name: string): Promise<T> => (await import(new URL(`../../dashboard/public/js/${name}`, import.meta.url).href)) as T;
@@ -16,7 +18,13 @@ interface Vehicle {
   state: { mode: string; armed: boolean; link: boolean; state: string } | null;
   mission: { status: string; percent: number; current: number; total: number; reason: string | null } | null;
 }
+interface Origin {
+  lat_deg: number;
+  lon_deg: number;
+  gap: number;
+}
 interface Model {
+  origin: Origin | null;
   vehicles: Map<string, Vehicle>;
   alerts: { vehicle: string; level: string; text: string }[];
 }
@@ -36,6 +44,13 @@ interface AuthModule {
 interface ConfigModule {
   bridgeUrl(c: Record<string, unknown>, loc: { protocol: string; host: string; hostname: string }): string;
   apiBase(c: Record<string, unknown>): string;
+}
+type Pt = { x: number; y: number };
+interface PlansModule {
+  toMap(origin: { lat_deg: number; lon_deg: number }, lat: number, lon: number): Pt;
+  originFrom(lat: number, lon: number, x: number, y: number): { lat_deg: number; lon_deg: number };
+  planFromRecord(record: unknown, origin: { lat_deg: number; lon_deg: number } | null): (Pt | null)[] | null;
+  refineOrigin(current: Origin | null, fixes: { lat_deg: number; lon_deg: number; stamp_ms: number }[], poses: (Pt & { stamp_ms: number })[]): Origin | null;
 }
 interface MapModule {
   gridStep(scale: number, targetPx?: number): number;
@@ -111,7 +126,7 @@ describe('dashboard model', () => {
   it('never throws on whatever arrives, and ignores what it cannot read', async () => {
     const { createModel, applyMessage } = await load<ModelModule>('model.js');
     const m = createModel();
-    const topics = fc.constantFrom('/d1/pose', '/d1/battery', '/d1/state', '/mission/status', '/x/y/z', '', '/__proto__/pose', '/constructor/state');
+    const topics = fc.constantFrom('/d1/pose', '/d1/battery', '/d1/state', '/d1/global_position', '/mission/status', '/x/y/z', '', '/__proto__/pose', '/constructor/state');
     fc.assert(
       fc.property(topics, fc.anything({ withNullPrototype: true, withBigInt: true }), (topic, msg) => {
         expect(typeof applyMessage(m, topic, msg)).toBe('boolean');
@@ -177,5 +192,67 @@ describe('dashboard map geometry', () => {
     expect(gridStep(1)).toBe(100);
     expect(gridStep(3)).toBe(50);
     expect(gridStep(30)).toBe(5);
+  });
+});
+
+describe('dashboard plans', () => {
+  const frame = new LocalFrame(DEFAULT_HOME);
+  const origin = { lat_deg: DEFAULT_HOME.lat_deg, lon_deg: DEFAULT_HOME.lon_deg };
+
+  it('places WGS84 points in the map frame as the twin does, and recovers the origin from one fix', async () => {
+    const { toMap, originFrom } = await load<PlansModule>('plans.js');
+    for (const [n, e] of [[0, 0], [350, -120], [-2000, 1500]] as const) {
+      const g = frame.toLatLon(n, e);
+      const p = toMap(origin, g.lat_deg, g.lon_deg);
+      expect(p.x).toBeCloseTo(e, 3);
+      expect(p.y).toBeCloseTo(n, 3);
+      const o = originFrom(g.lat_deg, g.lon_deg, e, n);
+      const back = new LocalFrame({ ...o, alt_m: 0 }).toLocal(origin.lat_deg, origin.lon_deg);
+      expect(Math.hypot(back.north_m, back.east_m)).toBeLessThan(0.01);
+    }
+  });
+
+  it('turns a stored mission into one point per item, local waypoints even without an origin', async () => {
+    const { planFromRecord } = await load<PlansModule>('plans.js');
+    const g = frame.toLatLon(40, -30);
+    const record = { id: 'm', waypoints: [{ north: 10, east: 5, alt: 20 }, { lat: g.lat_deg, lon: g.lon_deg, alt: 20 }] };
+    const plan = planFromRecord(record, origin)!;
+    expect(plan).toHaveLength(4); // takeoff, two waypoints, the end
+    expect(plan[0]).toBeNull();
+    expect(plan[1]).toEqual({ x: 5, y: 10 });
+    expect(plan[2]!.x).toBeCloseTo(-30, 3);
+    expect(plan[2]!.y).toBeCloseTo(40, 3);
+    expect(planFromRecord(record, null)).toEqual([null, { x: 5, y: 10 }, null, null]);
+    for (const bad of [null, {}, { waypoints: 'x' }, 42]) expect(planFromRecord(bad, origin)).toBeNull();
+    expect(planFromRecord({ waypoints: [null, { lat: 'a' }] }, origin)).toEqual([null, null, null, null]);
+  });
+
+  it('pairs a fix with the pose at its instant, interpolating, and keeps the best pairing', async () => {
+    const { refineOrigin } = await load<PlansModule>('plans.js');
+    // A vehicle flying east at 10 m/s along north 20; poses every second, the fix half-way.
+    const poses = [0, 1000, 2000].map((t) => ({ x: t / 100, y: 20, stamp_ms: t }));
+    const g = frame.toLatLon(20, 5);
+    const fix = { ...g, stamp_ms: 500 };
+    const o = refineOrigin(null, [fix], poses)!;
+    expect(o.gap).toBe(1000);
+    const back = new LocalFrame({ ...o, alt_m: 0 }).toLocal(origin.lat_deg, origin.lon_deg);
+    expect(Math.hypot(back.north_m, back.east_m)).toBeLessThan(0.01);
+    expect(refineOrigin(null, [{ ...fix, stamp_ms: 5000 }], poses)).toBeNull(); // no pose after it yet
+    expect(refineOrigin(o, [fix], poses)).toBe(o); // not better: kept
+    const exact = refineOrigin(o, [{ ...frame.toLatLon(20, 10), stamp_ms: 1000 }], poses)!;
+    expect(exact.gap).toBe(0);
+  });
+
+  it('the model works the origin out from its topics', async () => {
+    const { createModel, applyMessage } = await load<ModelModule>('model.js');
+    const m = createModel();
+    const stamp = (ms: number) => ({ stamp: { sec: Math.floor(ms / 1000), nanosec: (ms % 1000) * 1e6 }, frame_id: 'map' });
+    const g = frame.toLatLon(30, -10);
+    applyMessage(m, '/d1/global_position', { header: stamp(1500), status: { status: 0 }, latitude: g.lat_deg, longitude: g.lon_deg });
+    expect(m.origin).toBeNull();
+    applyMessage(m, '/d1/pose', { ...pose(-10, 30), header: stamp(1500) });
+    expect(m.origin!.lat_deg).toBeCloseTo(origin.lat_deg, 7);
+    expect(m.origin!.lon_deg).toBeCloseTo(origin.lon_deg, 7);
+    expect(applyMessage(m, '/d1/global_position', { header: stamp(1600), status: { status: -1 }, latitude: 0, longitude: 0 })).toBe(false);
   });
 });

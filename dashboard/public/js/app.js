@@ -5,11 +5,12 @@ import * as auth from './auth.js';
 import { allowedCommands, applyMessage, commandOutcome, createModel, topicVehicle, vehicle } from './model.js';
 import { View, colorOf, drawMap } from './map.js';
 import { apiBase, bridgeUrl, loadConfig } from './config.js';
+import { planFromRecord } from './plans.js';
 
 const $ = (id) => document.getElementById(id);
 
 /** Throttles asked of the bridge (ms between messages): enough for a smooth map, little traffic. */
-const THROTTLE = { pose: 100, battery: 1000, state: 0 };
+const THROTTLE = { pose: 100, battery: 1000, state: 0, global_position: 1000 };
 const VEHICLE_ID = /^[A-Za-z][\w-]{0,63}$/;
 
 /** Operator buttons: label, and how each one reaches the bridge. */
@@ -46,6 +47,8 @@ function enterApp(session) {
     cards: new Map(),
     colors: new Map(),
     tracked: new Set(),
+    /** mission id → stored mission from the API (`null` while loading or when it has none). */
+    records: new Map(),
     alertsSeq: -1,
     frame: 0,
     expiry: setTimeout(() => logout('your session expired; log in again'), Math.min(2 ** 31 - 1, session.exp_ms - Date.now())),
@@ -114,7 +117,7 @@ function track(id) {
   if (!app || typeof id !== 'string' || !VEHICLE_ID.test(id) || app.tracked.has(id)) return;
   app.tracked.add(id);
   vehicle(app.model, id);
-  for (const kind of ['pose', 'battery', 'state']) {
+  for (const kind of ['pose', 'battery', 'state', 'global_position']) {
     const opts = THROTTLE[kind] ? { throttle_rate: THROTTLE[kind], queue_length: 1 } : {};
     app.client.subscribe(`/${id}/${kind}`, opts);
   }
@@ -151,9 +154,41 @@ function colorFor(id) {
 }
 
 function render() {
-  drawMap($('map'), app.model, config, app.view, colorFor);
-  for (const v of app.model.vehicles.values()) renderCard(v);
+  const plans = currentPlans();
+  drawMap($('map'), app.model, { geofence: config.geofence, plans }, app.view, colorFor);
+  for (const v of app.model.vehicles.values()) renderCard(v, plans[v.id]);
   renderAlerts();
+}
+
+/** Plans from config.json first; else the stored mission the API has under the mission's id. */
+function currentPlans() {
+  const fromConfig = config.plans && typeof config.plans === 'object' ? config.plans : {};
+  const plans = {};
+  for (const v of app.model.vehicles.values()) {
+    if (Array.isArray(fromConfig[v.id])) plans[v.id] = fromConfig[v.id];
+    else if (v.mission?.id) {
+      const record = missionRecord(v.mission.id);
+      const plan = record ? planFromRecord(record, app.model.origin) : null;
+      if (plan) plans[v.id] = plan;
+    }
+  }
+  return plans;
+}
+
+function missionRecord(id) {
+  if (app.records.has(id)) return app.records.get(id);
+  app.records.set(id, null);
+  const current = app;
+  fetch(`${apiBase(config)}/missions/${encodeURIComponent(id)}`, { headers: { Authorization: `Bearer ${current.session.token}` } })
+    .then((res) => (res.ok ? res.json() : null))
+    .then((record) => {
+      // A mission loaded some other way (bridge, scenario) is not stored: no plan, no retry.
+      if (app !== current || !record) return;
+      current.records.set(id, record);
+      scheduleRender();
+    })
+    .catch(() => {});
+  return null;
 }
 
 function card(id) {
@@ -187,8 +222,9 @@ const set = (el, text) => {
   if (el.textContent !== text) el.textContent = text;
 };
 
-function renderCard(v) {
+function renderCard(v, plan) {
   const c = card(v.id);
+  c.el.dataset.planPoints = String(Array.isArray(plan) ? plan.filter(Boolean).length : 0);
   const s = v.state;
   const lost = s ? !s.link || s.state.startsWith('linkLost') : false;
   const badge = c.field('link');

@@ -1,6 +1,7 @@
 // The dashboard's state: what the bridge told us about each vehicle, and the alerts derived from
 // changes. Pure (no DOM, no sockets, no clock of its own) so it is unit-tested in Node; every
 // function tolerates any input, because a bad message must never stop the page.
+import { refineOrigin } from './plans.js';
 
 /** How many trail points a vehicle keeps (oldest dropped first). */
 export const TRAIL_MAX = 1500;
@@ -10,20 +11,24 @@ export const TRAIL_STEP_M = 0.5;
 export const ALERTS_MAX = 100;
 /** Battery fraction under which a one-off "battery low" warning is raised. */
 export const BATTERY_WARN = 0.2;
+/** Recent stamped poses and fixes kept per vehicle, to pair with each other (see plans.js). */
+const RECENT_POSES = 30;
+const RECENT_FIXES = 5;
 
 const num = (v) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 const str = (v) => (typeof v === 'string' ? v : null);
 const obj = (v) => (v !== null && typeof v === 'object' && !Array.isArray(v) ? v : null);
 
 export function createModel() {
-  return { vehicles: new Map(), alerts: [], seq: 0 };
+  // `origin`: the map frame's WGS84 origin once worked out (places lat/lon plans on the map).
+  return { vehicles: new Map(), alerts: [], seq: 0, origin: null };
 }
 
 /** The vehicle's record, created on first mention (topics, status or discovery). */
 export function vehicle(model, id) {
   let v = model.vehicles.get(id);
   if (!v) {
-    v = { id, pose: null, trail: [], battery: null, voltage: null, state: null, mission: null, batteryWarned: false };
+    v = { id, pose: null, trail: [], recent: [], fixes: [], battery: null, voltage: null, state: null, mission: null, batteryWarned: false };
     model.vehicles.set(id, v);
   }
   return v;
@@ -59,9 +64,10 @@ export function applyMessage(model, topic, msg, now_ms = 0) {
     const id = topicVehicle(topic);
     if (!id || !obj(msg)) return false;
     const kind = String(topic).slice(id.length + 2);
-    if (kind === 'pose') return applyPose(vehicle(model, id), msg);
+    if (kind === 'pose') return applyPose(model, vehicle(model, id), msg);
     if (kind === 'battery') return applyBattery(model, vehicle(model, id), msg, now_ms);
     if (kind === 'state') return applyState(model, vehicle(model, id), msg, now_ms);
+    if (kind === 'global_position') return applyFix(model, vehicle(model, id), msg);
     return false;
   } catch {
     // A shape we did not foresee: ignore it rather than break the page.
@@ -69,13 +75,45 @@ export function applyMessage(model, topic, msg, now_ms = 0) {
   }
 }
 
-function applyPose(v, msg) {
+/** `builtin_interfaces/Time` (`nanosec`, or ROS 1 `nsecs`/`secs`) → ms, or null. */
+export function stampMs(header) {
+  const t = obj(obj(header)?.stamp);
+  const sec = num(t?.sec) ?? num(t?.secs);
+  const ns = num(t?.nanosec) ?? num(t?.nsecs) ?? 0;
+  return sec === null ? null : sec * 1000 + ns / 1e6;
+}
+
+function applyFix(model, v, msg) {
+  const lat = num(msg.latitude);
+  const lon = num(msg.longitude);
+  const stamp_ms = stampMs(msg.header);
+  if (lat === null || lon === null || stamp_ms === null || Math.abs(lat) > 90 || Math.abs(lon) > 180) return false;
+  if (num(obj(msg.status)?.status) === -1) return false; // no fix
+  v.fixes.push({ lat_deg: lat, lon_deg: lon, stamp_ms });
+  if (v.fixes.length > RECENT_FIXES) v.fixes.shift();
+  return updateOrigin(model, v);
+}
+
+/** A fix may wait for the pose after it: try again whenever either arrives. */
+function updateOrigin(model, v) {
+  const before = model.origin;
+  model.origin = refineOrigin(model.origin, v.fixes, v.recent);
+  return model.origin !== before;
+}
+
+function applyPose(model, v, msg) {
   const p = obj(obj(msg.pose)?.position);
   const x = num(p?.x);
   const y = num(p?.y);
   if (x === null || y === null) return false;
   const heading = quaternionToHeading(obj(msg.pose)?.orientation);
   v.pose = { x, y, z: num(p.z) ?? 0, heading_deg: heading ?? v.pose?.heading_deg ?? 0 };
+  const stamp_ms = stampMs(msg.header);
+  if (stamp_ms !== null) {
+    v.recent.push({ x, y, stamp_ms });
+    if (v.recent.length > RECENT_POSES) v.recent.shift();
+  }
+  if (v.fixes.length && (!model.origin || model.origin.gap > 0)) updateOrigin(model, v);
   const last = v.trail[v.trail.length - 1];
   if (!last || Math.hypot(x - last.x, y - last.y) >= TRAIL_STEP_M) {
     v.trail.push({ x, y });
