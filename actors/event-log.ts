@@ -51,7 +51,10 @@ export class EventLog {
   /** Streams every later entry (storage, recorders, bridges). */
   addSink(sink: LogSink): () => void {
     this.sinks.push(sink);
-    return () => this.sinks.splice(this.sinks.indexOf(sink), 1);
+    return () => {
+      const i = this.sinks.indexOf(sink);
+      if (i >= 0) this.sinks.splice(i, 1);
+    };
   }
 
   /** The digest of everything appended; the log is closed afterwards. */

@@ -13,6 +13,7 @@ const benches: [string, string[]][] = [
   ['mavlink-ingest.bench.js', ['600', '7']],
   ['mavlink-adapter.bench.js', ['5']],
   ['sitl.bench.js', []],
+  ['storage.bench.js', []],
 ];
 
 console.log(`machine: ${cpus()[0]?.model ?? 'unknown cpu'} × ${cpus().length}, node ${process.version}`);

@@ -43,3 +43,18 @@ describe('EventLog', () => {
     expect(() => log.append(30, 'x', 'y')).toThrow(/after sha256/);
   });
 });
+
+describe('EventLog sinks', () => {
+  it('a sink remover is idempotent and removes only its own sink', () => {
+    const log = new EventLog();
+    const a: number[] = [];
+    const b: number[] = [];
+    const offA = log.addSink((e) => a.push(e.seq));
+    log.addSink((e) => b.push(e.seq));
+    offA();
+    offA();
+    log.append(0, 's', 't');
+    expect(a).toEqual([]);
+    expect(b).toEqual([0]);
+  });
+});
