@@ -50,6 +50,13 @@ module.exports = {
       to: { path: '^(api|bridge|cli)/' },
     },
     {
+      name: 'runtime-not-testing',
+      comment: 'testing/ (arbitraries, invariants, fuzz) sits above the runtime it judges, beside cli/',
+      severity: 'error',
+      from: { path: '^(actors|machines|hardware|core)/' },
+      to: { path: '^testing/' },
+    },
+    {
       name: 'runtime-not-cli',
       severity: 'error',
       from: { path: '^(actors|machines|hardware|core)/' },

@@ -15,7 +15,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { loadScenarioFile } from '../actors/scenario/scenario.loader.js';
 import { fuzzBoundsOf } from '../testing/fuzz-bounds.schema.js';
-import { fuzzScenario, type FuzzResult } from '../testing/fuzz/fuzz-runner.js';
+import type { FuzzResult } from '../testing/fuzz/fuzz-runner.js';
 import { inProcessRunner, workerPool, type CaseRunner } from '../testing/fuzz/case-runner.js';
 import { caseFileText, failureSlug } from '../testing/fuzz/case-file.js';
 
@@ -88,6 +88,8 @@ async function fuzzCommand(file: string, flags: FuzzFlags): Promise<number> {
   const t0 = performance.now();
   let result: FuzzResult;
   try {
+    // fast-check loads only when fuzzing: `twin run` must work where dev dependencies are absent.
+    const { fuzzScenario } = await import('../testing/fuzz/fuzz-runner.js');
     result = await fuzzScenario(base, {
       bounds: bounds.value,
       runner,
