@@ -10,6 +10,8 @@ declare module 'roslib' {
     connect(url: string): Promise<void>;
     close(): void;
     on(event: string, fn: (arg: unknown) => void): this;
+    getTopics(callback: (result: { topics: string[]; types: string[] }) => void, failedCallback?: (error: unknown) => void): void;
+    getServices(callback: (services: string[]) => void, failedCallback?: (error: unknown) => void): void;
     authenticate(mac: string, client: string, dest: string, rand: string, t: number, level: string, end: number): void;
   }
   export class Topic<T = unknown> {

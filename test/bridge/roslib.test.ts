@@ -115,4 +115,29 @@ describe('roslibjs against the bridge', () => {
     expect(live.twin.missionStatus('drone1')).toBe('IDLE');
     expect(live.twin.log.entries.some((e) => e.type === 'command' || e.type === 'request')).toBe(false);
   }, 30_000);
+
+  it('getTopics / getServices work, a CBOR subscription decodes, and ros.authenticate(jwt) logs in', async () => {
+    live = await liveTwin(['drone1', 'drone2'], 10);
+    const started = await startBridge(live.twin);
+    bridge = started.bridge;
+    const ros = new Ros({});
+    rosClients.push(ros);
+    const opened = new Promise<void>((resolve) => ros.on('connection', () => resolve()));
+    await ros.connect(started.url);
+    await opened;
+    // rosauth's auth op, with our JWT in its `mac` field.
+    ros.authenticate(await makeToken('carol', 'viewer'), '127.0.0.1', started.url, '', 0, 'user', 0);
+    const topics = await new Promise<{ topics: string[]; types: string[] }>((resolve, reject) => ros.getTopics(resolve, reject));
+    expect(topics.topics).toContain('/drone2/global_position');
+    expect(topics.types[topics.topics.indexOf('/drone2/global_position')]).toBe('sensor_msgs/NavSatFix');
+    const services = await new Promise<string[]>((resolve, reject) => ros.getServices(resolve, reject));
+    expect(services).toEqual(expect.arrayContaining(['/mission/load', '/mission/start', '/drone1/arm', '/drone2/rtl']));
+    const fixes: { latitude: number; status: { status: number } }[] = [];
+    new Topic({ ros, name: '/drone2/global_position', messageType: 'sensor_msgs/msg/NavSatFix', compression: 'cbor' }).subscribe((m: unknown) =>
+      fixes.push(m as (typeof fixes)[number]),
+    );
+    await until(() => fixes.length > 2);
+    expect(fixes[0]!.latitude).toBeCloseTo(47.3977, 3);
+    expect(bridge.clients()[0]!.topics[0]).toMatchObject({ topic: '/drone2/global_position' });
+  }, 30_000);
 });
