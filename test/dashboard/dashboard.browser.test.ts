@@ -93,6 +93,19 @@ describe.skipIf(!haveChromium)('dashboard in Chromium', () => {
     await page.close();
   });
 
+  it('a token the bridge refuses (forged here) sends the user back to the login form', async () => {
+    const page = await browser.newPage();
+    await page.goto(stack.url);
+    const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
+    const forged = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64({ sub: 'mallory', role: 'admin', exp: Math.floor(Date.now() / 1000) + 3600 })}.${b64('sig')}`;
+    await page.evaluate((t) => sessionStorage.setItem('overwatch.session', t), forged);
+    await page.reload();
+    await page.waitForSelector('#login-view:not([hidden])', { timeout: 10_000 });
+    expect(await page.textContent('#login-error')).toContain('the bridge refused the session');
+    expect(await page.evaluate(() => sessionStorage.getItem('overwatch.session'))).toBeNull();
+    await page.close();
+  });
+
   it('an operator sees the fleet move, starts a mission with a click and watches its progress', async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     const errors: string[] = [];
