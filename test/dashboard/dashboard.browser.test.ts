@@ -36,15 +36,15 @@ describe.skipIf(!haveChromium)('dashboard in Chromium', () => {
 
   beforeAll(async () => {
     live = await liveTwin(['drone1', 'drone2'], 10, 120_000);
-    const m1 = boxMission(live.frame, 'drone1', 10, -40);
+    const m1 = boxMission(live.frame, 'drone1', 10, -100, 80);
     live.twin.mission('drone1').load(m1);
     const config = (bridgeUrl: string): DashboardConfig =>
       dashboardConfig({
         bridgeUrl,
         geofenceLocal: [
-          { north_m: -20, east_m: -60 },
-          { north_m: 80, east_m: -60 },
-          { north_m: 80, east_m: 90 },
+          { north_m: -20, east_m: -120 },
+          { north_m: 110, east_m: -120 },
+          { north_m: 110, east_m: 90 },
           { north_m: -20, east_m: 90 },
         ],
         // drone1's plan comes from here; drone2's from the API's stored mission (below).
@@ -148,6 +148,13 @@ describe.skipIf(!haveChromium)('dashboard in Chromium', () => {
     expect(await start.isDisabled()).toBe(true);
     expect(await page.isEnabled(`${card('drone1')} button[data-cmd="pause"]`)).toBe(true);
     expect(await page.textContent(`${card('drone1')} [data-field="link"]`)).toBe('link ok');
+
+    // Pause and resume from the card.
+    await page.click(`${card('drone1')} button[data-cmd="pause"]`);
+    await page.waitForSelector(`${card('drone1')}[data-mission-status="PAUSED"]`, { timeout: 10_000 });
+    await page.click(`${card('drone1')} button[data-cmd="resume"]`);
+    await page.waitForSelector(`${card('drone1')}[data-mission-status="RUNNING"]`, { timeout: 10_000 });
+    expect(await page.textContent('#alerts')).toContain('Pause:');
 
     mkdirSync('out', { recursive: true });
     await page.screenshot({ path: 'out/dashboard.png' });
