@@ -280,7 +280,9 @@ async function sendCommand(id, c) {
     // Trigger-shaped answer when the call was made; a plain error string when it was refused.
     if (r.result && r.values && typeof r.values === 'object') {
       ok = r.values.success === true;
-      text = `${c.label}: ${r.values.message ?? (ok ? 'ok' : 'refused')}`;
+      // The bridge's messages often start with the vehicle, which the alert already names.
+      const message = String(r.values.message ?? (ok ? 'ok' : 'refused')).replace(new RegExp(`^${id}: `), '');
+      text = `${c.label}: ${message}`;
     } else text = `${c.label} refused: ${typeof r.values === 'string' ? r.values : JSON.stringify(r.values ?? '')}`;
   } catch (error) {
     text = `${c.label} failed: ${error.message}`;
