@@ -15,7 +15,7 @@ import type { Twin } from '../actors/twin.js';
 import { argsObject, commandFromMessage } from './commands.js';
 import { OutgoingMessage, textFrame, type Frame } from './encoding.js';
 import type { CommandWaiter } from './internal/command-waiter.js';
-import type { BridgeMetrics } from './metrics.js';
+import type { BridgeMetrics, DropReason } from './metrics.js';
 import {
   normalizeName,
   parseClientMessage,
@@ -117,6 +117,11 @@ export class ClientSession implements StreamHost {
   /** Handles one incoming WebSocket frame. Never throws. */
   onFrame(data: Buffer, binary: boolean): void {
     if (this.closed) return;
+    this.deps.metrics?.messagesReceived?.(1);
+    this.handleFrame(data, binary);
+  }
+
+  private handleFrame(data: Buffer, binary: boolean): void {
     if (this.authPending > 0) {
       // Keep order: ops sent right after the token wait until it is checked.
       if (this.held.length < MAX_PENDING_FRAMES) this.held.push({ data, binary });
@@ -176,9 +181,9 @@ export class ClientSession implements StreamHost {
     this.drainTimer ??= setTimeout(() => this.pollDrain(), DRAIN_POLL_MS);
   }
 
-  onDropped(topic: string, count: number): void {
+  onDropped(topic: string, count: number, reason: DropReason): void {
     this.dropped += count;
-    this.deps.metrics?.messagesDropped?.(topic, count);
+    this.deps.metrics?.messagesDropped?.(topic, count, reason);
   }
 
   now(): number {
@@ -205,6 +210,7 @@ export class ClientSession implements StreamHost {
     // A client that sends but never reads must not grow our buffers without bound.
     if (this.socket.bufferedAmount > this.deps.limits.maxBufferedBytes) {
       this.dropped++;
+      this.deps.metrics?.messagesDropped?.(op.op, 1, 'backpressure');
       return;
     }
     const f = textFrame(JSON.stringify(op));
@@ -244,7 +250,7 @@ export class ClientSession implements StreamHost {
         this.authPending--;
         if (this.closed) return;
         this.onAuthResult(r, id);
-        if (this.authPending === 0) for (const f of this.held.splice(0)) this.onFrame(f.data, f.binary);
+        if (this.authPending === 0) for (const f of this.held.splice(0)) this.handleFrame(f.data, f.binary);
       });
   }
 

@@ -4,7 +4,7 @@
  */
 export { createBridgeServer, type BridgeServer, type BridgeServerOptions, type BridgeStats } from './bridge.server.js';
 export type { Authenticate, BridgeSocket, ClientInfo } from './client-session.js';
-export type { BridgeMetrics } from './metrics.js';
+export { bridgeMetricsFrom, type BridgeMetrics, type DropReason, type PromBridgeMetricsLike } from './metrics.js';
 export type { Identity, Role, ServiceDef } from './services.js';
 export { buildTopicCatalog, type TopicCatalog, type TopicDef } from './topic-catalog.js';
 export { parseClientMessage, type ClientOp, type ParseResult, type ServerOp } from './protocol.js';

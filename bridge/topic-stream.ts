@@ -13,6 +13,7 @@
  * and a stalled client holds at most `capacity` shared message references per topic.
  */
 import type { Frame, OutCompression, OutgoingMessage } from './encoding.js';
+import type { DropReason } from './metrics.js';
 import type { HubSink } from './topic-hub.js';
 
 /** What a stream needs from its client session. */
@@ -22,8 +23,8 @@ export interface StreamHost {
   write(frames: readonly Frame[]): void;
   /** Calls `stream.flush()` once the socket has drained. */
   awaitDrain(stream: TopicStream): void;
-  /** Counts messages this stream dropped. */
-  onDropped(topic: string, count: number): void;
+  /** Counts messages this stream dropped, and why. */
+  onDropped(topic: string, count: number, reason: DropReason): void;
   /** Monotonic wall milliseconds (throttle windows are wall time: they pace a network link). */
   now(): number;
 }
@@ -154,7 +155,7 @@ export class TopicStream implements HubSink {
     const kept: OutgoingMessage[] = [];
     while (this.size > 0) kept.push(this.shift()!);
     const drop = Math.max(0, kept.length - capacity);
-    if (drop) this.countDrop(drop);
+    if (drop) this.countDrop(drop, 'throttle');
     this.ring = new Array(capacity).fill(undefined);
     this.head = 0;
     for (const m of kept.slice(drop)) this.push(m);
@@ -166,7 +167,8 @@ export class TopicStream implements HubSink {
       // Full: the oldest goes (rosbridge's queue semantics), and it is counted.
       this.ring[this.head] = message;
       this.head = (this.head + 1) % cap;
-      this.countDrop(1);
+      // Congested socket or a closed throttle window: say which, for the metrics.
+      this.countDrop(1, this.host.writable() ? 'throttle' : 'backpressure');
       return;
     }
     this.ring[(this.head + this.size) % cap] = message;
@@ -182,8 +184,8 @@ export class TopicStream implements HubSink {
     return m;
   }
 
-  private countDrop(n: number): void {
+  private countDrop(n: number, reason: DropReason): void {
     this.dropped += n;
-    this.host.onDropped(this.topic, n);
+    this.host.onDropped(this.topic, n, reason);
   }
 }

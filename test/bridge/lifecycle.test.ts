@@ -5,7 +5,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { liveTwin, makeToken, RawClient, startBridge, type LiveTwin } from './bridge-harness.js';
-import type { BridgeMetrics } from '../../bridge/index.js';
+import { Counter, Gauge, Registry } from 'prom-client';
+import { bridgeMetricsFrom, type BridgeMetrics } from '../../bridge/index.js';
 
 let live: LiveTwin;
 
@@ -63,5 +64,29 @@ describe('bridge lifecycle', () => {
       await bridge.stop();
     }
     expect(counts.clients).toBe(0);
+  });
+
+  it('bridgeMetricsFrom feeds prom-client metrics of the shape metrics/ exposes', async () => {
+    const registers = [new Registry()];
+    const prom = {
+      clients: new Gauge({ name: 'clients', help: 'h', registers }),
+      dropped: new Counter({ name: 'dropped', help: 'h', labelNames: ['reason'] as const, registers }),
+      messages: new Counter({ name: 'messages', help: 'h', labelNames: ['direction'] as const, registers }),
+    };
+    const { bridge, url } = await startBridge(live.twin, { metrics: bridgeMetricsFrom(prom), highWaterMarkBytes: 1 });
+    try {
+      const c = await RawClient.connect(`${url}/?token=${await makeToken('p', 'viewer')}`);
+      // With a 1-byte high-water mark every client is congested as soon as anything is buffered.
+      c.send({ op: 'subscribe', topic: '/drone1/telemetry', throttle_rate: 0 });
+      await c.next((m) => m.op === 'publish');
+      await new Promise((r) => setTimeout(r, 300));
+      expect((await prom.clients.get()).values[0]!.value).toBe(1);
+      const dir = Object.fromEntries((await prom.messages.get()).values.map((v) => [v.labels.direction, v.value]));
+      expect(dir.in).toBe(1);
+      expect(dir.out).toBeGreaterThan(0);
+    } finally {
+      await bridge.stop();
+    }
+    expect((await prom.clients.get()).values[0]!.value).toBe(0);
   });
 });

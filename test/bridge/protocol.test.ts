@@ -64,6 +64,18 @@ describe('parseClientMessage', () => {
     );
   });
 
+  it('never throws on random binary (CBOR) or text frames', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 200 }), fc.boolean(), (bytes, binary) => {
+        const r = parseClientMessage(bytes, binary, 1 << 20);
+        if (!r.ok) expect(r.code).toMatch(/^BRIDGE\./);
+      }),
+      { numRuns: 3000 },
+    );
+    // A CBOR header that declares a 2^32-element array in five bytes.
+    expect(parseClientMessage(Uint8Array.from([0x9a, 0xff, 0xff, 0xff, 0xff]), true, 1000)).toMatchObject({ ok: false, code: 'BRIDGE.BAD_CBOR' });
+  });
+
   it('status levels and type spellings', () => {
     expect(statusPasses('error', 'error')).toBe(true);
     expect(statusPasses('warning', 'error')).toBe(false);
