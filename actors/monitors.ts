@@ -50,7 +50,9 @@ export class VehicleMonitor {
       this.east_m = p.east_m;
       this.alt_m = t.position.alt_m - frame.origin.alt_m;
     }
-    this.checkBattery(t.battery.remaining_pct);
+    // Only an airborne vehicle can act on a low battery; latching on the pad would swallow the
+    // event and the vehicle would fly its mission on a low pack (found by twin fuzz).
+    if (t.armed && (t.landed === 'in_air' || t.landed === 'taking_off')) this.checkBattery(t.battery.remaining_pct);
     if (this.fence && frame && t.armed) this.checkFence();
     else this.breached = false;
   }

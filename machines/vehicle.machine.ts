@@ -313,36 +313,42 @@ export const vehicleMachine = setup({
     },
     failsafes: {
       initial: 'watching',
+      // In every sub-state: a low battery during the link-regained window must not be lost.
+      on: {
+        'MONITOR.BATTERY_LOW': {
+          guard: ({ context }) =>
+            context.armed &&
+            (context.landed === 'in_air' || context.landed === 'taking_off') &&
+            context.mode !== 'rtl' &&
+            context.mode !== 'land',
+          actions: {
+            type: 'failsafe',
+            params: ({ event }) => ({
+              kind: 'battery_low',
+              reason: `battery low (${event.remaining_pct.toFixed(1)} %)`,
+              action: 'rtl',
+            }),
+          },
+        },
+        'MONITOR.GEOFENCE_BREACH': {
+          guard: ({ context }) =>
+            context.armed &&
+            context.landed !== 'on_ground' &&
+            context.mode !== 'land' &&
+            !(context.failsafeConfig.geofenceAction === 'rtl' && context.mode === 'rtl'),
+          actions: {
+            type: 'failsafe',
+            params: ({ context, event }) => ({
+              kind: 'geofence',
+              reason: event.reason,
+              action: context.failsafeConfig.geofenceAction,
+            }),
+          },
+        },
+      },
       states: {
         watching: {
           on: {
-            'MONITOR.BATTERY_LOW': {
-              guard: ({ context }) =>
-                context.armed && context.landed === 'in_air' && context.mode !== 'rtl' && context.mode !== 'land',
-              actions: {
-                type: 'failsafe',
-                params: ({ event }) => ({
-                  kind: 'battery_low',
-                  reason: `battery low (${event.remaining_pct.toFixed(1)} %)`,
-                  action: 'rtl',
-                }),
-              },
-            },
-            'MONITOR.GEOFENCE_BREACH': {
-              guard: ({ context }) =>
-                context.armed &&
-                context.landed !== 'on_ground' &&
-                context.mode !== 'land' &&
-                !(context.failsafeConfig.geofenceAction === 'rtl' && context.mode === 'rtl'),
-              actions: {
-                type: 'failsafe',
-                params: ({ context, event }) => ({
-                  kind: 'geofence',
-                  reason: event.reason,
-                  action: context.failsafeConfig.geofenceAction,
-                }),
-              },
-            },
             // The vehicle re-reports its state over the next heartbeats; decide once it has.
             'LINK.UP': { guard: ({ context }) => context.linkFailsafePending, target: 'linkRegained' },
           },

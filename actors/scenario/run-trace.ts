@@ -73,7 +73,9 @@ export class RunTrace {
     v.alt_m = alt_m;
     v.home ??= { north_m, east_m };
     if (alt_m > v.maxAlt_m) v.maxAlt_m = alt_m;
-    const airborne = t.landed === 'in_air' || t.landed === 'landing' || t.landed === 'taking_off' || t.alt_rel_m > AIRBORNE_ALT_M;
+    // The landed state when the vehicle reports one; GPS altitude is too noisy to decide.
+    const airborne =
+      t.landed === 'unknown' ? t.alt_rel_m > AIRBORNE_ALT_M : t.landed === 'in_air' || t.landed === 'landing' || t.landed === 'taking_off';
     if (airborne) v.wasAirborne = true;
     if (v.airborne && !airborne) v.landings.push({ t_ms: t.t_ms, battery_pct: t.battery.remaining_pct, north_m, east_m });
     v.airborne = airborne;

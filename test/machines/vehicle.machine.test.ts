@@ -140,3 +140,28 @@ describe('vehicle machine under the virtual clock', () => {
     expect(results).toEqual(['arm:true', 'takeoff:true']);
   });
 });
+
+describe('vehicle machine: failsafe corner cases found by twin fuzz', () => {
+  it('battery low while still taking off commands RTL', () => {
+    const { snap } = run([...airborneMission.slice(0, 3), { type: 'MONITOR.BATTERY_LOW', remaining_pct: 15 }]);
+    expect(snap.context.failsafes.map((f) => f.kind)).toEqual(['battery_low']);
+    expect(snap.context.lastCommand?.command).toEqual({ kind: 'rtl' });
+  });
+
+  it('battery low during the link-regained window is acted on', async () => {
+    const clock = new VirtualClock();
+    const commands: VehicleCommand[] = [];
+    const actor = createActor(
+      vehicleMachine.provide({ actors: { command: fromPromise(async ({ input }) => (commands.push(input.command), { ok: true })) } }),
+      { input, clock },
+    ).start();
+    for (const e of airborneMission) actor.send(e);
+    actor.send({ type: 'LINK.DOWN' });
+    await clock.advance(10_000);
+    actor.send({ type: 'LINK.UP' });
+    actor.send({ type: 'MONITOR.BATTERY_LOW', remaining_pct: 12 });
+    await clock.advance(10);
+    expect(actor.getSnapshot().context.failsafes.map((f) => f.kind)).toEqual(['link_lost', 'battery_low']);
+    expect(commands[0]).toEqual({ kind: 'rtl' });
+  });
+});

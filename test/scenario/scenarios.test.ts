@@ -59,3 +59,28 @@ describe('determinism', () => {
     expect(times).toEqual([...times].sort((x, y) => x - y));
   });
 });
+
+describe('failsafes found by twin fuzz', () => {
+  it('a battery drop during the takeoff climb still brings the vehicle home', async () => {
+    const { parseScenario } = await import('../../actors/scenario/scenario.loader.js');
+    const parsed = parseScenario(`
+name: drop-on-climb
+seed: 4
+duration_s: 900
+vehicles:
+  - id: d1
+    failsafe: { battery_low_pct: 25, battery_critical_pct: 5 }
+    mission:
+      type: waypoints
+      waypoints: [{ north: 300, east: 0, alt: 40 }, { north: 300, east: 300, alt: 40 }]
+faults:
+  - { at_s: 4, vehicle: d1, fault: { kind: battery_drop, pct: 76 } }
+expect:
+  - { kind: failsafe, vehicle: d1, failsafe: battery_low, within_s: 20 }
+  - { kind: landed, vehicle: d1, within_m_of_home: 5 }
+`);
+    if (!parsed.ok) throw new Error(parsed.error.message);
+    const { report } = await runScenario(parsed.value);
+    expect(report.expectations.filter((e) => !e.passed).map((e) => e.reason)).toEqual([]);
+  });
+});
