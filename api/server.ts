@@ -27,6 +27,8 @@ import { missionRoutes } from './routes/missions.routes.js';
 import { runRoutes } from './routes/runs.routes.js';
 import { vehicleRoutes } from './routes/vehicles.routes.js';
 
+import { DASHBOARD_HEADERS, dashboardAssets, type DashboardConfig } from '../dashboard/index.js';
+
 export interface ApiServerOptions {
   readonly twin: Twin;
   readonly store: Store;
@@ -39,6 +41,8 @@ export interface ApiServerOptions {
   readonly metrics?: Metrics;
   /** Largest accepted body, bytes. Default 1 MiB. */
   readonly bodyLimit?: number;
+  /** Serve the operator dashboard at `/` with this `/config.json` (absent: no dashboard). */
+  readonly dashboard?: DashboardConfig | (() => DashboardConfig);
 }
 
 export interface ApiServer {
@@ -110,6 +114,13 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
     runRoutes(api, deps);
     healthRoutes(api, deps, metrics);
   });
+  if (options.dashboard) {
+    const config = options.dashboard;
+    // Static, in-memory assets: no path from a URL ever reaches the disk.
+    for (const a of dashboardAssets())
+      app.get(a.path, { schema: { hide: true } }, (_req, reply) => reply.headers(DASHBOARD_HEADERS).type(a.contentType).send(a.body));
+    app.get('/config.json', { schema: { hide: true } }, () => (typeof config === 'function' ? config() : config));
+  }
 
   return {
     app,

@@ -18,6 +18,7 @@ import { openStore, dataDir, type Store } from '../storage/store.js';
 import { recordTelemetry, type TelemetryRecorder } from '../storage/telemetry.recorder.js';
 import { bootstrapAdmin, createAuth, loadOrCreateSecret, type Auth, type Authenticator } from './auth/index.js';
 import { createApiServer, type ApiServer } from './server.js';
+import type { DashboardConfig } from '../dashboard/index.js';
 
 export interface ApiServicesOptions {
   readonly twin: Twin;
@@ -37,6 +38,8 @@ export interface ApiServicesOptions {
   /** Where the first admin's one-time password goes; default: once, to stderr. */
   readonly onOneTimePassword?: (password: string) => void;
   readonly env?: NodeJS.ProcessEnv;
+  /** Serve the dashboard at `/` with this `/config.json`. */
+  readonly dashboard?: DashboardConfig | (() => DashboardConfig);
 }
 
 export interface ApiServices {
@@ -105,7 +108,7 @@ export async function startApiServices(options: ApiServicesOptions): Promise<Api
 
     const port = options.port ?? (env.TWIN_HTTP_PORT ? Number(env.TWIN_HTTP_PORT) : 8080);
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`TWIN_HTTP_PORT: not a port: ${env.TWIN_HTTP_PORT}`);
-    const server = createApiServer({ twin, store, auth, metrics, logger, host: options.host ?? env.TWIN_HOST ?? '127.0.0.1', port });
+    const server = createApiServer({ twin, store, auth, metrics, logger, host: options.host ?? env.TWIN_HOST ?? '127.0.0.1', port, dashboard: options.dashboard });
     const { url } = await server.start();
     logger.info({ url, session: sessionId }, 'REST API listening');
     let stopped = false;

@@ -14,6 +14,7 @@ const benches: [string, string[]][] = [
   ['mavlink-adapter.bench.js', ['5']],
   ['sitl.bench.js', []],
   ['storage.bench.js', []],
+  ['fuzz.bench.js', ['200']],
 ];
 
 console.log(`machine: ${cpus()[0]?.model ?? 'unknown cpu'} × ${cpus().length}, node ${process.version}`);

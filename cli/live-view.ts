@@ -9,6 +9,7 @@ import { loadScenarioFile } from '../actors/scenario/scenario.loader.js';
 import { runScenario } from '../actors/scenario/scenario.runner.js';
 import { createLogger } from '../core/logger.js';
 import { summaryTable } from './report-format.js';
+import { startOperatorServices, type OperatorServices } from './operator-services.js';
 import { renderMap, type MapPoint } from './ascii-map.js';
 import { toLocal } from '../actors/scenario/mission-builder.js';
 import type { Scenario } from '../actors/scenario/scenario.schema.js';
@@ -74,7 +75,7 @@ function statusLines(twin: Twin): { table: string; compact: string[] } {
   return { table: table.toString(), compact };
 }
 
-export async function startLiveView(file: string, speed: number): Promise<number> {
+export async function startLiveView(file: string, speed: number, withServices = true): Promise<number> {
   const loaded = await loadScenarioFile(file);
   if (!loaded.ok) {
     process.stderr.write(`${loaded.error.message}\n`);
@@ -90,19 +91,35 @@ export async function startLiveView(file: string, speed: number): Promise<number
   const trails = new Map<string, MapPoint[]>();
   const homes = new Map<string, MapPoint>();
   process.stdout.write(`OverWatch Twin — ${loaded.value.name} at ${speed}x real time. Ctrl-C to stop.\n`);
+  const logger = createLogger();
+  let services: Promise<OperatorServices | undefined> = Promise.resolve(undefined);
+  let banner = '';
   const wallStart = performance.now();
   const { report } = await runScenario(loaded.value, {
     speed,
     file,
-    logger: createLogger(),
+    logger,
     signal: ac.signal,
     ignoreStopWhenDone: true,
     onTwin: (twin) => {
+      if (withServices)
+        services = startOperatorServices({ twin, scenario: loaded.value, logger }).then(
+          (s) => {
+            banner = `dashboard ${s.apiUrl}/  ·  REST ${s.apiUrl}/docs  ·  rosbridge ${s.bridgeUrl}`;
+            process.stdout.write(`${banner}\n`);
+            return s;
+          },
+          (error: unknown) => {
+            process.stderr.write(`twin: operator services did not start: ${(error as Error).message}\n`);
+            ac.abort();
+            return undefined;
+          },
+        );
       timer = setInterval(() => {
         const now_s = twin.clock.now() / 1000;
         const { table, compact } = statusLines(twin);
         const map = mapView(twin, loaded.value, trails, homes);
-        if (tty) process.stdout.write(`\x1b[H\x1b[2J${loaded.value.name}  t = ${now_s.toFixed(0)} s\n${map}\n${table}\n`);
+        if (tty) process.stdout.write(`\x1b[H\x1b[2J${loaded.value.name}  t = ${now_s.toFixed(0)} s   ${banner}\n${map}\n${table}\n`);
         else if (now_s - lastPrinted >= 10) {
           lastPrinted = now_s;
           process.stdout.write(compact.map((l) => `t=${now_s.toFixed(0)}s ${l}`).join('\n') + '\n');
@@ -111,6 +128,7 @@ export async function startLiveView(file: string, speed: number): Promise<number
     },
   });
   clearInterval(timer);
+  await (await services)?.stop();
   report.wallSeconds = (performance.now() - wallStart) / 1000;
   process.stdout.write(`\n${summaryTable(report, tty, ac.signal.aborted)}\n`);
   return 0;

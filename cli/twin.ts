@@ -146,11 +146,12 @@ export function buildProgram(): Command {
 
   program
     .command('start')
-    .description('fly the default fleet scenario in real time with a live status view (Ctrl-C to stop)')
+    .description('fly the default fleet scenario in real time: live terminal view, dashboard + REST API (TWIN_HTTP_PORT, 8080) and rosbridge (TWIN_BRIDGE_PORT, 9090) on TWIN_HOST (127.0.0.1); Ctrl-C to stop')
     .argument('[scenario]', 'scenario file', resolve(SCENARIO_DIR, 'fleet.yaml'))
     .addOption(new Option('--speed <factor>', 'sim seconds per wall second').default(1).argParser(parseSpeed))
-    .action(async (file: string, flags: { speed: number }) => {
-      process.exitCode = await startLiveView(file, flags.speed);
+    .option('--no-services', 'terminal view only: no REST API, dashboard or bridge')
+    .action(async (file: string, flags: { speed: number; services: boolean }) => {
+      process.exitCode = await startLiveView(file, flags.speed, flags.services);
     });
 
   program
