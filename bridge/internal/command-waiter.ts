@@ -58,7 +58,10 @@ export class CommandWaiter {
       ...(typeof d.code === 'string' ? { code: d.code } : {}),
       ...(typeof d.message === 'string' ? { message: d.message } : {}),
     };
-    for (const settle of [...list]) settle(outcome);
+    // First come, first served: two clients may use the same op id (roslib 1.x numbers its ids
+    // per connection, `call_service:/drone1/arm:3`). Such ids name the service, hence the vehicle,
+    // and a vehicle runs its commands in order, so results pair with calls in arrival order.
+    list[0]!(outcome);
   }
 
   private detachIfIdle(): void {

@@ -192,3 +192,21 @@ describe('commands', () => {
     expect(commandFromMessage({ text: 'land' })).toMatchObject({ ok: false });
   });
 });
+
+describe('CommandWaiter', () => {
+  it('pairs results with waiters of the same cid in arrival order, and times out', async () => {
+    const { EventLog } = await import('../../actors/event-log.js');
+    const { CommandWaiter } = await import('../../bridge/internal/command-waiter.js');
+    const log = new EventLog();
+    const w = new CommandWaiter(log);
+    const a = w.wait('call_service:/d/arm:1', 1000);
+    const b = w.wait('call_service:/d/arm:1', 1000);
+    const lost = w.wait('never', 20);
+    log.append(0, 'vehicle:d', 'command.result', { kind: 'arm', ok: false, code: 'VEHICLE.COMMAND_DENIED', message: 'no' }, 'call_service:/d/arm:1');
+    log.append(1, 'vehicle:d', 'command.result', { kind: 'arm', ok: true }, 'call_service:/d/arm:1');
+    expect(await a).toEqual({ ok: false, code: 'VEHICLE.COMMAND_DENIED', message: 'no' });
+    expect(await b).toEqual({ ok: true });
+    expect(await lost).toBeUndefined();
+    expect(w.size).toBe(0);
+  });
+});
