@@ -49,6 +49,11 @@ export interface BridgeServerOptions {
   readonly maxQueueLength?: number;
   /** Upper bound (wall ms) a service call waits for the twin. Default 10 000. */
   readonly serviceTimeout_ms?: number;
+  /**
+   * How often (wall ms) each client's token is verified again: an expired token or a deleted or
+   * demoted user loses its rights on a live connection too. Default 60 000; 0 = never.
+   */
+  readonly reauthInterval_ms?: number;
   /** Connections beyond this are refused (HTTP 503). Default 1000. */
   readonly maxClients?: number;
 }
@@ -86,6 +91,7 @@ export function createBridgeServer(options: BridgeServerOptions): BridgeServer {
     maxTopics: 256,
     maxPendingCalls: 32,
     serviceTimeout_ms: options.serviceTimeout_ms ?? 10_000,
+    reauthInterval_ms: options.reauthInterval_ms ?? 60_000,
   };
   const catalog = buildTopicCatalog(twin);
   const waiter = new CommandWaiter(twin.log);

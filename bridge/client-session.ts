@@ -56,6 +56,11 @@ export interface SessionLimits {
   readonly maxTopics: number;
   readonly maxPendingCalls: number;
   readonly serviceTimeout_ms: number;
+  /**
+   * How often (wall ms) a connected client's token is verified again, so an expired token, or a
+   * user deleted or demoted in the store, loses the connection's rights; 0 = never.
+   */
+  readonly reauthInterval_ms: number;
 }
 
 export interface SessionDeps {
@@ -89,6 +94,9 @@ type Level = Exclude<StatusLevel, 'none'>;
 
 export class ClientSession implements StreamHost {
   private identity: Identity | undefined;
+  /** The token `identity` came from, re-verified every `reauthInterval_ms`. */
+  private token: string | undefined;
+  private reauthTimer: NodeJS.Timeout | undefined;
   private authPending = 0;
   private readonly held: { data: Buffer; binary: boolean }[] = [];
   private level: StatusLevel = 'error';
@@ -147,6 +155,7 @@ export class ClientSession implements StreamHost {
     this.streams.clear();
     this.draining.clear();
     if (this.drainTimer) clearTimeout(this.drainTimer);
+    if (this.reauthTimer) clearInterval(this.reauthTimer);
     this.fragments.clear();
     this.held.length = 0;
   }
@@ -231,15 +240,19 @@ export class ClientSession implements StreamHost {
 
   // ---- auth ----
 
-  private authenticateWith(token: string, id: string | undefined): void {
-    let result: ReturnType<Authenticate>;
+  /** Calls the authenticate function, turning a throw into a failure. */
+  private verify(token: string): Result<Identity, string> | Promise<Result<Identity, string>> {
     try {
-      result = this.deps.authenticate(token);
+      return this.deps.authenticate(token);
     } catch (error) {
       this.log.error({ err: error }, 'authenticate threw');
-      result = { ok: false, error: { code: 'AUTH.ERROR', message: 'authentication failed' } };
+      return { ok: false, error: { code: 'AUTH.ERROR', message: 'authentication failed' } };
     }
-    if (!(result instanceof Promise)) return this.onAuthResult(result, id);
+  }
+
+  private authenticateWith(token: string, id: string | undefined): void {
+    const result = this.verify(token);
+    if (!(result instanceof Promise)) return this.onAuthResult(result, id, token);
     this.authPending++;
     result
       .catch((error: unknown): Result<Identity, string> => {
@@ -249,12 +262,12 @@ export class ClientSession implements StreamHost {
       .then((r) => {
         this.authPending--;
         if (this.closed) return;
-        this.onAuthResult(r, id);
+        this.onAuthResult(r, id, token);
         if (this.authPending === 0) for (const f of this.held.splice(0)) this.handleFrame(f.data, f.binary);
       });
   }
 
-  private onAuthResult(r: Result<Identity, string>, id: string | undefined): void {
+  private onAuthResult(r: Result<Identity, string>, id: string | undefined, token: string): void {
     if (!r.ok) {
       // A bad token does not undo an earlier good one: the client proved who it is already.
       this.log.info({ reason: r.error.message }, 'authentication failed');
@@ -264,8 +277,40 @@ export class ClientSession implements StreamHost {
     }
     const changed = this.identity?.sub !== r.value.sub || this.identity?.role !== r.value.role;
     this.identity = r.value;
+    this.token = token;
     if (changed) this.log.info({ sub: r.value.sub, role: r.value.role }, 'client authenticated');
     this.status('info', `authenticated as ${r.value.sub} (${r.value.role})`, id);
+    const every = this.deps.limits.reauthInterval_ms;
+    if (every > 0 && !this.reauthTimer) {
+      this.reauthTimer = setInterval(() => this.reverify(), every);
+      this.reauthTimer.unref();
+    }
+  }
+
+  /** Verifies the current token again; a failure takes the connection's rights and streams away. */
+  private reverify(): void {
+    const token = this.token;
+    if (token === undefined || this.closed) return;
+    const settle = (r: Result<Identity, string>) => {
+      // The client may have authenticated again meanwhile: only judge the token we checked.
+      if (this.closed || this.token !== token) return;
+      if (r.ok) {
+        if (r.value.role !== this.identity?.role) this.log.info({ sub: r.value.sub, role: r.value.role }, 'client role changed');
+        this.identity = r.value;
+        return;
+      }
+      this.log.info({ sub: this.identity?.sub, reason: r.error.message }, 'client token no longer valid');
+      this.identity = undefined;
+      this.token = undefined;
+      for (const stream of this.streams.values()) stream.close();
+      this.streams.clear();
+      this.draining.clear();
+      this.advertised.clear();
+      this.reject('BRIDGE.UNAUTHENTICATED', `token no longer valid (${r.error.message}); authenticate again`);
+    };
+    const result = this.verify(token);
+    if (result instanceof Promise) result.then(settle, () => settle({ ok: false, error: { code: 'AUTH.ERROR', message: 'authentication failed' } }));
+    else settle(result);
   }
 
   // ---- dispatch ----

@@ -122,4 +122,39 @@ describe('bridge authentication', () => {
       await sync.stop();
     }
   });
+
+  it('tokens are verified again on live connections: revoked ones lose their streams, demoted ones their rights', async () => {
+    const valid = new Map<string, 'viewer' | 'operator'>([['t-view', 'viewer'], ['t-op', 'operator']]);
+    const server = createBridgeServer({
+      twin: live.twin,
+      port: 0,
+      reauthInterval_ms: 50,
+      authenticate: (token) => {
+        const role = valid.get(token);
+        return role ? { ok: true, value: { sub: token, role } } : { ok: false, error: { code: 'AUTH.INVALID', message: 'user deleted' } };
+      },
+    });
+    const { url: u } = await server.start();
+    try {
+      const viewer = await client(`${u}/?token=t-view`);
+      viewer.send({ op: 'subscribe', topic: '/drone1/pose' });
+      await viewer.next((m) => m.op === 'publish');
+      valid.delete('t-view');
+      const revoked = await viewer.next((m) => m.op === 'status', 2000);
+      expect(revoked.msg).toBe('BRIDGE.UNAUTHENTICATED: token no longer valid (user deleted); authenticate again');
+      await sleep(100);
+      const n = viewer.ofTopic('/drone1/pose').length;
+      await sleep(300);
+      expect(viewer.ofTopic('/drone1/pose').length).toBe(n);
+      expect((await viewer.expectStatus({ op: 'subscribe', id: 'again', topic: '/drone1/pose' })).msg).toMatch(/^BRIDGE\.UNAUTHENTICATED: authenticate first/);
+
+      const op = await client(`${u}/?token=t-op`);
+      valid.set('t-op', 'viewer');
+      await sleep(200);
+      const denied = await op.expectStatus({ op: 'call_service', id: 'arm', service: '/drone1/arm', args: {} });
+      expect(denied.msg).toMatch(/^BRIDGE\.FORBIDDEN: \/drone1\/arm needs role operator; t-op is viewer/);
+    } finally {
+      await server.stop();
+    }
+  });
 });
