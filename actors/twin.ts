@@ -14,7 +14,9 @@
  * twin.mission('drone1').start();
  * await clock.run({ stopWhen: () => twin.missionStatus('drone1') === 'COMPLETED' });
  */
-import { createActor, fromPromise, type Actor, type AnyActorRef, type Subscription } from 'xstate';
+import { createActor, fromPromise, type Actor, type AnyActorRef, type InspectionEvent, type Observer, type Subscription } from 'xstate';
+
+export type InspectionObserver = Observer<InspectionEvent> | ((event: InspectionEvent) => void);
 import type { Clock } from '../core/clock.js';
 import { LocalFrame, type GeoPoint } from '../core/geo.js';
 import { silentLogger, type Logger } from '../core/logger.js';
@@ -59,6 +61,11 @@ export interface TwinConfig {
   readonly restartMax_ms?: number;
   /** With origin `home`: how long (clock ms) start() waits for a vehicle to report its home. */
   readonly homeTimeout_ms?: number;
+  /**
+   * Observes every actor event and snapshot (XState's `inspect`), e.g. the Stately inspector's
+   * `createWebSocketInspector({ url }).inspect`.
+   */
+  readonly inspect?: InspectionObserver;
   /** Replace the machines (tests of supervision use a machine that fails on purpose). */
   readonly machines?: { readonly vehicle?: typeof vehicleMachine; readonly mission?: typeof missionMachine };
 }
@@ -197,7 +204,12 @@ export function createTwin(config: TwinConfig): Twin {
 
   const fleet = createActor(
     fleetMachine.provide({ actors: { vehicle: vehicleLogic, mission: missionLogic } }),
-    { clock, input: { restartBase_ms: config.restartBase_ms, restartMax_ms: config.restartMax_ms }, id: 'fleet' },
+    {
+      clock,
+      input: { restartBase_ms: config.restartBase_ms, restartMax_ms: config.restartMax_ms },
+      id: 'fleet',
+      ...(config.inspect ? { inspect: config.inspect } : {}),
+    },
   );
 
   const vehicleRef = (id: string) => fleet.system.get(vehicleActorId(id)) as Actor<typeof vehicleMachine> | undefined;

@@ -10,6 +10,7 @@ import { runScenario } from '../actors/scenario/scenario.runner.js';
 import { createLogger } from '../core/logger.js';
 import { summaryTable } from './report-format.js';
 import { startOperatorServices, type OperatorServices } from './operator-services.js';
+import { createWebSocketInspector } from '@statelyai/inspect';
 import { renderMap, type MapPoint } from './ascii-map.js';
 import { toLocal } from '../actors/scenario/mission-builder.js';
 import type { Scenario } from '../actors/scenario/scenario.schema.js';
@@ -75,7 +76,7 @@ function statusLines(twin: Twin): { table: string; compact: string[] } {
   return { table: table.toString(), compact };
 }
 
-export async function startLiveView(file: string, speed: number, withServices = true): Promise<number> {
+export async function startLiveView(file: string, speed: number, withServices = true, inspectUrl?: string): Promise<number> {
   const loaded = await loadScenarioFile(file);
   if (!loaded.ok) {
     process.stderr.write(`${loaded.error.message}\n`);
@@ -95,10 +96,12 @@ export async function startLiveView(file: string, speed: number, withServices = 
   let services: Promise<OperatorServices | undefined> = Promise.resolve(undefined);
   let banner = '';
   const wallStart = performance.now();
+  const inspector = inspectUrl ? createWebSocketInspector({ url: inspectUrl }) : undefined;
   const { report } = await runScenario(loaded.value, {
     speed,
     file,
     logger,
+    ...(inspector ? { inspect: inspector.inspect } : {}),
     signal: ac.signal,
     ignoreStopWhenDone: true,
     onTwin: (twin) => {
@@ -128,6 +131,7 @@ export async function startLiveView(file: string, speed: number, withServices = 
     },
   });
   clearInterval(timer);
+  inspector?.stop();
   await (await services)?.stop();
   report.wallSeconds = (performance.now() - wallStart) / 1000;
   process.stdout.write(`\n${summaryTable(report, tty, ac.signal.aborted)}\n`);

@@ -150,8 +150,9 @@ export function buildProgram(): Command {
     .argument('[scenario]', 'scenario file', resolve(SCENARIO_DIR, 'fleet.yaml'))
     .addOption(new Option('--speed <factor>', 'sim seconds per wall second').default(1).argParser(parseSpeed))
     .option('--no-services', 'terminal view only: no REST API, dashboard or bridge')
-    .action(async (file: string, flags: { speed: number; services: boolean }) => {
-      process.exitCode = await startLiveView(file, flags.speed, flags.services);
+    .option('--inspect <ws-url>', 'stream actor events to a Stately inspector WebSocket (e.g. ws://localhost:8080)')
+    .action(async (file: string, flags: { speed: number; services: boolean; inspect?: string }) => {
+      process.exitCode = await startLiveView(file, flags.speed, flags.services, flags.inspect);
     });
 
   program

@@ -14,7 +14,7 @@ import type { Geofence } from '../../core/planning/index.js';
 import { simBackend, type BackendFactory } from './backends.js';
 import type { MissionStatus } from '../../machines/mission.machine.js';
 import { EventLog } from '../event-log.js';
-import { createTwin, type Twin } from '../twin.js';
+import { createTwin, type InspectionObserver, type Twin } from '../twin.js';
 import { topics } from '../bus.js';
 import { evaluateExpectations, type ExpectationResult } from './expectations.js';
 import { buildGeofence, buildMission, missionLimits, type BuiltMission } from './mission-builder.js';
@@ -68,6 +68,8 @@ export interface RunScenarioOptions {
   readonly ignoreStopWhenDone?: boolean;
   /** Where the vehicles come from (default: the in-process simulator). */
   readonly backend?: BackendFactory;
+  /** Streams actor events to an inspector (see TwinConfig.inspect). */
+  readonly inspect?: InspectionObserver;
   /** Marks the end of each phase (benchmarks time them; the runtime itself reads no wall time). */
   readonly onPhase?: (phase: 'connected' | 'ran' | 'stopped') => void;
 }
@@ -112,6 +114,7 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
     fence: scenario.world.geofence ? fenceCheck : undefined,
     logger,
     log,
+    ...(options.inspect ? { inspect: options.inspect } : {}),
   });
 
   const ids = scenario.vehicles.map((v) => v.id);
