@@ -54,6 +54,8 @@ export interface BridgeServerOptions {
    * demoted user loses its rights on a live connection too. Default 60 000; 0 = never.
    */
   readonly reauthInterval_ms?: number;
+  /** A client with no valid identity for this long (wall ms) is closed (1008). Default 60 000; 0 = never. */
+  readonly authTimeout_ms?: number;
   /** Connections beyond this are refused (HTTP 503). Default 1000. */
   readonly maxClients?: number;
 }
@@ -92,6 +94,7 @@ export function createBridgeServer(options: BridgeServerOptions): BridgeServer {
     maxPendingCalls: 32,
     serviceTimeout_ms: options.serviceTimeout_ms ?? 10_000,
     reauthInterval_ms: options.reauthInterval_ms ?? 60_000,
+    authTimeout_ms: options.authTimeout_ms ?? 60_000,
   };
   const catalog = buildTopicCatalog(twin);
   const waiter = new CommandWaiter(twin.log);

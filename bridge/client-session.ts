@@ -61,6 +61,11 @@ export interface SessionLimits {
    * user deleted or demoted in the store, loses the connection's rights; 0 = never.
    */
   readonly reauthInterval_ms: number;
+  /**
+   * A connection without a valid identity for this long (wall ms) is closed (1008), so idle
+   * unauthenticated sockets cannot use up `maxClients`; 0 = never.
+   */
+  readonly authTimeout_ms: number;
 }
 
 export interface SessionDeps {
@@ -97,6 +102,7 @@ export class ClientSession implements StreamHost {
   /** The token `identity` came from, re-verified every `reauthInterval_ms`. */
   private token: string | undefined;
   private reauthTimer: NodeJS.Timeout | undefined;
+  private authTimer: NodeJS.Timeout | undefined;
   private authPending = 0;
   private readonly held: { data: Buffer; binary: boolean }[] = [];
   private level: StatusLevel = 'error';
@@ -119,6 +125,7 @@ export class ClientSession implements StreamHost {
     urlToken?: string,
   ) {
     this.log = deps.logger.child({ client: id });
+    this.armAuthTimer();
     if (urlToken !== undefined) this.authenticateWith(urlToken, undefined);
   }
 
@@ -156,6 +163,7 @@ export class ClientSession implements StreamHost {
     this.draining.clear();
     if (this.drainTimer) clearTimeout(this.drainTimer);
     if (this.reauthTimer) clearInterval(this.reauthTimer);
+    if (this.authTimer) clearTimeout(this.authTimer);
     this.fragments.clear();
     this.held.length = 0;
   }
@@ -240,6 +248,18 @@ export class ClientSession implements StreamHost {
 
   // ---- auth ----
 
+  private armAuthTimer(): void {
+    const ms = this.deps.limits.authTimeout_ms;
+    if (ms <= 0 || this.authTimer) return;
+    this.authTimer = setTimeout(() => {
+      this.authTimer = undefined;
+      if (this.identity || this.closed) return;
+      this.log.info({ after_ms: ms }, 'closing unauthenticated client');
+      this.socket.close(1008, 'authentication required');
+    }, ms);
+    this.authTimer.unref();
+  }
+
   /** Calls the authenticate function, turning a throw into a failure. */
   private verify(token: string): Result<Identity, string> | Promise<Result<Identity, string>> {
     try {
@@ -278,6 +298,8 @@ export class ClientSession implements StreamHost {
     const changed = this.identity?.sub !== r.value.sub || this.identity?.role !== r.value.role;
     this.identity = r.value;
     this.token = token;
+    if (this.authTimer) clearTimeout(this.authTimer);
+    this.authTimer = undefined;
     if (changed) this.log.info({ sub: r.value.sub, role: r.value.role }, 'client authenticated');
     this.status('info', `authenticated as ${r.value.sub} (${r.value.role})`, id);
     const every = this.deps.limits.reauthInterval_ms;
@@ -307,6 +329,7 @@ export class ClientSession implements StreamHost {
       this.draining.clear();
       this.advertised.clear();
       this.reject('BRIDGE.UNAUTHENTICATED', `token no longer valid (${r.error.message}); authenticate again`);
+      this.armAuthTimer();
     };
     const result = this.verify(token);
     if (result instanceof Promise) result.then(settle, () => settle({ ok: false, error: { code: 'AUTH.ERROR', message: 'authentication failed' } }));

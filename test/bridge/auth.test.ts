@@ -157,4 +157,21 @@ describe('bridge authentication', () => {
       await server.stop();
     }
   });
+
+  it('a connection that never authenticates is closed after authTimeout_ms (1008); an authenticated one is not', async () => {
+    const { bridge: b, url: u } = await startBridge(live.twin, { authTimeout_ms: 200 });
+    try {
+      const anon = await client(u);
+      const ok = await client(`${u}/?token=${await makeToken('z', 'viewer')}`);
+      const closed = new Promise<[number, string]>((r) => anon.ws.once('close', (code, reason) => r([code, reason.toString()])));
+      let okClosed = false;
+      ok.ws.once('close', () => (okClosed = true));
+      expect(await closed).toEqual([1008, 'authentication required']);
+      await sleep(200);
+      expect(okClosed).toBe(false);
+      expect(b.stats().clients).toBe(1);
+    } finally {
+      await b.stop();
+    }
+  });
 });
