@@ -10,11 +10,12 @@
  */
 import type { Logger } from '../core/logger.js';
 import { correlationId } from '../core/logger.js';
-import type { Result } from '../core/result.js';
 import type { Twin } from '../actors/twin.js';
 import { argsObject, commandFromMessage } from './commands.js';
 import { OutgoingMessage, textFrame, type Frame } from './encoding.js';
 import type { CommandWaiter } from './internal/command-waiter.js';
+import { FragmentAssembler } from './internal/fragment-assembler.js';
+import { SessionAuth, type Authenticate } from './internal/session-auth.js';
 import type { BridgeMetrics, DropReason } from './metrics.js';
 import {
   normalizeName,
@@ -43,8 +44,7 @@ export interface BridgeSocket {
   close(code: number, reason: string): void;
 }
 
-/** Checks a token; sync or async (a JWT library may verify asynchronously). */
-export type Authenticate = (token: string) => Result<Identity, string> | Promise<Result<Identity, string>>;
+export type { Authenticate };
 
 export interface SessionLimits {
   readonly maxMessageBytes: number;
@@ -92,23 +92,17 @@ export interface ClientInfo {
 }
 
 const MAX_PENDING_FRAMES = 64;
-const MAX_FRAGMENTED_MESSAGES = 4;
 const DRAIN_POLL_MS = 5;
 
 type Level = Exclude<StatusLevel, 'none'>;
 
 export class ClientSession implements StreamHost {
-  private identity: Identity | undefined;
-  /** The token `identity` came from, re-verified every `reauthInterval_ms`. */
-  private token: string | undefined;
-  private reauthTimer: NodeJS.Timeout | undefined;
-  private authTimer: NodeJS.Timeout | undefined;
-  private authPending = 0;
+  private readonly auth: SessionAuth;
   private readonly held: { data: Buffer; binary: boolean }[] = [];
   private level: StatusLevel = 'error';
   private readonly streams = new Map<string, TopicStream>();
   private readonly advertised = new Set<string>();
-  private readonly fragments = new Map<string, { parts: (string | undefined)[]; received: number; bytes: number }>();
+  private readonly fragments: FragmentAssembler;
   private readonly draining = new Set<TopicStream>();
   private drainTimer: NodeJS.Timeout | undefined;
   private pendingCalls = 0;
@@ -125,8 +119,26 @@ export class ClientSession implements StreamHost {
     urlToken?: string,
   ) {
     this.log = deps.logger.child({ client: id });
-    this.armAuthTimer();
-    if (urlToken !== undefined) this.authenticateWith(urlToken, undefined);
+    this.fragments = new FragmentAssembler(deps.limits.maxMessageBytes);
+    this.auth = new SessionAuth(deps.authenticate, deps.limits, this.log, {
+      accepted: (who, opId) => this.status('info', `authenticated as ${who.sub} (${who.role})`, opId),
+      refused: (message, opId) => this.reject('BRIDGE.UNAUTHENTICATED', message, opId),
+      revoked: (message) => {
+        this.dropStreams();
+        this.advertised.clear();
+        this.reject('BRIDGE.UNAUTHENTICATED', message);
+      },
+      settled: () => {
+        for (const f of this.held.splice(0)) this.handleFrame(f.data, f.binary);
+      },
+      timedOut: () => this.socket.close(1008, 'authentication required'),
+    });
+    if (urlToken !== undefined) this.auth.submit(urlToken, undefined);
+  }
+
+  /** Who the client is, once authenticated. */
+  private get identity(): Identity | undefined {
+    return this.auth.identity;
   }
 
   /** Handles one incoming WebSocket frame. Never throws. */
@@ -137,7 +149,7 @@ export class ClientSession implements StreamHost {
   }
 
   private handleFrame(data: Buffer, binary: boolean): void {
-    if (this.authPending > 0) {
+    if (this.auth.pending) {
       // Keep order: ops sent right after the token wait until it is checked.
       if (this.held.length < MAX_PENDING_FRAMES) this.held.push({ data, binary });
       else this.reject('BRIDGE.BUSY', 'too many messages while authentication is pending');
@@ -158,12 +170,9 @@ export class ClientSession implements StreamHost {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    for (const s of this.streams.values()) s.close();
-    this.streams.clear();
-    this.draining.clear();
+    this.dropStreams();
     if (this.drainTimer) clearTimeout(this.drainTimer);
-    if (this.reauthTimer) clearInterval(this.reauthTimer);
-    if (this.authTimer) clearTimeout(this.authTimer);
+    this.auth.dispose();
     this.fragments.clear();
     this.held.length = 0;
   }
@@ -246,100 +255,16 @@ export class ClientSession implements StreamHost {
     this.status('error', `${code}: ${message}`, id);
   }
 
-  // ---- auth ----
-
-  private armAuthTimer(): void {
-    const ms = this.deps.limits.authTimeout_ms;
-    if (ms <= 0 || this.authTimer) return;
-    this.authTimer = setTimeout(() => {
-      this.authTimer = undefined;
-      if (this.identity || this.closed) return;
-      this.log.info({ after_ms: ms }, 'closing unauthenticated client');
-      this.socket.close(1008, 'authentication required');
-    }, ms);
-    this.authTimer.unref();
-  }
-
-  /** Calls the authenticate function, turning a throw into a failure. */
-  private verify(token: string): Result<Identity, string> | Promise<Result<Identity, string>> {
-    try {
-      return this.deps.authenticate(token);
-    } catch (error) {
-      this.log.error({ err: error }, 'authenticate threw');
-      return { ok: false, error: { code: 'AUTH.ERROR', message: 'authentication failed' } };
-    }
-  }
-
-  private authenticateWith(token: string, id: string | undefined): void {
-    const result = this.verify(token);
-    if (!(result instanceof Promise)) return this.onAuthResult(result, id, token);
-    this.authPending++;
-    result
-      .catch((error: unknown): Result<Identity, string> => {
-        this.log.error({ err: error }, 'authenticate rejected');
-        return { ok: false, error: { code: 'AUTH.ERROR', message: 'authentication failed' } };
-      })
-      .then((r) => {
-        this.authPending--;
-        if (this.closed) return;
-        this.onAuthResult(r, id, token);
-        if (this.authPending === 0) for (const f of this.held.splice(0)) this.handleFrame(f.data, f.binary);
-      });
-  }
-
-  private onAuthResult(r: Result<Identity, string>, id: string | undefined, token: string): void {
-    if (!r.ok) {
-      // A bad token does not undo an earlier good one: the client proved who it is already.
-      this.log.info({ reason: r.error.message }, 'authentication failed');
-      const still = this.identity ? `; still authenticated as ${this.identity.sub} (${this.identity.role})` : '';
-      this.reject('BRIDGE.UNAUTHENTICATED', `token rejected: ${r.error.message}${still}`, id);
-      return;
-    }
-    const changed = this.identity?.sub !== r.value.sub || this.identity?.role !== r.value.role;
-    this.identity = r.value;
-    this.token = token;
-    if (this.authTimer) clearTimeout(this.authTimer);
-    this.authTimer = undefined;
-    if (changed) this.log.info({ sub: r.value.sub, role: r.value.role }, 'client authenticated');
-    this.status('info', `authenticated as ${r.value.sub} (${r.value.role})`, id);
-    const every = this.deps.limits.reauthInterval_ms;
-    if (every > 0 && !this.reauthTimer) {
-      this.reauthTimer = setInterval(() => this.reverify(), every);
-      this.reauthTimer.unref();
-    }
-  }
-
-  /** Verifies the current token again; a failure takes the connection's rights and streams away. */
-  private reverify(): void {
-    const token = this.token;
-    if (token === undefined || this.closed) return;
-    const settle = (r: Result<Identity, string>) => {
-      // The client may have authenticated again meanwhile: only judge the token we checked.
-      if (this.closed || this.token !== token) return;
-      if (r.ok) {
-        if (r.value.role !== this.identity?.role) this.log.info({ sub: r.value.sub, role: r.value.role }, 'client role changed');
-        this.identity = r.value;
-        return;
-      }
-      this.log.info({ sub: this.identity?.sub, reason: r.error.message }, 'client token no longer valid');
-      this.identity = undefined;
-      this.token = undefined;
-      for (const stream of this.streams.values()) stream.close();
-      this.streams.clear();
-      this.draining.clear();
-      this.advertised.clear();
-      this.reject('BRIDGE.UNAUTHENTICATED', `token no longer valid (${r.error.message}); authenticate again`);
-      this.armAuthTimer();
-    };
-    const result = this.verify(token);
-    if (result instanceof Promise) result.then(settle, () => settle({ ok: false, error: { code: 'AUTH.ERROR', message: 'authentication failed' } }));
-    else settle(result);
+  private dropStreams(): void {
+    for (const stream of this.streams.values()) stream.close();
+    this.streams.clear();
+    this.draining.clear();
   }
 
   // ---- dispatch ----
 
   private dispatch(op: ClientOp): void {
-    if (op.op === 'auth') return this.authenticateWith((op.token ?? op.mac)!, op.id);
+    if (op.op === 'auth') return this.auth.submit((op.token ?? op.mac)!, op.id);
     if (!this.identity) return this.reject('BRIDGE.UNAUTHENTICATED', `authenticate first (?token=<jwt> or an auth op) before ${op.op}`, op.id);
     switch (op.op) {
       case 'subscribe':
@@ -478,31 +403,12 @@ export class ClientSession implements StreamHost {
   }
 
   private onFragment(op: FragmentRequest): void {
-    if (op.num >= op.total) return this.reject('BRIDGE.INVALID_FIELDS', `fragment ${op.num} of ${op.total}`, op.id);
-    let entry = this.fragments.get(op.id);
-    if (!entry) {
-      if (this.fragments.size >= MAX_FRAGMENTED_MESSAGES)
-        return this.reject('BRIDGE.LIMIT', `at most ${MAX_FRAGMENTED_MESSAGES} fragmented messages in flight`, op.id);
-      entry = { parts: new Array<string | undefined>(op.total).fill(undefined), received: 0, bytes: 0 };
-      this.fragments.set(op.id, entry);
-    }
-    if (entry.parts.length !== op.total) {
-      this.fragments.delete(op.id);
-      return this.reject('BRIDGE.INVALID_FIELDS', `fragment total changed from ${entry.parts.length} to ${op.total}`, op.id);
-    }
-    if (entry.parts[op.num] !== undefined) return;
-    entry.bytes += op.data.length;
-    if (entry.bytes > this.deps.limits.maxMessageBytes) {
-      this.fragments.delete(op.id);
-      return this.reject('BRIDGE.TOO_LARGE', `fragmented message exceeds ${this.deps.limits.maxMessageBytes} bytes`, op.id);
-    }
-    entry.parts[op.num] = op.data;
-    entry.received++;
-    if (entry.received < op.total) return;
-    this.fragments.delete(op.id);
+    const r = this.fragments.add(op);
+    if (r.state === 'partial') return;
+    if (r.state === 'error') return this.reject(r.code, r.message, op.id);
     let value: unknown;
     try {
-      value = JSON.parse(entry.parts.join(''));
+      value = JSON.parse(r.text);
     } catch (error) {
       return this.reject('BRIDGE.BAD_JSON', `reassembled fragments are not JSON: ${(error as Error).message}`, op.id);
     }
