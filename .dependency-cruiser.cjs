@@ -40,7 +40,7 @@ module.exports = {
       comment: 'services (api, storage, metrics, bridge) sit on the runtime; the runtime never reaches up into them',
       severity: 'error',
       from: { path: '^(actors|machines|hardware|core)/' },
-      to: { path: '^(api|storage|metrics|bridge)/' },
+      to: { path: '^(api|storage|metrics|bridge|dashboard)/' },
     },
     {
       name: 'storage-and-metrics-below-api',
@@ -48,6 +48,20 @@ module.exports = {
       severity: 'error',
       from: { path: '^(storage|metrics)/' },
       to: { path: '^(api|bridge|cli)/' },
+    },
+    {
+      name: 'bridge-beside-the-api',
+      comment: 'the bridge takes its authenticator and metrics sink by injection: it imports neither the api, storage nor the cli',
+      severity: 'error',
+      from: { path: '^bridge/' },
+      to: { path: '^(api|storage|cli|testing)/' },
+    },
+    {
+      name: 'dashboard-is-static',
+      comment: 'the dashboard module serves assets; it knows the runtime only through core types',
+      severity: 'error',
+      from: { path: '^dashboard/' },
+      to: { path: '^(api|storage|bridge|cli|testing|actors|hardware)/' },
     },
     {
       name: 'runtime-not-testing',

@@ -15,6 +15,7 @@ const benches: [string, string[]][] = [
   ['sitl.bench.js', []],
   ['storage.bench.js', []],
   ['fuzz.bench.js', ['200']],
+  ['bridge.bench.js', ['100', '4', '3']],
 ];
 
 console.log(`machine: ${cpus()[0]?.model ?? 'unknown cpu'} × ${cpus().length}, node ${process.version}`);
