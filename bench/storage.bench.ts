@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EventLog, type LogEntry } from '../actors/event-log.js';
 import { runScenario } from '../actors/scenario/scenario.runner.js';
+import { fleetScenario } from './internal/fleet-scenario.js';
 import { ScenarioSchema } from '../actors/scenario/scenario.schema.js';
 import { createEventLogSink, attachEventLogSink } from '../storage/event-log.sink.js';
 import { openStore, type Store } from '../storage/store.js';
@@ -91,32 +92,7 @@ function throughLog(rows: number, withSink: boolean): number {
 }
 
 function fleet(n: number, duration_s: number) {
-  const side = Math.ceil(Math.sqrt(n));
-  return ScenarioSchema.parse({
-    name: `bench-storage-${n}`,
-    seed: 1,
-    duration_s,
-    stop_when_done: false,
-    world: { origin: 'home', wind: { speed_mps: 4, direction_deg: 250, gust_sd_mps: 1 } },
-    vehicles: Array.from({ length: n }, (_, i) => {
-      const n0 = Math.floor(i / side) * 60;
-      const e0 = (i % side) * 60;
-      return {
-        id: `d${i}`,
-        spawn: { north: n0, east: e0 },
-        mission: {
-          type: 'waypoints' as const,
-          end: 'hold' as const,
-          waypoints: [
-            { north: n0 + 40, east: e0, alt: 30 },
-            { north: n0 + 40, east: e0 + 40, alt: 30 },
-            { north: n0, east: e0 + 40, alt: 30 },
-            { north: n0, east: e0, alt: 30 },
-          ],
-        },
-      };
-    }),
-  });
+  return ScenarioSchema.parse({ ...fleetScenario(n, duration_s), name: `bench-storage-${n}` });
 }
 
 async function fleetRun(n: number, duration_s: number, record: 'none' | 'events' | 'events+telemetry') {

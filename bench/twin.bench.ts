@@ -11,7 +11,8 @@
 import { assign, createActor, setup } from 'xstate';
 import { VirtualClock } from '../core/clock.js';
 import { runScenario } from '../actors/scenario/scenario.runner.js';
-import { ScenarioSchema, type ScenarioInput } from '../actors/scenario/scenario.schema.js';
+import { ScenarioSchema } from '../actors/scenario/scenario.schema.js';
+import { fleetScenario } from './internal/fleet-scenario.js';
 
 const gc = (globalThis as { gc?: () => void }).gc;
 const heap = () => {
@@ -19,36 +20,6 @@ const heap = () => {
   gc?.();
   return process.memoryUsage().heapUsed;
 };
-
-/** N drones on a grid, each flying a looping 4-waypoint patrol of its own cell. */
-function fleetScenario(n: number, duration_s: number): ScenarioInput {
-  const side = Math.ceil(Math.sqrt(n));
-  return {
-    name: `bench-${n}`,
-    seed: 1,
-    duration_s,
-    stop_when_done: false,
-    world: { origin: 'home', wind: { speed_mps: 4, direction_deg: 250, gust_sd_mps: 1 } },
-    vehicles: Array.from({ length: n }, (_, i) => {
-      const n0 = Math.floor(i / side) * 60;
-      const e0 = (i % side) * 60;
-      return {
-        id: `d${i}`,
-        spawn: { north: n0, east: e0 },
-        mission: {
-          type: 'waypoints' as const,
-          end: 'hold' as const,
-          waypoints: [
-            { north: n0 + 40, east: e0, alt: 30 },
-            { north: n0 + 40, east: e0 + 40, alt: 30 },
-            { north: n0, east: e0 + 40, alt: 30 },
-            { north: n0, east: e0, alt: 30 },
-          ],
-        },
-      };
-    }),
-  };
-}
 
 async function twinRun(n: number, duration_s: number) {
   const scenario = ScenarioSchema.parse(fleetScenario(n, duration_s));

@@ -11,7 +11,7 @@
  */
 import type { Failure, Result } from '../result.js';
 
-/** MAV_CMD values this module gives meaning to. */
+/** MAV_CMD values the twin gives meaning to (mission files, the MAVLink adapter). */
 export const MAV_CMD = {
   NAV_WAYPOINT: 16,
   NAV_RETURN_TO_LAUNCH: 20,
@@ -20,6 +20,7 @@ export const MAV_CMD = {
   DO_CHANGE_SPEED: 178,
   DO_DIGICAM_CONTROL: 203,
   DO_SET_CAM_TRIGG_DIST: 206,
+  IMAGE_START_CAPTURE: 2000,
 } as const;
 
 /** MAV_FRAME values this module gives meaning to. */

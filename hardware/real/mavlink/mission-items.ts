@@ -22,18 +22,10 @@ import type { GeoPoint } from '../../../core/geo.js';
 import { MissionItemSchema, type MissionItem } from '../../../core/mission.js';
 import { fail, ok, type Result } from '../../../core/result.js';
 import type { AutopilotKind } from './session.js';
+import { MAV_CMD, MAV_FRAME } from '../../../core/mission-files/model.js';
 
-export const MAV_CMD = {
-  NAV_WAYPOINT: 16,
-  NAV_RETURN_TO_LAUNCH: 20,
-  NAV_LAND: 21,
-  NAV_TAKEOFF: 22,
-  DO_CHANGE_SPEED: 178,
-  DO_DIGICAM_CONTROL: 203,
-  IMAGE_START_CAPTURE: 2000,
-} as const;
-
-export const MAV_FRAME = { GLOBAL: 0, MISSION: 2, GLOBAL_RELATIVE_ALT: 3, GLOBAL_INT: 5, GLOBAL_RELATIVE_ALT_INT: 6 } as const;
+// One table of MAVLink command and frame numbers for the whole project (mission files too).
+export { MAV_CMD, MAV_FRAME };
 
 /** MAV_MISSION_TYPE. */
 export type MissionType = 0 | 1 | 2;
