@@ -22,7 +22,7 @@ import { LocalFrame, type GeoPoint } from '../core/geo.js';
 import { silentLogger, type Logger } from '../core/logger.js';
 import type { VehicleEvent, VehiclePort, VehicleResult, VehicleTelemetry } from '../hardware/vehicle.port.js';
 import { fleetMachine, missionActorId, vehicleActorId, type FleetEmitted } from '../machines/fleet.machine.js';
-import { missionMachine, missionStatusMessage, type MissionContext, type MissionEvent, type MissionLimitsData, type MissionStatus } from '../machines/mission.machine.js';
+import { missionMachine, missionStatusMessage, type MissionOpInput, type MissionContext, type MissionEvent, type MissionLimitsData, type MissionStatus } from '../machines/mission.machine.js';
 import {
   vehicleMachine,
   type CommandResult,
@@ -173,7 +173,7 @@ export function createTwin(config: TwinConfig): Twin {
       ),
     },
   });
-  type OpInput = { vehicleId: string; mission?: Mission };
+  type OpInput = MissionOpInput;
   const missionLogic = (config.machines?.mission ?? missionMachine).provide({
     actors: {
       upload: fromPromise<void, OpInput>(async ({ input, signal }) => {
@@ -190,12 +190,14 @@ export function createTwin(config: TwinConfig): Twin {
         orThrow(await port.startMission(signal));
       }),
       pause: fromPromise<void, OpInput>(async ({ input, signal }) => {
+        if (input.restored) return;
         orThrow(await portOf(input.vehicleId).hold(signal));
       }),
       resume: fromPromise<void, OpInput>(async ({ input, signal }) => {
         orThrow(await portOf(input.vehicleId).startMission(signal));
       }),
       abort: fromPromise<void, OpInput>(async ({ input, signal }) => {
+        if (input.restored) return;
         const action = vcfg.get(input.vehicleId)?.abortAction ?? 'rtl';
         orThrow(await dispatchCommand(portOf(input.vehicleId), { kind: action }, signal));
       }),
@@ -263,6 +265,7 @@ export function createTwin(config: TwinConfig): Twin {
           const path = statePath(snap.value);
           if (kind === 'mission') {
             const ctx = snap.context as MissionContext;
+            lastMission.set(vehicle, { status: topStatus(snap.value), context: ctx });
             if (path !== last) {
               append(childId, 'state', { value: path, ...(ctx.reason ? { reason: ctx.reason } : {}) });
               last = path;
@@ -307,9 +310,19 @@ export function createTwin(config: TwinConfig): Twin {
   };
 
   /** A respawned vehicle actor learns the vehicle's current state from the port's last report. */
+  const lastMission = new Map<string, { status: MissionStatus; context: MissionContext }>();
   const resync = (childId: string) => {
     const [kind, vehicle] = childId.split(':') as ['vehicle' | 'mission', string];
-    if (kind !== 'vehicle') return;
+    if (kind === 'mission') {
+      // Put the mission back where it was; the vehicle still holds the plan and its progress.
+      const last = lastMission.get(vehicle);
+      if (last && last.status !== 'IDLE') {
+        const c = last.context;
+        sendMission(vehicle, { type: 'RESTORE', status: last.status, mission: c.mission, progress: c.progress, reached: c.reached, reason: c.reason });
+        append(childId, 'restored', { status: last.status });
+      }
+      return;
+    }
     const t = ports.get(vehicle)?.snapshot();
     if (t) {
       sendVehicle(vehicle, { type: 'PORT.ARMED', armed: t.armed });

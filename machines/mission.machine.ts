@@ -40,6 +40,8 @@ export interface MissionContext {
   reason?: string;
   issues: FieldIssue[];
   startRequested: boolean;
+  /** Set by RESTORE until the restored state is left: its entry operation must not re-run. */
+  restored?: boolean;
 }
 
 export type MissionEvent =
@@ -54,15 +56,23 @@ export type MissionEvent =
   /** A failsafe (the twin's or the vehicle's own) took the vehicle off the mission. */
   | { type: 'VEHICLE.FAILSAFE'; reason: string }
   /** The vehicle disarmed (landed, crashed) while the mission was not finished. */
-  | { type: 'VEHICLE.DISARMED' };
+  | { type: 'VEHICLE.DISARMED' }
+  /**
+   * Puts a fresh actor (a supervisor's restart) back where the failed one was, without
+   * re-commanding the vehicle. Accepted in IDLE only.
+   */
+  | { type: 'RESTORE'; status: MissionStatus; mission?: Mission; progress: MissionProgress; reached: number; reason?: string };
 
 export interface MissionInput {
   readonly vehicleId: string;
   readonly limits?: MissionLimitsData;
 }
 
-/** Input of every vehicle-side mission operation the runtime provides. */
-export type MissionOpInput = { vehicleId: string; mission?: Mission };
+/**
+ * Input of every vehicle-side mission operation the runtime provides. `restored`: the state was
+ * re-entered to restore a failed actor, the vehicle was already told — do not command it again.
+ */
+export type MissionOpInput = { vehicleId: string; mission?: Mission; restored?: boolean };
 const notProvided = (name: string) =>
   fromPromise<void, MissionOpInput>(async () => {
     throw new Error(`mission.machine: the \`${name}\` actor must be provided by the runtime`);
@@ -148,6 +158,18 @@ export const missionMachine = setup({
       },
     })),
     failWith: assign((_, params: { reason: string }) => ({ reason: params.reason })),
+    restore: assign(({ event }) => {
+      if (event.type !== 'RESTORE') return {};
+      return {
+        mission: event.mission,
+        progress: { ...event.progress },
+        reached: event.reached,
+        reason: event.reason,
+        issues: [],
+        startRequested: false,
+        restored: true,
+      };
+    }),
   },
 }).createMachine({
   id: 'mission',
@@ -162,7 +184,17 @@ export const missionMachine = setup({
   }),
   states: {
     IDLE: {
-      on: { LOAD: LOAD_AGAIN },
+      on: {
+        LOAD: LOAD_AGAIN,
+        RESTORE: [
+          { guard: ({ event }) => event.status === 'LOADED' && !!event.mission, target: 'LOADED.ready', actions: 'restore' },
+          { guard: ({ event }) => event.status === 'RUNNING' && !!event.mission, target: 'RUNNING.active', actions: 'restore' },
+          { guard: ({ event }) => event.status === 'PAUSED' && !!event.mission, target: 'PAUSED', actions: 'restore' },
+          { guard: ({ event }) => event.status === 'COMPLETED', target: 'COMPLETED', actions: 'restore' },
+          { guard: ({ event }) => event.status === 'ABORTED', target: 'ABORTED', actions: 'restore' },
+          { guard: ({ event }) => event.status === 'FAILED', target: 'FAILED', actions: 'restore' },
+        ],
+      },
     },
     LOADED: {
       initial: 'uploading',
@@ -190,6 +222,7 @@ export const missionMachine = setup({
     },
     RUNNING: {
       initial: 'launching',
+      exit: assign({ restored: false }),
       on: {
         'PORT.MISSION_CURRENT': { guard: 'forThisMission', actions: 'onCurrent' },
         'PORT.MISSION_REACHED': { guard: 'forThisMission', actions: 'onReached' },
@@ -228,9 +261,10 @@ export const missionMachine = setup({
       },
     },
     PAUSED: {
+      exit: assign({ restored: false }),
       invoke: {
         src: 'pause',
-        input: ({ context }) => ({ vehicleId: context.vehicleId, mission: context.mission }),
+        input: ({ context }) => ({ vehicleId: context.vehicleId, mission: context.mission, restored: context.restored }),
         onError: {
           target: 'FAILED',
           actions: { type: 'failWith', params: ({ event }) => ({ reason: `pause failed: ${errorText(event.error)}` }) },
@@ -247,9 +281,10 @@ export const missionMachine = setup({
     },
     ABORTED: {
       on: { LOAD: LOAD_AGAIN },
+      exit: assign({ restored: false }),
       invoke: {
         src: 'abort',
-        input: ({ context }) => ({ vehicleId: context.vehicleId, mission: context.mission }),
+        input: ({ context }) => ({ vehicleId: context.vehicleId, mission: context.mission, restored: context.restored }),
         // The mission is aborted whatever the vehicle answers; the failure is kept as the reason.
         onError: { actions: assign({ reason: ({ context, event }) => `${context.reason}; abort command failed: ${errorText(event.error)}` }) },
       },

@@ -114,3 +114,37 @@ describe('mission machine', () => {
     expect(c.getSnapshot().value).toBe('FAILED');
   });
 });
+
+describe('mission machine: RESTORE (a supervisor restarting a failed actor)', () => {
+  const progress = { current_waypoint: 1, total_waypoints: 3, percent_complete: 33.3 };
+  const parsed = () => pure([{ type: 'LOAD', mission }]).context.mission!;
+
+  it('puts a fresh actor back where the failed one was, from IDLE only', () => {
+    const running = pure([{ type: 'RESTORE', status: 'RUNNING', mission: parsed(), progress, reached: 1 }]);
+    expect(running.value).toEqual({ RUNNING: 'active' });
+    expect(running.context.progress).toEqual(progress);
+    expect(running.context.restored).toBe(true);
+    expect(pure([{ type: 'RESTORE', status: 'FAILED', progress, reached: 1, reason: 'failsafe: x' }]).context.reason).toBe('failsafe: x');
+    // Without a mission there is nothing to run: stays IDLE.
+    expect(pure([{ type: 'RESTORE', status: 'RUNNING', progress, reached: 1 }]).value).toBe('IDLE');
+    // Not a way around the lifecycle once a mission is loaded.
+    const loaded = pure([{ type: 'LOAD', mission }, { type: 'RESTORE', status: 'COMPLETED', progress, reached: 3 }]);
+    expect(loaded.value).toEqual({ LOADED: 'uploading' });
+  });
+
+  it('a restored PAUSED or ABORTED state does not command the vehicle again', async () => {
+    const clock = new VirtualClock();
+    const inputs: MissionOpInput[] = [];
+    const op = fromPromise<void, MissionOpInput>(async ({ input }) => void inputs.push(input));
+    const actor = createActor(missionMachine.provide({ actors: { pause: op, abort: op, resume: op } }), { input: { vehicleId: 'd1' }, clock }).start();
+    actor.send({ type: 'RESTORE', status: 'PAUSED', mission: parsed(), progress, reached: 1 });
+    await clock.advance(1);
+    expect(inputs.map((i) => i.restored)).toEqual([true]);
+    actor.send({ type: 'RESUME' });
+    await clock.advance(1);
+    actor.send({ type: 'PAUSE' });
+    await clock.advance(1);
+    // Leaving the restored state clears the flag: a later pause is a real command.
+    expect(inputs.map((i) => Boolean(i.restored))).toEqual([true, false, false]);
+  });
+});

@@ -6,6 +6,7 @@ import { createTwin } from '../../actors/twin.js';
 import { topics } from '../../actors/bus.js';
 import { SimWorld, createSimVehiclePort } from '../../hardware/sim/index.js';
 import { vehicleMachine } from '../../machines/vehicle.machine.js';
+import { missionMachine } from '../../machines/mission.machine.js';
 import { DEFAULT_HOME } from '../../actors/scenario/scenario.runner.js';
 
 function setup(machines?: Parameters<typeof createTwin>[0]['machines']) {
@@ -92,6 +93,52 @@ describe('twin runtime', () => {
     await clock.advance(3_000);
     expect(twin.log.entries.filter((e) => e.type === 'command.result' && e.data?.kind === 'disarm')).toHaveLength(1);
     expect(twin.vehicleState('d1')).toBe('connected.standby');
+    await twin.stop();
+  });
+
+  it('supervises: a failing mission actor is restarted where it was, without re-commanding the vehicle', async () => {
+    // A mission machine with a bug: the second waypoint's MISSION_ITEM_REACHED throws, once.
+    let throwOnce = true;
+    const buggy = missionMachine.provide({
+      actions: {
+        onReached: assign(({ context, event }) => {
+          if (event.type !== 'PORT.MISSION_REACHED') return {};
+          if (event.seq === 1 && throwOnce) {
+            throwOnce = false;
+            throw new Error('bug in onReached');
+          }
+          const reached = Math.max(context.reached, event.seq + 1);
+          const total = context.progress.total_waypoints;
+          return { reached, progress: { current_waypoint: Math.min(reached, total - 1), total_waypoints: total, percent_complete: Math.round((reached / total) * 1000) / 10 } };
+        }),
+      },
+    });
+    const { clock, twin } = setup({ mission: buggy });
+    await started(clock, twin);
+    const home = twin.port('d1').home()!;
+    const frame = twin.frame();
+    const at = (n: number, e: number) => frame.toLatLon(n, e);
+    twin.mission('d1').load({
+      id: 'm1',
+      name: 'square',
+      vehicle: 'd1',
+      items: [
+        { kind: 'waypoint', ...at(60, 0), alt_m: 20 },
+        { kind: 'waypoint', ...at(60, 60), alt_m: 20 },
+        { kind: 'waypoint', ...at(0, 60), alt_m: 20 },
+        { kind: 'rtl' },
+      ],
+    });
+    twin.mission('d1').start();
+    expect(home).toBeDefined();
+    await clock.run({ until: clock.now() + 600_000, stopWhen: () => twin.missionStatus('d1') === 'COMPLETED' });
+    const entries = twin.log.entries;
+    const failed = entries.find((e) => e.type === 'child.failed');
+    expect(failed?.data).toMatchObject({ id: 'mission:d1' });
+    expect(entries.find((e) => e.type === 'restored')?.data).toEqual({ status: 'RUNNING' });
+    // The restored actor kept the progress and saw the mission to its end; launch ran once.
+    expect(twin.missionStatus('d1')).toBe('COMPLETED');
+    expect(entries.filter((e) => e.source === 'd1' && e.type === 'port.armed' && e.data?.armed === true)).toHaveLength(1);
     await twin.stop();
   });
 });

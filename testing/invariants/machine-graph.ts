@@ -78,8 +78,11 @@ function settle(start: readonly Node[], region: Node): Node[] {
   return [...seen].filter((l) => !lineage(l, region).some((n) => (n.always ?? []).some((t) => t.target && t.guard === undefined)));
 }
 
-/** Derives the legal-transition graph of `machine`. */
-export function machineGraph(machine: AnyStateMachine): MachineGraph {
+/**
+ * Derives the legal-transition graph of `machine`, leaving out transitions taken on the `exclude`d
+ * events (the mission machine's RESTORE is a supervisor's restart, judged as a restart).
+ */
+export function machineGraph(machine: AnyStateMachine, exclude: ReadonlySet<string> = new Set()): MachineGraph {
   const root = machine.root as unknown as Node;
   const regionNodes: [string, Node][] = root.type === 'parallel' ? Object.entries(root.states) : [['', root]];
   const initial = new Map<string, string>();
@@ -91,13 +94,15 @@ export function machineGraph(machine: AnyStateMachine): MachineGraph {
       // Eventless transitions unlocked by a targetless event (guards read the new context).
       for (const l of settle([leaf], region)) out.add(key(l));
       for (const n of lineage(leaf, region).concat(region === root ? [] : [root]))
-        for (const defs of n.transitions.values())
+        for (const [event, defs] of n.transitions) {
+          if (exclude.has(event)) continue;
           for (const t of defs)
             for (const target of t.target ?? []) {
               if (region !== root && !target.path.length) continue;
               if (region !== root && target.path[0] !== name) continue;
               for (const l of settle(enter(target), region)) out.add(key(l));
             }
+        }
       out.delete(key(leaf));
       next.set(key(leaf), out);
     }

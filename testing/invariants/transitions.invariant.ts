@@ -11,7 +11,7 @@ import { OK, secs, violated, type Invariant } from './invariant.js';
 let graphs: { vehicle: MachineGraph; mission: MachineGraph } | undefined;
 /** Derived once per process: the machines do not change at run time. */
 export function machineGraphs(): { vehicle: MachineGraph; mission: MachineGraph } {
-  graphs ??= { vehicle: machineGraph(vehicleMachine), mission: machineGraph(missionMachine) };
+  graphs ??= { vehicle: machineGraph(vehicleMachine), mission: machineGraph(missionMachine, new Set(['RESTORE'])) };
   return graphs;
 }
 
@@ -21,10 +21,13 @@ export const legalTransitionsInvariant: Invariant = {
   check(f) {
     const g = machineGraphs();
     const last = new Map<string, Map<string, string>>();
+    const restarted = new Set<string>();
     for (const e of f.log) {
-      // A restarted child starts over from its initial state.
+      // A restarted child starts over from its initial state, or — a mission actor the twin
+      // restores — from where the failed one was: its first state is not a transition.
       if (e.source === 'fleet' && e.type === 'child.restarted') {
         last.delete(String(e.data?.id));
+        restarted.add(String(e.data?.id));
         continue;
       }
       if (e.type !== 'state') continue;
@@ -33,6 +36,10 @@ export const legalTransitionsInvariant: Invariant = {
       const graph = g[kind];
       const now = regionLeaves(graph, String(e.data?.value ?? ''));
       const before = last.get(e.source);
+      if (!before && restarted.delete(e.source)) {
+        last.set(e.source, now);
+        continue;
+      }
       for (const region of graph.regions) {
         const to = now.get(region);
         if (to === undefined || !graph.next.has(to)) return violated(`${e.source}: unknown state '${String(e.data?.value)}' at ${secs(e.t_ms)}`);
