@@ -98,6 +98,13 @@ export interface Twin {
   /** The vehicle machine's state as a dotted path, e.g. `connected.armed.inAir.mission`. */
   vehicleState(vehicle: string): string;
   vehicleContext(vehicle: string): VehicleContext;
+  /**
+   * Puts a vehicle's mission actor (IDLE) back into a saved state without commanding the
+   * vehicle: a twin restarted while its vehicles fly on. Returns false when the actor is busy.
+   */
+  restoreMission(vehicle: string, saved: { status: MissionStatus; mission?: Mission; progress: MissionContext['progress']; reached: number; reason?: string }): boolean;
+  /** Calls `fn` with a vehicle's mission status and context on every change (persistence). */
+  onMissionChange(fn: (vehicle: string, status: MissionStatus, context: MissionContext) => void): () => void;
   /** The last telemetry sample of each vehicle, with its world-frame position. */
   latest(vehicle: string): { telemetry?: VehicleTelemetry; north_m: number; east_m: number; alt_m: number };
 }
@@ -265,7 +272,11 @@ export function createTwin(config: TwinConfig): Twin {
           const path = statePath(snap.value);
           if (kind === 'mission') {
             const ctx = snap.context as MissionContext;
-            lastMission.set(vehicle, { status: topStatus(snap.value), context: ctx });
+            const status = topStatus(snap.value);
+            const prev = lastMission.get(vehicle);
+            lastMission.set(vehicle, { status, context: ctx });
+            if (prev?.status !== status || prev.context.progress !== ctx.progress)
+              for (const fn of missionListeners) fn(vehicle, status, ctx);
             if (path !== last) {
               append(childId, 'state', { value: path, ...(ctx.reason ? { reason: ctx.reason } : {}) });
               last = path;
@@ -311,6 +322,7 @@ export function createTwin(config: TwinConfig): Twin {
 
   /** A respawned vehicle actor learns the vehicle's current state from the port's last report. */
   const lastMission = new Map<string, { status: MissionStatus; context: MissionContext }>();
+  const missionListeners = new Set<(vehicle: string, status: MissionStatus, context: MissionContext) => void>();
   const resync = (childId: string) => {
     const [kind, vehicle] = childId.split(':') as ['vehicle' | 'mission', string];
     if (kind === 'mission') {
@@ -493,6 +505,17 @@ export function createTwin(config: TwinConfig): Twin {
     },
     vehicleContext(vehicle) {
       return vehicleRef(vehicle)!.getSnapshot().context;
+    },
+    restoreMission(vehicle, saved) {
+      portOf(vehicle);
+      if (twin.missionStatus(vehicle) !== 'IDLE' || saved.status === 'IDLE') return false;
+      sendMission(vehicle, { type: 'RESTORE', ...saved });
+      append(missionActorId(vehicle), 'restored', { status: saved.status, from: 'store' });
+      return twin.missionStatus(vehicle) === saved.status;
+    },
+    onMissionChange(fn) {
+      missionListeners.add(fn);
+      return () => missionListeners.delete(fn);
     },
     latest(vehicle) {
       const m = monitors.get(vehicle);

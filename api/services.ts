@@ -14,6 +14,7 @@ import type { Twin } from '../actors/twin.js';
 import { silentLogger, type Logger } from '../core/logger.js';
 import { createMetrics, type Metrics } from '../metrics/registry.js';
 import { attachEventLogSink, type EventLogSink } from '../storage/event-log.sink.js';
+import { persistMissionState } from '../storage/mission-state.sink.js';
 import { openStore, dataDir, type Store } from '../storage/store.js';
 import { recordTelemetry, type TelemetryRecorder } from '../storage/telemetry.recorder.js';
 import { bootstrapAdmin, createAuth, loadOrCreateSecret, type Auth, type Authenticator } from './auth/index.js';
@@ -97,6 +98,7 @@ export async function startApiServices(options: ApiServicesOptions): Promise<Api
       },
     });
     cleanups.push(() => eventSink.close());
+    cleanups.push(persistMissionState(store, twin, (err) => logger.error({ err }, 'mission state write failed')));
     for (const e of earlier) {
       eventSink.writer.push(e);
       metrics.observeEvent(e);

@@ -10,6 +10,7 @@ import { runScenario } from '../actors/scenario/scenario.runner.js';
 import { createLogger } from '../core/logger.js';
 import { summaryTable } from './report-format.js';
 import { startOperatorServices, type OperatorServices } from './operator-services.js';
+import type { BackendFactory } from '../actors/scenario/backends.js';
 import { createWebSocketInspector } from '@statelyai/inspect';
 import { renderMap, type MapPoint } from './ascii-map.js';
 import { toLocal } from '../actors/scenario/mission-builder.js';
@@ -76,7 +77,21 @@ function statusLines(twin: Twin): { table: string; compact: string[] } {
   return { table: table.toString(), compact };
 }
 
-export async function startLiveView(file: string, speed: number, withServices = true, inspectUrl?: string): Promise<number> {
+export interface LiveViewOptions {
+  readonly speed: number;
+  /** Start the storage, REST API, dashboard and bridge (default true). */
+  readonly services?: boolean;
+  /** Stream actor events to a Stately inspector at this WebSocket URL. */
+  readonly inspectUrl?: string;
+  /** Where the vehicles come from (default: the simulator). */
+  readonly backend?: BackendFactory;
+  /** Restore the missions the last session left running (real vehicles fly on while the twin restarts). */
+  readonly resume?: boolean;
+}
+
+export async function startLiveView(file: string, options: LiveViewOptions): Promise<number> {
+  const { speed, inspectUrl } = options;
+  const withServices = options.services ?? true;
   const loaded = await loadScenarioFile(file);
   if (!loaded.ok) {
     process.stderr.write(`${loaded.error.message}\n`);
@@ -101,6 +116,13 @@ export async function startLiveView(file: string, speed: number, withServices = 
     speed,
     file,
     logger,
+    ...(options.backend ? { backend: options.backend } : {}),
+    beforeMissions: async () => {
+      const s = await services;
+      if (!options.resume || !s) return;
+      const restored = s.restoreMissions();
+      if (restored.length) process.stdout.write(`resumed the missions of ${restored.join(', ')}\n`);
+    },
     ...(inspector ? { inspect: inspector.inspect } : {}),
     signal: ac.signal,
     ignoreStopWhenDone: true,

@@ -151,8 +151,22 @@ export function buildProgram(): Command {
     .addOption(new Option('--speed <factor>', 'sim seconds per wall second').default(1).argParser(parseSpeed))
     .option('--no-services', 'terminal view only: no REST API, dashboard or bridge')
     .option('--inspect <ws-url>', 'stream actor events to a Stately inspector WebSocket (e.g. ws://localhost:8080)')
-    .action(async (file: string, flags: { speed: number; services: boolean; inspect?: string }) => {
-      process.exitCode = await startLiveView(file, flags.speed, flags.services, flags.inspect);
+    .option('--vehicle <kind>', "'sim', 'sitl' or a connection URL for real vehicles (udpin://0.0.0.0:14540, serial://…)", 'sim')
+    .option('--resume', 'restore the missions the last session (same data directory) left loaded, running or paused')
+    .action(async (file: string, flags: { speed: number; services: boolean; inspect?: string; vehicle: string; resume?: boolean }) => {
+      const backend = backendFor(flags.vehicle, flags.speed);
+      if (typeof backend === 'string') {
+        process.stderr.write(`${backend}\n`);
+        process.exitCode = 2;
+        return;
+      }
+      process.exitCode = await startLiveView(file, {
+        speed: flags.speed,
+        services: flags.services,
+        inspectUrl: flags.inspect,
+        backend,
+        resume: flags.resume ?? false,
+      });
     });
 
   program

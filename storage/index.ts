@@ -10,6 +10,8 @@ export type { MissionRecord, MissionFields, Waypoint, MissionParameters } from '
 export type { RunRecord, RunSummary } from './runs.repository.js';
 export type { StoredEntry, TelemetryRow } from './event-log.repository.js';
 export type { VehicleSeen } from './vehicles.repository.js';
+export { SavedMissionSchema, type SavedMission } from './mission-state.repository.js';
+export { persistMissionState, restoreMissionState } from './mission-state.sink.js';
 export type { BlobMeta, BlobErrorCode } from './blob-store.js';
 export { BatchWriter, type BatchWriterOptions } from './batch-writer.js';
 export { createEventLogSink, attachEventLogSink, type EventLogSink, type EventLogSinkOptions } from './event-log.sink.js';

@@ -86,6 +86,20 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: 'mission_state',
+    sql: `
+      -- The last known state of each vehicle's mission actor, so a restarted twin resumes it
+      -- (a real vehicle flies on while the twin restarts).
+      CREATE TABLE mission_state (
+        vehicle    TEXT PRIMARY KEY,
+        status     TEXT NOT NULL,
+        state      TEXT NOT NULL CHECK (json_valid(state)),
+        updated_at TEXT NOT NULL
+      );
+    `,
+  },
 ];
 
 /**

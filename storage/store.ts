@@ -16,6 +16,7 @@ import { migrate } from './migrations.js';
 import { MissionsRepository } from './missions.repository.js';
 import { RunsRepository } from './runs.repository.js';
 import { UsersRepository } from './users.repository.js';
+import { MissionStateRepository } from './mission-state.repository.js';
 import { VehiclesRepository } from './vehicles.repository.js';
 
 export interface StoreOptions {
@@ -33,6 +34,7 @@ export interface Store {
   readonly runs: RunsRepository;
   readonly events: EventLogRepository;
   readonly vehicles: VehiclesRepository;
+  readonly missionState: MissionStateRepository;
   readonly blobs: LocalBlobStore;
   /** Migrations applied by this open (empty when the schema was current). */
   readonly migrated: readonly number[];
@@ -70,6 +72,7 @@ export function openStore(options: StoreOptions = {}): Store {
       runs: new RunsRepository(db, now),
       events: new EventLogRepository(db),
       vehicles: new VehiclesRepository(db, now),
+      missionState: new MissionStateRepository(db, now),
       blobs: new LocalBlobStore(db, join(dir, 'blobs'), now),
       migrated,
       transaction: <T>(fn: () => T): T => db.transaction(fn)(),

@@ -70,6 +70,8 @@ export interface RunScenarioOptions {
   readonly backend?: BackendFactory;
   /** Streams actor events to an inspector (see TwinConfig.inspect). */
   readonly inspect?: InspectionObserver;
+  /** Runs after the twin started and before the scenario's missions are scheduled (restores). */
+  readonly beforeMissions?: (twin: Twin) => void | Promise<void>;
   /** Marks the end of each phase (benchmarks time them; the runtime itself reads no wall time). */
   readonly onPhase?: (phase: 'connected' | 'ran' | 'stopped') => void;
 }
@@ -146,6 +148,8 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
     if (home) trace.setHome(id, frame.toLocal(home.lat_deg, home.lon_deg));
   }
 
+  await options.beforeMissions?.(twin);
+
   // Missions, faults and operator actions, each at its sim time.
   const built = new Map<string, BuiltMission>();
   const startedAt = new Map<string, number>();
@@ -159,6 +163,11 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
     built.set(v.id, r.value);
     clock.setTimeout(() => {
       startedAt.set(v.id, clock.now());
+      if (twin.missionStatus(v.id) !== 'IDLE') {
+        // Restored from a previous session: the vehicle is already on it.
+        log.append(clock.now(), 'scenario', 'mission.skipped', { vehicle: v.id, status: twin.missionStatus(v.id) });
+        return;
+      }
       const m = twin.mission(v.id);
       m.load(r.value.mission, `scenario:mission:${v.id}`);
       m.start(`scenario:mission:${v.id}`);
