@@ -19,6 +19,9 @@ import { loadScenarioFile, formatIssues } from '../actors/scenario/scenario.load
 import { runScenario, type ScenarioReport } from '../actors/scenario/scenario.runner.js';
 import { linkBackend, simBackend, sitlBackend, type BackendFactory } from '../actors/scenario/backends.js';
 import { parseConnectionUrl } from '../hardware/real/mavlink/index.js';
+import { randomUUID } from 'node:crypto';
+import { openStore, dataDir } from '../storage/store.js';
+import { storeScenarioRun } from '../storage/run-recorder.js';
 import { runSitlCommand } from '../hardware/sim/sitl/index.js';
 import { ScenarioSchema } from '../actors/scenario/scenario.schema.js';
 import { createLogger } from '../core/logger.js';
@@ -61,6 +64,7 @@ interface RunFlags {
   events?: string;
   quiet?: boolean;
   vehicle: string;
+  store?: boolean;
 }
 
 /** `--vehicle sim | sitl | <connection-url>` → a backend factory, or an error message. */
@@ -81,42 +85,54 @@ async function runCommand(files: string[], flags: RunFlags): Promise<number> {
   const logger = createLogger();
   const reports: ScenarioReport[] = [];
   const tty = process.stderr.isTTY && !flags.quiet;
-  for (const file of files) {
-    const loaded = await loadScenarioFile(file);
-    if (!loaded.ok) {
-      process.stderr.write(`${loaded.error.message}\n`);
-      return 2;
+  // Runs go to the same store the REST API serves (`GET /runs`), in TWIN_DATA_DIR.
+  const store = flags.store ? openStore({ dir: dataDir() }) : undefined;
+  try {
+    for (const file of files) {
+      const loaded = await loadScenarioFile(file);
+      if (!loaded.ok) {
+        process.stderr.write(`${loaded.error.message}\n`);
+        return 2;
+      }
+      const scenario = loaded.value;
+      const bar = tty
+        ? new cliProgress.SingleBar(
+            { format: `${scenario.name} [{bar}] {value}/{total} sim s  {speed}`, hideCursor: true, clearOnComplete: true, stream: process.stderr },
+            cliProgress.Presets.shades_classic,
+          )
+        : undefined;
+      bar?.start(scenario.duration_s, 0, { speed: '' });
+      const wallStart = performance.now();
+      const ac = new AbortController();
+      const onSigint = () => ac.abort();
+      process.once('SIGINT', onSigint);
+      // A scenario with a `fuzz:` block (a minimal failing case among them) is judged by the invariants too.
+      const { report, log } = await (declaresInvariants(scenario) ? runChecked : runScenario)(scenario, {
+        seed: flags.seed,
+        speed: flags.speed,
+        backend,
+        logger,
+        file,
+        signal: ac.signal,
+        onProgress: bar
+          ? (t) => bar.update(Math.round(t), { speed: `${(t / Math.max((performance.now() - wallStart) / 1000, 1e-3)).toFixed(0)}x` })
+          : undefined,
+      });
+      process.off('SIGINT', onSigint);
+      report.wallSeconds = (performance.now() - wallStart) / 1000;
+      bar?.stop();
+      reports.push(report);
+      if (!flags.quiet) process.stdout.write(`${summaryTable(report, process.stdout.isTTY)}\n\n`);
+      if (flags.events) await writeOut(files.length > 1 ? flags.events.replace(/(\.\w+)?$/, `.${scenario.name}$1`) : flags.events, log.toJsonl());
+      if (store) {
+        const id = `${scenario.name}-${report.seed}-${randomUUID().slice(0, 8)}`;
+        const saved = storeScenarioRun(store, id, { report, log });
+        if (saved.ok) process.stderr.write(`stored run ${id} in ${store.dir}\n`);
+        else process.stderr.write(`twin: run not stored: ${saved.error.code}: ${saved.error.message}\n`);
+      }
     }
-    const scenario = loaded.value;
-    const bar = tty
-      ? new cliProgress.SingleBar(
-          { format: `${scenario.name} [{bar}] {value}/{total} sim s  {speed}`, hideCursor: true, clearOnComplete: true, stream: process.stderr },
-          cliProgress.Presets.shades_classic,
-        )
-      : undefined;
-    bar?.start(scenario.duration_s, 0, { speed: '' });
-    const wallStart = performance.now();
-    const ac = new AbortController();
-    const onSigint = () => ac.abort();
-    process.once('SIGINT', onSigint);
-    // A scenario with a `fuzz:` block (a minimal failing case among them) is judged by the invariants too.
-    const { report, log } = await (declaresInvariants(scenario) ? runChecked : runScenario)(scenario, {
-      seed: flags.seed,
-      speed: flags.speed,
-      backend,
-      logger,
-      file,
-      signal: ac.signal,
-      onProgress: bar
-        ? (t) => bar.update(Math.round(t), { speed: `${(t / Math.max((performance.now() - wallStart) / 1000, 1e-3)).toFixed(0)}x` })
-        : undefined,
-    });
-    process.off('SIGINT', onSigint);
-    report.wallSeconds = (performance.now() - wallStart) / 1000;
-    bar?.stop();
-    reports.push(report);
-    if (!flags.quiet) process.stdout.write(`${summaryTable(report, process.stdout.isTTY)}\n\n`);
-    if (flags.events) await writeOut(files.length > 1 ? flags.events.replace(/(\.\w+)?$/, `.${scenario.name}$1`) : flags.events, log.toJsonl());
+  } finally {
+    store?.close();
   }
   if (flags.report) await writeOut(flags.report, JSON.stringify(reports.length === 1 ? reports[0] : reports, null, 2) + '\n');
   if (flags.junit) await writeOut(flags.junit, junitXml(reports));
@@ -138,6 +154,7 @@ export function buildProgram(): Command {
     .option('--report <file>', 'write the JSON report')
     .option('--junit <file>', 'write JUnit XML')
     .option('--events <file>', 'write the event log as JSON lines')
+    .option('--store', 'keep the report and event log in the store (TWIN_DATA_DIR), served at GET /runs')
     .option('--vehicle <kind>', "'sim' (in-process simulator), 'sitl' (built-in MAVLink SITL over loopback) or a connection URL (udpin://0.0.0.0:14540 for PX4 SITL)", 'sim')
     .option('-q, --quiet', 'no table, no progress bar')
     .action(async (files: string[], flags: RunFlags) => {

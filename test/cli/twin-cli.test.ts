@@ -11,8 +11,12 @@ const exec = promisify(execFile);
 const CLI = 'dist/cli/twin.js';
 
 async function twin(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return twinEnv({}, ...args);
+}
+
+async function twinEnv(env: Record<string, string>, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await exec('node', [CLI, ...args], { env: { ...process.env, TWIN_LOG_LEVEL: 'silent' } });
+    const { stdout, stderr } = await exec('node', [CLI, ...args], { env: { ...process.env, TWIN_LOG_LEVEL: 'silent', ...env } });
     return { code: 0, stdout, stderr };
   } catch (e) {
     const err = e as { code: number; stdout: string; stderr: string };
@@ -78,5 +82,25 @@ describe('twin CLI (the built binary, as a user runs it)', () => {
     expect(Object.keys(schema.properties)).toEqual(expect.arrayContaining(['world', 'vehicles', 'faults', 'expect']));
     // The committed copy for editors is up to date.
     expect(JSON.parse(readFileSync('scenarios/scenario.schema.json', 'utf8'))).toEqual(schema);
+  });
+
+  it('run --store: the report and event log land in the store the REST API serves', async () => {
+    const data = join(dir, 'data');
+    const r = await twinEnv({ TWIN_DATA_DIR: data }, 'run', 'scenarios/link-loss.yaml', '--store', '-q');
+    expect(r.code).toBe(0);
+    const id = /stored run (\S+) in /.exec(r.stderr)?.[1];
+    expect(id).toMatch(/^link-loss-11-/);
+    const { openStore } = await import('../../storage/store.js');
+    const store = openStore({ dir: data });
+    try {
+      const runs = store.runs.list();
+      expect(runs.map((x) => x.id)).toEqual([id]);
+      const loaded = await loadScenarioFile('scenarios/link-loss.yaml');
+      if (!loaded.ok) throw new Error('load');
+      const inProcess = await runScenario(loaded.value);
+      expect(store.events.list(id!, 0, 100_000).length).toBe(inProcess.report.events);
+    } finally {
+      store.close();
+    }
   });
 });
