@@ -27,6 +27,7 @@ import { ScenarioSchema } from '../actors/scenario/scenario.schema.js';
 import { createLogger } from '../core/logger.js';
 import { junitXml, summaryTable } from './report-format.js';
 import { startLiveView } from './live-view.js';
+import { registerMissionCommand } from './mission-command.js';
 import { registerFuzzCommand } from './fuzz-command.js';
 import { declaresInvariants, runChecked } from '../testing/run-checked.js';
 
@@ -215,6 +216,8 @@ export function buildProgram(): Command {
         logger: createLogger(),
       });
     });
+
+  registerMissionCommand(program);
 
   program
     .command('validate')

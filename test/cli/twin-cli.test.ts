@@ -103,4 +103,24 @@ describe('twin CLI (the built binary, as a user runs it)', () => {
       store.close();
     }
   });
+
+  it('mission show / convert: a QGC plan to WPL and back keeps its items', async () => {
+    const wpl = join(dir, 'survey.waypoints');
+    const back = join(dir, 'survey.plan');
+    const shown = await twin('mission', 'show', 'scenarios/plans/field-survey.plan');
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toContain('items: 13 (1 takeoff, 8 waypoints');
+    const toWpl = await twin('mission', 'convert', 'scenarios/plans/field-survey.plan', wpl);
+    expect(toWpl.code).toBe(0);
+    expect(toWpl.stderr).toContain('QGC WPL has no geofence or rally points');
+    expect(readFileSync(wpl, 'utf8').split('\n')[0]).toBe('QGC WPL 110');
+    expect((await twin('mission', 'convert', wpl, back)).code).toBe(0);
+    const again = await twin('mission', 'show', back);
+    expect(again.stdout).toContain('items: 13 (1 takeoff, 8 waypoints');
+    const bad = join(dir, 'bad.plan');
+    writeFileSync(bad, '{"fileType": "Plan"');
+    const r = await twin('mission', 'show', bad);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/bad\.plan: /);
+  });
 });
