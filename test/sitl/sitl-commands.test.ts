@@ -51,10 +51,12 @@ describe('SITL heartbeat', () => {
 });
 
 describe('SITL commands', () => {
-  it('arms with ACCEPTED, reports SAFETY_ARMED, and takeoff while disarmed is DENIED', async () => {
+  it('arms with ACCEPTED, reports SAFETY_ARMED, and takeoff while disarmed is refused TEMPORARILY_REJECTED', async () => {
     h = await startSitl();
     const { gcs } = h;
-    expect((await gcs.command(1, 22, [0, 0, 0, Number.NaN, Number.NaN, Number.NaN, Number.NaN])).result).toBe(DENIED);
+    // PX4 Commander answers every refused mode change with TEMPORARILY_REJECTED, never DENIED.
+    // (PX4 itself would accept the switch to AUTO.TAKEOFF while disarmed; see the README.)
+    expect((await gcs.command(1, 22, [0, 0, 0, Number.NaN, Number.NaN, Number.NaN, Number.NaN])).result).toBe(TEMP_REJECTED);
     const text = await gcs.next(common.StatusText, (m) => /Takeoff denied/.test(m.text), { since: 0 });
     expect(text.msg.severity).toBe(2);
     expect((await gcs.command(1, 400, [1])).result).toBe(ACCEPTED);
@@ -100,7 +102,42 @@ describe('SITL commands', () => {
     // Executed again it would be refused ("already flying"); as a retry it is ACCEPTED again.
     expect((await gcs.command(1, 22, params, 1)).result).toBe(ACCEPTED);
     // A fresh command (confirmation 0) is executed.
-    expect((await gcs.command(1, 22, params, 0)).result).toBe(DENIED);
+    expect((await gcs.command(1, 22, params, 0)).result).toBe(TEMP_REJECTED);
+  });
+
+  it('answers (dis)arm refusals like PX4 Commander: TEMPORARILY_REJECTED, and UNSUPPORTED for a bad param1', async () => {
+    h = await startSitl();
+    const { gcs } = h;
+    expect((await gcs.command(1, 400, [2])).result).toBe(UNSUPPORTED);
+    expect((await gcs.command(1, 400, [1])).result).toBe(ACCEPTED);
+    expect((await gcs.command(1, 22, [0, 0, 0, Number.NaN, Number.NaN, Number.NaN, 488 + 10])).result).toBe(ACCEPTED);
+    await gcs.next(common.ExtendedSysState, (m) => m.landedState === 2, { timeoutMs: 15_000 });
+    // "Disarming denied: not landed" is TRANSITION_DENIED → TEMPORARILY_REJECTED in PX4.
+    expect((await gcs.command(1, 400, [0])).result).toBe(TEMP_REJECTED);
+  });
+
+  it('MISSION_START without a mission is DENIED (PX4: "No valid mission")', async () => {
+    h = await startSitl();
+    expect((await h.gcs.command(1, 300, [0, 0])).result).toBe(DENIED);
+  });
+
+  it('COMMAND_INT: PX4 ignores the frame (z is AMSL), INT32_MAX x/y keep the position, NaN-as-int x/y is DENIED', async () => {
+    h = await startSitl();
+    const { gcs, world } = h;
+    expect((await gcs.command(1, 400, [1])).result).toBe(ACCEPTED);
+    expect((await gcs.command(1, 22, [0, 0, 0, Number.NaN, Number.NaN, Number.NaN, 488 + 10])).result).toBe(ACCEPTED);
+    await gcs.next(common.ExtendedSysState, (m) => m.landedState === 2, { timeoutMs: 15_000 });
+    await h.waitSim(4000);
+    expect((await gcs.commandInt(1, 192, 6, [-1, 1, 0, Number.NaN], 0x7ff80000, 0x7ff80000, 20)).result).toBe(DENIED);
+    // MAV_FRAME_GLOBAL_RELATIVE_ALT_INT (6) with z = 488 + 15: PX4 reads z as AMSL regardless.
+    const before = world.telemetry('d1').position;
+    expect((await gcs.commandInt(1, 192, 6, [-1, 1, 0, Number.NaN], 0x7fffffff, 0x7fffffff, 488 + 15)).result).toBe(ACCEPTED);
+    await h.waitSim(20_000);
+    const t = world.telemetry('d1');
+    expect(t.alt_rel_m).toBeGreaterThan(13);
+    expect(t.alt_rel_m).toBeLessThan(17);
+    expect(Math.abs(t.position.lat_deg - before.lat_deg)).toBeLessThan(2e-5);
+    expect(Math.abs(t.position.lon_deg - before.lon_deg)).toBeLessThan(2e-5);
   });
 
   it('SET_MESSAGE_INTERVAL changes a stream rate; GET/REQUEST_MESSAGE and AUTOPILOT_VERSION', async () => {

@@ -7,8 +7,9 @@
  *   are requested with MISSION_REQUEST_INT once the link is in int mode (a MISSION_ITEM_INT or
  *   MISSION_REQUEST_INT arrived on it), with the legacy MISSION_REQUEST before — PX4 starts every
  *   link in float mode. An unanswered request is repeated every 250 ms; 5 s without a message
- *   from the partner ends the transfer (PX4 sends only the "Operation timeout" STATUSTEXT; we
- *   also send MISSION_ACK ERROR so a waiting client fails fast).
+ *   from the partner ends the transfer with only the "Operation timeout" STATUSTEXT and no
+ *   MISSION_ACK (PX4 `MavlinkMissionManager::send`); an item that arrives after that is answered
+ *   MISSION_ACK ERROR ("IGN MISSION_ITEM: No transfer"), which is how a retrying client learns.
  * - Each item is validated as it arrives (see `mission-items.ts`); the first bad one ends the
  *   upload with its MAV_MISSION_RESULT. Items are collected aside and only replace the stored
  *   plan once all arrived and the simulator accepted it: a failed upload leaves the previous
@@ -371,9 +372,9 @@ export class MissionServer {
     const t = this.transfer, now = this.o.clock.now();
     if (t.state === 'idle') return;
     if (now - t.lastRecv >= MISSION_TIMEOUT_MS) {
+      // PX4 gives up silently: no MISSION_ACK, just the STATUSTEXT.
       this.o.statustext(Severity.CRITICAL, 'Operation timeout');
       this.finish();
-      if (t.state === 'getlist') this.ack(t, t.type, MissionResult.ERROR);
       return;
     }
     if (t.state === 'getlist' && now - t.lastSent >= MISSION_RETRY_MS) return this.sendRequest(t);

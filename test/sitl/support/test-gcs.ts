@@ -135,6 +135,16 @@ export class TestGcs {
     return (await this.next(common.CommandAck, (a) => a.command === command, { since })).msg;
   }
 
+  /** COMMAND_INT to (sysid, 1) — x/y raw int32 (degE7), z float — and its COMMAND_ACK. */
+  async commandInt(targetSystem: number, command: number, frame: number, params: number[], x: number, y: number, z: number): Promise<common.CommandAck> {
+    const since = this.log.length;
+    const m = new common.CommandInt();
+    Object.assign(m, { targetSystem, targetComponent: 1, command, frame, current: 0, autocontinue: 0, _param5: x, _param6: y, _param7: z });
+    params.slice(0, 4).forEach((v, k) => Object.assign(m, { [`_param${k + 1}`]: v }));
+    this.send(m);
+    return (await this.next(common.CommandAck, (a) => a.command === command, { since })).msg;
+  }
+
   async close(): Promise<void> {
     this.stopHeartbeats();
     await new Promise<void>((resolve) => this.socket.close(() => resolve()));
