@@ -153,6 +153,16 @@ describe('mission progress', () => {
     expect(reached()).toEqual([0, 1, 2]);
     expect(events.filter((e) => e.type === 'mission.finished')).toHaveLength(1);
   });
+  it('ignores a COMPLETE left over from the previous run of the same plan after a restart', () => {
+    // PX4 does not reset an unchanged plan: right after MISSION mode is set again, its next
+    // MISSION_CURRENT can still say COMPLETE for the run that ended before.
+    const { p, events } = run();
+    p.onCurrent(3, 5, 'mission');
+    expect(events.some((e) => e.type === 'mission.finished')).toBe(false);
+    p.onCurrent(0, 3, 'mission'); // the new run is under way
+    p.onCurrent(3, 5, 'mission'); // and this COMPLETE is its own
+    expect(events.filter((e) => e.type === 'mission.finished')).toHaveLength(1);
+  });
   it('ignores a stale COMPLETE before the plan ran', () => {
     const events: ProgressEvent[] = [];
     const p = new MissionProgress((e) => events.push(e));

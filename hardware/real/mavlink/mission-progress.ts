@@ -33,6 +33,11 @@ export class MissionProgress {
   private lastCurrentMav = -1;
   private lastCurrentPort = -1;
   private atRtl = false;
+  /**
+   * The vehicle has shown this run under way (ACTIVE, or an item reached). Until then a COMPLETE
+   * is the previous run's: PX4 keeps an unchanged plan's state across a restart of the mission.
+   */
+  private seenActive = false;
 
   constructor(private readonly emit: (e: ProgressEvent) => void) {}
 
@@ -56,12 +61,14 @@ export class MissionProgress {
   started(): void {
     if (this.finished) this.reset();
     this.running = true;
+    this.seenActive = false;
   }
 
   onCurrent(mavSeq: number, missionState: number | undefined, mode: FlightMode): void {
     const plan = this.plan;
     if (!plan) return;
     if (missionState === MISSION_STATE.ACTIVE || mode === 'mission') this.running = true;
+    if (missionState === MISSION_STATE.ACTIVE) this.seenActive = true;
     if (this.running && mode === 'mission' && this.lastCurrentMav >= 0 && mavSeq > this.lastCurrentMav) {
       for (let s = this.lastCurrentMav; s < mavSeq; s++) if (this.isNav(s)) this.markReached(s);
     }
@@ -72,11 +79,12 @@ export class MissionProgress {
       this.emit({ type: 'mission.current', seq: port, total: plan.source.length });
     }
     if (this.rtlSeq() === mavSeq && this.running) this.atRtl = true;
-    if (missionState === MISSION_STATE.COMPLETE && this.running) this.finishAll();
+    if (missionState === MISSION_STATE.COMPLETE && this.running && this.seenActive) this.finishAll();
   }
 
   onReached(mavSeq: number): void {
     if (!this.plan || !this.isNav(mavSeq)) return;
+    if (this.running) this.seenActive = true;
     this.markReached(mavSeq);
   }
 
@@ -92,6 +100,7 @@ export class MissionProgress {
     this.finished = false;
     this.running = false;
     this.atRtl = false;
+    this.seenActive = false;
   }
 
   private rtlSeq(): number | undefined {
