@@ -28,6 +28,7 @@ import { createLogger } from '../core/logger.js';
 import { junitXml, summaryTable } from './report-format.js';
 import { startLiveView } from './live-view.js';
 import { registerMissionCommand } from './mission-command.js';
+import { registerUserCommand } from './user-command.js';
 import { registerFuzzCommand } from './fuzz-command.js';
 import { declaresInvariants, runChecked } from '../testing/run-checked.js';
 
@@ -218,6 +219,7 @@ export function buildProgram(): Command {
     });
 
   registerMissionCommand(program);
+  registerUserCommand(program);
 
   program
     .command('validate')

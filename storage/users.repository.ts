@@ -23,12 +23,26 @@ export class UsersRepository {
   private readonly all: Statement<[], PublicUser>;
   private readonly insertStmt: Statement<[string, string, string, string]>;
   private readonly countStmt: Statement<[], { n: number }>;
+  private readonly setHashStmt: Statement<[string, string]>;
+  private readonly setRoleStmt: Statement<[string, string]>;
 
   constructor(private readonly db: Database, private readonly now: () => string) {
     this.byName = db.prepare('SELECT username, password_hash, role, created_at FROM users WHERE username = ?');
     this.all = db.prepare('SELECT username, role, created_at FROM users ORDER BY username');
     this.insertStmt = db.prepare('INSERT INTO users (username, password_hash, role, created_at) VALUES (?, ?, ?, ?)');
     this.countStmt = db.prepare('SELECT count(*) AS n FROM users');
+    this.setHashStmt = db.prepare('UPDATE users SET password_hash = ? WHERE username = ?');
+    this.setRoleStmt = db.prepare('UPDATE users SET role = ? WHERE username = ?');
+  }
+
+  /** Replaces a user's password hash; `STORE.NOT_FOUND` for an unknown user. */
+  setPasswordHash(username: string, password_hash: string): StoreResult<void> {
+    return this.setHashStmt.run(password_hash, username).changes === 1 ? ok(undefined) : notFound(`user '${username}'`);
+  }
+
+  /** Changes a user's role (live bridge connections lose rights at their next re-check). */
+  setRole(username: string, role: Role): StoreResult<void> {
+    return this.setRoleStmt.run(role, username).changes === 1 ? ok(undefined) : notFound(`user '${username}'`);
   }
 
   /** `STORE.CONFLICT` when the name is taken. */

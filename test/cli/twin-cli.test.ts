@@ -123,4 +123,28 @@ describe('twin CLI (the built binary, as a user runs it)', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/bad\.plan: /);
   });
+
+  it('user add / passwd / role manage operators in the store; a generated password verifies', async () => {
+    const data = join(dir, 'users');
+    const env = { TWIN_DATA_DIR: data };
+    const added = await twinEnv(env, 'user', 'add', 'olga', '--role', 'operator');
+    expect(added.code).toBe(0);
+    const pw = /password (\S+)$/m.exec(added.stdout)?.[1];
+    expect(pw).toBeDefined();
+    expect((await twinEnv(env, 'user', 'add', 'olga')).code).toBe(2); // taken
+    expect((await twinEnv(env, 'user', 'role', 'olga', 'pilot')).code).toBe(2); // no such role
+    expect((await twinEnv(env, 'user', 'role', 'olga', 'admin')).code).toBe(0);
+    const { openStore } = await import('../../storage/store.js');
+    const { verifyPassword } = await import('../../api/auth/password.js');
+    const store = openStore({ dir: data });
+    try {
+      const u = store.users.get('olga');
+      if (!u.ok) throw new Error('missing user');
+      expect(u.value.role).toBe('admin');
+      expect(await verifyPassword(pw!, u.value.password_hash)).toBe(true);
+      expect(await verifyPassword('wrong-password', u.value.password_hash)).toBe(false);
+    } finally {
+      store.close();
+    }
+  });
 });
