@@ -11,7 +11,7 @@ import { MavlinkEncoder, MavlinkParser, decode } from '../../hardware/real/mavli
 import { px4ModeToFlightMode } from '../../hardware/real/mavlink/px4-modes.js';
 
 describe('twin sitl', () => {
-  it('serves N vehicles with PX4 heartbeats on the API ports, answers commands, stops on SIGINT', { timeout: 30_000 }, async () => {
+  it('serves N vehicles with PX4 heartbeats on the API ports, refuses a takeoff while disarmed, stops on SIGINT', { timeout: 30_000 }, async () => {
     // Listen where MAVSDK would (udpin), on free ports: the SITL sends to apiPort + i.
     const gcs = [createSocket('udp4'), createSocket('udp4')];
     const base = 20000 + Math.floor(Math.random() * 20000);
@@ -42,7 +42,7 @@ describe('twin sitl', () => {
       for (const s of seen) expect(s.autopilot).toBe(12); // MAV_AUTOPILOT_PX4
       expect(out).toMatch(/^drone1 sysid=1 api=udp:127\.0\.0\.1:\d+→\d+/m);
 
-      // Takeoff while disarmed is denied, as PX4 does.
+      // Takeoff while disarmed is refused with PX4 Commander's code for refusals.
       const enc = new MavlinkEncoder(245, 190);
       const cmd = new common.CommandLong();
       cmd.targetSystem = seen[0]!.sysid;
@@ -58,7 +58,7 @@ describe('twin sitl', () => {
         );
       });
       gcs[0]!.send(enc.encode(cmd), seen[0]!.port, '127.0.0.1');
-      expect(await ack).toBe(common.MavResult.DENIED);
+      expect(await ack).toBe(common.MavResult.TEMPORARILY_REJECTED);
     } finally {
       child.kill('SIGINT');
       const [code] = (await once(child, 'exit')) as [number | null];
