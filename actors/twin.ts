@@ -221,8 +221,11 @@ export function createTwin(config: TwinConfig): Twin {
     },
   );
 
-  const vehicleRef = (id: string) => fleet.system.get(vehicleActorId(id)) as Actor<typeof vehicleMachine> | undefined;
-  const missionRef = (id: string) => fleet.system.get(missionActorId(id)) as Actor<typeof missionMachine> | undefined;
+  // Actor refs by vehicle, refreshed whenever the fleet (re)spawns one: these lookups run for
+  // every port event and every clock batch, so no per-call `vehicle:<id>` string is built.
+  const refs = new Map<string, { vehicle?: Actor<typeof vehicleMachine>; mission?: Actor<typeof missionMachine> }>();
+  const vehicleRef = (id: string) => refs.get(id)?.vehicle;
+  const missionRef = (id: string) => refs.get(id)?.mission;
   const sendVehicle = (id: string, event: VehicleMachineEvent) => vehicleRef(id)?.send(event);
   const sendMission = (id: string, event: MissionEvent) => missionRef(id)?.send(event);
 
@@ -263,6 +266,10 @@ export function createTwin(config: TwinConfig): Twin {
     const ref = fleet.system.get(childId) as AnyActorRef | undefined;
     if (!ref) return;
     const [kind, vehicle] = childId.split(':') as ['vehicle' | 'mission', string];
+    const entry = refs.get(vehicle) ?? {};
+    if (kind === 'vehicle') entry.vehicle = ref as Actor<typeof vehicleMachine>;
+    else entry.mission = ref as Actor<typeof missionMachine>;
+    refs.set(vehicle, entry);
     let last = '';
     let lastProgress = -1;
     const subs: Subscription[] = [];
@@ -349,10 +356,15 @@ export function createTwin(config: TwinConfig): Twin {
       case 'child.spawned':
         watchChild(ev.id);
         break;
-      case 'child.failed':
+      case 'child.failed': {
+        // Until the restart, events for this actor go nowhere (as they would to a dead actor).
+        const [kind, vehicle] = ev.id.split(':') as ['vehicle' | 'mission', string];
+        const entry = refs.get(vehicle);
+        if (entry) delete entry[kind];
         append('fleet', 'child.failed', { id: ev.id, error: ev.error, restartIn_ms: ev.restartIn_ms });
         logger.error({ child: ev.id, error: ev.error }, 'actor failed; restarting');
         break;
+      }
       case 'child.restarted':
         append('fleet', 'child.restarted', { id: ev.id, restart: ev.restart });
         resync(ev.id);

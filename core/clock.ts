@@ -147,6 +147,9 @@ export class VirtualClock implements Clock {
     const wallStart = performance.now();
     const simStart = this.t;
     let nextProgress = this.t + every;
+    // One turn before starting: the caller's own continuations (a promise it just settled) run
+    // at the current instant.
+    await Promise.resolve();
     await this.drainIfRequested();
     for (;;) {
       if (signal?.aborted) return;
@@ -164,7 +167,8 @@ export class VirtualClock implements Clock {
         if (signal?.aborted) return;
       }
       this.step(until);
-      await this.drainIfRequested();
+      // Only a settled promise needs a turn of the event loop; most instants have none.
+      if (this.drainRequested) await this.drainIfRequested();
       if (this.t >= nextProgress) {
         nextProgress = this.t + every;
         onProgress?.(this.t);
