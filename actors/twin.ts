@@ -22,6 +22,7 @@ import { LocalFrame, type GeoPoint } from '../core/geo.js';
 import { silentLogger, type Logger } from '../core/logger.js';
 import type { VehicleEvent, VehiclePort, VehicleResult, VehicleTelemetry } from '../hardware/vehicle.port.js';
 import { fleetMachine, missionActorId, vehicleActorId, type FleetEmitted } from '../machines/fleet.machine.js';
+import { squadMachine, type SquadEmitted } from '../machines/squad.machine.js';
 import { missionMachine, missionStatusMessage, type MissionOpInput, type MissionContext, type MissionEvent, type MissionLimitsData, type MissionStatus } from '../machines/mission.machine.js';
 import {
   vehicleMachine,
@@ -212,7 +213,7 @@ export function createTwin(config: TwinConfig): Twin {
   });
 
   const fleet = createActor(
-    fleetMachine.provide({ actors: { vehicle: vehicleLogic, mission: missionLogic } }),
+    fleetMachine.provide({ actors: { squad: squadMachine.provide({ actors: { vehicle: vehicleLogic, mission: missionLogic } }) } }),
     {
       clock,
       input: { restartBase_ms: config.restartBase_ms, restartMax_ms: config.restartMax_ms },
@@ -351,7 +352,7 @@ export function createTwin(config: TwinConfig): Twin {
     if (linkUp.get(vehicle)) sendVehicle(vehicle, { type: 'LINK.UP' });
   };
 
-  fleet.on('*', (ev: FleetEmitted) => {
+  const onSquadEvent = (ev: SquadEmitted) => {
     switch (ev.type) {
       case 'child.spawned':
         watchChild(ev.id);
@@ -370,6 +371,11 @@ export function createTwin(config: TwinConfig): Twin {
         resync(ev.id);
         break;
     }
+  };
+  // Squads spawn and supervise the vehicle and mission actors; listen to each one's events.
+  fleet.on('*', (ev: FleetEmitted) => {
+    if (ev.type === 'squad.spawned') (fleet.system.get(ev.id) as Actor<typeof squadMachine> | undefined)?.on('*', onSquadEvent);
+    else onSquadEvent(ev);
   });
 
   const onPortEvent = (id: string, e: VehicleEvent) => {

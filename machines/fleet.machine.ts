@@ -1,56 +1,44 @@
 /**
- * The fleet statechart: the root actor. It spawns one vehicle actor and one mission actor per
- * vehicle and supervises them.
+ * The fleet statechart: the root actor. It spreads the fleet's vehicle and mission actors over
+ * squads of `squadSize` vehicles; each squad spawns and supervises its own (squad.machine.ts).
  *
  * @remarks
- * Supervision: when a child actor fails (an exception inside it — expected failures are values
- * and never get here), the fleet records it and respawns the child with the same id and input
- * after an exponential backoff (`restartBase_ms · 2^n`, capped at `restartMax_ms`), so a failure
- * is reported and recovered, never silently lost. A vehicle actor re-derives its state from the
- * port; a mission actor restarts in IDLE and is reported as failed by the runtime.
+ * Why squads: XState copies a parent's children map on every spawn and stop, so one parent of
+ * 2,000 actors costs O(N²) to build and to stop (seconds at 1,000 drones). With squads of 32 the
+ * cost is linear. Actor ids are unchanged (`vehicle:<id>`, `mission:<id>`, registered in the
+ * system), and so is supervision; the runtime listens to each squad's `child.*` events, which
+ * the fleet announces with `squad.spawned`.
  */
-import { assign, emit, enqueueActions, setup, type AnyActorRef } from 'xstate';
-import { missionMachine, type MissionInput } from './mission.machine.js';
-import { vehicleMachine, type VehicleInput } from './vehicle.machine.js';
+import { enqueueActions, setup } from 'xstate';
+import { squadMachine, type ChildKind, type SquadEmitted, type SquadEvent, type SquadInput } from './squad.machine.js';
+import type { MissionInput } from './mission.machine.js';
+import type { VehicleInput } from './vehicle.machine.js';
 
-export type ChildKind = 'vehicle' | 'mission';
-
-export interface ChildSpec {
-  readonly kind: ChildKind;
-  readonly id: string;
-  readonly input: VehicleInput | MissionInput;
-}
+export { vehicleActorId, missionActorId, type ChildKind, type ChildSpec } from './squad.machine.js';
 
 export interface FleetContext {
-  children: Record<string, ChildSpec>;
-  restarts: Record<string, number>;
-  failures: { id: string; error: string; restart: number }[];
-  readonly restartBase_ms: number;
-  readonly restartMax_ms: number;
+  /** Vehicles (and their mission actors) per squad. */
+  readonly squadSize: number;
+  /** Children added so far; child i goes to squad ⌊i / (2 · squadSize)⌋ (a vehicle and its mission). */
+  added: number;
+  /** Ids already added (duplicates are ignored, as before). */
+  readonly known: Set<string>;
+  readonly squadInput: SquadInput;
 }
 
 export type FleetEvent =
   | { type: 'FLEET.ADD_VEHICLE'; id: string; input: VehicleInput }
   | { type: 'FLEET.ADD_MISSION'; id: string; input: MissionInput }
-  | { type: 'FLEET.REMOVE'; id: string }
-  | { type: 'FLEET.RESTART'; id: string }
-  | { type: `xstate.error.actor.${string}`; error: unknown };
+  | { type: 'FLEET.REMOVE'; id: string };
 
-export type FleetEmitted =
-  | { type: 'child.failed'; id: string; error: string; restartIn_ms: number }
-  | { type: 'child.restarted'; id: string; restart: number }
-  | { type: 'child.spawned'; id: string; kind: ChildKind };
+export type FleetEmitted = SquadEmitted | { type: 'squad.spawned'; id: string };
 
-export interface FleetInput {
-  readonly restartBase_ms?: number;
-  readonly restartMax_ms?: number;
+export interface FleetInput extends SquadInput {
+  /** Vehicles per squad (default 32). */
+  readonly squadSize?: number;
 }
 
-/** Actor ids of a vehicle's actors in the system (`system.get(id)`). */
-export const vehicleActorId = (vehicle: string) => `vehicle:${vehicle}`;
-export const missionActorId = (vehicle: string) => `mission:${vehicle}`;
-
-const ERROR_PREFIX = 'xstate.error.actor.';
+export const squadActorId = (n: number) => `squad:${n}`;
 
 export const fleetMachine = setup({
   types: {
@@ -59,76 +47,44 @@ export const fleetMachine = setup({
     input: {} as FleetInput,
     emitted: {} as FleetEmitted,
   },
-  actors: { vehicle: vehicleMachine, mission: missionMachine },
+  actors: { squad: squadMachine },
   actions: {
-    spawn: enqueueActions(({ enqueue }, spec: ChildSpec) => {
-      if (spec.kind === 'vehicle')
-        enqueue.spawnChild('vehicle', { id: spec.id, systemId: spec.id, input: spec.input as VehicleInput });
-      else enqueue.spawnChild('mission', { id: spec.id, systemId: spec.id, input: spec.input as MissionInput });
-      enqueue.emit({ type: 'child.spawned', id: spec.id, kind: spec.kind });
+    route: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'FLEET.ADD_VEHICLE' && event.type !== 'FLEET.ADD_MISSION') return;
+      if (context.known.has(event.id)) return;
+      // The set is the fleet's own bookkeeping, never shared: updating it in place keeps adding
+      // a child O(1) (a copied set would make building a large fleet quadratic again).
+      context.known.add(event.id);
+      const n = Math.floor(context.added / (2 * context.squadSize));
+      const squadId = squadActorId(n);
+      if (context.added % (2 * context.squadSize) === 0) {
+        enqueue.spawnChild('squad', { id: squadId, systemId: squadId, input: context.squadInput });
+        enqueue.emit({ type: 'squad.spawned', id: squadId });
+      }
+      enqueue.assign({ added: context.added + 1 });
+      enqueue.sendTo(squadId, event as SquadEvent);
     }),
   },
 }).createMachine({
   id: 'fleet',
   context: ({ input }) => ({
-    children: {},
-    restarts: {},
-    failures: [],
-    restartBase_ms: input.restartBase_ms ?? 500,
-    restartMax_ms: input.restartMax_ms ?? 30_000,
+    squadSize: Math.max(1, Math.floor(input.squadSize ?? 32)),
+    added: 0,
+    known: new Set<string>(),
+    squadInput: { restartBase_ms: input.restartBase_ms, restartMax_ms: input.restartMax_ms },
   }),
   initial: 'running',
   states: {
     running: {
       on: {
-        'FLEET.ADD_VEHICLE': {
-          guard: ({ context, event }) => !context.children[event.id],
-          actions: [
-            assign({
-              children: ({ context, event }) => ({ ...context.children, [event.id]: { kind: 'vehicle', id: event.id, input: event.input } }),
-            }),
-            { type: 'spawn', params: ({ event }) => ({ kind: 'vehicle' as const, id: event.id, input: event.input }) },
-          ],
-        },
-        'FLEET.ADD_MISSION': {
-          guard: ({ context, event }) => !context.children[event.id],
-          actions: [
-            assign({
-              children: ({ context, event }) => ({ ...context.children, [event.id]: { kind: 'mission', id: event.id, input: event.input } }),
-            }),
-            { type: 'spawn', params: ({ event }) => ({ kind: 'mission' as const, id: event.id, input: event.input }) },
-          ],
-        },
+        'FLEET.ADD_VEHICLE': { actions: 'route' },
+        'FLEET.ADD_MISSION': { actions: 'route' },
+        // Rare: every squad is asked; the one that has the child removes it.
         'FLEET.REMOVE': {
           actions: enqueueActions(({ context, event, enqueue }) => {
-            enqueue.stopChild(event.id);
-            const { [event.id]: _gone, ...children } = context.children;
-            enqueue.assign({ children });
-          }),
-        },
-        'FLEET.RESTART': {
-          guard: ({ context, event }) => Boolean(context.children[event.id]),
-          actions: enqueueActions(({ context, event, enqueue }) => {
-            const spec = context.children[event.id]!;
-            enqueue.stopChild(spec.id);
-            enqueue({ type: 'spawn', params: spec });
-            enqueue.emit({ type: 'child.restarted', id: spec.id, restart: context.restarts[spec.id] ?? 0 });
-          }),
-        },
-        '*': {
-          guard: ({ event }) => event.type.startsWith(ERROR_PREFIX),
-          actions: enqueueActions(({ context, event, enqueue }) => {
-            const id = event.type.slice(ERROR_PREFIX.length);
-            if (!context.children[id]) return;
-            const n = (context.restarts[id] ?? 0) + 1;
-            const delay = Math.min(context.restartBase_ms * 2 ** (n - 1), context.restartMax_ms);
-            const error = describeError((event as { error?: unknown }).error);
-            enqueue.assign({
-              restarts: { ...context.restarts, [id]: n },
-              failures: [...context.failures, { id, error, restart: n }],
-            });
-            enqueue.emit({ type: 'child.failed', id, error, restartIn_ms: delay });
-            enqueue.raise({ type: 'FLEET.RESTART', id }, { delay, id: `restart:${id}` });
+            context.known.delete(event.id);
+            const squads = Math.ceil(context.added / (2 * context.squadSize));
+            for (let n = 0; n < squads; n++) enqueue.sendTo(squadActorId(n), event as SquadEvent);
           }),
         },
       },
@@ -136,10 +92,5 @@ export const fleetMachine = setup({
   },
 });
 
-function describeError(error: unknown): string {
-  if (error instanceof Error) return `${error.name}: ${error.message}`;
-  return typeof error === 'string' ? error : JSON.stringify(error) ?? String(error);
-}
-
 export type FleetMachine = typeof fleetMachine;
-export type { AnyActorRef };
+export type { ChildKind as FleetChildKind };

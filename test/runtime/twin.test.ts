@@ -142,3 +142,26 @@ describe('twin runtime', () => {
     await twin.stop();
   });
 });
+
+describe('fleet squads', () => {
+  it('spreads vehicles over squads of squadSize; every vehicle and mission actor is reachable and supervised', async () => {
+    const clock = new VirtualClock();
+    const world = new SimWorld({ clock, rng: new Rng(1), origin: DEFAULT_HOME });
+    const ids = Array.from({ length: 70 }, (_, i) => `d${i}`);
+    ids.forEach((id, i) => world.addVehicle(id, { spawn: { north_m: (i % 10) * 10, east_m: Math.floor(i / 10) * 10 } }));
+    const twin = createTwin({ clock, origin: 'home', vehicles: ids.map((id) => ({ id, port: createSimVehiclePort(world, id) })) });
+    world.start();
+    await started(clock, twin);
+    // 70 vehicles, 32 per squad → 3 squads, none with more than 64 children.
+    const squads = ['squad:0', 'squad:1', 'squad:2'].map((s) => twin.fleet.system.get(s));
+    expect(squads.every(Boolean)).toBe(true);
+    expect(twin.fleet.system.get('squad:3')).toBeUndefined();
+    for (const s of squads) expect(Object.keys((s!.getSnapshot() as { children: object }).children).length).toBeLessThanOrEqual(64);
+    expect(ids.every((id) => twin.vehicleState(id) === 'connected.standby')).toBe(true);
+    twin.command('d69', { kind: 'arm' });
+    await clock.advance(3_000);
+    expect(twin.vehicleState('d69')).toBe('connected.armed.onGround');
+    await twin.stop();
+    world.stop();
+  });
+});
