@@ -17,7 +17,7 @@
 import { createActor, fromPromise, type Actor, type AnyActorRef, type InspectionEvent, type Observer, type Subscription } from 'xstate';
 
 export type InspectionObserver = Observer<InspectionEvent> | ((event: InspectionEvent) => void);
-import type { Clock } from '../core/clock.js';
+import { waitOnClock, type Clock } from '../core/clock.js';
 import { LocalFrame, type GeoPoint } from '../core/geo.js';
 import { silentLogger, type Logger } from '../core/logger.js';
 import type { VehicleEvent, VehiclePort, VehicleResult, VehicleTelemetry } from '../hardware/vehicle.port.js';
@@ -548,42 +548,24 @@ const ARM_CONFIRM_MS = 3_000;
 /** Resolves true once the port reports the vehicle armed, false after `timeout_ms` of clock time. */
 function whenArmed(port: VehiclePort, clock: Clock, timeout_ms: number, signal?: AbortSignal): Promise<boolean> {
   if (port.snapshot()?.armed) return Promise.resolve(true);
-  return new Promise((resolve) => {
-    const done = (armed: boolean) => {
-      unsub();
-      unsubTelemetry();
-      clock.clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-      clock.notifyAsync();
-      resolve(armed);
-    };
-    const onAbort = () => done(false);
-    const timer = clock.setTimeout(() => done(false), timeout_ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
+  return waitOnClock(clock, timeout_ms, false, (settle) => [
+    port.subscribeEvents((e) => e.type === 'armed' && e.armed && settle(true)),
     // The event may have come before we listened; the next telemetry sample carries it too.
-    const unsub = port.subscribeEvents((e) => e.type === 'armed' && e.armed && done(true));
-    const unsubTelemetry = port.subscribeTelemetry((t) => t.armed && done(true));
-  });
+    port.subscribeTelemetry((t) => t.armed && settle(true)),
+  ], signal);
 }
 
 /** The first home any port knows or reports, or undefined after `timeout_ms` of clock time. */
 function firstHome(ports: readonly VehiclePort[], clock: Clock, timeout_ms: number, signal?: AbortSignal): Promise<GeoPoint | undefined> {
   const known = ports.map((p) => p.home()).find((h) => h !== undefined);
   if (known) return Promise.resolve(known);
-  return new Promise((resolve) => {
-    const unsubs: (() => void)[] = [];
-    const done = (home: GeoPoint | undefined) => {
-      for (const u of unsubs) u();
-      clock.clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-      clock.notifyAsync();
-      resolve(home);
-    };
-    const onAbort = () => done(undefined);
-    const timer = clock.setTimeout(() => done(undefined), timeout_ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-    for (const p of ports) unsubs.push(p.subscribeEvents((e) => e.type === 'home' && done(e.home)));
-  });
+  return waitOnClock<GeoPoint | undefined>(
+    clock,
+    timeout_ms,
+    undefined,
+    (settle) => ports.map((p) => p.subscribeEvents((e) => e.type === 'home' && settle(e.home))),
+    signal,
+  );
 }
 
 function topStatus(value: unknown): MissionStatus {

@@ -259,3 +259,41 @@ export function sleep(clock: Clock, ms: number, signal?: AbortSignal): Promise<v
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 }
+
+/** Runs `fn` once, `ms` of clock time from now; returns the handle for `clock.clearTimeout`. */
+export function after(clock: Clock, ms: number, fn: () => void): TimerHandle {
+  return clock.setTimeout(fn, ms);
+}
+
+/**
+ * Waits on the clock for the first value `listen` reports, or `fallback` after `timeout_ms` of
+ * clock time or on abort. `listen` subscribes with the settle function it is given and returns
+ * its unsubscribers; everything is released on the first outcome, and the virtual clock is told
+ * (`notifyAsync`) so the waiter continues at the sim time it belongs to.
+ */
+export function waitOnClock<T>(
+  clock: Clock,
+  timeout_ms: number,
+  fallback: T,
+  listen: (settle: (value: T) => void) => readonly (() => void)[],
+  signal?: AbortSignal,
+): Promise<T> {
+  return new Promise((resolve) => {
+    let settled = false;
+    let unsubs: readonly (() => void)[] = [];
+    const settle = (value: T) => {
+      if (settled) return;
+      settled = true;
+      for (const u of unsubs) u();
+      clock.clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      clock.notifyAsync();
+      resolve(value);
+    };
+    const onAbort = () => settle(fallback);
+    const timer = after(clock, timeout_ms, () => settle(fallback));
+    signal?.addEventListener('abort', onAbort, { once: true });
+    unsubs = listen(settle);
+    if (settled) for (const u of unsubs) u();
+  });
+}

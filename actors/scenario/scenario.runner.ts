@@ -7,7 +7,7 @@
  * Under the virtual clock the run reads no wall time and draws every random number from the
  * scenario seed, so the same file and seed give the same event log hash in any process.
  */
-import { VirtualClock } from '../../core/clock.js';
+import { after, VirtualClock } from '../../core/clock.js';
 import { silentLogger, type Logger } from '../../core/logger.js';
 import { Rng } from '../../core/rng.js';
 import type { Geofence } from '../../core/planning/index.js';
@@ -161,7 +161,7 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
       return;
     }
     built.set(v.id, r.value);
-    clock.setTimeout(() => {
+    after(clock, v.mission.start_at_s * 1000, () => {
       startedAt.set(v.id, clock.now());
       if (twin.missionStatus(v.id) !== 'IDLE') {
         // Restored from a previous session: the vehicle is already on it.
@@ -171,16 +171,16 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
       const m = twin.mission(v.id);
       m.load(r.value.mission, `scenario:mission:${v.id}`);
       m.start(`scenario:mission:${v.id}`);
-    }, v.mission.start_at_s * 1000);
+    });
   });
   scenario.faults.forEach((f, i) => {
-    clock.setTimeout(() => {
+    after(clock, f.at_s * 1000, () => {
       const r = backend.injectFault(f.vehicle, f.fault);
       log.append(clock.now(), 'scenario', r.ok ? 'fault' : 'fault.unsupported', { vehicle: f.vehicle, ...f.fault, ...(r.ok ? {} : { reason: r.reason }) }, `scenario:fault:${i}`);
-    }, f.at_s * 1000);
+    });
   });
   scenario.actions.forEach((a, i) => {
-    clock.setTimeout(() => {
+    after(clock, a.at_s * 1000, () => {
       const cid = `scenario:action:${i}`;
       const m = twin.mission(a.vehicle);
       switch (a.action) {
@@ -193,7 +193,7 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
         default:
           return twin.command(a.vehicle, { kind: a.action }, cid);
       }
-    }, a.at_s * 1000);
+    });
   });
 
   const terminal = new Set<MissionStatus>(['COMPLETED', 'ABORTED', 'FAILED']);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { createActor, createMachine } from 'xstate';
-import { VirtualClock, sleep } from '../../core/clock.js';
+import { VirtualClock, sleep, waitOnClock } from '../../core/clock.js';
 
 describe('VirtualClock', () => {
   it('fires timers in time order, same-instant timers in the order they were set', () => {
@@ -81,5 +81,33 @@ describe('VirtualClock', () => {
     const wall = performance.now() - t0;
     expect(wall).toBeGreaterThanOrEqual(150);
     expect(wall).toBeLessThan(1500);
+  });
+
+  it('waitOnClock: the first value wins, else the fallback at the timeout or on abort; listeners are released', async () => {
+    const clock = new VirtualClock();
+    const listeners = new Set<(v: number) => void>();
+    const listen = (settle: (v: number) => void) => {
+      listeners.add(settle);
+      return [() => listeners.delete(settle)];
+    };
+    const first = waitOnClock(clock, 1_000, -1, listen);
+    clock.setTimeout(() => [...listeners].forEach((l) => l(7)), 300);
+    await clock.advance(2_000);
+    expect(await first).toBe(7);
+    expect(listeners.size).toBe(0);
+
+    const timedOut = waitOnClock(clock, 1_000, -1, listen);
+    await clock.advance(999);
+    expect(listeners.size).toBe(1);
+    await clock.advance(1);
+    expect(await timedOut).toBe(-1);
+    expect(listeners.size).toBe(0);
+
+    const ac = new AbortController();
+    const aborted = waitOnClock(clock, 1_000, -2, listen, ac.signal);
+    ac.abort();
+    expect(await aborted).toBe(-2);
+    expect(listeners.size).toBe(0);
+    expect(clock.pending).toBe(0);
   });
 });
