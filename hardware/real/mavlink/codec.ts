@@ -6,7 +6,10 @@
  * Inbound bytes are untrusted (a radio link, a UDP port anyone can send to): the parser never
  * throws, resynchronises on the next start byte after garbage or a bad checksum, and counts
  * what it dropped. Messages we have no definition for are counted and skipped. Signed MAVLink 2
- * frames are accepted and their signature is skipped (not verified).
+ * frames (incompat_flags bit 0x01) are accepted and their 13-byte signature is skipped (not
+ * verified). A MAVLink 2 frame with any other incompat_flags bit set is dropped, as the
+ * specification requires ("a library must discard a packet whose incompat_flags it does not
+ * understand"): we cannot know how such a frame is laid out, so only its start byte is skipped.
  *
  * This is the ingest hot path (every telemetry packet of every vehicle goes through it), so it
  * avoids what makes node-mavlink's stock stream pipeline slow: a bitwise CRC, a
@@ -59,6 +62,8 @@ export interface ParserStats {
   unknownMsg: number;
   /** Bytes skipped while looking for a start byte. */
   garbageBytes: number;
+  /** MAVLink 2 frames dropped for incompat_flags bits other than SIGNED (0x01). */
+  incompatible: number;
 }
 
 /** One class for every frame, so the consumer's property reads stay monomorphic. */
@@ -76,6 +81,8 @@ class Frame implements MavFrame {
 const STX_V1 = 0xfe;
 const STX_V2 = 0xfd;
 const SIGNATURE_LEN = 13;
+/** MAVLINK_IFLAG_SIGNED: the only incompat_flags bit MAVLink 2 defines (and we understand). */
+export const IFLAG_SIGNED = 0x01;
 /** MAVLink 2, signed, full payload: 10 header + 255 payload + 2 CRC + 13 signature. */
 export const MAX_FRAME_LEN = 10 + 255 + 2 + SIGNATURE_LEN;
 
@@ -126,7 +133,7 @@ function tableFor(registry: MavLinkPacketRegistry): MessageTable {
  * two chunks): no copy. Copy it if you keep it after the chunk's buffer is reused.
  */
 export class MavlinkParser {
-  readonly stats: ParserStats = { frames: 0, badCrc: 0, unknownMsg: 0, garbageBytes: 0 };
+  readonly stats: ParserStats = { frames: 0, badCrc: 0, unknownMsg: 0, garbageBytes: 0, incompatible: 0 };
   private pending: Buffer | undefined;
   private readonly table: MessageTable;
 
@@ -178,7 +185,14 @@ export class MavlinkParser {
       const headerLen = v2 ? 10 : 6;
       if (n - i < headerLen) break;
       const len = buf[i + 1]!;
-      const signed = v2 && (buf[i + 2]! & 0x01) === 1;
+      const incompat = v2 ? buf[i + 2]! : 0;
+      if ((incompat & ~IFLAG_SIGNED) !== 0) {
+        // A flag we do not understand: the frame's layout is unknown, drop it (spec), resync.
+        stats.incompatible++;
+        i++;
+        continue;
+      }
+      const signed = (incompat & IFLAG_SIGNED) !== 0;
       const frameLen = headerLen + len + 2 + (signed ? SIGNATURE_LEN : 0);
       if (n - i < frameLen) break;
       const msgid = v2 ? buf[i + 7]! | (buf[i + 8]! << 8) | (buf[i + 9]! << 16) : buf[i + 5]!;
