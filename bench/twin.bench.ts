@@ -1,18 +1,31 @@
 /**
  * The whole twin under the virtual clock — simulator, vehicle ports, statecharts, monitors, bus
  * and event log — for 1, 10, 100 and 1,000 drones: drone-seconds simulated per wall second and
- * heap per drone, beside a baseline measured in the same run: the same fleet with its 50 Hz
- * physics tick sent through one XState actor per drone (the design the runtime avoids).
+ * heap per drone, beside two baselines measured in the same run on the same fleet (same spawn
+ * points, missions, wind and seed), both with the same 50 Hz physics:
+ * - `physics only`: the simulator flying the missions with no runtime above it (the floor);
+ * - `naive actors`: the simulator plus one XState actor per drone that receives every physics
+ *   tick's state as an event (the design the runtime avoids: it samples telemetry at 10 Hz and
+ *   raises discrete events instead).
+ * Every figure is the median of `rounds` runs.
  *
- * Run: `npm run build && node --expose-gc dist/bench/twin.bench.js [simSeconds]`
+ * Run: `npm run build && node --expose-gc dist/bench/twin.bench.js [simSeconds] [rounds]`
  * Targets (issue 2, 2-core machine): a 20-minute single-drone survey in < 0.5 s wall;
  * 1,000 drones at 50 Hz physics at ≥ 20× real time on one core.
  */
 import { assign, createActor, setup } from 'xstate';
 import { VirtualClock } from '../core/clock.js';
+import { LocalFrame } from '../core/geo.js';
+import { Rng } from '../core/rng.js';
+import { buildMission } from '../actors/scenario/mission-builder.js';
 import { runScenario } from '../actors/scenario/scenario.runner.js';
-import { ScenarioSchema } from '../actors/scenario/scenario.schema.js';
+import { ScenarioSchema, type Scenario } from '../actors/scenario/scenario.schema.js';
+import { SimWorld } from '../hardware/sim/index.js';
+import type { VehicleTelemetry } from '../hardware/vehicle.port.js';
 import { fleetScenario } from './internal/fleet-scenario.js';
+
+const ORIGIN = { lat_deg: 47.397742, lon_deg: 8.545594, alt_m: 488 };
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 const gc = (globalThis as { gc?: () => void }).gc;
 const heap = () => {
@@ -44,39 +57,84 @@ async function heapPerDrone(n: number): Promise<number> {
   return (up - before) / n;
 }
 
-/** Baseline: one XState actor per drone receiving every 50 Hz physics tick as an event. */
-function xstatePerTick(n: number, duration_s: number) {
+/** The benchmark fleet in a bare simulator: same spawns, missions, wind and seed, armed and flying. */
+function bareFleet(scenario: Scenario): { clock: VirtualClock; world: SimWorld } {
   const clock = new VirtualClock();
-  const machine = setup({ types: { context: {} as { x: number; v: number }, events: {} as { type: 'TICK'; dt: number } } }).createMachine({
-    context: { x: 0, v: 1 },
-    on: { TICK: { actions: assign({ x: ({ context, event }) => context.x + context.v * event.dt }) } },
+  const world = new SimWorld({ clock, rng: new Rng(scenario.seed).fork('world'), origin: ORIGIN, wind: scenario.world.wind });
+  const frame = new LocalFrame(ORIGIN);
+  scenario.vehicles.forEach((v, i) => {
+    world.addVehicle(v.id, { spawn: { north_m: v.spawn.north, east_m: v.spawn.east } });
+    const built = buildMission(frame, v.id, v.mission!, `vehicles.${i}.mission`);
+    if (!built.ok) throw new Error(built.error.message);
+    world.command(v.id, { kind: 'upload_mission', items: built.value.mission.items });
+    world.command(v.id, { kind: 'arm' });
+    world.command(v.id, { kind: 'start_mission' });
   });
-  const actors = Array.from({ length: n }, () => createActor(machine, { clock }).start());
-  const tick = () => {
-    for (const a of actors) a.send({ type: 'TICK', dt: 0.02 });
-    clock.setTimeout(tick, 20);
-  };
-  clock.setTimeout(tick, 20);
+  world.start();
+  return { clock, world };
+}
+
+/** Baseline 1: the physics alone. Wall seconds for `duration_s` of flight. */
+function physicsOnly(scenario: Scenario, duration_s: number): number {
+  const { clock, world } = bareFleet(scenario);
   const t0 = performance.now();
   clock.advanceSync(duration_s * 1000);
-  return (performance.now() - t0) / 1000;
+  const wall = (performance.now() - t0) / 1000;
+  world.stop();
+  return wall;
+}
+
+/** Baseline 2: the physics plus one XState actor per drone fed every tick's state as an event. */
+function naiveActors(scenario: Scenario, duration_s: number): number {
+  const { clock, world } = bareFleet(scenario);
+  const machine = setup({
+    types: { context: {} as { last?: VehicleTelemetry; ticks: number }, events: {} as { type: 'TICK'; t: VehicleTelemetry } },
+  }).createMachine({
+    context: { ticks: 0 },
+    on: { TICK: { actions: assign({ last: ({ event }) => event.t, ticks: ({ context }) => context.ticks + 1 }) } },
+  });
+  const ids = scenario.vehicles.map((v) => v.id);
+  const actors = ids.map(() => createActor(machine, { clock }).start());
+  const period = 1000 / world.physicsHz;
+  const tick = () => {
+    for (let i = 0; i < ids.length; i++) actors[i]!.send({ type: 'TICK', t: world.telemetry(ids[i]!) });
+    clock.setTimeout(tick, period);
+  };
+  clock.setTimeout(tick, period);
+  const t0 = performance.now();
+  clock.advanceSync(duration_s * 1000);
+  const wall = (performance.now() - t0) / 1000;
+  world.stop();
+  for (const a of actors) a.stop();
+  return wall;
 }
 
 const fmt = (x: number, d = 0) => x.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
 
 async function main(): Promise<void> {
   const simSeconds = Number(process.argv[2] ?? 60);
-  console.log(`twin fleet scaling: ${simSeconds} sim s each, 50 Hz physics, 10 Hz telemetry, virtual clock, one core`);
-  console.log('drones | run wall s | drone-s per wall s | x real time | setup+teardown s | KiB/drone | events | baseline: XState tick per drone, x real time | ratio');
+  const rounds = Number(process.argv[3] ?? 3);
+  console.log(`twin fleet scaling: ${simSeconds} sim s each, 50 Hz physics, 10 Hz telemetry, virtual clock, one core, medians of ${rounds} rounds`);
+  console.log('drones | twin: wall s | drone-s per wall s | x real time | setup+teardown s | KiB/drone | events | physics only: x real time | naive actors: x real time | twin / naive | twin / physics');
   for (const n of [1, 10, 100, 1000]) {
     const bytesPerDrone = await heapPerDrone(n); // also warms the JIT up at this size
-    const r = await twinRun(n, simSeconds);
-    const baseSeconds = Math.max(2, Math.min(simSeconds, Math.round(20_000 / n)));
-    const baseWall = xstatePerTick(n, baseSeconds);
-    const twinX = r.simulated / r.run;
-    const baseX = baseSeconds / baseWall;
+    const scenario = ScenarioSchema.parse(fleetScenario(n, simSeconds));
+    const runs: Awaited<ReturnType<typeof twinRun>>[] = [];
+    const phys: number[] = [];
+    const naive: number[] = [];
+    for (let r = 0; r < rounds; r++) {
+      // Interleaved, so a slow spell of the machine hits all three alike.
+      runs.push(await twinRun(n, simSeconds));
+      phys.push(physicsOnly(scenario, simSeconds));
+      naive.push(naiveActors(scenario, simSeconds));
+    }
+    const run = median(runs.map((r) => r.run));
+    const r = runs[0]!;
+    const twinX = r.simulated / run;
+    const physX = simSeconds / median(phys);
+    const naiveX = simSeconds / median(naive);
     console.log(
-      `${String(n).padStart(6)} | ${fmt(r.run, 3).padStart(10)} | ${fmt((n * r.simulated) / r.run).padStart(18)} | ${fmt(twinX, 1).padStart(11)} | ${`${fmt(r.setup, 2)}+${fmt(r.teardown, 2)}`.padStart(16)} | ${fmt(bytesPerDrone / 1024, 1).padStart(9)} | ${String(r.events).padStart(6)} | ${fmt(baseX, 1).padStart(42)} | ${fmt(twinX / baseX, 1)}x`,
+      `${String(n).padStart(6)} | ${fmt(run, 3).padStart(12)} | ${fmt((n * r.simulated) / run).padStart(18)} | ${fmt(twinX, 1).padStart(11)} | ${`${fmt(median(runs.map((x) => x.setup)), 2)}+${fmt(median(runs.map((x) => x.teardown)), 2)}`.padStart(16)} | ${fmt(bytesPerDrone / 1024, 1).padStart(9)} | ${String(r.events).padStart(6)} | ${fmt(physX, 1).padStart(25)} | ${fmt(naiveX, 1).padStart(25)} | ${fmt(twinX / naiveX, 2).padStart(12)}x | ${fmt(twinX / physX, 2)}x`,
     );
   }
 
@@ -103,11 +161,16 @@ async function main(): Promise<void> {
     ],
   });
   await runScenario(survey); // warm-up
-  const t0 = performance.now();
-  const { report } = await runScenario(survey);
-  const wall = (performance.now() - t0) / 1000;
+  const walls: number[] = [];
+  let report!: Awaited<ReturnType<typeof runScenario>>['report'];
+  for (let i = 0; i < 5; i++) {
+    const t0 = performance.now();
+    report = (await runScenario(survey)).report;
+    walls.push((performance.now() - t0) / 1000);
+  }
+  const wall = median(walls);
   console.log(
-    `survey: ${fmt(report.simulatedSeconds / 60, 1)} sim min (mission ${report.vehicles.d1!.mission.status}, ${report.vehicles.d1!.mission.progress.total_waypoints} items) in ${fmt(wall, 3)} s wall = ${fmt(report.simulatedSeconds / wall)}x real time (target: 20 min in < 0.5 s)`,
+    `survey: ${fmt(report.simulatedSeconds / 60, 1)} sim min (mission ${report.vehicles.d1!.mission.status}, ${report.vehicles.d1!.mission.progress.total_waypoints} items) in ${fmt(wall, 3)} s wall (median of 5) = ${fmt(report.simulatedSeconds / wall)}x real time (target: 20 min in < 0.5 s)`,
   );
 }
 
