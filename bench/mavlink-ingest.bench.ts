@@ -4,6 +4,11 @@
  * `protocol.data(payload, clazz)` — and (b) our `MavlinkParser` + `decode`, in the same run,
  * on the same chunks; plus our splitter alone (framing and CRC, no decode).
  *
+ * Like for like: the headline compares the two pipelines doing the same work (frame, CRC and
+ * decode every packet). The adapter decodes only the messages it subscribes to from its target
+ * system, so its line is compared with the stock pipeline decoding that same subset.
+ * Every figure is the median of `rounds` timed runs after a warm-up.
+ *
  * Run: `npm run build && node dist/bench/mavlink-ingest.bench.js [seconds-of-telemetry] [rounds]`
  * Target: ours ≥ 2× stock and ≥ 400k decoded packets/s on one core.
  */
@@ -12,14 +17,19 @@ import { MavLinkPacketParser, MavLinkPacketSplitter, type MavLinkPacket } from '
 import { decode, MavlinkParser, REGISTRY, type MavFrame } from '../hardware/real/mavlink/codec.js';
 import { createMavlinkVehiclePort } from '../hardware/real/mavlink/mavlink-vehicle.adapter.js';
 import type { Link, LinkStats } from '../hardware/real/mavlink/link.js';
+import { MavSession } from '../hardware/real/mavlink/session.js';
 import { VirtualClock } from '../core/clock.js';
 import { chunked, recordPx4Telemetry } from './internal/px4-telemetry.js';
 
-async function stock(chunks: Buffer[]): Promise<number> {
+/** Which packets a pipeline decodes: all of them, or the adapter's subscriptions from one system. */
+type Wanted = ((sysid: number, msgid: number) => boolean) | undefined;
+
+async function stock(chunks: Buffer[], wanted?: Wanted): Promise<number> {
   const splitter = new MavLinkPacketSplitter();
   const parser = new MavLinkPacketParser();
   let decoded = 0;
   parser.on('data', (packet: MavLinkPacket) => {
+    if (wanted && !wanted(packet.header.sysid, packet.header.msgid)) return;
     const clazz = REGISTRY[packet.header.msgid];
     if (clazz && packet.protocol.data(packet.payload, clazz)) decoded++;
   });
@@ -55,13 +65,15 @@ function splitOnly(chunks: Buffer[]): number {
  */
 async function throughAdapter(chunks: Buffer[]): Promise<() => number> {
   const listeners = new Set<(f: MavFrame, from: string) => void>();
-  const stats: LinkStats = { rxBytes: 0, rxFrames: 0, txBytes: 0, txFrames: 0, badCrc: 0, garbageBytes: 0, unknownMsg: 0, txDropped: 0, listenerErrors: 0 };
+  const stats: LinkStats = { rxBytes: 0, rxFrames: 0, txBytes: 0, txFrames: 0, badCrc: 0, garbageBytes: 0, unknownMsg: 0, incompatible: 0, txDropped: 0, txBackpressureDrops: 0, txQueuedBytes: 0, peersEvicted: 0, reconnects: 0, listenerErrors: 0 };
   const link: Link = {
     url: 'replay://recording',
     send: () => {},
     onFrame: (fn) => (listeners.add(fn), () => listeners.delete(fn)),
     close: async () => {},
     stats,
+    peers: () => ['replay'],
+    routeOf: () => 'replay',
   };
   const port = createMavlinkVehiclePort({ id: 'drone1', link, clock: new VirtualClock(), targetSystem: 1 });
   let delivered = 0;
@@ -85,17 +97,31 @@ async function throughAdapter(chunks: Buffer[]): Promise<() => number> {
   return feed;
 }
 
-/** Best of `rounds` timed runs (after one warm-up run): packets per second. */
-async function rate(rounds: number, run: () => number | Promise<number>): Promise<{ pps: number; packets: number }> {
-  let best = 0;
+/**
+ * Median of `rounds` timed runs (after one warm-up run): packets per second. `packets` is the
+ * number of packets the run went through (every packet, whatever it decoded).
+ */
+async function rate(rounds: number, run: () => number | Promise<number>, packetsIn?: number): Promise<{ pps: number; packets: number }> {
+  const rates: number[] = [];
   let packets = await run();
   for (let r = 0; r < rounds; r++) {
     const t0 = process.hrtime.bigint();
     packets = await run();
     const s = Number(process.hrtime.bigint() - t0) / 1e9;
-    best = Math.max(best, packets / s);
+    rates.push((packetsIn ?? packets) / s);
   }
-  return { pps: best, packets };
+  return { pps: [...rates].sort((a, b) => a - b)[Math.floor(rates.length / 2)]!, packets };
+}
+
+/** The message ids the adapter subscribes to, read by watching its session register handlers. */
+function adapterSubscriptions(): Set<number> {
+  const ids = new Set<number>();
+  const on = MavSession.prototype.on;
+  MavSession.prototype.on = function (this: MavSession, msgid: number, ...rest: unknown[]) {
+    ids.add(msgid);
+    return (on as (...a: unknown[]) => () => void).call(this, msgid, ...rest);
+  } as typeof on;
+  return ids;
 }
 
 const fmt = (pps: number) => `${(pps / 1000).toFixed(0).padStart(6)} k packets/s`;
@@ -119,11 +145,22 @@ async function main(): Promise<void> {
       throw new Error(`decoded counts differ: stock ${a.packets}, ours ${b.packets}, recorded ${rec.frames.length}`);
     }
     console.log(`\n${label} (${chunks.length} chunks)`);
-    console.log(`  stock node-mavlink split+parse+data  ${fmt(a.pps)}`);
-    console.log(`  ours  MavlinkParser + decode         ${fmt(b.pps)}   ${(b.pps / a.pps).toFixed(1)}× stock`);
-    console.log(`  ours  MavlinkParser alone (no decode) ${fmt(c.pps)}`);
-    const d = await rate(rounds, await throughAdapter(chunks));
-    console.log(`  ours  full adapter (decode + map to port telemetry/events) ${fmt(d.pps)}   ${(d.pps / a.pps).toFixed(1)}× stock (target ≥ 2×, ≥ 400k/s)`);
+    console.log(`  like for like, every packet framed + CRC-checked + decoded:`);
+    console.log(`    stock node-mavlink split+parse+data  ${fmt(a.pps)}`);
+    console.log(`    ours  MavlinkParser + decode         ${fmt(b.pps)}   ${(b.pps / a.pps).toFixed(2)}× stock (target ≥ 2×, ≥ 400k/s)`);
+    console.log(`    ours  MavlinkParser alone (no decode) ${fmt(c.pps)}`);
+    const subs = adapterSubscriptions();
+    const feed = await throughAdapter(chunks);
+    const wanted: Wanted = (sysid, msgid) => sysid === 1 && subs.has(msgid);
+    const share = rec.frames.filter((f) => {
+      const b = f.bytes;
+      return f.version === 2 ? wanted(b[5]!, b[7]! | (b[8]! << 8) | (b[9]! << 16)) : wanted(b[3]!, b[5]!);
+    }).length;
+    const e = await rate(rounds, () => stock(chunks, wanted), rec.frames.length);
+    const d = await rate(rounds, feed, rec.frames.length);
+    console.log(`  the adapter's work: it decodes the ${subs.size} message ids it subscribes to from its system (${share} of ${rec.frames.length} packets) and maps them:`);
+    console.log(`    stock split+parse, decode that subset ${fmt(e.pps)}`);
+    console.log(`    ours  full adapter (+ map to port telemetry/events) ${fmt(d.pps)}   ${(d.pps / e.pps).toFixed(2)}× stock on the same subset`);
   }
 }
 
