@@ -126,4 +126,40 @@ describe('command protocol against a scripted PX4', () => {
     await until(() => links.at(-1) === true, 2000, 'link up');
     expect(code(await port.land())).toBe('ok');
   });
+
+  it('a late ACK of an aborted command does not complete the next command with the same id', async () => {
+    const pending: common.CommandLong[] = [];
+    const { ap, port } = await setup((ap, m) => {
+      if (m.command !== 20) return ap.send(ackOf(m.command, 0));
+      pending.push(m as common.CommandLong);
+    });
+    const ac = new AbortController();
+    const first = port.returnToLaunch(ac.signal);
+    await until(() => pending.length === 1, 2000, 'the first RTL');
+    ac.abort();
+    expect(code(await first)).toBe('VEHICLE.TIMEOUT');
+    // The next RTL is asked for at once; the vehicle's answer to the aborted one (DENIED) comes
+    // late, then its answer to the new one (ACCEPTED).
+    const second = port.returnToLaunch();
+    await new Promise((r) => setTimeout(r, 30));
+    ap.send(ackOf(20, 2));
+    await until(() => pending.length >= 2, 2000, 'the second RTL');
+    ap.send(ackOf(20, 0));
+    expect(code(await second)).toBe('ok');
+  });
+
+  it('ignores an ACK from another component of the vehicle and one with no request outstanding', async () => {
+    const { ap, port } = await setup((ap, m) => {
+      if (m.command === 21) return ap.send(ackOf(21, 0, { targetSystem: 0, targetComponent: 0 }));
+      if (m.command !== 20) return ap.send(ackOf(m.command, 0));
+      ap.send(ackOf(20, 2), { compid: 100 }); // a camera of system 1 answering someone else's RTL
+      setTimeout(() => ap.send(ackOf(20, 0)), 20);
+    });
+    ap.send(ackOf(21, 2)); // nothing outstanding: stray
+    await new Promise((r) => setTimeout(r, 20));
+    expect(code(await port.returnToLaunch())).toBe('ok');
+    // An ACK that leaves its target fields 0 (old firmware) is still ours.
+    const p = port.land();
+    expect(code(await p)).toBe('ok');
+  });
 });

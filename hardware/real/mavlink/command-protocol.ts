@@ -9,6 +9,16 @@
  *   it) and wait `inProgressTimeoutMs` from each progress ACK for the final one.
  * - At most one command with a given id is in flight (the spec forbids a second before the
  *   first is answered); later ones with the same id queue behind it.
+ * - An ACK is matched to the outstanding request of its command id only when it comes from the
+ *   target system (the session filters), from the component the request went to (or the
+ *   autopilot, which answers for the components it hosts: PX4's camera trigger, gimbal), and is
+ *   addressed to us: PX4 (Commander, Navigator, every module's `answer_command`) and ArduPilot
+ *   fill COMMAND_ACK.target_system/target_component with the command's sender; 0 is taken as
+ *   "not filled" (old firmware, a MAVLink 1 frame). An ACK with no outstanding request of that
+ *   id is counted as stray and ignored.
+ * - An aborted request is resolved at once, but its id stays taken (no resends) until its ACK
+ *   arrives or its timeout passes, so a late ACK of the aborted command cannot complete the
+ *   next command with the same id (each request is its own generation).
  * - Results: DENIED / TEMPORARILY_REJECTED / FAILED / CANCELLED → VEHICLE.COMMAND_DENIED;
  *   UNSUPPORTED / COMMAND_LONG_ONLY / COMMAND_INT_ONLY / UNSUPPORTED_MAV_FRAME →
  *   VEHICLE.UNSUPPORTED; no ACK after every retry → VEHICLE.TIMEOUT; link down →
@@ -17,7 +27,7 @@
 import { common } from 'node-mavlink';
 import { fail, ok } from '../../../core/result.js';
 import type { VehicleResult } from '../../vehicle.port.js';
-import type { MavSession } from './session.js';
+import { AUTOPILOT_COMPID, type MavSession } from './session.js';
 
 /** MAV_RESULT. */
 export const MAV_RESULT = {
@@ -59,8 +69,9 @@ export class CommandProtocol {
   private readonly inProgressMs: number;
   /** Tail of the queue per command id. */
   private readonly inFlight = new Map<number, Promise<unknown>>();
-  /** Listeners for ACKs of in-flight commands, by command id. */
-  private readonly waiting = new Map<number, (ack: CommandAnswer & { progress: number }) => void>();
+  /** The outstanding request (its generation) of each command id and who may answer it. */
+  private readonly waiting = new Map<number, { gen: number; component: number; on: (ack: CommandAnswer & { progress: number }) => void }>();
+  private generation = 0;
   private readonly off: () => void;
   /** Counters for diagnostics and benchmarks. */
   readonly stats = { sent: 0, resent: 0, acked: 0, timeouts: 0, strayAcks: 0 };
@@ -69,47 +80,70 @@ export class CommandProtocol {
     this.timeoutMs = opts.timeoutMs ?? 1500;
     this.retries = opts.retries ?? 3;
     this.inProgressMs = opts.inProgressTimeoutMs ?? 10_000;
-    this.off = session.on(MSG_COMMAND_ACK, (m) => {
+    this.off = session.on(MSG_COMMAND_ACK, (m, frame) => {
       const ack = m as common.CommandAck;
       if (!session.isForUs(ack.targetSystem, ack.targetComponent)) return;
       const w = this.waiting.get(ack.command);
-      if (!w) return void this.stats.strayAcks++;
-      w({ result: ack.result, resultParam2: ack.resultParam2 ?? 0, progress: ack.progress ?? 0 });
+      // No request of that id outstanding, or an answer from a component we did not ask.
+      if (!w || (w.component !== 0 && frame.compid !== w.component && frame.compid !== AUTOPILOT_COMPID)) return void this.stats.strayAcks++;
+      w.on({ result: ack.result, resultParam2: ack.resultParam2 ?? 0, progress: ack.progress ?? 0 });
     }, { anyComponent: true });
   }
 
   /** Sends a command and resolves with its final answer (never rejects). */
   send(req: CommandRequest, signal?: AbortSignal): Promise<VehicleResult<CommandAnswer>> {
     const prev = this.inFlight.get(req.command) ?? Promise.resolve();
-    const run = prev.then(() => this.exchange(req, signal));
-    const tail = run.finally(() => {
+    let settled!: (r: VehicleResult<CommandAnswer>) => void;
+    const result = new Promise<VehicleResult<CommandAnswer>>((r) => (settled = r));
+    // The queue's tail is the exchange's end (its id free again), which may come after the
+    // caller's answer (an aborted request keeps its id until its ACK or its timeout).
+    const tail: Promise<unknown> = prev.then(() => this.exchange(req, settled, signal)).finally(() => {
       if (this.inFlight.get(req.command) === tail) this.inFlight.delete(req.command);
     });
     this.inFlight.set(req.command, tail);
-    return run;
+    return result;
   }
 
   dispose(): void {
     this.off();
   }
 
-  private exchange(req: CommandRequest, signal?: AbortSignal): Promise<VehicleResult<CommandAnswer>> {
+  /**
+   * One request/ACK exchange. `answer` gets the caller's result; the returned promise settles
+   * when the command id is free again.
+   */
+  private exchange(req: CommandRequest, answer: (r: VehicleResult<CommandAnswer>) => void, signal?: AbortSignal): Promise<void> {
     const s = this.session;
     const name = commandName(req.command);
-    if (signal?.aborted) return Promise.resolve(fail('VEHICLE.TIMEOUT', `${name}: aborted by caller`, { context: { aborted: true } }));
-    if (!s.linkUp || s.sysid === undefined) return Promise.resolve(fail('VEHICLE.NO_LINK', `${name}: no link to the vehicle`));
-    return new Promise((resolve) => {
+    if (signal?.aborted) return Promise.resolve(answer(fail('VEHICLE.TIMEOUT', `${name}: aborted by caller`, { context: { aborted: true } })));
+    if (!s.linkUp || s.sysid === undefined) return Promise.resolve(answer(fail('VEHICLE.NO_LINK', `${name}: no link to the vehicle`)));
+    const gen = ++this.generation;
+    return new Promise<void>((release) => {
       let attempt = 0;
       let cancelTimer = () => {};
       let inProgress = false;
-      const finish = (r: VehicleResult<CommandAnswer>) => {
-        cancelTimer();
-        this.waiting.delete(req.command);
-        signal?.removeEventListener('abort', onAbort);
-        resolve(r);
+      let answered = false;
+      const reply = (r: VehicleResult<CommandAnswer>) => {
+        if (answered) return;
+        answered = true;
+        answer(r);
         s.clock.notifyAsync();
       };
-      const onAbort = () => finish(fail('VEHICLE.TIMEOUT', `${name}: aborted by caller`, { context: { aborted: true } }));
+      const done = () => {
+        cancelTimer();
+        if (this.waiting.get(req.command)?.gen === gen) this.waiting.delete(req.command);
+        signal?.removeEventListener('abort', onAbort);
+        release();
+      };
+      const finish = (r: VehicleResult<CommandAnswer>) => {
+        done();
+        reply(r);
+      };
+      const onAbort = () => {
+        reply(fail('VEHICLE.TIMEOUT', `${name}: aborted by caller`, { context: { aborted: true } }));
+        // Keep the id (no resends) until the ACK of what we sent comes, or its timeout passes.
+        arm(inProgress ? this.inProgressMs : this.timeoutMs);
+      };
       const arm = (ms: number) => {
         cancelTimer();
         cancelTimer = s.after(s.ms(ms), onTimeout);
@@ -121,6 +155,7 @@ export class CommandProtocol {
         arm(this.timeoutMs);
       };
       function onTimeout(this: void) {
+        if (answered) return done();
         if (inProgress || attempt >= self.retries) {
           self.stats.timeouts++;
           const why = inProgress ? 'no final ACK after IN_PROGRESS' : `no COMMAND_ACK after ${attempt + 1} attempts`;
@@ -130,23 +165,27 @@ export class CommandProtocol {
         transmit();
       }
       const self = this;
-      this.waiting.set(req.command, (ack) => {
-        this.stats.acked++;
-        const context = { command: req.command, result: RESULT_NAME[ack.result] ?? ack.result, resultParam2: ack.resultParam2 };
-        switch (ack.result) {
-          case MAV_RESULT.ACCEPTED:
-            return finish(ok({ result: ack.result, resultParam2: ack.resultParam2 }));
-          case MAV_RESULT.IN_PROGRESS:
-            inProgress = true;
-            return arm(this.inProgressMs);
-          case MAV_RESULT.UNSUPPORTED:
-          case MAV_RESULT.COMMAND_LONG_ONLY:
-          case MAV_RESULT.COMMAND_INT_ONLY:
-          case MAV_RESULT.UNSUPPORTED_MAV_FRAME:
-            return finish(fail('VEHICLE.UNSUPPORTED', `${name}: ${context.result}`, { context }));
-          default:
-            return finish(fail('VEHICLE.COMMAND_DENIED', `${name}: ${context.result}`, { context }));
-        }
+      this.waiting.set(req.command, {
+        gen,
+        component: req.targetComponent ?? s.compid,
+        on: (ack) => {
+          this.stats.acked++;
+          const context = { command: req.command, result: RESULT_NAME[ack.result] ?? ack.result, resultParam2: ack.resultParam2 };
+          switch (ack.result) {
+            case MAV_RESULT.ACCEPTED:
+              return finish(ok({ result: ack.result, resultParam2: ack.resultParam2 }));
+            case MAV_RESULT.IN_PROGRESS:
+              inProgress = true;
+              return arm(this.inProgressMs);
+            case MAV_RESULT.UNSUPPORTED:
+            case MAV_RESULT.COMMAND_LONG_ONLY:
+            case MAV_RESULT.COMMAND_INT_ONLY:
+            case MAV_RESULT.UNSUPPORTED_MAV_FRAME:
+              return finish(fail('VEHICLE.UNSUPPORTED', `${name}: ${context.result}`, { context }));
+            default:
+              return finish(fail('VEHICLE.COMMAND_DENIED', `${name}: ${context.result}`, { context }));
+          }
+        },
       });
       signal?.addEventListener('abort', onAbort, { once: true });
       transmit();
