@@ -29,6 +29,10 @@ export interface MissionServerKnobs {
   rejectWith?: number;
   /** Ignore uploads entirely. */
   silent?: boolean;
+  /** Mid-upload refusal: on receiving item `seq`, answer MISSION_ACK(`result`) and drop the transfer. */
+  nackAt?: { seq: number; result: number };
+  /** Mid-upload silence: after receiving item `seq`, never answer again in this transfer. */
+  stallAfter?: number;
 }
 
 export interface ScriptedMissionServer {
@@ -39,10 +43,24 @@ export interface ScriptedMissionServer {
   /** MISSION_ITEM_INT received from the GCS, by seq (including duplicates). */
   itemsReceived: Map<number, number>;
   acksSent: number;
+  /** Opaque id (a CRC of the rows, as PX4's) of the committed mission, sent in the ACK; 0 when empty. */
+  opaqueId: number;
+  /** Called when an upload commits (after the ACK went out). */
+  onCommit?: (items: common.MissionItemInt[], opaqueId: number) => void;
+}
+
+/** A 32-bit id of the rows, standing in for PX4's CRC32 of the items. */
+export function rowsId(items: readonly common.MissionItemInt[]): number {
+  let h = 0x811c9dc5;
+  for (const it of items) for (const v of [it.command, it.frame, it.x, it.y, Math.fround(it.z), it.param1, it.param2]) {
+    h ^= Math.round((Number.isFinite(v) ? v : 0) * 1000) >>> 0;
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h === 0 ? 1 : h;
 }
 
 export function serveMissions(ap: ScriptedAutopilot, knobs: MissionServerKnobs = {}): ScriptedMissionServer {
-  const srv: ScriptedMissionServer = { committed: [], knobs, requestsSent: new Map(), itemsReceived: new Map(), acksSent: 0 };
+  const srv: ScriptedMissionServer = { committed: [], knobs, requestsSent: new Map(), itemsReceived: new Map(), acksSent: 0, opaqueId: 0 };
   let transfer: { count: number; type: number; next: number; items: common.MissionItemInt[]; timer?: NodeJS.Timeout; retries: number } | undefined;
   let lastDone: { count: number; type: number } | undefined;
   const corrupter = new MavlinkEncoder(ap.sysid, 1);
@@ -54,7 +72,8 @@ export function serveMissions(ap: ScriptedAutopilot, knobs: MissionServerKnobs =
       return;
     }
     srv.acksSent++;
-    ap.send(Object.assign(new common.MissionAck(), { targetSystem: toSys, targetComponent: toComp, type, missionType }));
+    const opaqueId = type === 0 && missionType === 0 ? srv.opaqueId : 0;
+    ap.send(Object.assign(new common.MissionAck(), { targetSystem: toSys, targetComponent: toComp, type, missionType, opaqueId }));
   };
   const request = (seq: number, sys: number, comp: number) => {
     if (!transfer) return;
@@ -98,6 +117,7 @@ export function serveMissions(ap: ScriptedAutopilot, knobs: MissionServerKnobs =
       itemCounts.clear();
       if (m.count === 0) {
         srv.committed = [];
+        srv.opaqueId = 0;
         return ack(0, m.missionType ?? 0, f.sysid, f.compid);
       }
       transfer = { count: m.count, type: m.missionType ?? 0, next: 0, items: [], retries: 0 };
@@ -113,15 +133,28 @@ export function serveMissions(ap: ScriptedAutopilot, knobs: MissionServerKnobs =
         return;
       }
       if (m.seq !== transfer.next) return; // out of order: ignore, our retry asks again
+      if (knobs.nackAt && m.seq === knobs.nackAt.seq) {
+        clearTimeout(transfer.timer);
+        const type = transfer.type;
+        transfer = undefined;
+        return ack(knobs.nackAt.result, type, f.sysid, f.compid);
+      }
+      if (knobs.stallAfter !== undefined && m.seq >= knobs.stallAfter) {
+        clearTimeout(transfer.timer);
+        transfer = undefined;
+        return;
+      }
       transfer.items[m.seq] = m;
       transfer.next++;
       transfer.retries = 0;
       if (transfer.next === transfer.count) {
         clearTimeout(transfer.timer);
         srv.committed = transfer.items;
+        srv.opaqueId = rowsId(srv.committed);
         lastDone = { count: transfer.count, type: transfer.type };
         transfer = undefined;
         ack(0, lastDone.type, f.sysid, f.compid);
+        srv.onCommit?.(srv.committed, srv.opaqueId);
       } else request(transfer.next, f.sysid, f.compid);
     } else if (m instanceof common.MissionAck) {
       if (transfer && m.type !== 0) {
@@ -135,6 +168,7 @@ export function serveMissions(ap: ScriptedAutopilot, knobs: MissionServerKnobs =
       if (it) ap.send(Object.assign(new common.MissionItemInt(), { ...it, targetSystem: f.sysid, targetComponent: f.compid }));
     } else if (m instanceof common.MissionClearAll) {
       srv.committed = [];
+      srv.opaqueId = 0;
       ack(0, m.missionType ?? 0, f.sysid, f.compid);
     }
   });

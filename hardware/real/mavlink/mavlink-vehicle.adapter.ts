@@ -17,8 +17,21 @@
  *   switch mode without flying. PX4 gets param7 as AMSL (home + alt); ArduCopter is switched
  *   to GUIDED and gets the altitude above home, as each expects.
  * - `goto` is DO_REPOSITION as COMMAND_INT in MAV_FRAME_GLOBAL (AMSL), change-mode flag set.
- * - `startMission` = AUTO.MISSION (PX4); AUTO + MAV_CMD_MISSION_START (ArduPilot).
+ * - `uploadMission` refuses (MISSION.INVALID, item index and distance) a mission with an item
+ *   farther than `maxItemDistanceM` from home, before any traffic (core/mission-distance.ts).
+ * - `startMission` = AUTO.MISSION (PX4); AUTO + MAV_CMD_MISSION_START (ArduPilot). After an
+ *   upload PX4 refuses Mission mode (TEMPORARILY_REJECTED) until its navigator has checked the
+ *   new plan: we first wait (≤ `missionReadyTimeoutMs`) for MISSION_CURRENT to carry the
+ *   upload's opaque id with a real seq (mission-status.ts), then retry a TEMPORARILY_REJECTED
+ *   with backoff (250 ms doubling, ≤ 5 s; state-wait.ts).
  * - `hold` = AUTO.LOITER (PX4) / LOITER (ArduCopter); also pauses a mission.
+ * - A (dis)arm or mode change whose ACK never came (VEHICLE.TIMEOUT) is read back from the next
+ *   HEARTBEATs (≤ `readBackTimeoutMs`): if the vehicle is in the requested state, it succeeded.
+ * - Mission end: the adapter lets progress see a disarm before it reports `armed: false`, so a
+ *   mission ending in RTL or LAND is `mission.finished` when the vehicle lands and disarms on
+ *   its final item, as PX4 v1.15 ends it (mission-progress.ts).
+ * - `adoptVehiclePlan` downloads the vehicle's plan so progress works for a mission an earlier
+ *   process uploaded (resume).
  */
 import { z } from 'zod';
 import type { Clock } from '../../../core/clock.js';
@@ -32,13 +45,17 @@ import type {
 import { CommandProtocol, type CommandOptions, type CommandRequest } from './command-protocol.js';
 import { HeartbeatPlugin } from './heartbeat.js';
 import { openLink, type Link, type LinkStats } from './link.js';
+import { checkMissionDistance, DEFAULT_MAX_ITEM_DISTANCE_M } from '../../../core/mission-distance.js';
 import { fromMavItems, MAV_FRAME, toMavPlan, type MavMissionItem, type MissionType } from './mission-items.js';
-import { MissionProtocol, type MissionProtocolOptions } from './mission-protocol.js';
+import { MissionProtocol, type MissionProtocolOptions, type UploadReceipt } from './mission-protocol.js';
+import { MissionStatus } from './mission-status.js';
 import { setMode } from './modes.js';
 import { ParamProtocol, type ParamResult, type ParamValue } from './param-protocol.js';
 import { Readiness, type ReadinessReport } from './readiness.js';
 import { MavSession } from './session.js';
+import { retryTemporarilyRejected, waitUntil, type BackoffOptions } from './state-wait.js';
 import { MSG_ID, TelemetryMapper, type EventBody } from './telemetry-mapper.js';
+import { planFromVehicleRows } from './vehicle-plan.js';
 
 export interface MavlinkVehiclePortOptions {
   /** The vehicle's id in the twin (e.g. `drone1`). */
@@ -70,6 +87,14 @@ export interface MavlinkVehiclePortOptions {
   readonly heartbeat?: { readonly periodMs?: number; readonly timeoutMs?: number };
   /** Where a throwing subscriber's error goes (default: logged). */
   readonly onSubscriberError?: (err: unknown) => void;
+  /** Refuse a mission with an item farther than this from home, metres (default 10 000; 0 = no limit). */
+  readonly maxItemDistanceM?: number;
+  /** How long `startMission` waits for the vehicle to have checked a new plan, ms of autopilot time (default 5000). */
+  readonly missionReadyTimeoutMs?: number;
+  /** Backoff for mode changes refused with TEMPORARILY_REJECTED (default 250 ms doubling, ≤ 5 s of waiting). */
+  readonly modeRetry?: BackoffOptions;
+  /** After a (dis)arm or mode command timed out, how long to watch HEARTBEATs for its effect, ms of autopilot time (default 3000). */
+  readonly readBackTimeoutMs?: number;
 }
 
 /** The port plus what MAVLink offers beyond it. */
@@ -82,6 +107,12 @@ export interface MavlinkVehiclePort extends VehiclePort {
   };
   /** Downloads the vehicle's mission as port items. */
   downloadMission(signal?: AbortSignal): Promise<VehicleResult<MissionItem[]>>;
+  /**
+   * Downloads the vehicle's mission and follows it: progress events (mission.current / reached /
+   * finished) then speak in its items, for a mission an earlier process uploaded. Resolves with
+   * the item count; MISSION.NONE_LOADED when the vehicle has none (or none the port can follow).
+   */
+  adoptVehiclePlan(signal?: AbortSignal): Promise<VehicleResult<{ readonly items: number }>>;
   /** Uploads raw rows of any mission type (1 = fence, 2 = rally). */
   uploadItems(items: readonly MavMissionItem[], missionType: MissionType, signal?: AbortSignal): Promise<VehicleResult>;
   /** Why the vehicle can or cannot arm now. */
@@ -103,6 +134,9 @@ const Options = z.object({
   readinessTimeoutMs: z.number().nonnegative().default(60_000),
   connectTimeoutMs: z.number().positive().default(10_000),
   telemetryHz: z.number().positive().max(100).default(10),
+  maxItemDistanceM: z.number().nonnegative().default(DEFAULT_MAX_ITEM_DISTANCE_M),
+  missionReadyTimeoutMs: z.number().nonnegative().default(5000),
+  readBackTimeoutMs: z.number().nonnegative().default(3000),
 });
 
 const CMD = {
@@ -130,8 +164,12 @@ export function createMavlinkVehiclePort(options: MavlinkVehiclePortOptions): Ma
   let ownsLink = false;
   let parts: {
     session: MavSession; heartbeat: HeartbeatPlugin; telemetry: TelemetryMapper; commands: CommandProtocol;
-    missions: MissionProtocol; params: ParamProtocol; readiness: Readiness;
+    missions: MissionProtocol; params: ParamProtocol; readiness: Readiness; status: MissionStatus;
   } | undefined;
+  /** Bumped whenever the plan changes (upload, clear, adoption): a slow adoption must not undo a newer upload. */
+  let planGeneration = 0;
+  /** The opaque id the vehicle gave our last upload, until startMission has seen it checked. */
+  let uploadedMissionId: number | undefined;
 
   function emit(body: EventBody): void {
     if (disposed) return;
@@ -180,6 +218,7 @@ export function createMavlinkVehiclePort(options: MavlinkVehiclePortOptions): Ma
     parts.commands.dispose();
     parts.missions.dispose();
     parts.params.dispose();
+    parts.status.dispose();
     parts.session.close();
     parts = undefined;
   }
@@ -201,10 +240,49 @@ export function createMavlinkVehiclePort(options: MavlinkVehiclePortOptions): Ma
     });
   }
 
+  /**
+   * A command timed out (no ACK after every retry): the ACK may be what was lost. Watches the
+   * HEARTBEATs for `reached()`; ok if the vehicle got there, the timeout otherwise.
+   */
+  async function readBack(p: NonNullable<typeof parts>, r: VehicleResult<unknown>, reached: () => boolean, what: string, signal?: AbortSignal): Promise<VehicleResult> {
+    if (r.ok) return okVoid;
+    if (r.error.code !== 'VEHICLE.TIMEOUT' || r.error.context?.['aborted'] || disposed) return r;
+    if (await waitUntil(p.session, reached, p.session.ms(o.readBackTimeoutMs), signal)) {
+      logger.info({ vehicle: o.id, what }, 'mavlink-vehicle: no ACK, but the vehicle did it (read back from HEARTBEAT)');
+      return okVoid;
+    }
+    return r;
+  }
+
+  /** Tells the telemetry mapper a mode change is ours (not a vehicle failsafe), where it listens. */
+  function noteCommandedMode(p: NonNullable<typeof parts>, m: FlightMode): void {
+    const t = p.telemetry as unknown as { noteCommandedMode?: (mode: FlightMode) => void };
+    if (typeof t.noteCommandedMode === 'function') t.noteCommandedMode(m);
+  }
+
   async function mode(m: FlightMode, signal?: AbortSignal): Promise<VehicleResult> {
     const p = ready();
     if (!p.ok) return p;
-    return voidOf(await setMode(p.value.commands, p.value.session.autopilot, m, signal));
+    noteCommandedMode(p.value, m);
+    const r = await setMode(p.value.commands, p.value.session.autopilot, m, signal);
+    return readBack(p.value, r, () => p.value.telemetry.mode === m, `mode ${m}`, signal);
+  }
+
+  /** Downloads the vehicle's plan and follows it (unless a newer upload or clear came meanwhile). */
+  async function adopt(p: NonNullable<typeof parts>, signal?: AbortSignal): Promise<VehicleResult<{ readonly items: number }>> {
+    const generation = planGeneration;
+    const dl = await p.missions.download(0, signal);
+    if (!dl.ok) return dl;
+    const home = p.telemetry.home;
+    const plan = planFromVehicleRows(dl.value, { autopilot: p.session.autopilot, ...(home ? { home } : {}) });
+    if (!plan.ok) return plan;
+    if (parts !== p) return fail('VEHICLE.NO_LINK', 'adopting the vehicle plan: disconnected meanwhile');
+    if (generation === planGeneration) {
+      planGeneration++;
+      uploadedMissionId = undefined;
+      p.telemetry.progress.setPlan(plan.value);
+    }
+    return ok({ items: plan.value.source.length });
   }
 
   async function cmd(req: CommandRequest, signal?: AbortSignal): Promise<VehicleResult> {
@@ -237,7 +315,12 @@ export function createMavlinkVehiclePort(options: MavlinkVehiclePortOptions): Ma
         link, clock, logger, gcsSysid: o.gcsSysid, gcsCompid: o.gcsCompid, targetSystem: o.targetSystem, speedFactor: o.speedFactor,
       });
       let seenUp = false;
-      const telemetry = new TelemetryMapper(session, o.id, emit, (t) => emitTelemetry(t));
+      const telemetry: TelemetryMapper = new TelemetryMapper(session, o.id, (body) => {
+        // Progress first: a landing disarm on the final RTL/LAND item ends the mission, and the
+        // twin must hear that before the disarm (which in flight means failure).
+        if (body.type === 'armed' && !body.armed) telemetry.progress.onDisarm(telemetry.landed ?? 'unknown');
+        emit(body);
+      }, (t) => emitTelemetry(t));
       const heartbeat = new HeartbeatPlugin(session, {
         ...options.heartbeat,
         onLink: (up) => {
@@ -254,6 +337,7 @@ export function createMavlinkVehiclePort(options: MavlinkVehiclePortOptions): Ma
         missions: new MissionProtocol(session, options.mission),
         params: new ParamProtocol(session),
         readiness: new Readiness(session, telemetry),
+        status: new MissionStatus(session),
       };
       connected = true;
       heartbeat.start();
@@ -308,6 +392,7 @@ export function createMavlinkVehiclePort(options: MavlinkVehiclePortOptions): Ma
       if (!wait.ok) return wait;
       const r = await commands.send({ command: CMD.COMPONENT_ARM_DISARM, params: [1, 0, 0, 0, 0, 0, 0] }, signal);
       if (r.ok) return armedState(p.value, true);
+      if (r.error.code === 'VEHICLE.TIMEOUT') return readBack(p.value, r, () => p.value.telemetry.armed === true, 'arm', signal);
       if (r.error.code !== 'VEHICLE.COMMAND_DENIED') return r;
       const says = readiness.check().vehicleSays;
       return says ? fail(r.error.code, `${r.error.message}; vehicle says: "${says}"`, { context: r.error.context }) : r;
@@ -317,7 +402,8 @@ export function createMavlinkVehiclePort(options: MavlinkVehiclePortOptions): Ma
       const p = ready();
       if (!p.ok) return p;
       const r = await p.value.commands.send({ command: CMD.COMPONENT_ARM_DISARM, params: [0, 0, 0, 0, 0, 0, 0] }, signal);
-      return r.ok ? armedState(p.value, false) : r;
+      if (r.ok) return armedState(p.value, false);
+      return readBack(p.value, r, () => p.value.telemetry.armed === false, 'disarm', signal);
     },
 
     async takeoff(alt_m, signal) {
@@ -360,32 +446,42 @@ export function createMavlinkVehiclePort(options: MavlinkVehiclePortOptions): Ma
       // Copy now: the caller may mutate its array while the upload runs.
       const copy = Array.isArray(items) ? items.map((it) => ({ ...it })) : [];
       const p0 = parts;
-      const plan = toMavPlan(copy, { autopilot: p0?.session.autopilot ?? 'unknown', ...(p0?.telemetry.home ? { home: p0.telemetry.home } : {}) });
+      const home = p0?.telemetry.home;
+      const plan = toMavPlan(copy, { autopilot: p0?.session.autopilot ?? 'unknown', ...(home ? { home } : {}) });
       if (!plan.ok) return plan;
+      const far = checkMissionDistance(plan.value.source, home, o.maxItemDistanceM);
+      if (!far.ok) return far;
       const p = ready();
       if (!p.ok) return p;
       const r = await p.value.missions.upload(plan.value.items, 0, signal);
-      if (r.ok && parts === p.value) p.value.telemetry.progress.setPlan(plan.value);
-      return r;
+      if (!r.ok) return r;
+      if (parts === p.value) {
+        planGeneration++;
+        uploadedMissionId = r.value.opaqueId || undefined;
+        p.value.telemetry.progress.setPlan(plan.value);
+      }
+      return okVoid;
     },
 
     async startMission(signal) {
       const p = ready();
       if (!p.ok) return p;
-      const { telemetry, session, missions } = p.value;
+      const { telemetry, session, status } = p.value;
       if (!telemetry.progress.hasPlan) {
         // A mission put there by someone else: learn it, so progress speaks in its items.
-        const dl = await missions.download(0, signal);
-        if (!dl.ok) return dl;
-        const ctx = { autopilot: session.autopilot, ...(telemetry.home ? { home: telemetry.home } : {}) };
-        const items = fromMavItems(dl.value, ctx);
-        if (dl.value.length === 0 || (session.autopilot === 'ardupilot' && dl.value.length <= 1)) return fail('MISSION.NONE_LOADED', 'the vehicle has no mission');
-        if (!items.ok) return fail('MISSION.NONE_LOADED', `the vehicle's mission cannot be followed: ${items.error.message}`);
-        const plan = toMavPlan(items.value, ctx);
-        if (plan.ok) telemetry.progress.setPlan(plan.value);
+        const adopted = await adopt(p.value, signal);
+        if (!adopted.ok) return adopted;
       }
       if (!telemetry.armed) return fail('VEHICLE.COMMAND_DENIED', 'mission start denied: vehicle is disarmed');
-      const r = await mode('mission', signal);
+      if (uploadedMissionId !== undefined) {
+        // PX4 refuses Mission mode until its navigator has checked the new plan.
+        const id = uploadedMissionId;
+        const w = await status.waitReady(id, session.ms(o.missionReadyTimeoutMs), signal);
+        if (signal?.aborted) return fail('VEHICLE.TIMEOUT', 'mission start: aborted by caller', { context: { aborted: true } });
+        if (w === 'ready' && uploadedMissionId === id) uploadedMissionId = undefined;
+        else if (w === 'timeout') logger.warn({ vehicle: o.id, missionId: id, last: status.last }, 'mavlink-vehicle: the vehicle has not reported the new plan checked; trying Mission mode anyway');
+      }
+      const r = await retryTemporarilyRejected(session, () => mode('mission', signal), options.modeRetry ?? {}, signal);
       if (!r.ok) return r;
       if (session.autopilot === 'ardupilot') {
         const s = await cmd({ command: CMD.MISSION_START, params: [0, 0, 0, 0, 0, 0, 0] }, signal);
@@ -399,8 +495,18 @@ export function createMavlinkVehiclePort(options: MavlinkVehiclePortOptions): Ma
       const p = ready();
       if (!p.ok) return p;
       const r = await p.value.missions.clear(0, signal);
-      if (r.ok) p.value.telemetry.progress.setPlan(undefined);
+      if (r.ok) {
+        planGeneration++;
+        uploadedMissionId = undefined;
+        p.value.telemetry.progress.setPlan(undefined);
+      }
       return r;
+    },
+
+    async adoptVehiclePlan(signal) {
+      const p = ready();
+      if (!p.ok) return p;
+      return adopt(p.value, signal);
     },
 
     params: {
@@ -430,7 +536,14 @@ export function createMavlinkVehiclePort(options: MavlinkVehiclePortOptions): Ma
     async uploadItems(items, missionType, signal) {
       const p = ready();
       if (!p.ok) return p;
-      return p.value.missions.upload(items, missionType, signal);
+      const r = await p.value.missions.upload(items, missionType, signal);
+      if (r.ok && missionType === 0 && parts === p.value) {
+        // Raw rows: progress cannot map them to port items.
+        planGeneration++;
+        uploadedMissionId = r.value.opaqueId || undefined;
+        p.value.telemetry.progress.setPlan(undefined);
+      }
+      return voidOf(r);
     },
 
     readiness: () => parts?.readiness.check() ?? { ready: false, missing: ['not connected'] },

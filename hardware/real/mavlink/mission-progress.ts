@@ -13,6 +13,11 @@
  *   does not send MISSION_ITEM_REACHED for it; the mission is finished when the vehicle, having
  *   reached that item, lands and disarms (or earlier if the vehicle itself reports it reached
  *   or the mission COMPLETE). That matches what "reached" means for an RTL: home, on the ground.
+ * - PX4 v1.15.4 never fills MISSION_CURRENT.mission_state, and after "Disarmed by landing" one
+ *   HEARTBEAT is both disarmed and back in AUTO.MISSION. So the adapter calls {@link onDisarm}
+ *   *before* it reports `armed: false`: a running mission whose current item is its final RTL
+ *   or LAND, with the vehicle on the ground, is finished there (reached, then finished), and the
+ *   disarm that follows is the end of a completed mission, not a failure in flight.
  */
 import type { FlightMode, LandedState } from '../../../core/flight.js';
 import type { MavPlan } from './mission-items.js';
@@ -93,6 +98,23 @@ export class MissionProgress {
     if (!this.plan || this.finished || !this.running) return;
     if (mode === 'rtl' && this.rtlSeq() !== undefined && this.lastCurrentPort === this.plan.source.length - 1) this.atRtl = true;
     if (this.atRtl && !armed && landed === 'on_ground') this.finishAll();
+  }
+
+  /**
+   * The vehicle has just disarmed (called before the `armed: false` event goes out). Finishes a
+   * running mission whose current item is the final RTL or LAND, landed (or landed state unknown).
+   * Returns whether it finished the mission now.
+   */
+  onDisarm(landed: LandedState): boolean {
+    const p = this.plan;
+    if (!p || this.finished || !this.running) return false;
+    const last = p.source.length - 1;
+    const kind = p.source[last]?.kind;
+    if (kind !== 'rtl' && kind !== 'land') return false;
+    if (this.lastCurrentPort !== last && !this.atRtl) return false;
+    if (landed !== 'on_ground' && landed !== 'unknown') return false;
+    this.finishAll();
+    return true;
   }
 
   private reset(): void {

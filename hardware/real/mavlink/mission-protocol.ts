@@ -41,6 +41,15 @@ export function missionResultName(v: number): string {
 
 type Handler = (msgid: number, msg: unknown) => void;
 
+/** What the vehicle's MISSION_ACK(ACCEPTED) of an upload told us. */
+export interface UploadReceipt {
+  /**
+   * MISSION_ACK.opaque_id (MAVLink 2 extension; 0 when absent): PX4 puts the plan's CRC32 here
+   * and later in MISSION_CURRENT.mission_id, which says when the plan has been checked.
+   */
+  readonly opaqueId: number;
+}
+
 export class MissionProtocol {
   readonly stats = { uploads: 0, itemsSent: 0, duplicateRequests: 0, resends: 0, staleAcks: 0 };
   private readonly itemTimeoutMs: number;
@@ -65,8 +74,8 @@ export class MissionProtocol {
     for (const off of this.offs) off();
   }
 
-  /** Uploads `items` (seq 0..n-1) as `missionType`. */
-  upload(items: readonly MavMissionItem[], missionType: MissionType = 0, signal?: AbortSignal): Promise<VehicleResult> {
+  /** Uploads `items` (seq 0..n-1) as `missionType`; resolves with what the final ACK said. */
+  upload(items: readonly MavMissionItem[], missionType: MissionType = 0, signal?: AbortSignal): Promise<VehicleResult<UploadReceipt>> {
     return this.exclusive(() => this.doUpload(items, missionType, signal));
   }
 
@@ -159,7 +168,7 @@ export class MissionProtocol {
     });
   }
 
-  private doUpload(items: readonly MavMissionItem[], missionType: MissionType, signal?: AbortSignal): Promise<VehicleResult> {
+  private doUpload(items: readonly MavMissionItem[], missionType: MissionType, signal?: AbortSignal): Promise<VehicleResult<UploadReceipt>> {
     this.stats.uploads++;
     const s = this.session;
     const count = items.length;
@@ -176,7 +185,7 @@ export class MissionProtocol {
     };
     const cancelOnVehicle = () =>
       s.send(Object.assign(new common.MissionAck(), this.target(), { type: MAV_MISSION_OPERATION_CANCELLED, missionType }));
-    return this.transaction<void>('upload', signal, (step, done) => {
+    return this.transaction<UploadReceipt>('upload', signal, (step, done) => {
       step(() => s.send(Object.assign(new common.MissionCount(), this.target(), { count, missionType })));
       return (id, m) => {
         if (id === MSG.MISSION_REQUEST_INT || id === MSG.MISSION_REQUEST) {
@@ -196,7 +205,7 @@ export class MissionProtocol {
           if ((ack.missionType ?? 0) !== missionType) return;
           if (ack.type === MAV_MISSION_ACCEPTED) {
             if (requested.size < count) return void this.stats.staleAcks++;
-            return done(okVoid);
+            return done(ok({ opaqueId: (ack.opaqueId ?? 0) >>> 0 }));
           }
           const name = missionResultName(ack.type);
           done(fail('MISSION.UPLOAD_FAILED', `vehicle rejected the upload: ${name}`, { context: { result: name, requested: requested.size, count } }));

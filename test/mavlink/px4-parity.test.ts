@@ -1,0 +1,225 @@
+/**
+ * The MAVLink adapter against PX4 v1.15 behaviours found on a real PX4 SITL (issue 8), played
+ * by a scripted PX4 over loopback UDP (real sockets, the real wire protocol):
+ * mission start after an upload, the end of a mission, lost ACKs, and resuming a mission an
+ * earlier process uploaded.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { WallClock } from '../../core/clock.js';
+import type { MissionItem } from '../../core/mission.js';
+import { createMavlinkVehiclePort, type MavlinkVehiclePortOptions } from '../../hardware/real/mavlink/mavlink-vehicle.adapter.js';
+import type { VehicleEvent, VehicleResult } from '../../hardware/vehicle.port.js';
+import { until } from './scripted-autopilot.js';
+import { PX4, startScriptedPx4, type ScriptedPx4Knobs } from './scripted-px4.js';
+
+const HOME = { lat_deg: 47.397742, lon_deg: 8.545594 };
+const wp = (i: number): MissionItem =>
+  ({ kind: 'waypoint', lat_deg: HOME.lat_deg + i * 1e-4, lon_deg: HOME.lon_deg + (i % 7) * 1e-4, alt_m: 20, hold_s: 0, acceptance_m: 2, capture: false }) as MissionItem;
+const code = (r: VehicleResult<unknown>) => (r.ok ? 'ok' : `${r.error.code}: ${r.error.message}`);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+let cleanup: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const c of cleanup.reverse()) await c();
+  cleanup = [];
+});
+
+async function setup(knobs: Partial<ScriptedPx4Knobs> = {}, port: Partial<MavlinkVehiclePortOptions> = {}) {
+  const px4 = await startScriptedPx4({ knobs });
+  const events: VehicleEvent[] = [];
+  const v = createMavlinkVehiclePort({ id: 'd1', url: px4.ap.url, clock: new WallClock(), ...port });
+  cleanup.push(() => px4.close(), () => v.dispose());
+  v.subscribeEvents((e) => events.push(e));
+  expect(code(await v.connect())).toBe('ok');
+  await until(() => v.home() !== undefined && v.readiness().ready, 3000, 'ready telemetry');
+  return { px4, v, events };
+}
+
+describe('startMission right after an upload (PX4 checks the plan after its ACK)', () => {
+  it('waits for MISSION_CURRENT to carry the upload\'s mission id with a real seq, then switches once', async () => {
+    const { px4, v } = await setup({ checkDelayMs: 400 });
+    const items = Array.from({ length: 561 }, (_, i) => wp(i + 1));
+    expect(code(await v.uploadMission(items))).toBe('ok');
+    const uploadedAt = Date.now();
+    expect(code(await v.arm())).toBe('ok');
+    expect(code(await v.startMission())).toBe('ok');
+    const toMission = px4.modeRequests.filter((r) => r.main === PX4.AUTO && r.sub === PX4.MISSION);
+    expect(toMission.map((r) => r.result)).toEqual([0]);
+    expect(toMission[0]!.at - uploadedAt).toBeGreaterThanOrEqual(300);
+    expect(px4.state.sub).toBe(PX4.MISSION);
+  });
+
+  it('retries TEMPORARILY_REJECTED with backoff when the vehicle gives no mission id', async () => {
+    const { px4, v } = await setup({ checkDelayMs: 700, sendMissionId: false });
+    expect(code(await v.uploadMission([wp(1), wp(2)]))).toBe('ok');
+    expect(code(await v.arm())).toBe('ok');
+    expect(code(await v.startMission())).toBe('ok');
+    const toMission = px4.modeRequests.filter((r) => r.sub === PX4.MISSION);
+    expect(toMission.length).toBeGreaterThanOrEqual(2);
+    expect(toMission[0]!.result).toBe(1);
+    expect(toMission.at(-1)!.result).toBe(0);
+    // 250 ms, then doubling.
+    const gaps = toMission.slice(1).map((r, i) => r.at - toMission[i]!.at);
+    expect(gaps[0]).toBeGreaterThanOrEqual(200);
+    if (gaps[1] !== undefined) expect(gaps[1]).toBeGreaterThanOrEqual(400);
+  });
+
+  it('gives up after the backoff budget with the vehicle\'s answer', async () => {
+    // 10× autopilot time: the 5 s budget is 0.5 s of wall time.
+    const { px4, v } = await setup({ rejectMission: true }, { speedFactor: 10 });
+    expect(code(await v.uploadMission([wp(1), wp(2)]))).toBe('ok');
+    expect(code(await v.arm())).toBe('ok');
+    const r = await v.startMission();
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.error.code).toBe('VEHICLE.COMMAND_DENIED');
+    expect(r.error.message).toContain('TEMPORARILY_REJECTED');
+    // 250 + 500 + 1000 + 2000 + 1250 ms of waiting: six attempts.
+    expect(r.error.context?.['attempts']).toBe(6);
+    expect(px4.modeRequests.filter((m) => m.sub === PX4.MISSION)).toHaveLength(6);
+  });
+
+  it('an abort ends the retries at once', async () => {
+    const { v } = await setup({ rejectMission: true });
+    expect(code(await v.uploadMission([wp(1), wp(2)]))).toBe('ok');
+    expect(code(await v.arm())).toBe('ok');
+    const ac = new AbortController();
+    setTimeout(() => ac.abort(), 600);
+    const t0 = Date.now();
+    const r = await v.startMission(ac.signal);
+    expect(!r.ok && r.error.code).toBe('VEHICLE.TIMEOUT');
+    expect(!r.ok && r.error.context?.['aborted']).toBe(true);
+    expect(Date.now() - t0).toBeLessThan(1200);
+  });
+});
+
+describe('the end of a mission as PX4 v1.15.4 reports it', () => {
+  /** Index of the first event matching `pred`, for ordering checks. */
+  const indexOf = (events: VehicleEvent[], pred: (e: VehicleEvent) => boolean) => events.findIndex(pred);
+  /** Index of the disarm that followed the arm (the first event is the initial `armed: false`). */
+  const disarmIndex = (events: VehicleEvent[]) => {
+    const armedAt = events.findIndex((e) => e.type === 'armed' && e.armed);
+    const i = events.slice(armedAt + 1).findIndex((e) => e.type === 'armed' && !e.armed);
+    return armedAt < 0 || i < 0 ? -1 : armedAt + 1 + i;
+  };
+
+  async function flying(items: MissionItem[]) {
+    const s = await setup();
+    expect(code(await s.v.uploadMission(items))).toBe('ok');
+    expect(code(await s.v.arm())).toBe('ok');
+    s.px4.setLanded(false);
+    expect(code(await s.v.startMission())).toBe('ok');
+    return s;
+  }
+
+  it('final RTL: no reached, no mission_state, one HEARTBEAT disarmed and back in AUTO.MISSION → finished before the disarm', async () => {
+    const { px4, events } = await flying([wp(1), wp(2), wp(3), { kind: 'rtl' } as MissionItem]);
+    px4.reached(0);
+    px4.setCurrent(1);
+    px4.reached(1);
+    px4.setCurrent(2);
+    px4.reached(2);
+    px4.setCurrent(3);
+    await sleep(100);
+    px4.setMode(PX4.AUTO, PX4.RTL); // the RTL item hands over to RTL mode
+    await until(() => events.some((e) => e.type === 'mode' && e.mode === 'rtl'), 2000, 'rtl mode');
+    px4.setLanded(true);
+    await sleep(150);
+    // "Disarmed by landing": one heartbeat both disarmed and in AUTO.MISSION.
+    px4.state.armed = false;
+    px4.setMode(PX4.AUTO, PX4.MISSION);
+    await until(() => disarmIndex(events) >= 0, 2000, 'disarm');
+    expect(events.filter((e) => e.type === 'mission.reached').map((e) => (e as { seq: number }).seq)).toEqual([0, 1, 2, 3]);
+    const finished = indexOf(events, (e) => e.type === 'mission.finished');
+    const disarmed = disarmIndex(events);
+    expect(finished).toBeGreaterThan(-1);
+    expect(finished).toBeLessThan(disarmed);
+  });
+
+  it('final LAND whose MISSION_ITEM_REACHED was lost: finished when it lands and disarms there', async () => {
+    const { px4, events } = await flying([wp(1), wp(2), { kind: 'land' } as MissionItem]);
+    px4.setCurrent(1);
+    px4.setCurrent(2);
+    await sleep(100);
+    px4.setLanded(true);
+    await sleep(150);
+    px4.setArmed(false);
+    await until(() => disarmIndex(events) >= 0, 2000, 'disarm');
+    expect(events.filter((e) => e.type === 'mission.reached').map((e) => (e as { seq: number }).seq)).toEqual([0, 1, 2]);
+    expect(indexOf(events, (e) => e.type === 'mission.finished')).toBeGreaterThan(-1);
+    expect(indexOf(events, (e) => e.type === 'mission.finished')).toBeLessThan(disarmIndex(events));
+  });
+
+  it('a disarm before the final item is not a finished mission', async () => {
+    const { px4, events } = await flying([wp(1), wp(2), { kind: 'rtl' } as MissionItem]);
+    px4.setCurrent(1);
+    await sleep(100);
+    px4.setLanded(true);
+    await sleep(100);
+    px4.setArmed(false);
+    await until(() => disarmIndex(events) >= 0, 2000, 'disarm');
+    await sleep(200);
+    expect(events.some((e) => e.type === 'mission.finished')).toBe(false);
+  });
+});
+
+describe('commands whose ACK is lost (a lossy link)', () => {
+  it('arm: no ACK, but the HEARTBEAT shows it armed → ok', async () => {
+    const { v, px4 } = await setup({ dropAckFor: new Set([400]) }, { speedFactor: 10 });
+    expect(code(await v.arm())).toBe('ok');
+    expect(px4.state.armed).toBe(true);
+    expect(v.snapshot()?.armed).toBe(true);
+  });
+
+  it('mode change and disarm: no ACK, read back from the HEARTBEAT', async () => {
+    const { v } = await setup({ dropAckFor: new Set([176, 400]) }, { speedFactor: 10 });
+    expect(code(await v.hold())).toBe('ok');
+    expect(code(await v.returnToLaunch())).toBe('ok'); // NAV_RETURN_TO_LAUNCH is ACKed normally
+    expect(code(await v.arm())).toBe('ok');
+    expect(code(await v.disarm())).toBe('ok');
+  });
+
+  it('a command the vehicle never got still times out', async () => {
+    const { v, px4 } = await setup({ loseCommand: new Set([400]) }, { speedFactor: 10 });
+    const r = await v.arm();
+    expect(!r.ok && r.error.code).toBe('VEHICLE.TIMEOUT');
+    expect(px4.state.armed).toBe(false);
+  });
+});
+
+describe('resume: following a mission an earlier process uploaded', () => {
+  it('adoptVehiclePlan downloads the plan; progress then reports its items through to finished', async () => {
+    const { px4, v } = await setup();
+    const items = [wp(1), { ...wp(2), speed_mps: 4 } as MissionItem, { ...wp(3), capture: true } as MissionItem, { kind: 'land' } as MissionItem];
+    expect(code(await v.uploadMission(items))).toBe('ok');
+    await v.dispose();
+    // A new process: no plan of its own.
+    const events: VehicleEvent[] = [];
+    const v2 = createMavlinkVehiclePort({ id: 'd1', url: px4.ap.url, clock: new WallClock() });
+    cleanup.push(() => v2.dispose());
+    v2.subscribeEvents((e) => events.push(e));
+    expect(code(await v2.connect())).toBe('ok');
+    const adopted = await v2.adoptVehiclePlan();
+    expect(adopted.ok && adopted.value.items).toBe(4);
+    // The vehicle flies on in Mission mode.
+    px4.state.armed = true;
+    px4.setMode(PX4.AUTO, PX4.MISSION);
+    await until(() => events.some((e) => e.type === 'mode' && e.mode === 'mission'), 2000, 'mission mode');
+    // Rows: wp, speed, wp, speed reset, wp, capture, land → NAV rows 0, 2, 4, 6.
+    px4.setCurrent(2);
+    px4.reached(2);
+    px4.setCurrent(4);
+    px4.reached(4);
+    px4.setCurrent(6);
+    px4.reached(6);
+    await until(() => events.some((e) => e.type === 'mission.finished'), 2000, 'finished');
+    expect(events.filter((e) => e.type === 'mission.reached').map((e) => (e as { seq: number }).seq)).toEqual([0, 1, 2, 3]);
+    expect(events.filter((e) => e.type === 'mission.current').map((e) => (e as { seq: number; total: number }).total)).toContain(4);
+  });
+
+  it('adoptVehiclePlan says MISSION.NONE_LOADED when the vehicle has none', async () => {
+    const { v } = await setup();
+    const r = await v.adoptVehiclePlan();
+    expect(!r.ok && r.error.code).toBe('MISSION.NONE_LOADED');
+  });
+});

@@ -1,0 +1,151 @@
+/**
+ * A scripted PX4 v1.15 for adapter tests: the scripted autopilot plus its mission server, with
+ * the behaviours of the real thing that issue 8 found (read from PX4 v1.15.4's source):
+ * - After an upload's MISSION_ACK (opaque_id = the plan's id), MISSION_CURRENT carries that id
+ *   as `mission_id` but `seq = UINT16_MAX` until the navigator has checked the plan
+ *   (`checkDelayMs`); meanwhile Commander refuses Mission mode to an armed vehicle with
+ *   TEMPORARILY_REJECTED (`mavlink_mission.cpp`, `MissionBase::check_mission_valid`,
+ *   `Commander::handle_command` DO_SET_MODE).
+ * - MISSION_CURRENT.mission_state is never filled (0).
+ * - Knobs for a lossy link: ACKs of some commands are dropped while the command takes effect.
+ * Wall-clock timers are fine here: this is the world, not the runtime.
+ */
+import { common, type MavLinkData } from 'node-mavlink';
+import { ackCommands, sendReadyTelemetry, startScriptedAutopilot, type ScriptedAutopilot } from './scripted-autopilot.js';
+import { serveMissions, type MissionServerKnobs, type ScriptedMissionServer } from './scripted-mission-server.js';
+
+export const PX4 = { AUTO: 4, LOITER: 3, MISSION: 4, RTL: 5, LAND: 6, TAKEOFF: 2, POSCTL: 3 } as const;
+export const MAV_RESULT_TEMPORARILY_REJECTED = 1;
+const SAFETY_ARMED = 128;
+const CUSTOM_MODE_ENABLED = 1;
+const LANDED = { ON_GROUND: 1, IN_AIR: 2 } as const;
+
+export interface ScriptedPx4Knobs {
+  /** How long the navigator takes to check a new plan, ms (0 = at once). */
+  checkDelayMs: number;
+  /** Send MISSION_CURRENT.mission_id (PX4 ≥ 1.14 does; older vehicles send 0). */
+  sendMissionId: boolean;
+  /** Refuse every Mission mode request (an infeasible plan). */
+  rejectMission: boolean;
+  /** Commands whose ACK is lost (the command still takes effect). */
+  dropAckFor: Set<number>;
+  /** Commands that are lost entirely (neither executed nor answered). */
+  loseCommand: Set<number>;
+}
+
+export interface ScriptedPx4 {
+  readonly ap: ScriptedAutopilot;
+  readonly srv: ScriptedMissionServer;
+  readonly knobs: ScriptedPx4Knobs;
+  /** The vehicle's state, reflected in HEARTBEAT and MISSION_CURRENT. */
+  readonly state: { armed: boolean; main: number; sub: number; landed: number; checked: boolean; currentSeq: number };
+  /** Every DO_SET_MODE received, with when and what it was answered. */
+  readonly modeRequests: { at: number; main: number; sub: number; result: number | undefined }[];
+  setMode(main: number, sub: number): void;
+  setArmed(armed: boolean): void;
+  setLanded(onGround: boolean): void;
+  /** Moves the mission's current item (MISSION_CURRENT) now. */
+  setCurrent(seq: number): void;
+  reached(seq: number): void;
+  close(): Promise<void>;
+}
+
+export async function startScriptedPx4(opts: { knobs?: Partial<ScriptedPx4Knobs>; missions?: MissionServerKnobs } = {}): Promise<ScriptedPx4> {
+  const ap = await startScriptedAutopilot();
+  const knobs: ScriptedPx4Knobs = { checkDelayMs: 0, sendMissionId: true, rejectMission: false, dropAckFor: new Set(), loseCommand: new Set(), ...opts.knobs };
+  const state = { armed: false, main: PX4.AUTO, sub: PX4.LOITER, landed: LANDED.ON_GROUND as number, checked: true, currentSeq: 0 };
+  const modeRequests: ScriptedPx4['modeRequests'] = [];
+  const timers = new Set<NodeJS.Timeout>();
+  const later = (ms: number, fn: () => void) => {
+    const t = setTimeout(() => {
+      timers.delete(t);
+      fn();
+    }, ms);
+    timers.add(t);
+  };
+  const heartbeatState = () => {
+    ap.state.baseMode = CUSTOM_MODE_ENABLED | (state.armed ? SAFETY_ARMED : 0);
+    ap.state.customMode = ((state.main & 0xff) << 16) | ((state.sub & 0xff) << 24);
+  };
+  heartbeatState();
+
+  const srv = serveMissions(ap, opts.missions);
+  let checkGeneration = 0;
+  srv.onCommit = () => {
+    // PX4 resets the current seq to the transfer's (-1 → UINT16_MAX on the wire) and re-checks.
+    state.checked = false;
+    state.currentSeq = -1;
+    const gen = ++checkGeneration;
+    later(knobs.checkDelayMs, () => {
+      if (gen !== checkGeneration) return;
+      state.checked = true;
+      state.currentSeq = 0;
+      sendCurrent();
+    });
+  };
+  const sendCurrent = () => {
+    const count = srv.committed.length;
+    ap.send(Object.assign(new common.MissionCurrent(), {
+      seq: state.currentSeq < 0 ? 0xffff : state.currentSeq, total: count > 0 ? count : 0xffff,
+      missionState: 0, missionMode: 0, missionId: knobs.sendMissionId ? srv.opaqueId : 0, fenceId: 0, rallyPointsId: 0,
+    }));
+  };
+  const sendExtState = () => ap.send(Object.assign(new common.ExtendedSysState(), { vtolState: 0, landedState: state.landed }));
+
+  ackCommands(ap, (cmd, m: MavLinkData) => {
+    if (knobs.loseCommand.has(cmd)) return undefined;
+    const c = m as common.CommandLong;
+    let result = 0;
+    if (cmd === 400) {
+      state.armed = Math.round(c._param1) === 1;
+      heartbeatState();
+    } else if (cmd === 176) {
+      const main = Math.round(c._param2), sub = Math.round(c._param3);
+      const toMission = main === PX4.AUTO && sub === PX4.MISSION;
+      if (toMission && state.armed && (!state.checked || knobs.rejectMission)) result = MAV_RESULT_TEMPORARILY_REJECTED;
+      else {
+        state.main = main;
+        state.sub = sub;
+        heartbeatState();
+      }
+      modeRequests.push({ at: Date.now(), main, sub, result: knobs.dropAckFor.has(cmd) ? undefined : result });
+    }
+    return knobs.dropAckFor.has(cmd) ? undefined : result;
+  });
+
+  // Telemetry to whoever the GCS is (the autopilot answers to the last peer heard).
+  const ticker = setInterval(() => {
+    sendCurrent();
+    sendExtState();
+    sendReadyTelemetry(ap);
+  }, 50);
+
+  return {
+    ap, srv, knobs, state, modeRequests,
+    setMode(main, sub) {
+      state.main = main;
+      state.sub = sub;
+      heartbeatState();
+    },
+    setArmed(armed) {
+      state.armed = armed;
+      heartbeatState();
+    },
+    setLanded(onGround) {
+      state.landed = onGround ? LANDED.ON_GROUND : LANDED.IN_AIR;
+      sendExtState();
+    },
+    setCurrent(seq) {
+      state.currentSeq = seq;
+      sendCurrent();
+    },
+    reached(seq) {
+      ap.send(Object.assign(new common.MissionItemReached(), { seq }));
+    },
+    async close() {
+      clearInterval(ticker);
+      for (const t of timers) clearTimeout(t);
+      await ap.close();
+    },
+  };
+}
