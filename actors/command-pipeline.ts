@@ -267,7 +267,7 @@ export class CommandPipeline {
     const controller = new AbortController();
     entry.controller = controller;
     this.running = entry;
-    let outcome: Promise<VehicleResult>;
+    let outcome: Promise<PipelineResult>;
     try {
       outcome = entry.op.run(controller.signal);
     } catch (err) {

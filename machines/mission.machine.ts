@@ -8,7 +8,7 @@
  * `{current_waypoint, total_waypoints, percent_complete}`, and only ever moves forward.
  * Terminal states accept a new LOAD, so one mission actor serves a vehicle's whole sortie list.
  */
-import { assign, fromPromise, setup } from 'xstate';
+import { assign, fromPromise, raise, setup } from 'xstate';
 import { checkMission, type FieldIssue, type Mission } from '../core/mission.js';
 import { pointInPolygonLatLon } from '../core/polygon.js';
 
@@ -44,8 +44,26 @@ export interface MissionContext {
   restored?: boolean;
 }
 
+/**
+ * A mission checked against a vehicle's limits: the one validation of a LOAD, made at the edge
+ * ({@link checkMissionLoad}) and carried in `LOAD.CHECKED`, so guards and actions never re-run it.
+ */
+export type MissionCheck =
+  | { readonly ok: true; readonly mission: Mission }
+  | { readonly ok: false; readonly issues: readonly FieldIssue[]; readonly reason: string };
+
+/** Validates a mission (shape, then flyability against `limits`): the result LOAD is decided on. */
+export function checkMissionLoad(mission: unknown, limits: MissionLimitsData = {}): MissionCheck {
+  const { mission: valid, issues } = checkMission(mission, limitsOf(limits));
+  if (valid && issues.length === 0) return { ok: true, mission: valid };
+  return { ok: false, issues, reason: `mission rejected: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}` };
+}
+
 export type MissionEvent =
+  /** An unchecked mission: the machine checks it once against its limits (→ `LOAD.CHECKED`). */
   | { type: 'LOAD'; mission: unknown }
+  /** A mission already checked with {@link checkMissionLoad} against this actor's limits. */
+  | { type: 'LOAD.CHECKED'; check: MissionCheck }
   | { type: 'START' }
   | { type: 'PAUSE' }
   | { type: 'RESUME' }
@@ -84,10 +102,13 @@ const errorText = (error: unknown): string =>
 const emptyProgress = (total = 0): MissionProgress => ({ current_waypoint: 0, total_waypoints: total, percent_complete: 0 });
 
 /** LOAD from IDLE, or from a terminal state for the next sortie. */
-const LOAD_AGAIN = [
-  { guard: 'missionValid' as const, target: 'LOADED' as const, actions: 'acceptMission' as const },
-  { actions: 'rejectMission' as const },
-];
+const LOAD_AGAIN = {
+  LOAD: { actions: 'checkLoad' as const },
+  'LOAD.CHECKED': [
+    { guard: 'missionValid' as const, target: 'LOADED' as const, actions: 'acceptMission' as const },
+    { actions: 'rejectMission' as const },
+  ],
+};
 
 export const missionMachine = setup({
   types: {
@@ -103,32 +124,34 @@ export const missionMachine = setup({
     abort: notProvided('abort'),
   },
   guards: {
-    missionValid: ({ context, event }) => {
-      if (event.type !== 'LOAD') return false;
-      return checkMission(event.mission, limitsOf(context.limits)).issues.length === 0;
-    },
+    missionValid: ({ event }) => event.type === 'LOAD.CHECKED' && event.check.ok,
     forThisMission: ({ context, event }) =>
       event.type === 'PORT.MISSION_REACHED' || event.type === 'PORT.MISSION_CURRENT'
         ? event.seq >= 0 && event.seq < (context.mission?.items.length ?? 0)
         : true,
   },
   actions: {
+    /** The one validation of an unchecked LOAD. */
+    checkLoad: raise(({ context, event }) =>
+      event.type === 'LOAD'
+        ? { type: 'LOAD.CHECKED' as const, check: checkMissionLoad(event.mission, context.limits) }
+        : { type: 'LOAD.CHECKED' as const, check: { ok: false as const, issues: [], reason: 'not a LOAD' } },
+    ),
     acceptMission: assign(({ event }) => {
-      if (event.type !== 'LOAD') return {};
-      const { mission } = checkMission(event.mission);
+      if (event.type !== 'LOAD.CHECKED' || !event.check.ok) return {};
+      const { mission } = event.check;
       return {
         mission,
-        progress: emptyProgress(mission?.items.length ?? 0),
+        progress: emptyProgress(mission.items.length),
         reached: 0,
         reason: undefined,
         issues: [],
         startRequested: false,
       };
     }),
-    rejectMission: assign(({ context, event }) => {
-      if (event.type !== 'LOAD') return {};
-      const { issues } = checkMission(event.mission, limitsOf(context.limits));
-      return { issues, reason: `mission rejected: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}` };
+    rejectMission: assign(({ event }) => {
+      if (event.type !== 'LOAD.CHECKED' || event.check.ok) return {};
+      return { issues: [...event.check.issues], reason: event.check.reason };
     }),
     onCurrent: assign(({ context, event }) => {
       if (event.type !== 'PORT.MISSION_CURRENT') return {};
@@ -185,7 +208,7 @@ export const missionMachine = setup({
   states: {
     IDLE: {
       on: {
-        LOAD: LOAD_AGAIN,
+        ...LOAD_AGAIN,
         RESTORE: [
           { guard: ({ event }) => event.status === 'LOADED' && !!event.mission, target: 'LOADED.ready', actions: 'restore' },
           { guard: ({ event }) => event.status === 'RUNNING' && !!event.mission, target: 'RUNNING.active', actions: 'restore' },
@@ -280,7 +303,7 @@ export const missionMachine = setup({
       },
     },
     ABORTED: {
-      on: { LOAD: LOAD_AGAIN },
+      on: LOAD_AGAIN,
       exit: assign({ restored: false }),
       invoke: {
         src: 'abort',
@@ -290,10 +313,10 @@ export const missionMachine = setup({
       },
     },
     COMPLETED: {
-      on: { LOAD: LOAD_AGAIN },
+      on: LOAD_AGAIN,
     },
     FAILED: {
-      on: { LOAD: LOAD_AGAIN },
+      on: LOAD_AGAIN,
     },
   },
 });

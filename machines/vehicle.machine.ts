@@ -69,10 +69,58 @@ export interface VehicleContext {
   failsafes: FailsafeRecord[];
   /** Set while the link is down past the timeout; cleared when acted upon. */
   linkFailsafePending: boolean;
-  lastCommand?: { command: VehicleCommand; correlationId?: string; result?: CommandResult };
-  /** Commands waiting while one is in flight (latest of each failsafe wins). */
-  pending: { command: VehicleCommand; correlationId?: string }[];
+  /** The command in flight (no `result` yet) or the last one sent, with its result. */
+  lastCommand?: QueuedCommand & { result?: CommandResult };
+  /**
+   * Commands waiting while one is in flight: at most `commandQueueMax`; a failsafe replaces the
+   * queue (the latest failsafe wins) and pre-empts the command in flight.
+   */
+  pending: QueuedCommand[];
+  /** Bound of `pending`: a CMD beyond it is refused with `VEHICLE.BUSY`. */
+  readonly commandQueueMax: number;
 }
+
+/**
+ * Who asked: a `failsafe` (the twin's own safety decision) outranks an `operator` command
+ * (REST, bridge, scenario).
+ */
+export type CommandPriority = 'failsafe' | 'operator';
+
+export interface QueuedCommand {
+  command: VehicleCommand;
+  correlationId?: string;
+  priority: CommandPriority;
+  /** When the request was issued (clock ms, stamped by the runtime): its time to live runs from here. */
+  issued_ms?: number;
+  /** Identical requests merged into this one while it waited; each gets its result too. */
+  coalesced?: { correlationId?: string }[];
+}
+
+/** Input of the `command` actor: one command to send to the vehicle port. */
+export interface CommandActorInput {
+  vehicleId: string;
+  command: VehicleCommand;
+  correlationId?: string;
+  priority: CommandPriority;
+  issued_ms?: number;
+}
+
+/** A stable key of a command and its parameters (`rtl`, `takeoff:15`, `goto:47.39,8.54,20`). */
+export function commandKey(c: VehicleCommand): string {
+  switch (c.kind) {
+    case 'takeoff':
+      return c.alt_m === undefined ? 'takeoff' : `takeoff:${c.alt_m}`;
+    case 'goto':
+      return `goto:${c.lat_deg},${c.lon_deg},${c.alt_m}`;
+    default:
+      return c.kind;
+  }
+}
+
+/** Same command, same parameters: the same port call. */
+export const sameCommand = (a: VehicleCommand, b: VehicleCommand): boolean => commandKey(a) === commandKey(b);
+
+const PREEMPTED = 'VEHICLE.PREEMPTED';
 
 export type VehicleMachineEvent =
   | { type: 'LINK.UP' }
@@ -85,20 +133,56 @@ export type VehicleMachineEvent =
   | { type: 'MONITOR.BATTERY_LOW'; remaining_pct: number }
   | { type: 'MONITOR.BATTERY_CRITICAL'; remaining_pct: number }
   | { type: 'MONITOR.GEOFENCE_BREACH'; reason: string }
-  | { type: 'CMD'; command: VehicleCommand; correlationId?: string };
+  /** An operator command; `issued_ms` (clock ms) starts its time to live. */
+  | { type: 'CMD'; command: VehicleCommand; correlationId?: string; issued_ms?: number };
 
 export type VehicleEmitted =
   | { type: 'failsafe'; failsafe: FailsafeRecord }
   | { type: 'command.started'; command: VehicleCommand; correlationId?: string }
-  | { type: 'command.result'; command: VehicleCommand; correlationId?: string; result: CommandResult };
+  | { type: 'command.result'; command: VehicleCommand; correlationId?: string; result: CommandResult }
+  /** An identical command was already queued (or in flight): this one shares its result. */
+  | { type: 'command.coalesced'; command: VehicleCommand; correlationId?: string; into?: string };
 
 export interface VehicleInput {
   readonly vehicleId: string;
   readonly failsafe?: Partial<FailsafeConfig>;
+  /** Most commands that may wait behind the one in flight. Default 16. */
+  readonly commandQueueMax?: number;
 }
+
+export const DEFAULT_COMMAND_QUEUE_MAX = 16;
 
 const actionToCommand = (action: FailsafeAction): VehicleCommand | undefined =>
   action === 'none' ? undefined : { kind: action };
+
+/** One `command.result` for a command and one for each request merged into it. */
+function resultsOf(c: QueuedCommand, result: CommandResult): Extract<VehicleEmitted, { type: 'command.result' }>[] {
+  return [c, ...(c.coalesced ?? [])].map((r) => ({ type: 'command.result' as const, command: c.command, correlationId: r.correlationId, result }));
+}
+
+/**
+ * A failsafe's command supersedes whatever waits (each dropped command is reported
+ * `VEHICLE.PREEMPTED`) and pre-empts the command in flight (the `failsafeWaiting` guard in
+ * `commands.sending`) — unless that is the very same command, which it then joins.
+ */
+function commandFailsafe(
+  context: VehicleContext,
+  enqueue: { assign(a: Partial<VehicleContext>): void; emit(e: VehicleEmitted): void },
+  params: { command: VehicleCommand; correlationId: string },
+): void {
+  for (const dropped of context.pending)
+    for (const r of resultsOf(dropped, { ok: false, code: PREEMPTED, message: `superseded by ${params.correlationId}` })) enqueue.emit(r);
+  const flying = context.lastCommand;
+  if (flying && !flying.result && sameCommand(flying.command, params.command)) {
+    enqueue.assign({
+      pending: [],
+      lastCommand: { ...flying, coalesced: [...(flying.coalesced ?? []), { correlationId: params.correlationId }] },
+    });
+    enqueue.emit({ type: 'command.coalesced', command: params.command, correlationId: params.correlationId, into: flying.correlationId });
+    return;
+  }
+  enqueue.assign({ pending: [{ command: params.command, correlationId: params.correlationId, priority: 'failsafe' }] });
+}
 
 export const vehicleMachine = setup({
   types: {
@@ -109,7 +193,7 @@ export const vehicleMachine = setup({
   },
   actors: {
     /** Sends one command to the vehicle port; provided by the runtime. */
-    command: fromPromise<CommandResult, { vehicleId: string; command: VehicleCommand; correlationId?: string }>(
+    command: fromPromise<CommandResult, CommandActorInput>(
       async () => {
         throw new Error('vehicle.machine: the `command` actor must be provided by the runtime');
       },
@@ -125,6 +209,8 @@ export const vehicleMachine = setup({
     takingOffNow: ({ context }) => context.landed === 'taking_off',
     modeIs: ({ context }, mode: FlightMode) => context.mode === mode,
     hasPending: ({ context }) => context.pending.length > 0,
+    /** A failsafe queued while another command is in flight: it goes first. */
+    failsafeWaiting: ({ context }) => context.pending[0]?.priority === 'failsafe',
     linkFailsafeToAct: ({ context }) =>
       context.linkFailsafePending &&
       context.armed &&
@@ -145,12 +231,26 @@ export const vehicleMachine = setup({
           return context;
       }
     }),
-    /** Queue a command; the command region picks it up. */
-    enqueueCommand: assign({
-      pending: ({ context }, params: { command: VehicleCommand; correlationId?: string }) => [
-        ...context.pending,
-        params,
-      ],
+    /** Queue an operator command (coalesced with an identical queued one; refused when full). */
+    enqueueCommand: enqueueActions(({ context, enqueue }, params: { command: VehicleCommand; correlationId?: string; issued_ms?: number }) => {
+      const twin = context.pending.findIndex((p) => p.priority === 'operator' && sameCommand(p.command, params.command));
+      if (twin >= 0) {
+        const into = context.pending[twin]!;
+        const merged: QueuedCommand = { ...into, coalesced: [...(into.coalesced ?? []), { correlationId: params.correlationId }] };
+        enqueue.assign({ pending: context.pending.map((p, i) => (i === twin ? merged : p)) });
+        enqueue.emit({ type: 'command.coalesced', command: params.command, correlationId: params.correlationId, into: into.correlationId });
+        return;
+      }
+      if (context.pending.length >= context.commandQueueMax) {
+        enqueue.emit({
+          type: 'command.result',
+          command: params.command,
+          correlationId: params.correlationId,
+          result: { ok: false, code: 'VEHICLE.BUSY', message: `command queue full (${context.commandQueueMax})` },
+        });
+        return;
+      }
+      enqueue.assign({ pending: [...context.pending, { ...params, priority: 'operator' }] });
     }),
     /** Raise a failsafe: record it, tell listeners, and command its action. */
     failsafe: enqueueActions(({ context, enqueue }, params: { kind: FailsafeKind; reason: string; action: FailsafeAction }) => {
@@ -158,8 +258,15 @@ export const vehicleMachine = setup({
       enqueue.assign({ failsafes: [...context.failsafes, record] });
       enqueue.emit({ type: 'failsafe', failsafe: record });
       const command = actionToCommand(params.action);
-      // A failsafe supersedes whatever the operator had queued.
-      if (command) enqueue.assign({ pending: [{ command, correlationId: `failsafe:${params.kind}` }] });
+      if (command) commandFailsafe(context, enqueue, { command, correlationId: `failsafe:${params.kind}` });
+    }),
+    /** The command in flight is cancelled (leaving `sending` aborts its actor's signal). */
+    reportPreempted: enqueueActions(({ context, enqueue }) => {
+      const flying = context.lastCommand;
+      if (!flying || flying.result) return;
+      const result: CommandResult = { ok: false, code: PREEMPTED, message: `cancelled by ${context.pending[0]?.correlationId ?? 'a failsafe'}` };
+      enqueue.assign({ lastCommand: { ...flying, result } });
+      for (const r of resultsOf(flying, result)) enqueue.emit(r);
     }),
   },
 }).createMachine({
@@ -174,6 +281,7 @@ export const vehicleMachine = setup({
     failsafes: [],
     linkFailsafePending: false,
     pending: [],
+    commandQueueMax: Math.max(1, Math.floor(input.commandQueueMax ?? DEFAULT_COMMAND_QUEUE_MAX)),
   }),
   on: {
     // Keep the mirror of the port current even where a state does not react to the event.
@@ -194,7 +302,12 @@ export const vehicleMachine = setup({
         })),
       ],
     },
-    CMD: { actions: { type: 'enqueueCommand', params: ({ event }) => ({ command: event.command, correlationId: event.correlationId }) } },
+    CMD: {
+      actions: {
+        type: 'enqueueCommand',
+        params: ({ event }) => ({ command: event.command, correlationId: event.correlationId, issued_ms: event.issued_ms }),
+      },
+    },
   },
   states: {
     flight: {
@@ -363,7 +476,7 @@ export const vehicleMachine = setup({
                 actions: enqueueActions(({ context, enqueue }) => {
                   enqueue.assign({ linkFailsafePending: false });
                   const command = actionToCommand(context.failsafeConfig.linkRegainedAction);
-                  if (command) enqueue.assign({ pending: [{ command, correlationId: 'failsafe:link_lost' }] });
+                  if (command) commandFailsafe(context, enqueue, { command, correlationId: 'failsafe:link_lost' });
                 }),
               },
               { target: 'watching', actions: assign({ linkFailsafePending: false }) },
@@ -390,33 +503,32 @@ export const vehicleMachine = setup({
               correlationId: context.lastCommand!.correlationId,
             })),
           ],
+          // Pre-emption: leaving this state stops the `command` actor, whose AbortSignal cancels
+          // the port call (MAVLink retries included); the failsafe is sent next.
+          always: { guard: 'failsafeWaiting', target: 'idle', actions: 'reportPreempted' },
           invoke: {
             src: 'command',
             input: ({ context }) => ({
               vehicleId: context.vehicleId,
               command: context.lastCommand!.command,
               correlationId: context.lastCommand!.correlationId,
+              priority: context.lastCommand!.priority,
+              issued_ms: context.lastCommand!.issued_ms,
             }),
             onDone: {
               target: 'idle',
-              actions: [
-                assign({ lastCommand: ({ context, event }) => ({ ...context.lastCommand!, result: event.output }) }),
-                emit(({ context, event }) => ({
-                  type: 'command.result' as const,
-                  command: context.lastCommand!.command,
-                  correlationId: context.lastCommand!.correlationId,
-                  result: event.output,
-                })),
-              ],
+              actions: enqueueActions(({ context, event, enqueue }) => {
+                enqueue.assign({ lastCommand: { ...context.lastCommand!, result: event.output } });
+                for (const r of resultsOf(context.lastCommand!, event.output)) enqueue.emit(r);
+              }),
             },
             onError: {
               target: 'idle',
-              actions: emit(({ context, event }) => ({
-                type: 'command.result' as const,
-                command: context.lastCommand!.command,
-                correlationId: context.lastCommand!.correlationId,
-                result: { ok: false, code: 'VEHICLE.INTERNAL', message: String(event.error) },
-              })),
+              actions: enqueueActions(({ context, event, enqueue }) => {
+                const result: CommandResult = { ok: false, code: 'VEHICLE.INTERNAL', message: String(event.error) };
+                enqueue.assign({ lastCommand: { ...context.lastCommand!, result } });
+                for (const r of resultsOf(context.lastCommand!, result)) enqueue.emit(r);
+              }),
             },
           },
         },
