@@ -10,33 +10,10 @@
  * `cruiseSpeed`…) are kept in `extra` so that writing back gives the same file.
  */
 import type { Failure, Result } from '../result.js';
+import { MAV_FRAME } from '../mavlink-mission/mav-enums.js';
 
-/** MAV_CMD values the twin gives meaning to (mission files, the MAVLink adapter). */
-export const MAV_CMD = {
-  NAV_WAYPOINT: 16,
-  NAV_RETURN_TO_LAUNCH: 20,
-  NAV_LAND: 21,
-  NAV_TAKEOFF: 22,
-  DO_CHANGE_SPEED: 178,
-  DO_DIGICAM_CONTROL: 203,
-  DO_SET_CAM_TRIGG_DIST: 206,
-  IMAGE_START_CAPTURE: 2000,
-} as const;
-
-/** MAV_FRAME values this module gives meaning to. */
-export const MAV_FRAME = {
-  /** WGS84, altitude above mean sea level. */
-  GLOBAL: 0,
-  /** Not a position: x, y, z are plain params 5–7. */
-  MISSION: 2,
-  /** WGS84, altitude above home. */
-  GLOBAL_RELATIVE_ALT: 3,
-  GLOBAL_INT: 5,
-  GLOBAL_RELATIVE_ALT_INT: 6,
-  /** WGS84, altitude above terrain. */
-  GLOBAL_TERRAIN_ALT: 10,
-  GLOBAL_TERRAIN_ALT_INT: 11,
-} as const;
+// One table of MAVLink command and frame numbers for the whole project (core/mavlink-mission).
+export { MAV_CMD, MAV_FRAME } from '../mavlink-mission/mav-enums.js';
 
 /** One MAVLink mission item (MISSION_ITEM_INT's fields, positions in degrees). */
 export interface RawMissionItem {

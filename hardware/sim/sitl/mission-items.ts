@@ -18,6 +18,7 @@
  * global-frame commands beyond waypoint/loiter/takeoff/land/fence/rally answer UNSUPPORTED.
  */
 import type { MissionItem } from '../../../core/mission.js';
+import { decodeMission, type MissionRow } from '../../../core/mavlink-mission/index.js';
 import { Cmd, Frame, MissionResult, MissionType } from './internal/mav.js';
 
 /** Maximum items per mission type (PX4: waypoints, fence points, safe points). */
@@ -38,19 +39,12 @@ export interface WireItem {
   readonly autocontinue: number;
 }
 
-/** An item as the vehicle stores it (PX4's mission_item_s, reduced). */
-export interface StoredItem {
-  readonly command: number;
-  /** amsl: altitude above mean sea level; rel: above home; mission: no position. */
-  readonly alt: 'amsl' | 'rel' | 'mission';
-  readonly param1: number;
-  readonly param2: number;
-  readonly param3: number;
-  readonly param4: number;
-  /** Global items: latitude/longitude in degrees; MISSION frame: the raw x/y params. */
-  readonly x: number;
-  readonly y: number;
-  readonly z: number;
+/**
+ * An item as the vehicle stores it (PX4's mission_item_s, reduced): a codec row whose frame is
+ * normalised to GLOBAL (0, altitude above mean sea level), GLOBAL_RELATIVE_ALT (3, above home)
+ * or MISSION (2, no position), x/y in degrees for the first two and raw params otherwise.
+ */
+export interface StoredItem extends MissionRow {
   readonly autocontinue: number;
 }
 
@@ -80,38 +74,40 @@ export function parseItem(w: WireItem, intMode: boolean, missionType: number): S
   const global = f === Frame.GLOBAL || f === Frame.GLOBAL_RELATIVE_ALT || (intMode && (f === Frame.GLOBAL_INT || f === Frame.GLOBAL_RELATIVE_ALT_INT));
   if (global) {
     if (!GLOBAL_CMDS.has(w.command)) return MissionResult.UNSUPPORTED;
-    const alt = f === Frame.GLOBAL || f === Frame.GLOBAL_INT ? 'amsl' : 'rel';
-    const x = intMode ? w.x * 1e-7 : w.x, y = intMode ? w.y * 1e-7 : w.y;
-    const base = { command: w.command, alt, x, y, z: w.z, autocontinue: w.autocontinue, param1: 0, param2: 0, param3: 0, param4: 0 } as const;
+    const frame = f === Frame.GLOBAL || f === Frame.GLOBAL_INT ? Frame.GLOBAL : Frame.GLOBAL_RELATIVE_ALT;
+    // degE7 / 1e7 (PX4 multiplies by 1e-7: the same to 1e-15°, but this gives back the exact degrees we sent).
+    const x = intMode ? w.x / 1e7 : w.x, y = intMode ? w.y / 1e7 : w.y;
+    const stored = (params: [number, number, number, number] = [0, 0, 0, 0]): StoredItem =>
+      ({ command: w.command, frame, params, x, y, z: w.z, autocontinue: w.autocontinue });
     if (missionType === MissionType.MISSION && FENCE_OR_RALLY.has(w.command)) return MissionResult.ERROR;
     switch (w.command) {
       case Cmd.NAV_WAYPOINT:
-        return { ...base, param1: w.param1, param2: w.param2, param4: wrapDeg(w.param4) };
+        return stored([w.param1, w.param2, 0, wrapDeg(w.param4)]);
       case Cmd.NAV_LOITER_UNLIM:
-        return { ...base, param3: w.param3, param4: wrapDeg(w.param4) };
+        return stored([0, 0, w.param3, wrapDeg(w.param4)]);
       case Cmd.NAV_LOITER_TIME:
-        return { ...base, param1: w.param1, param2: flag(w.param2), param3: w.param3, param4: flag(w.param4) };
+        return stored([w.param1, flag(w.param2), w.param3, flag(w.param4)]);
       case Cmd.NAV_LAND:
-        return { ...base, param2: w.param2, param4: wrapDeg(w.param4) };
+        return stored([0, w.param2, 0, wrapDeg(w.param4)]);
       case Cmd.NAV_TAKEOFF:
-        return { ...base, param4: wrapDeg(w.param4) };
+        return stored([0, 0, 0, wrapDeg(w.param4)]);
       case Cmd.NAV_FENCE_POLYGON_VERTEX_INCLUSION:
       case Cmd.NAV_FENCE_POLYGON_VERTEX_EXCLUSION: {
         const vertices = Math.floor(w.param1 + 0.5) & 0xffff;
         if (missionType === MissionType.FENCE && vertices < 3) return MissionResult.ERROR;
-        return { ...base, param1: vertices };
+        return stored([vertices, 0, 0, 0]);
       }
       case Cmd.NAV_FENCE_CIRCLE_INCLUSION:
       case Cmd.NAV_FENCE_CIRCLE_EXCLUSION:
-        return { ...base, param1: w.param1 };
+        return stored([w.param1, 0, 0, 0]);
       default:
-        return base;
+        return stored();
     }
   }
   if (f === Frame.MISSION) {
     if (!MISSION_FRAME_CMDS.has(w.command)) return MissionResult.UNSUPPORTED;
     return {
-      command: w.command, alt: 'mission', param1: w.param1, param2: w.param2, param3: w.param3, param4: w.param4,
+      command: w.command, frame: Frame.MISSION, params: [w.param1, w.param2, w.param3, w.param4],
       x: w.x, y: w.y, z: w.z, autocontinue: w.autocontinue,
     };
   }
@@ -120,18 +116,19 @@ export function parseItem(w: WireItem, intMode: boolean, missionType: number): S
 
 /** PX4's format of a stored item for download, in the link's int mode. */
 export function formatItem(s: StoredItem, intMode: boolean): WireItem {
-  if (s.alt === 'mission') {
+  const [param1, param2, param3, param4] = s.params;
+  if (s.frame === Frame.MISSION) {
     return {
-      frame: Frame.MISSION, command: s.command, param1: s.param1, param2: s.param2, param3: s.param3, param4: s.param4,
+      frame: Frame.MISSION, command: s.command, param1, param2, param3, param4,
       x: intMode ? Math.round(s.x) : Math.fround(s.x), y: intMode ? Math.round(s.y) : Math.fround(s.y), z: s.z,
       autocontinue: s.autocontinue,
     };
   }
-  const frame = s.alt === 'rel'
+  const frame = s.frame === Frame.GLOBAL_RELATIVE_ALT
     ? (intMode ? Frame.GLOBAL_RELATIVE_ALT_INT : Frame.GLOBAL_RELATIVE_ALT)
     : (intMode ? Frame.GLOBAL_INT : Frame.GLOBAL);
   return {
-    frame, command: s.command, param1: s.param1, param2: s.param2, param3: s.param3, param4: s.param4,
+    frame, command: s.command, param1, param2, param3, param4,
     x: intMode ? Math.round(s.x * 1e7) : Math.fround(s.x), y: intMode ? Math.round(s.y * 1e7) : Math.fround(s.y),
     z: s.z, autocontinue: s.autocontinue,
   };
@@ -144,72 +141,17 @@ export interface WorldPlan {
 }
 
 /**
- * Turns an accepted plan into the simulator's items. Nav items become waypoint / takeoff / land /
- * rtl; DO_CHANGE_SPEED sets the speed of the following waypoints; the camera items mark
- * captures: IMAGE_START_CAPTURE of one image captures on arrival at the preceding waypoint
- * (where PX4 would execute it), continuous capture and DO_SET_CAM_TRIGG_DIST/INTERVAL capture
- * at every following waypoint until stopped (the simulator captures on arrival, not by distance).
- * Other DO items have no effect in the simulator.
+ * Turns an accepted plan into the simulator's items with the shared mission-item codec in its
+ * `'fly'` mode (`core/mavlink-mission`): nav items become waypoint / takeoff / land / rtl (loiters
+ * held waypoints); DO_CHANGE_SPEED sets the speed of the following waypoints and param2 ≤ 0
+ * returns to the default, as PX4 v1.15 does; a single-image IMAGE_START_CAPTURE or a
+ * DO_DIGICAM_CONTROL shot captures on arrival at the waypoint before it (where PX4 would execute
+ * it); continuous capture and DO_SET_CAM_TRIGG_DIST/INTERVAL capture at every following waypoint
+ * until stopped (the simulator captures on arrival, not by distance). Other DO items have no
+ * effect in the simulator.
  */
 export function toWorldPlan(items: readonly StoredItem[], homeAlt_m: number, defaultAcceptance_m: number): WorldPlan {
-  const out: MissionItem[] = [];
-  const seqOf: number[] = [];
-  let speed: number | undefined;
-  let captureEach = false;
-  let captureNext = false;
-  let lastWaypoint = -1;
-  const altRel = (s: StoredItem) => (s.alt === 'amsl' ? s.z - homeAlt_m : s.z);
-  items.forEach((s, seq) => {
-    const push = (item: MissionItem) => {
-      out.push(item);
-      seqOf.push(seq);
-    };
-    switch (s.command) {
-      case Cmd.NAV_WAYPOINT:
-      case Cmd.NAV_LOITER_TIME:
-      case Cmd.NAV_LOITER_UNLIM: {
-        const hold = s.command === Cmd.NAV_WAYPOINT ? s.param1 : s.command === Cmd.NAV_LOITER_TIME ? s.param1 : 3600;
-        const acc = s.command === Cmd.NAV_WAYPOINT && s.param2 > 0 ? s.param2 : defaultAcceptance_m;
-        lastWaypoint = out.length;
-        push({
-          kind: 'waypoint', lat_deg: s.x, lon_deg: s.y, alt_m: altRel(s), hold_s: Math.max(0, Number.isFinite(hold) ? hold : 0),
-          acceptance_m: Math.min(100, acc), speed_mps: speed, capture: captureEach || captureNext,
-        });
-        captureNext = false;
-        break;
-      }
-      case Cmd.NAV_TAKEOFF:
-        push({ kind: 'takeoff', alt_m: altRel(s) });
-        break;
-      case Cmd.NAV_LAND: {
-        const hasPos = Number.isFinite(s.x) && Number.isFinite(s.y) && !(s.x === 0 && s.y === 0);
-        push(hasPos ? { kind: 'land', lat_deg: s.x, lon_deg: s.y } : { kind: 'land' });
-        break;
-      }
-      case Cmd.NAV_RETURN_TO_LAUNCH:
-        push({ kind: 'rtl' });
-        break;
-      case Cmd.DO_CHANGE_SPEED:
-        // param2 speed (m/s); −1 (or any non-positive value) = no change.
-        if (s.param2 > 0) speed = Math.min(50, s.param2);
-        break;
-      case Cmd.DO_SET_CAM_TRIGG_DIST:
-      case Cmd.DO_SET_CAM_TRIGG_INTERVAL:
-        captureEach = s.param1 > 0;
-        break;
-      case Cmd.IMAGE_START_CAPTURE:
-        if (Math.round(s.param3) === 1) {
-          const wp = lastWaypoint >= 0 ? out[lastWaypoint] : undefined;
-          if (wp && wp.kind === 'waypoint') out[lastWaypoint] = { ...wp, capture: true };
-          else captureNext = true;
-        } else captureEach = true;
-        break;
-      case Cmd.IMAGE_STOP_CAPTURE:
-        captureEach = false;
-        break;
-      default:
-        break;
-    }
-  });
-  return { items: out, seqOf };
+  const r = decodeMission(items, { unknown: 'fly', homeAlt_m, defaultAcceptance_m });
+  if (!r.ok) return { items: [], seqOf: [] }; // 'fly' refuses nothing
+  return { items: r.value.items as MissionItem[], seqOf: r.value.rowOf };
 }

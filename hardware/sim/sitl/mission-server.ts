@@ -387,7 +387,7 @@ function planCrc(items: readonly StoredItem[]): number {
   const f = new Float64Array(1), b = new Uint8Array(f.buffer);
   let h = 0x811c9dc5;
   for (const it of items) {
-    for (const v of [it.command, it.alt === 'amsl' ? 0 : it.alt === 'rel' ? 1 : 2, it.param1, it.param2, it.param3, it.param4, it.x, it.y, it.z, it.autocontinue]) {
+    for (const v of [it.command, it.frame === 0 ? 0 : it.frame === 3 ? 1 : 2, ...it.params, it.x, it.y, it.z, it.autocontinue]) {
       f[0] = v;
       for (let k = 0; k < 8; k++) h = Math.imul(h ^ b[k]!, 0x01000193);
     }
