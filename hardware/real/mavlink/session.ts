@@ -1,7 +1,11 @@
 /**
- * The shared context of one vehicle's plugins: the link, our encoder, the target system and
- * component, the clock with the speed factor, and a per-message-id dispatch of decoded frames
- * from the target system.
+ * The shared context of one vehicle's plugins: the link, our GCS identity on it, the target
+ * system and component, the clock with the speed factor, and a per-message-id dispatch of
+ * decoded frames from the target system.
+ *
+ * Our identity (sequence counter and GCS heartbeat) belongs to the link, not to the session:
+ * every vehicle session on a shared link encodes with one counter and relies on one heartbeat
+ * (see `internal/gcs-identity.ts`).
  *
  * @remarks
  * Only the autopilot component (MAV_COMP_ID_AUTOPILOT1 = 1) of the target system is listened
@@ -12,7 +16,8 @@
 import type { MavLinkData } from 'node-mavlink';
 import type { Clock, TimerHandle } from '../../../core/clock.js';
 import type { Logger } from '../../../core/logger.js';
-import { decode, MavlinkEncoder, type MavFrame } from './codec.js';
+import { decode, type MavFrame } from './codec.js';
+import { GcsIdentity } from './internal/gcs-identity.js';
 import type { Link } from './link.js';
 
 /** MAV_COMP_ID_AUTOPILOT1. */
@@ -53,7 +58,8 @@ export class MavSession {
   /** Frames from the target we could not decode. */
   decodeErrors = 0;
   private readonly speedFactor: number;
-  private readonly encoder: MavlinkEncoder;
+  private readonly identity: GcsIdentity;
+  private readonly outListeners = new Set<(msg: MavLinkData) => void>();
   private readonly handlers = new Map<number, Set<{ fn: FrameHandler; anyComponent: boolean }>>();
   private readonly unsubscribeLink: () => void;
   private readonly timers = new Set<TimerHandle>();
@@ -67,7 +73,7 @@ export class MavSession {
     this.gcsCompid = opts.gcsCompid;
     this.sysid = opts.targetSystem;
     this.speedFactor = opts.speedFactor;
-    this.encoder = new MavlinkEncoder(opts.gcsSysid, opts.gcsCompid);
+    this.identity = GcsIdentity.of(opts.link, opts.gcsSysid, opts.gcsCompid);
     this.unsubscribeLink = opts.link.onFrame((frame) => this.dispatch(frame));
   }
 
@@ -79,7 +85,32 @@ export class MavSession {
   /** Encodes and sends a message to the target system (broadcast routing until one is known). */
   send(msg: MavLinkData): void {
     if (this.closed) return;
-    this.link.send(this.encoder.encode(msg), this.sysid);
+    this.link.send(this.identity.encode(msg), this.sysid);
+    for (const fn of this.outListeners) fn(msg);
+  }
+
+  /**
+   * Watches what we send (e.g. the telemetry mapper notes the modes we command). Returns the
+   * unsubscribe function.
+   */
+  onSend(fn: (msg: MavLinkData) => void): () => void {
+    this.outListeners.add(fn);
+    return () => this.outListeners.delete(fn);
+  }
+
+  /** Starts (or joins) our GCS heartbeat on the link, every `periodMs` ms of our clock. */
+  startGcsHeartbeat(periodMs: number): void {
+    if (!this.closed) this.identity.startHeartbeat(this, this.clock, periodMs);
+  }
+
+  /** Leaves the link's GCS heartbeat (it stops with its last session). */
+  stopGcsHeartbeat(): void {
+    this.identity.stopHeartbeat(this);
+  }
+
+  /** GCS heartbeats sent on this session's link for our identity (all sessions together). */
+  get gcsHeartbeatsSent(): number {
+    return this.identity.heartbeatsSent;
   }
 
   /** Listens to one message id from the target. Returns the unsubscribe function. */
@@ -114,6 +145,8 @@ export class MavSession {
 
   close(): void {
     this.closed = true;
+    this.identity.stopHeartbeat(this);
+    this.outListeners.clear();
     this.unsubscribeLink();
     for (const h of this.timers) this.clock.clearTimeout(h);
     this.timers.clear();
