@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createActor, fromPromise, initialTransition, transition } from 'xstate';
 import { VirtualClock } from '../../core/clock.js';
-import { missionMachine, type MissionEvent, type MissionOpInput } from '../../machines/mission.machine.js';
+import { checkMissionLoad, missionMachine, type MissionEvent, type MissionOpInput } from '../../machines/mission.machine.js';
 
 const mission = {
   id: 'm1',
@@ -112,6 +112,31 @@ describe('mission machine', () => {
     await clock.advance(1);
     c.send({ type: 'VEHICLE.DISARMED' });
     expect(c.getSnapshot().value).toBe('FAILED');
+  });
+});
+
+describe('mission machine: LOAD is validated once, at the edge', () => {
+  it('checkMissionLoad gives the decision LOAD.CHECKED acts on; a raw LOAD is checked once into LOAD.CHECKED', () => {
+    const limits = { maxAlt_m: 120 };
+    const high = { ...mission, items: [{ kind: 'waypoint', lat_deg: 47.4, lon_deg: 8.5, alt_m: 500 }] };
+    const bad = checkMissionLoad(high, limits);
+    expect(bad).toEqual({
+      ok: false,
+      issues: [{ path: 'items.0.alt_m', message: 'altitude 500 m above the limit 120 m' }],
+      reason: 'mission rejected: items.0.alt_m: altitude 500 m above the limit 120 m',
+    });
+    const good = checkMissionLoad(mission, limits);
+    expect(good.ok && good.mission.items).toHaveLength(3);
+    // The machine guards on the validated result; it does not validate a LOAD.CHECKED again.
+    expect(pure([{ type: 'LOAD.CHECKED', check: bad }], limits).context.reason).toBe(bad.ok ? '' : bad.reason);
+    expect(pure([{ type: 'LOAD.CHECKED', check: good }], limits).value).toEqual({ LOADED: 'uploading' });
+    // A raw LOAD takes the same path, with the same outcome.
+    const raw = pure([{ type: 'LOAD', mission: high }], limits);
+    expect(raw.value).toBe('IDLE');
+    expect(raw.context.issues).toEqual(bad.ok ? [] : bad.issues);
+    // LOAD while a mission is loaded: not accepted (the runtime answers MISSION.BUSY).
+    const loaded = pure([{ type: 'LOAD.CHECKED', check: good }]);
+    expect(loaded.can({ type: 'LOAD.CHECKED', check: good })).toBe(false);
   });
 });
 

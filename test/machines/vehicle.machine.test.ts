@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createActor, fromPromise, initialTransition, transition } from 'xstate';
 import { VirtualClock } from '../../core/clock.js';
-import { vehicleMachine, type VehicleCommand, type VehicleMachineEvent } from '../../machines/vehicle.machine.js';
+import { vehicleMachine, type CommandActorInput, type VehicleCommand, type VehicleInput, type VehicleMachineEvent } from '../../machines/vehicle.machine.js';
 import { statePath } from '../../actors/twin.js';
 
 const input = { vehicleId: 'd1' };
@@ -163,5 +163,107 @@ describe('vehicle machine: failsafe corner cases found by twin fuzz', () => {
     await clock.advance(10);
     expect(actor.getSnapshot().context.failsafes.map((f) => f.kind)).toEqual(['link_lost', 'battery_low']);
     expect(commands[0]).toEqual({ kind: 'rtl' });
+  });
+});
+
+describe('vehicle machine: command arbitration', () => {
+  /** A command actor that answers only when told (or never), recording what it was asked and whether it was cancelled. */
+  function controlled(clock: VirtualClock, answer_ms: Partial<Record<VehicleCommand['kind'], number>> = {}) {
+    const sent: { kind: string; cid?: string; priority: string; aborted: boolean }[] = [];
+    const machine = vehicleMachine.provide({
+      actors: {
+        command: fromPromise<{ ok: boolean }, CommandActorInput>(({ input, signal }) => {
+          const rec = { kind: input.command.kind, cid: input.correlationId, priority: input.priority, aborted: false };
+          sent.push(rec);
+          return new Promise((resolve) => {
+            const ms = answer_ms[input.command.kind];
+            const h = ms === undefined ? undefined : clock.setTimeout(() => resolve({ ok: true }), ms);
+            signal.addEventListener('abort', () => {
+              rec.aborted = true;
+              if (h !== undefined) clock.clearTimeout(h);
+            });
+          });
+        }),
+      },
+    });
+    return { machine, sent };
+  }
+
+  function airborneActor(clock: VirtualClock, answer_ms: Partial<Record<VehicleCommand['kind'], number>>, extra: Partial<VehicleInput> = {}) {
+    const { machine, sent } = controlled(clock, answer_ms);
+    const actor = createActor(machine, { input: { ...input, ...extra }, clock }).start();
+    const results: string[] = [];
+    actor.on('command.result', (e) => results.push(`${e.correlationId}:${e.command.kind}:${e.result.ok ? 'ok' : e.result.code}`));
+    for (const e of airborneMission) actor.send(e);
+    return { actor, sent, results };
+  }
+
+  it('a failsafe pre-empts the operator command in flight: its signal is aborted, it is reported VEHICLE.PREEMPTED, the failsafe goes first', async () => {
+    const clock = new VirtualClock();
+    const { actor, sent, results } = airborneActor(clock, { rtl: 10 });
+    actor.send({ type: 'CMD', command: { kind: 'goto', lat_deg: 47.4, lon_deg: 8.55, alt_m: 30 }, correlationId: 'op-goto' });
+    actor.send({ type: 'CMD', command: { kind: 'hold' }, correlationId: 'op-hold' });
+    actor.send({ type: 'CMD', command: { kind: 'hold' }, correlationId: 'op-hold-2' }); // coalesced into op-hold
+    await clock.advance(1_000); // the goto is still retrying
+    actor.send({ type: 'MONITOR.BATTERY_LOW', remaining_pct: 18 });
+    expect(sent.map((s) => [s.kind, s.priority, s.aborted])).toEqual([
+      ['goto', 'operator', true],
+      ['rtl', 'failsafe', false],
+    ]);
+    expect(actor.getSnapshot().context.pending).toEqual([]);
+    await clock.advance(100);
+    expect(results).toEqual([
+      'op-hold:hold:VEHICLE.PREEMPTED',
+      'op-hold-2:hold:VEHICLE.PREEMPTED',
+      'op-goto:goto:VEHICLE.PREEMPTED',
+      'failsafe:battery_low:rtl:ok',
+    ]);
+  });
+
+  it('a later failsafe pre-empts an earlier one in flight (battery critical lands during the low-battery RTL)', async () => {
+    const clock = new VirtualClock();
+    const { actor, sent, results } = airborneActor(clock, { land: 10 });
+    actor.send({ type: 'MONITOR.BATTERY_LOW', remaining_pct: 18 });
+    await clock.advance(500);
+    actor.send({ type: 'MONITOR.BATTERY_CRITICAL', remaining_pct: 9 });
+    await clock.advance(100);
+    expect(sent.map((s) => [s.kind, s.aborted])).toEqual([['rtl', true], ['land', false]]);
+    expect(results).toEqual(['failsafe:battery_low:rtl:VEHICLE.PREEMPTED', 'failsafe:battery_critical:land:ok']);
+  });
+
+  it('a failsafe whose command is already in flight joins it instead of cancelling it', async () => {
+    const clock = new VirtualClock();
+    const { actor, sent, results } = airborneActor(clock, { rtl: 1_000 });
+    actor.send({ type: 'CMD', command: { kind: 'rtl' }, correlationId: 'op-rtl' });
+    await clock.advance(100);
+    actor.send({ type: 'MONITOR.BATTERY_LOW', remaining_pct: 18 });
+    await clock.advance(2_000);
+    expect(sent.map((s) => [s.kind, s.aborted])).toEqual([['rtl', false]]);
+    expect(results).toEqual(['op-rtl:rtl:ok', 'failsafe:battery_low:rtl:ok']);
+  });
+
+  it('bounds the queue: beyond commandQueueMax a command is refused with VEHICLE.BUSY (pure transitions)', () => {
+    const events: VehicleMachineEvent[] = [
+      { type: 'LINK.UP' },
+      { type: 'CMD', command: { kind: 'arm' }, correlationId: 'a' }, // in flight
+      { type: 'CMD', command: { kind: 'takeoff', alt_m: 10 }, correlationId: 'b' },
+      { type: 'CMD', command: { kind: 'takeoff', alt_m: 20 }, correlationId: 'c' },
+      { type: 'CMD', command: { kind: 'takeoff', alt_m: 10 }, correlationId: 'b2' }, // same as b: coalesced
+      { type: 'CMD', command: { kind: 'land' }, correlationId: 'd' }, // the queue (2) is full
+    ];
+    let [snap] = initialTransition(vehicleMachine, { vehicleId: 'd1', commandQueueMax: 2 });
+    const emitted: unknown[] = [];
+    for (const e of events) {
+      const [next, actions] = transition(vehicleMachine, snap, e);
+      snap = next;
+      emitted.push(...actions.filter((a) => a.type === 'xstate.emit').map((a) => (a.params as { event: { type: string; correlationId?: string; result?: { code?: string } } }).event));
+    }
+    expect(snap.context.lastCommand?.correlationId).toBe('a');
+    expect(snap.context.pending.map((p) => [p.correlationId, p.coalesced?.map((c) => c.correlationId)])).toEqual([
+      ['b', ['b2']],
+      ['c', undefined],
+    ]);
+    expect(emitted).toContainEqual(expect.objectContaining({ type: 'command.coalesced', correlationId: 'b2', into: 'b' }));
+    expect(emitted).toContainEqual(expect.objectContaining({ type: 'command.result', correlationId: 'd', result: expect.objectContaining({ code: 'VEHICLE.BUSY' }) }));
   });
 });
