@@ -93,7 +93,11 @@ export type MissionFileErrorCode =
   | 'MISSION_FILE.INVALID_JSON'
   | 'MISSION_FILE.INVALID_PLAN'
   | 'MISSION_FILE.INVALID_WPL'
-  | 'MISSION_FILE.UNSUPPORTED';
+  | 'MISSION_FILE.UNSUPPORTED'
+  /** The file reads, but one item's position is unusable (latitude outside ±90°, not finite…). */
+  | 'MISSION_FILE.INVALID_ITEM'
+  /** The file reads, but its mission has no items. */
+  | 'MISSION_FILE.EMPTY';
 
 export type MissionFileError = Failure<MissionFileErrorCode> & {
   readonly context: { readonly path: string; readonly issues?: readonly { path: string; message: string }[] };

@@ -4,7 +4,9 @@
  *
  * @remarks
  * Reading validates the whole file with zod and reports the first problem with its JSON path
- * (`mission.items.3.params: …`); nothing throws. SimpleItems map one to one onto raw items
+ * (`mission.items.3.params: …`); nothing throws. A plan without mission items is
+ * MISSION_FILE.EMPTY, an item positioned off the globe (latitude outside ±90°, longitude outside
+ * ±180°) MISSION_FILE.INVALID_ITEM naming the item and the reason. SimpleItems map one to one onto raw items
  * (`params` null ⇄ NaN). A ComplexItem is expanded into raw items (see `qgc-survey.ts`) and kept
  * verbatim, so writing the plan back emits the same ComplexItem, not its expansion, unless
  * `expandComplex` is set. Keys we have no field for are carried in `extra`: reading then writing
@@ -13,6 +15,7 @@
 import { z } from 'zod';
 import { zodIssues } from '../mission.js';
 import { rawToSimple, rest, SimpleItemSchema, simpleToRaw, type SimpleItemJson } from './internal/simple-item.js';
+import { checkItems } from './internal/check-items.js';
 import { expandComplexItem } from './qgc-survey.js';
 import {
   emptyPlan,
@@ -74,10 +77,12 @@ export function readQgcPlan(value: unknown): MissionFileResult<MissionPlan> {
   const doc = parsed.data;
   const plan = emptyPlan();
   const mission = doc.mission;
+  const jsonIndex: number[] = [];
   for (let i = 0; i < mission.items.length; i++) {
     const item = mission.items[i]!;
     if (item.type === 'SimpleItem') {
       plan.items.push(simpleToRaw(item as SimpleItemJson, plan.items.length));
+      jsonIndex.push(i);
       continue;
     }
     const expanded = expandComplexItem(item, `mission.items.${i}`, plan.items.length, plan.complex.length);
@@ -85,7 +90,18 @@ export function readQgcPlan(value: unknown): MissionFileResult<MissionPlan> {
     const source: ComplexItemSource = { complexItemType: item.complexItemType, json: item };
     plan.complex.push(source);
     plan.items.push(...expanded.value);
+    for (const _ of expanded.value) jsonIndex.push(i);
   }
+  const PARAM = { x: 4, y: 5, z: 6 } as const;
+  const checked = checkItems(
+    plan.items,
+    (k, field) => {
+      const i = jsonIndex[k]!;
+      return mission.items[i]!.type === 'SimpleItem' && field ? `mission.items.${i}.params.${PARAM[field]}` : `mission.items.${i}`;
+    },
+    'mission.items',
+  );
+  if (!checked.ok) return checked;
   if (mission.plannedHomePosition) {
     const [la, lo, alt] = mission.plannedHomePosition;
     plan.home = { lat_deg: la, lon_deg: lo, alt_m: alt };

@@ -8,8 +8,10 @@
  * position at index 0; with `homeAtIndex0` (the default) that line becomes the plan's `home` and
  * the mission starts at the next line. The format has no fence or rally points: a plan's are not
  * written. Numbers are written in JavaScript's shortest round-trip form, so values survive
- * exactly; `nan` stands for an unset param.
+ * exactly; `nan` stands for an unset param. A file without mission items is MISSION_FILE.EMPTY, an
+ * item (or home) positioned off the globe MISSION_FILE.INVALID_ITEM naming its line and the reason.
  */
+import { checkItems, coordinateProblem } from './internal/check-items.js';
 import { fileError, type MissionFileResult, type MissionPlan, type RawMissionItem, emptyPlan } from './model.js';
 
 export interface QgcWplOptions {
@@ -34,6 +36,7 @@ export function parseQgcWpl(text: string, options: QgcWplOptions = {}): MissionF
   if (!header) return fileError('MISSION_FILE.INVALID_WPL', 'line 1', `expected the header "QGC WPL 110", got ${JSON.stringify((lines[0] ?? '').slice(0, 40))}`);
   if (header[1] !== '110' && header[1] !== '120') return fileError('MISSION_FILE.UNSUPPORTED', 'line 1', `QGC WPL version ${header[1]} (110 and 120 are supported)`);
   const rows: RawMissionItem[] = [];
+  const lineNo: number[] = [];
   for (let ln = 1; ln < lines.length; ln++) {
     const line = lines[ln]!.trim();
     if (line === '') continue;
@@ -61,6 +64,7 @@ export function parseQgcWpl(text: string, options: QgcWplOptions = {}): MissionF
       check(Number.isInteger(command) && command! >= 0 && command! <= 65_535, 'COMMAND', `must be an integer 0..65535 (MAV_CMD), got ${command}`) ??
       check(autocontinue === 0 || autocontinue === 1, 'AUTOCONTINUE', `must be 0 or 1, got ${autocontinue}`);
     if (bad) return bad;
+    lineNo.push(ln + 1);
     rows.push({
       seq: index,
       frame: frame!,
@@ -74,12 +78,21 @@ export function parseQgcWpl(text: string, options: QgcWplOptions = {}): MissionF
     });
   }
   const plan = emptyPlan();
+  const lineOf = [...lineNo];
+  let emptyAt = 'line 1';
   if (homeAtIndex0 && rows.length > 0) {
     const h = rows.shift()!;
+    const homeLine = lineOf.shift()!;
+    emptyAt = `line ${homeLine}`;
+    const bad = coordinateProblem({ ...h, command: 16, frame: 0 });
+    if (bad) return fileError('MISSION_FILE.INVALID_ITEM', `line ${homeLine} ${bad.field === 'x' ? 'X/LAT' : bad.field === 'y' ? 'Y/LON' : 'Z/ALT'}`, `home: ${bad.reason}`);
     plan.home = { lat_deg: h.x, lon_deg: h.y, alt_m: h.z };
     if (!isCanonicalHome(h)) plan.home.raw = h;
   }
   plan.items = rows.map((r, i) => ({ ...r, seq: i }));
+  const FIELD = { x: 'X/LAT', y: 'Y/LON', z: 'Z/ALT' } as const;
+  const checked = checkItems(plan.items, (k, field) => `line ${lineOf[k]}${field ? ` ${FIELD[field]}` : ''}`, emptyAt);
+  if (!checked.ok) return checked;
   return { ok: true, value: plan };
 }
 

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { haversine_m } from '../../core/geo.js';
+import { hasPosition } from '../../core/mavlink-mission/index.js';
 import type { MissionItem } from '../../core/mission.js';
 import {
   fromMissionItems,
@@ -129,8 +130,9 @@ describe('QGC WPL 110', () => {
       frame: fc.integer({ min: 0, max: 255 }), command: fc.integer({ min: 0, max: 65535 }), current: fc.boolean(), autocontinue: fc.boolean(),
       params: fc.tuple(num, num, num, num), x: num, y: num, z: num,
     });
-    fc.assert(fc.property(fc.array(item, { maxLength: 20 }), (raw) => {
-      const items: RawMissionItem[] = raw.map((r, seq) => ({ ...r, seq }));
+    fc.assert(fc.property(fc.array(item, { minLength: 1, maxLength: 20 }), (raw) => {
+      // Positions stay on the globe (an item off it is refused: see 'coordinates and emptiness').
+      const items: RawMissionItem[] = raw.map((r, seq) => (hasPosition(r) ? { ...r, seq, x: r.x % 90, y: r.y % 180 } : { ...r, seq }));
       const plan: MissionPlan = { items, home: { lat_deg: 1.5, lon_deg: -2.25, alt_m: 100 }, fence: { polygons: [], circles: [] }, rally: [], complex: [] };
       expect(ok(parseQgcWpl(writeQgcWpl(plan))).items).toEqual(items);
       // .plan has no "current" and JSON no -0: everything else survives (doJumpId is added, 1-based).
@@ -198,6 +200,90 @@ describe('raw items ⇄ the items we fly', () => {
     const strip = (items: PlanItem[]) => items.map((i) => (i.kind === 'raw' ? { ...i, item: { ...i.item, doJumpId: undefined } } : i));
     expect(strip(fromWpl)).toEqual(strip(mission.map((i) => (i.kind === 'raw' ? { ...i, item: { ...i.item, seq: 4 } } : i))));
     expect(strip(fromPlan)).toEqual(strip(fromWpl));
+  });
+});
+
+describe('coordinates and emptiness (issue 9)', () => {
+  const doc = () => JSON.parse(PLAN) as { mission: { items: { params: (number | null)[] }[] }; geoFence: unknown; rallyPoints: unknown };
+
+  it('a .plan item off the globe is MISSION_FILE.INVALID_ITEM naming the item, its param and the reason', () => {
+    const cases: [number, number, RegExp][] = [
+      [4, 123.4, /^mission\.items\.1\.params\.4: item 1 \(MAV_CMD 16\): latitude 123\.4 is outside ±90°/],
+      [4, 1e308, /^mission\.items\.1\.params\.4: item 1 \(MAV_CMD 16\): latitude 1e\+308 is outside ±90°/],
+      [5, -1e20, /^mission\.items\.1\.params\.5: item 1 \(MAV_CMD 16\): longitude -100000000000000000000 is outside ±180°/],
+    ];
+    for (const [param, value, message] of cases) {
+      const d = doc();
+      d.mission.items[1]!.params[param] = value;
+      const e = err(readQgcPlan(d));
+      expect(e.code).toBe('MISSION_FILE.INVALID_ITEM');
+      expect(e.message).toMatch(message);
+    }
+    // Through the text reader too; 1e400 is not a finite number (zod refuses Infinity).
+    const text = PLAN.replace('47.3985099', '123.4');
+    expect(text).not.toBe(PLAN);
+    expect(err(parseQgcPlan(text)).code).toBe('MISSION_FILE.INVALID_ITEM');
+    const inf = err(parseQgcPlan(PLAN.replace('47.3985099', '1e400')));
+    expect(inf.code).toBe('MISSION_FILE.INVALID_PLAN');
+    expect(inf.message).toMatch(/^mission\.items\.1/);
+    // An unset position (null) stays fine: NAV_LAND "here", a takeoff without one.
+    const d = doc();
+    d.mission.items[1]!.params[4] = null;
+    d.mission.items[1]!.params[5] = null;
+    expect(readQgcPlan(d).ok).toBe(true);
+  });
+
+  it('a plan (or WPL file) without mission items is MISSION_FILE.EMPTY', () => {
+    const d = doc();
+    d.mission.items = [];
+    const e = err(readQgcPlan(d));
+    expect(e.code).toBe('MISSION_FILE.EMPTY');
+    expect(e.message).toBe('mission.items: the mission has no items');
+    expect(err(parseQgcWpl('QGC WPL 110\n')).message).toBe('line 1: the mission has no items');
+    const homeOnly = WPL.split('\n').slice(0, 2).join('\n') + '\n';
+    expect(err(parseQgcWpl(homeOnly))).toMatchObject({ code: 'MISSION_FILE.EMPTY', message: 'line 2: the mission has no items' });
+  });
+
+  it('a WPL line or home off the globe names the line, the field and the reason', () => {
+    const bad = WPL.replace('-35.361197', '-123.4');
+    expect(err(parseQgcWpl(bad))).toMatchObject({ code: 'MISSION_FILE.INVALID_ITEM', message: 'line 4 X/LAT: item 1 (MAV_CMD 16): latitude -123.4 is outside ±90°' });
+    expect(err(parseQgcWpl(WPL.replace('149.163757', '1e20'))).message).toBe('line 4 Y/LON: item 1 (MAV_CMD 16): longitude 100000000000000000000 is outside ±180°');
+    expect(err(parseQgcWpl(WPL.replace('-35.363261', '95'))).message).toBe('line 2 X/LAT: home: latitude 95 is outside ±90°');
+    // A DO item's params 5–7 are not a position: any value is fine there.
+    expect(parseQgcWpl(WPL.replace('0.000000\t0.000000\t0.000000\t1\n7', '500.000000\t0.000000\t0.000000\t1\n7')).ok).toBe(true);
+  });
+
+  it('random and mutated plans: a valid plan or a coded error, never a throw, never an item off the globe', () => {
+    const base = doc();
+    const mutation = fc.record({
+      item: fc.integer({ min: 0, max: base.mission.items.length - 1 }),
+      param: fc.integer({ min: 0, max: 6 }),
+      value: fc.oneof(fc.double(), fc.constant(null), fc.constantFrom(123.4, -90.0001, 180.5, 1e308, -1e20, 90, -180)),
+    });
+    fc.assert(fc.property(fc.array(mutation, { maxLength: 4 }), fc.boolean(), (ms, empty) => {
+      const d = structuredClone(base);
+      for (const m of ms) {
+        const it = d.mission.items[m.item]!;
+        if (Array.isArray(it.params)) it.params[m.param] = m.value;
+      }
+      if (empty) d.mission.items = [];
+      const text = JSON.stringify(d).replace(/Infinity/g, '1e400');
+      let r: ReturnType<typeof parseQgcPlan>;
+      expect(() => { r = parseQgcPlan(text); }).not.toThrow();
+      if (!r!.ok) {
+        expect(r!.error.code).toMatch(/^MISSION_FILE\.(INVALID_PLAN|INVALID_JSON|INVALID_ITEM|EMPTY|UNSUPPORTED)$/);
+        expect(r!.error.message).toMatch(/^mission\.items(\.\d+)?[.:]/);
+        return;
+      }
+      expect(r!.value.items.length).toBeGreaterThan(0);
+      for (const it of r!.value.items) {
+        if (!hasPosition(it)) continue;
+        expect(Number.isNaN(it.x) || Math.abs(it.x) <= 90).toBe(true);
+        expect(Number.isNaN(it.y) || Math.abs(it.y) <= 180).toBe(true);
+      }
+      // And what reads, writes: WPL text of it reads back.
+      expect(parseQgcWpl(writeQgcWpl(r!.value)).ok).toBe(true);
+    }), { numRuns: 400 });
   });
 });
 
