@@ -59,6 +59,11 @@ export interface VehicleTelemetry {
   readonly armed: boolean;
   readonly mode: FlightMode;
   readonly landed: LandedState;
+  /**
+   * The vehicle's own clock for this sample, ms since its boot (MAVLink `time_boot_ms`), when
+   * the port has one: for aligning telemetry with the vehicle's logs, images and point clouds.
+   */
+  readonly vehicle_time_ms?: number;
 }
 
 /** Discrete changes the port reports; each stamped with the port's clock. */
@@ -78,6 +83,61 @@ export type VehicleEvent = { readonly vehicle: string; readonly t_ms: number } &
 );
 
 export type Unsubscribe = () => void;
+
+/** A point of a fence polygon, WGS84 degrees. */
+export interface FencePoint {
+  readonly lat_deg: number;
+  readonly lon_deg: number;
+}
+
+/**
+ * A geofence the vehicle itself enforces (PX4: MAV_MISSION_TYPE_FENCE polygons, with the
+ * altitude limit and breach action as parameters GF_MAX_VER_DIST and GF_ACTION).
+ */
+export interface VehicleGeofence {
+  /** Inclusion polygon (≥ 3 vertices): the vehicle must stay inside. */
+  readonly polygon?: readonly FencePoint[];
+  /** Exclusion polygons (no-fly zones), each ≥ 3 vertices. */
+  readonly exclusions?: readonly (readonly FencePoint[])[];
+  /** Highest altitude above home, metres. */
+  readonly max_alt_m?: number;
+  /** What the vehicle does on a breach (absent: keep the vehicle's setting). */
+  readonly action?: 'none' | 'warn' | 'hold' | 'rtl' | 'land' | 'terminate';
+}
+
+/** The answer for one parameter of {@link VehiclePort.setParameters}. */
+export interface ParamOutcome {
+  readonly name: string;
+  readonly ok: boolean;
+  /** The value the vehicle now holds (when set). */
+  readonly value?: number;
+  /** Why not (when not set): an error code and message. */
+  readonly error?: string;
+}
+
+/**
+ * A fault to inject into the vehicle (the same kinds as the simulator's `SimFault`, which
+ * scenario files use): the simulator applies them to its physics, a real PX4 gets
+ * MAV_CMD_INJECT_FAILURE where it has it.
+ */
+export type VehicleFault =
+  | { readonly kind: 'link_loss'; readonly duration_s?: number }
+  | { readonly kind: 'link_restore' }
+  | { readonly kind: 'gps_loss'; readonly duration_s?: number }
+  | { readonly kind: 'gps_restore' }
+  | { readonly kind: 'battery_drop'; readonly pct: number }
+  | { readonly kind: 'motor_failure' }
+  | { readonly kind: 'wind_gust'; readonly speed_mps: number; readonly direction_deg: number; readonly duration_s: number }
+  | { readonly kind: 'sensor_failure'; readonly sensor: string };
+
+/** How the vehicle took an injected fault. */
+export interface FaultReport {
+  readonly kind: VehicleFault['kind'];
+  /** The vehicle's answer: `ACCEPTED`, or what was done instead (`LINK_SILENCED`). */
+  readonly result: string;
+  /** How this differs from the simulator's fault, if it does (e.g. PX4 empties the battery). */
+  readonly note?: string;
+}
 
 export interface VehicleCapabilities {
   readonly missionTypes: readonly ('mission' | 'fence' | 'rally')[];
@@ -121,4 +181,24 @@ export interface VehiclePort {
   /** Starts (or resumes from the current item) the uploaded mission; the vehicle must be armed. */
   startMission(signal?: AbortSignal): Promise<VehicleResult>;
   clearMission(signal?: AbortSignal): Promise<VehicleResult>;
+
+  // Optional capabilities (absent = the port cannot do it).
+
+  /**
+   * Follows the mission already on the vehicle (uploaded by an earlier process): progress
+   * events then speak in its items. Resolves with its item count; MISSION.NONE_LOADED if none.
+   */
+  adoptVehiclePlan?(signal?: AbortSignal): Promise<VehicleResult<{ readonly items: number }>>;
+  /**
+   * Uploads a geofence for the vehicle to enforce itself. Replaces the previous one; an empty
+   * fence (no polygon, no exclusions) clears it. MISSION.INVALID for a malformed fence.
+   */
+  uploadGeofence?(fence: VehicleGeofence, signal?: AbortSignal): Promise<VehicleResult>;
+  /**
+   * Sets vehicle parameters, each in the type the vehicle declares (PX4's COM_DL_LOSS_T is an
+   * INT32), verified by the vehicle's echo. Fails if any one was not set (context.outcomes).
+   */
+  setParameters?(values: Readonly<Record<string, number>>, signal?: AbortSignal): Promise<VehicleResult<readonly ParamOutcome[]>>;
+  /** Injects a fault; the result says how the vehicle took it, or the vehicle's refusal. */
+  injectFault?(fault: VehicleFault, signal?: AbortSignal): Promise<VehicleResult<FaultReport>>;
 }

@@ -189,7 +189,8 @@ describe('failsafe recognition', () => {
   it.each([
     ['Failsafe activated: Return to launch', 'other', 'rtl'],
     ['Connection to ground station lost', 'link_loss', 'hold'],
-    ['Low battery level! Return advised', undefined, undefined],
+    ['Low battery level! Return advised', 'battery', 'rtl'],
+    ['Geofence breach disabled', undefined, undefined],
     ['Battery level critical, landing', 'battery', 'land'],
     ['Takeoff detected', undefined, undefined],
   ])('%s', (text, reason, action) => {

@@ -11,16 +11,38 @@
  * CAMERA_IMAGE_CAPTURED (capture events, once per image sequence number).
  * A telemetry sample goes out with every GLOBAL_POSITION_INT, once SYS_STATUS and GPS_RAW_INT
  * have been heard (or 3 s after the first position), so the first sample is complete.
- * Vehicle failsafes are recognised from PX4/ArduPilot STATUSTEXT wording ("Failsafe", "link
- * lost", "battery") — MAVLink has no failsafe message — and carry the mode they lead to.
+ * Every sample carries the vehicle's own time (`vehicle_time_ms`, GLOBAL_POSITION_INT.time_boot_ms)
+ * for alignment with its logs, images and point clouds.
+ *
+ * STATUSTEXT chunks (MAVLink 2 `id`/`chunk_seq`) are joined; an id whose last chunk never comes
+ * is dropped after {@link TEXT_CHUNK_TTL_MS} of autopilot time, and at most
+ * {@link MAX_PENDING_TEXTS} ids wait at once (the oldest goes first).
+ *
+ * Vehicle failsafes — MAVLink has no failsafe message — come from structured state, one
+ * `failsafe` event per episode:
+ * - HEARTBEAT.system_status CRITICAL / EMERGENCY / FLIGHT_TERMINATION while armed (PX4's HEARTBEAT
+ *   stream: `armed ? (failsafe ? CRITICAL : ACTIVE)`, EMERGENCY for AUTO.LANDENGFAIL, TERMINATION;
+ *   ArduPilot: CRITICAL while any failsafe is triggered);
+ * - or, armed, a switch to RTL or LAND that we did not command (the GCS's last commanded mode is
+ *   noted from what the session sends — COMMAND_LONG/INT NAV_RETURN_TO_LAUNCH, NAV_LAND,
+ *   DO_SET_MODE … — or told through {@link TelemetryMapper.noteCommandedMode}), except the
+ *   mission's own final RTL item (MISSION_CURRENT on the last item).
+ * The episode ends when the status is back to ACTIVE/STANDBY and the vehicle is out of RTL/LAND
+ * (or disarmed). Its `reason` comes from state too: BATTERY_STATUS charge_state / fault bits and
+ * SYS_STATUS battery health → `battery`; SYS_STATUS geofence health → `geofence`; a gap in the
+ * vehicle's heartbeat just before (our link broke: its GCS link did too) → `link_loss`; GPS health
+ * or fix → `position_loss`; RC receiver health → `rc_loss`. Text is only a hint, used when state
+ * names no cause: a recent STATUSTEXT read by {@link failsafeHint}; else `other`.
  */
 import type { common, MavLinkData } from 'node-mavlink';
 import type { FlightMode, LandedState } from '../../../core/flight.js';
 import { LocalFrame, type GeoPoint, type Ned } from '../../../core/geo.js';
 import type { BatteryState, GpsFix, VehicleEvent, VehicleTelemetry } from '../../vehicle.port.js';
 import type { VehicleHeartbeat } from './heartbeat.js';
+import { copterModeToFlightMode } from './ardupilot-modes.js';
 import { MissionProgress } from './mission-progress.js';
-import { flightModeOf } from './modes.js';
+import { flightModeOf, MAV_CMD_DO_SET_MODE } from './modes.js';
+import { px4ModeToFlightMode } from './px4-modes.js';
 import type { MavSession } from './session.js';
 
 /** An event body; the adapter stamps `vehicle` and `t_ms`. */
@@ -36,6 +58,25 @@ const SEVERITY = ['emergency', 'alert', 'critical', 'error', 'warning', 'notice'
 const LANDED: Record<number, LandedState> = { 0: 'unknown', 1: 'on_ground', 2: 'in_air', 3: 'taking_off', 4: 'landing' };
 const MAV_MODE_FLAG_SAFETY_ARMED = 128;
 const UINT16_MAX = 0xffff;
+/** MAV_STATE values that mean a failsafe (or worse) is in force. */
+const MAV_STATE_FAILSAFE = new Set([5 /* CRITICAL */, 6 /* EMERGENCY */, 7 /* FLIGHT_TERMINATION */]);
+/** MAV_SYS_STATUS_SENSOR bits. */
+const SENSOR = { GPS: 0x20, RC_RECEIVER: 0x10000, GEOFENCE: 0x100000, BATTERY: 0x2000000 } as const;
+/** MAV_BATTERY_CHARGE_STATE: LOW 2, CRITICAL 3, EMERGENCY 4, FAILED 5, UNHEALTHY 6. */
+const CHARGE = { LOW: 2, CRITICAL: 3, UNHEALTHY: 6 } as const;
+/** Commands whose acceptance puts the vehicle in a mode (the rest: DO_SET_MODE, decoded). */
+const MODE_OF_COMMAND: Record<number, FlightMode> = { 20: 'rtl', 21: 'land', 22: 'takeoff', 192: 'hold', 300: 'mission' };
+/** How long a commanded mode explains the vehicle entering it, ms of autopilot time. */
+const COMMANDED_WINDOW_MS = 10_000;
+/** A vehicle heartbeat gap this long (autopilot ms) means our link — and its GCS link — broke. */
+const LINK_GAP_MS = 2_500;
+/** How recent a link gap or a STATUSTEXT must be to explain a failsafe, autopilot ms. */
+const CAUSE_WINDOW_MS = 15_000;
+
+/** A STATUSTEXT id whose last chunk has not come is forgotten after this, ms of autopilot time. */
+export const TEXT_CHUNK_TTL_MS = 5_000;
+/** Most STATUSTEXT ids waiting for chunks at once. */
+export const MAX_PENDING_TEXTS = 16;
 
 export interface StatusLine {
   readonly t_ms: number;
@@ -65,9 +106,20 @@ export class TelemetryMapper {
   private localFromEkf: Ned | undefined;
   private frame: LocalFrame | undefined;
   private firstPositionAt: number | undefined;
+  private vehicleTimeMs: number | undefined;
   private readonly captured = new Set<number>();
-  private readonly chunks = new Map<number, string[]>();
+  private readonly chunks = new Map<number, { parts: string[]; at: number }>();
   private readonly offs: (() => void)[] = [];
+  /** The mode we last commanded, and when (clock ms). */
+  private commanded: { mode: FlightMode; at: number } | undefined;
+  private systemStatus: number | undefined;
+  private inFailsafe = false;
+  private lastHeartbeatAt: number | undefined;
+  private lastLinkGapAt: number | undefined;
+  private chargeState = 0;
+  private batteryFaults = 0;
+  private missionSeq = -1;
+  private missionTotal = 0;
 
   constructor(
     private readonly session: MavSession,
@@ -79,6 +131,7 @@ export class TelemetryMapper {
     const on = (id: number, fn: (m: MavLinkData) => void, anyComponent = false) => this.offs.push(session.on(id, (m) => fn(m), { anyComponent }));
     on(MSG_ID.SYS_STATUS, (m) => this.onSysStatus(m as common.SysStatus));
     on(MSG_ID.BATTERY_STATUS, (m) => this.onBatteryStatus(m as common.BatteryStatus));
+    this.offs.push(session.onSend((m) => this.onSent(m)));
     on(MSG_ID.GPS_RAW_INT, (m) => this.onGps(m as common.GpsRawInt));
     on(MSG_ID.ATTITUDE, (m) => {
       this.headingFromAttitude = (((m as common.Attitude).yaw * 180) / Math.PI + 360) % 360;
@@ -92,6 +145,8 @@ export class TelemetryMapper {
     on(MSG_ID.HOME_POSITION, (m) => this.onHome(m as common.HomePosition));
     on(MSG_ID.MISSION_CURRENT, (m) => {
       const c = m as common.MissionCurrent;
+      this.missionSeq = c.seq;
+      this.missionTotal = c.total ?? 0;
       this.progress.onCurrent(c.seq, c.missionState, this.mode ?? 'unknown');
     });
     on(MSG_ID.MISSION_ITEM_REACHED, (m) => this.progress.onReached((m as common.MissionItemReached).seq));
@@ -115,23 +170,102 @@ export class TelemetryMapper {
     return (this.last = { ...l, armed, mode, landed });
   }
 
+  /**
+   * The GCS (the twin) commanded `mode` now: the vehicle entering it in the next seconds is not
+   * a failsafe. Commands sent through the session are noted automatically; call this for a mode
+   * asked for another way.
+   */
+  noteCommandedMode(mode: FlightMode): void {
+    this.commanded = { mode, at: this.session.clock.now() };
+  }
+
+  /** Is a vehicle failsafe episode in force (see the class remarks)? */
+  get failsafeActive(): boolean {
+    return this.inFailsafe;
+  }
+
+  /** STATUSTEXT ids waiting for their last chunk. */
+  get pendingTexts(): number {
+    return this.chunks.size;
+  }
+
   /** Called by the heartbeat plugin for every vehicle heartbeat. */
   onHeartbeat(hb: VehicleHeartbeat): void {
+    const now = this.session.clock.now();
+    if (this.lastHeartbeatAt !== undefined && now - this.lastHeartbeatAt >= this.session.ms(LINK_GAP_MS)) this.lastLinkGapAt = now;
+    this.lastHeartbeatAt = now;
     const armed = (hb.baseMode & MAV_MODE_FLAG_SAFETY_ARMED) !== 0;
     if (armed !== this.armed) {
       this.armed = armed;
       this.emitEvent({ type: 'armed', armed });
     }
     const mode = flightModeOf(this.session.autopilot, hb.baseMode, hb.customMode);
+    const previous = this.mode;
     if (mode !== this.mode) {
       this.mode = mode;
       this.emitEvent({ type: 'mode', mode });
     }
+    this.systemStatus = hb.systemStatus;
+    this.judgeFailsafe(armed, previous, mode, hb.systemStatus, now);
     this.progress.onVehicleState(armed, this.landed ?? 'unknown', mode);
   }
 
   dispose(): void {
     for (const off of this.offs) off();
+  }
+
+  /** Opens or closes a failsafe episode from this heartbeat's state. */
+  private judgeFailsafe(armed: boolean, previous: FlightMode | undefined, mode: FlightMode, status: number, now: number): void {
+    const critical = MAV_STATE_FAILSAFE.has(status);
+    const returning = mode === 'rtl' || mode === 'land';
+    if (this.inFailsafe) {
+      if (!armed || (!critical && !returning)) this.inFailsafe = false;
+      return;
+    }
+    if (!armed) return;
+    let uncommanded = false;
+    if (returning && previous !== undefined && previous !== mode) {
+      const c = this.commanded;
+      const asked = c !== undefined && c.mode === mode && now - c.at <= this.session.ms(COMMANDED_WINDOW_MS);
+      const missionsOwnRtl = previous === 'mission' && mode === 'rtl' && this.missionTotal > 0 && this.missionTotal !== UINT16_MAX && this.missionSeq === this.missionTotal - 1;
+      uncommanded = !asked && !missionsOwnRtl;
+    }
+    if (!critical && !uncommanded) return;
+    this.inFailsafe = true;
+    this.emitEvent({ type: 'failsafe', reason: this.failsafeReason(now), action: mode });
+  }
+
+  /** The cause of a failsafe, from structured state first, recent text as a hint. */
+  private failsafeReason(now: number): string {
+    const sensors = this.sensors;
+    const unhealthy = (bit: number) => sensors !== undefined && (sensors.present & bit) !== 0 && (sensors.enabled & bit) !== 0 && (sensors.health & bit) === 0;
+    const recent = (t: number | undefined) => t !== undefined && now - t <= this.session.ms(CAUSE_WINDOW_MS);
+    if ((this.chargeState >= CHARGE.CRITICAL && this.chargeState <= CHARGE.UNHEALTHY) || this.batteryFaults !== 0 || unhealthy(SENSOR.BATTERY)) return 'battery';
+    if (unhealthy(SENSOR.GEOFENCE)) return 'geofence';
+    if (recent(this.lastLinkGapAt)) return 'link_loss';
+    if (unhealthy(SENSOR.GPS) || (this.gps !== undefined && this.gps.fix !== '3d')) return 'position_loss';
+    if (unhealthy(SENSOR.RC_RECEIVER)) return 'rc_loss';
+    for (let i = this.recentText.length - 1; i >= 0; i--) {
+      const line = this.recentText[i]!;
+      if (!recent(line.t_ms)) break;
+      const hint = failsafeHint(line.text);
+      if (hint) return hint;
+    }
+    if (this.chargeState === CHARGE.LOW) return 'battery';
+    return 'other';
+  }
+
+  /** Notes the mode a command we send asks for. */
+  private onSent(m: MavLinkData): void {
+    const c = m as Partial<common.CommandLong>;
+    if (typeof c.command !== 'number' || !('targetSystem' in m) || !('_param1' in m)) return;
+    const p = m as unknown as { _param1: number; _param2: number; _param3: number };
+    let mode: FlightMode | undefined = MODE_OF_COMMAND[c.command];
+    if (c.command === MAV_CMD_DO_SET_MODE) {
+      const custom = this.session.autopilot === 'ardupilot' ? p._param2 : ((p._param2 & 0xff) << 16) | ((p._param3 & 0xff) << 24);
+      mode = this.session.autopilot === 'ardupilot' ? copterModeToFlightMode(custom) : px4ModeToFlightMode(custom >>> 0);
+    }
+    if (mode !== undefined && mode !== 'unknown') this.noteCommandedMode(mode);
   }
 
   private setLanded(state: LandedState): void {
@@ -153,6 +287,8 @@ export class TelemetryMapper {
 
   private onBatteryStatus(m: common.BatteryStatus): void {
     if (m.id !== 0) return; // the first battery is the one SYS_STATUS summarises
+    this.chargeState = m.chargeState ?? 0;
+    this.batteryFaults = m.faultBitmask ?? 0;
     this.battery = { ...this.battery, consumed_mah: m.currentConsumed === -1 ? this.battery.consumed_mah : m.currentConsumed };
   }
 
@@ -172,6 +308,7 @@ export class TelemetryMapper {
 
   private onGlobalPosition(m: common.GlobalPositionInt): void {
     const now = this.session.clock.now();
+    this.vehicleTimeMs = m.timeBootMs;
     this.position = { lat_deg: m.lat / 1e7, lon_deg: m.lon / 1e7, alt_m: m.alt / 1000 };
     this.alt_rel_m = m.relativeAlt / 1000;
     this.velocity = { north_m: m.vx / 100, east_m: m.vy / 100, down_m: m.vz / 100 };
@@ -193,6 +330,7 @@ export class TelemetryMapper {
       armed: this.armed ?? false,
       mode: this.mode ?? 'unknown',
       landed: this.landed ?? 'unknown',
+      ...(this.vehicleTimeMs !== undefined ? { vehicle_time_ms: this.vehicleTimeMs } : {}),
     };
     this.emitTelemetry(this.last);
   }
@@ -203,20 +341,33 @@ export class TelemetryMapper {
     let text = piece;
     if (m.id) {
       // Long texts come in 50-character chunks sharing an id; the last one is shorter.
-      const parts = this.chunks.get(m.id) ?? [];
-      parts[m.chunkSeq] = piece;
-      this.chunks.set(m.id, parts);
+      const now = this.session.clock.now();
+      this.expireChunks(now);
+      let entry = this.chunks.get(m.id);
+      if (!entry) {
+        entry = { parts: [], at: now };
+        this.chunks.set(m.id, entry);
+        while (this.chunks.size > MAX_PENDING_TEXTS) this.chunks.delete(this.chunks.keys().next().value as number);
+      }
+      if (m.chunkSeq >= 0 && m.chunkSeq < 256) entry.parts[m.chunkSeq] = piece;
       if (piece.length >= 50) return;
       this.chunks.delete(m.id);
-      text = parts.join('');
+      text = entry.parts.filter((x) => x !== undefined).join('');
     }
     text = text.replace(/^\[[a-z_ ]+\]\s*/i, '').trim();
     if (!text) return;
     this.recentText.push({ t_ms: this.session.clock.now(), severity, text });
     if (this.recentText.length > 20) this.recentText.shift();
     this.emitEvent({ type: 'statustext', severity, text });
-    const fs = failsafeOf(text, this.mode ?? 'unknown');
-    if (fs) this.emitEvent({ type: 'failsafe', ...fs });
+  }
+
+  /** Drops chunked texts whose last chunk is overdue. */
+  private expireChunks(now: number): void {
+    const ttl = this.session.ms(TEXT_CHUNK_TTL_MS);
+    for (const [id, e] of this.chunks) {
+      if (now - e.at < ttl) break; // insertion order = age order
+      this.chunks.delete(id);
+    }
   }
 
   private onCapture(seq: number, at: GeoPoint | undefined): void {
@@ -228,11 +379,36 @@ export class TelemetryMapper {
   }
 }
 
-/** Recognises a vehicle failsafe in a STATUSTEXT line (PX4 and ArduPilot wordings). */
+const NEGATED = /\b(disabled|deactivated|cleared|resolved|restored|regained|recovered|off|ok)\b/i;
+
+/**
+ * What a STATUSTEXT line says a failsafe is about (PX4 / ArduPilot wordings), or undefined. Only
+ * a hint for the reason of a failsafe that structured state shows; never a failsafe by itself.
+ *
+ * @example
+ * failsafeHint('Critical battery level! Landing advised') // 'battery'
+ * failsafeHint('Geofence breach disabled')                 // undefined (a setting, not a breach)
+ */
+export function failsafeHint(text: string): string | undefined {
+  if (NEGATED.test(text)) return undefined;
+  if (/battery/i.test(text) && /\b(low|critical|emergency|dangerous(ly)?|empty|failsafe)\b/i.test(text)) return 'battery';
+  if (/\b(data ?link|datalink|link|gcs|ground station|telemetry)\b.*\b(lost|loss)\b|\bno (data ?link|gcs|rc)\b/i.test(text)) return /\brc\b/i.test(text) ? 'rc_loss' : 'link_loss';
+  if (/\b(rc|radio|manual control)\b.*\b(lost|loss)\b/i.test(text)) return 'rc_loss';
+  if (/(geo)?fence\b.*\b(breach|violat)/i.test(text)) return 'geofence';
+  if (/\b(gps|position|navigation|ekf)\b.*\b(lost|loss|invalid|fail)/i.test(text)) return 'position_loss';
+  if (/failsafe/i.test(text)) return 'other';
+  return undefined;
+}
+
+/**
+ * A failsafe hint with the mode a line names ("…return", "…landing").
+ *
+ * @deprecated Text is no longer a failsafe signal; kept for callers of the earlier API. Use
+ * {@link failsafeHint}.
+ */
 export function failsafeOf(text: string, mode: FlightMode): { reason: string; action: FlightMode } | undefined {
-  if (!/failsafe|link lost|connection to .* lost|battery (level )?(low|critical|emergency)|geofence (breach|violated)/i.test(text)) return undefined;
-  if (/(activated|deactivated|off)\b.*$/i.test(text) && /deactivated|failsafe off/i.test(text)) return undefined;
-  const reason = /battery/i.test(text) ? 'battery' : /link|gcs|connection|telemetry/i.test(text) ? 'link_loss' : /fence/i.test(text) ? 'geofence' : /gps|position/i.test(text) ? 'position_loss' : 'other';
+  const reason = failsafeHint(text);
+  if (!reason) return undefined;
   const action: FlightMode = /return|rtl/i.test(text) ? 'rtl' : /land/i.test(text) ? 'land' : /hold|loiter/i.test(text) ? 'hold' : mode;
   return { reason, action };
 }
