@@ -19,6 +19,7 @@ import type {
 import type { SimCommand } from './commands.js';
 import type { SimWorld } from './sim-world.js';
 import { silentLogger, type Logger } from '../../core/logger.js';
+import { checkMissionDistance } from '../../core/mission-distance.js';
 
 export interface SimVehiclePortOptions {
   /** Telemetry rate, Hz (default 10; at most the physics rate). */
@@ -176,8 +177,14 @@ export function createSimVehiclePort(world: SimWorld, vehicleId: string, opts: S
     goto: (target, signal) =>
       command({ kind: 'goto', lat_deg: target?.lat_deg, lon_deg: target?.lon_deg, alt_m: target?.alt_m }, signal),
     // Copy now: the caller may mutate its array before the upload reaches the vehicle.
-    uploadMission: (items, signal) =>
-      command({ kind: 'upload_mission', items: Array.isArray(items) ? items.map((it) => ({ ...it })) : [] }, signal),
+    uploadMission: (items, signal) => {
+      const copy = Array.isArray(items) ? items.map((it) => ({ ...it })) : [];
+      // Refused like the MAVLink adapter refuses it: a plan made for another place (core/mission-distance.ts).
+      return settleLater(() => {
+        const far = checkMissionDistance(copy, world.home(vehicleId));
+        return far.ok ? world.command(vehicleId, { kind: 'upload_mission', items: copy }) : far;
+      }, signal);
+    },
     startMission: (signal) => command({ kind: 'start_mission' }, signal),
     clearMission: (signal) => command({ kind: 'clear_mission' }, signal),
   };

@@ -158,6 +158,25 @@ export function describeVehicleContract(name: string, makeHarness: () => Promise
       expect(of('mission.reached').map((e) => e.seq)).toEqual([0, 1]);
     });
 
+    it('refuses a mission planned for another place: MISSION.INVALID with the item and its distance, the previous mission stays', async () => {
+      await connect();
+      expectOk(await settle(port.uploadMission([waypoint(30, 0), waypoint(30, 30)])));
+      const home = port.home()!;
+      // A .plan from ~6,000 km away whose takeoff the twin put at home; and one just past 10 km.
+      const elsewhere = { ...waypoint(0, 0), lat_deg: home.lat_deg + 12, lon_deg: home.lon_deg + 70 } as MissionItem;
+      const r1 = await settle(port.uploadMission([{ kind: 'takeoff', alt_m: ALT } as MissionItem, elsewhere]));
+      expect(code(r1)).toBe('MISSION.INVALID');
+      expect(!r1.ok && r1.error.message).toMatch(/items\.1: [\d,]+ km from the vehicle's home/);
+      expect(!r1.ok && (r1.error.context?.['distance_m'] as number)).toBeGreaterThan(4_000_000);
+      const r2 = await settle(port.uploadMission([waypoint(20, 0), waypoint(20, 20), waypoint(12_500, 0)]));
+      expect(code(r2)).toBe('MISSION.INVALID');
+      expect(!r2.ok && r2.error.context?.['index']).toBe(2);
+      expectOk(await settle(port.arm()));
+      expectOk(await settle(port.startMission()));
+      expect(await h.waitFor(() => of('mission.reached').length > 0, 120_000)).toBe(true);
+      expect(distanceTo(at(30, 0))).toBeLessThan(6);
+    });
+
     it('returns to launch and lands', async () => {
       await armAndTakeoff(ALT);
       expectOk(await settle(port.goto({ ...at(60, -30), alt_m: ALT })));

@@ -1,10 +1,11 @@
+import { common } from 'node-mavlink';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WallClock } from '../../core/clock.js';
 import type { MissionItem } from '../../core/mission.js';
 import { createMavlinkVehiclePort, type MavlinkVehiclePort } from '../../hardware/real/mavlink/mavlink-vehicle.adapter.js';
 import { toMavPlan } from '../../hardware/real/mavlink/mission-items.js';
 import type { VehicleResult } from '../../hardware/vehicle.port.js';
-import { ackCommands, sendReadyTelemetry, startScriptedAutopilot, type ScriptedAutopilot } from './scripted-autopilot.js';
+import { ackCommands, sendReadyTelemetry, startScriptedAutopilot, until, type ScriptedAutopilot } from './scripted-autopilot.js';
 import { serveMissions, type MissionServerKnobs } from './scripted-mission-server.js';
 
 const HOME = { lat_deg: 47.397742, lon_deg: 8.545594, alt_m: 488 };
@@ -96,6 +97,61 @@ describe('mission upload against a scripted PX4', () => {
     srv.knobs.silent = false;
     const back = await port.downloadMission();
     expect(back.ok && at7(back.value)).toEqual(at7(good));
+  });
+
+  /** Progress totals the adapter reports for a MISSION_CURRENT: which plan it follows. */
+  async function followedTotal(ap: ScriptedAutopilot, port: MavlinkVehiclePort, seq: number): Promise<number | undefined> {
+    let total: number | undefined;
+    const off = port.subscribeEvents((e) => {
+      if (e.type === 'mission.current') total = e.total;
+    });
+    ap.send(Object.assign(new common.MissionCurrent(), { seq, total: 0, missionState: 0, missionMode: 0, missionId: 0, fenceId: 0, rallyPointsId: 0 }));
+    await until(() => total !== undefined, 2000, 'mission.current');
+    off();
+    return total;
+  }
+
+  it('a vehicle-side refusal mid-upload (MAV_MISSION_INVALID_SEQUENCE at item 3) fails, and the vehicle and the adapter keep the previous mission', async () => {
+    const { srv, port, ap } = await setup();
+    const good = mission(4);
+    expect(code(await port.uploadMission(good))).toBe('ok');
+    srv.knobs.nackAt = { seq: 3, result: 13 /* INVALID_SEQUENCE */ };
+    const r = await port.uploadMission(mission(7));
+    expect(code(r)).toBe('MISSION.UPLOAD_FAILED');
+    expect(!r.ok && r.error.message).toContain('MAV_MISSION_INVALID_SEQUENCE');
+    expect(!r.ok && r.error.context?.['requested']).toBe(4);
+    srv.knobs.nackAt = undefined;
+    const back = await port.downloadMission();
+    expect(back.ok && at7(back.value)).toEqual(at7(good));
+    // Progress still speaks in the previous plan's items.
+    expect(await followedTotal(ap, port, 1)).toBe(4);
+  });
+
+  it('a vehicle-side NO_SPACE answer to the count fails with its name, the previous mission stays', async () => {
+    const { srv, port } = await setup();
+    const good = mission(3);
+    expect(code(await port.uploadMission(good))).toBe('ok');
+    srv.knobs.rejectWith = 4; /* NO_SPACE */
+    const r = await port.uploadMission(mission(9));
+    expect(!r.ok && r.error.message).toContain('MAV_MISSION_NO_SPACE');
+    srv.knobs.rejectWith = undefined;
+    const back = await port.downloadMission();
+    expect(back.ok && at7(back.value)).toEqual(at7(good));
+  });
+
+  it('a vehicle that goes silent mid-upload: MISSION.UPLOAD_TIMEOUT, the transfer is cancelled, the previous mission stays', async () => {
+    const { srv, port, ap } = await setup({}, { itemTimeoutMs: 1000, retries: 3 });
+    const good = mission(4);
+    expect(code(await port.uploadMission(good))).toBe('ok');
+    srv.knobs.stallAfter = 4;
+    const r = await port.uploadMission(mission(9));
+    expect(code(r)).toBe('MISSION.UPLOAD_TIMEOUT');
+    // The GCS told the vehicle it gave up.
+    await until(() => ap.received.some((x) => x.msg.constructor.name === 'MissionAck' && (x.msg as common.MissionAck).type === 15 /* OPERATION_CANCELLED */), 2000, 'MISSION_ACK(OPERATION_CANCELLED)');
+    srv.knobs.stallAfter = undefined;
+    const back = await port.downloadMission();
+    expect(back.ok && at7(back.value)).toEqual(at7(good));
+    expect(await followedTotal(ap, port, 2)).toBe(4);
   });
 
   it('fails cleanly (never hangs) when items keep getting lost past the budget', async () => {

@@ -53,7 +53,7 @@ export interface ScriptedPx4 {
 export async function startScriptedPx4(opts: { knobs?: Partial<ScriptedPx4Knobs>; missions?: MissionServerKnobs } = {}): Promise<ScriptedPx4> {
   const ap = await startScriptedAutopilot();
   const knobs: ScriptedPx4Knobs = { checkDelayMs: 0, sendMissionId: true, rejectMission: false, dropAckFor: new Set(), loseCommand: new Set(), ...opts.knobs };
-  const state = { armed: false, main: PX4.AUTO, sub: PX4.LOITER, landed: LANDED.ON_GROUND as number, checked: true, currentSeq: 0 };
+  const state = { armed: false, main: PX4.AUTO as number, sub: PX4.LOITER as number, landed: LANDED.ON_GROUND as number, checked: true, currentSeq: 0 };
   const modeRequests: ScriptedPx4['modeRequests'] = [];
   const timers = new Set<NodeJS.Timeout>();
   const later = (ms: number, fn: () => void) => {

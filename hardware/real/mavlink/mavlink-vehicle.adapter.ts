@@ -32,6 +32,9 @@
  *   its final item, as PX4 v1.15 ends it (mission-progress.ts).
  * - `adoptVehiclePlan` downloads the vehicle's plan so progress works for a mission an earlier
  *   process uploaded (resume).
+ * - `uploadGeofence`: MAV_MISSION_TYPE_FENCE polygons + GF_MAX_VER_DIST / GF_ACTION (geofence.ts);
+ *   `setParameters`: each in the type the vehicle declares, verified by its echo;
+ *   `injectFault`: PX4 failure injection or a silenced uplink (px4-fault-injection.ts).
  */
 import { z } from 'zod';
 import type { Clock } from '../../../core/clock.js';
@@ -40,10 +43,13 @@ import { silentLogger, type Logger } from '../../../core/logger.js';
 import type { MissionItem } from '../../../core/mission.js';
 import { fail, ok, okVoid } from '../../../core/result.js';
 import type {
-  Unsubscribe, VehicleCapabilities, VehicleEvent, VehiclePort, VehicleResult, VehicleTelemetry,
+  FaultReport, ParamOutcome, Unsubscribe, VehicleCapabilities, VehicleErrorCode, VehicleEvent, VehicleFault, VehicleGeofence,
+  VehiclePort, VehicleResult, VehicleTelemetry,
 } from '../../vehicle.port.js';
 import { CommandProtocol, type CommandOptions, type CommandRequest } from './command-protocol.js';
+import { fencePlan } from './geofence.js';
 import { HeartbeatPlugin } from './heartbeat.js';
+import { setSilenced, silenceable } from './link-silencer.js';
 import { openLink, type Link, type LinkStats } from './link.js';
 import { checkMissionDistance, DEFAULT_MAX_ITEM_DISTANCE_M } from '../../../core/mission-distance.js';
 import { fromMavItems, MAV_FRAME, toMavPlan, type MavMissionItem, type MissionType } from './mission-items.js';
@@ -54,6 +60,7 @@ import { ParamProtocol, type ParamResult, type ParamValue } from './param-protoc
 import { Readiness, type ReadinessReport } from './readiness.js';
 import { MavSession } from './session.js';
 import { retryTemporarilyRejected, waitUntil, type BackoffOptions } from './state-wait.js';
+import { Px4FaultInjector } from './px4-fault-injection.js';
 import { MSG_ID, TelemetryMapper, type EventBody } from './telemetry-mapper.js';
 import { planFromVehicleRows } from './vehicle-plan.js';
 
@@ -113,6 +120,9 @@ export interface MavlinkVehiclePort extends VehiclePort {
    * the item count; MISSION.NONE_LOADED when the vehicle has none (or none the port can follow).
    */
   adoptVehiclePlan(signal?: AbortSignal): Promise<VehicleResult<{ readonly items: number }>>;
+  uploadGeofence(fence: VehicleGeofence, signal?: AbortSignal): Promise<VehicleResult>;
+  setParameters(values: Readonly<Record<string, number>>, signal?: AbortSignal): Promise<VehicleResult<readonly ParamOutcome[]>>;
+  injectFault(fault: VehicleFault, signal?: AbortSignal): Promise<VehicleResult<FaultReport>>;
   /** Uploads raw rows of any mission type (1 = fence, 2 = rally). */
   uploadItems(items: readonly MavMissionItem[], missionType: MissionType, signal?: AbortSignal): Promise<VehicleResult>;
   /** Why the vehicle can or cannot arm now. */
@@ -139,6 +149,21 @@ const Options = z.object({
   readBackTimeoutMs: z.number().nonnegative().default(3000),
 });
 
+/** PX4/ArduPilot parameter names (≤ 16 characters) → finite values. */
+const ParamValues = z.record(z.string().regex(/^[A-Za-z0-9_]{1,16}$/, 'parameter names are ≤ 16 letters, digits or _'), z.number().finite());
+
+/** The port's fault kinds (the same as the simulator's), validated at this edge. */
+const VehicleFaultSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('link_loss'), duration_s: z.number().positive().max(86_400).optional() }),
+  z.object({ kind: z.literal('link_restore') }),
+  z.object({ kind: z.literal('gps_loss'), duration_s: z.number().positive().max(86_400).optional() }),
+  z.object({ kind: z.literal('gps_restore') }),
+  z.object({ kind: z.literal('battery_drop'), pct: z.number().positive().max(100) }),
+  z.object({ kind: z.literal('motor_failure') }),
+  z.object({ kind: z.literal('wind_gust'), speed_mps: z.number().min(0).max(60), direction_deg: z.number(), duration_s: z.number().positive() }),
+  z.object({ kind: z.literal('sensor_failure'), sensor: z.string().min(1).max(64) }),
+]);
+
 const CMD = {
   NAV_RETURN_TO_LAUNCH: 20, NAV_LAND: 21, NAV_TAKEOFF: 22, DO_REPOSITION: 192, MISSION_START: 300,
   COMPONENT_ARM_DISARM: 400, SET_MESSAGE_INTERVAL: 511, REQUEST_MESSAGE: 512,
@@ -164,8 +189,10 @@ export function createMavlinkVehiclePort(options: MavlinkVehiclePortOptions): Ma
   let ownsLink = false;
   let parts: {
     session: MavSession; heartbeat: HeartbeatPlugin; telemetry: TelemetryMapper; commands: CommandProtocol;
-    missions: MissionProtocol; params: ParamProtocol; readiness: Readiness; status: MissionStatus;
+    missions: MissionProtocol; params: ParamProtocol; readiness: Readiness; status: MissionStatus; faults: Px4FaultInjector;
   } | undefined;
+  /** What an injected link loss silenced on the link (undone on restore and teardown). */
+  let silenced: (number | 'all')[] = [];
   /** Bumped whenever the plan changes (upload, clear, adoption): a slow adoption must not undo a newer upload. */
   let planGeneration = 0;
   /** The opaque id the vehicle gave our last upload, until startMission has seen it checked. */
@@ -219,8 +246,24 @@ export function createMavlinkVehiclePort(options: MavlinkVehiclePortOptions): Ma
     parts.missions.dispose();
     parts.params.dispose();
     parts.status.dispose();
+    parts.faults.dispose();
+    silence(false);
     parts.session.close();
     parts = undefined;
+  }
+
+  /** Silences (or restores) what we send to the vehicle: an uplink outage, for link_loss. */
+  function silence(on: boolean): void {
+    if (!link) return;
+    if (!on) {
+      for (const k of silenced) setSilenced(link, k, false);
+      silenced = [];
+      return;
+    }
+    if (silenced.length > 0) return;
+    const sysid = parts?.session.sysid;
+    silenced = [...(sysid !== undefined ? [sysid] : []), ...(ownsLink || sysid === undefined ? ['all' as const] : [])];
+    for (const k of silenced) setSilenced(link, k, true);
   }
 
   /**
@@ -285,6 +328,24 @@ export function createMavlinkVehiclePort(options: MavlinkVehiclePortOptions): Ma
     return ok({ items: plan.value.source.length });
   }
 
+  /** Sets each parameter in the vehicle's declared type; fails naming the ones that were not set. */
+  async function setParams(p: NonNullable<typeof parts>, values: Readonly<Record<string, number>>, signal?: AbortSignal): Promise<VehicleResult<readonly ParamOutcome[]>> {
+    const parsed = ParamValues.safeParse(values);
+    if (!parsed.success) return fail('VEHICLE.COMMAND_DENIED', `invalid parameters: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
+    const outcomes: ParamOutcome[] = [];
+    for (const [name, value] of Object.entries(parsed.data)) {
+      const r = await p.params.set(name, value, undefined, signal);
+      outcomes.push(r.ok ? { name, ok: true, value: r.value.value } : { name, ok: false, error: `${r.error.code}: ${r.error.message}` });
+      if (!r.ok && (r.error.code === 'VEHICLE.NO_LINK' || r.error.code === 'VEHICLE.DISPOSED' || signal?.aborted)) break;
+    }
+    const failed = outcomes.filter((x) => !x.ok);
+    if (failed.length === 0) return ok(outcomes);
+    const code = failed.some((x) => x.error!.startsWith('PARAM.NOT_FOUND')) ? 'VEHICLE.UNSUPPORTED'
+      : failed.some((x) => x.error!.startsWith('PARAM.NOT_SET')) ? 'VEHICLE.COMMAND_DENIED'
+        : (failed[0]!.error!.split(':')[0] as VehicleErrorCode);
+    return fail(code, `parameters not set: ${failed.map((x) => `${x.name} (${x.error})`).join('; ')}`, { context: { outcomes } });
+  }
+
   async function cmd(req: CommandRequest, signal?: AbortSignal): Promise<VehicleResult> {
     const p = ready();
     if (!p.ok) return p;
@@ -312,7 +373,7 @@ export function createMavlinkVehiclePort(options: MavlinkVehiclePortOptions): Ma
         ownsLink = true;
       }
       const session = new MavSession({
-        link, clock, logger, gcsSysid: o.gcsSysid, gcsCompid: o.gcsCompid, targetSystem: o.targetSystem, speedFactor: o.speedFactor,
+        link: silenceable(link), clock, logger, gcsSysid: o.gcsSysid, gcsCompid: o.gcsCompid, targetSystem: o.targetSystem, speedFactor: o.speedFactor,
       });
       let seenUp = false;
       const telemetry: TelemetryMapper = new TelemetryMapper(session, o.id, (body) => {
@@ -332,12 +393,13 @@ export function createMavlinkVehiclePort(options: MavlinkVehiclePortOptions): Ma
         onHeartbeat: (hb) => telemetry.onHeartbeat(hb),
       });
       const commands = new CommandProtocol(session, options.command);
+      const params = new ParamProtocol(session);
       parts = {
-        session, heartbeat, telemetry, commands,
+        session, heartbeat, telemetry, commands, params,
         missions: new MissionProtocol(session, options.mission),
-        params: new ParamProtocol(session),
         readiness: new Readiness(session, telemetry),
         status: new MissionStatus(session),
+        faults: new Px4FaultInjector({ session, commands, params, silence }),
       };
       connected = true;
       heartbeat.start();
@@ -507,6 +569,40 @@ export function createMavlinkVehiclePort(options: MavlinkVehiclePortOptions): Ma
       const p = ready();
       if (!p.ok) return p;
       return adopt(p.value, signal);
+    },
+
+    async uploadGeofence(fence, signal) {
+      if (disposed) return disposedResult();
+      const plan = fencePlan(fence);
+      if (!plan.ok) return plan;
+      const p = ready();
+      if (!p.ok) return p;
+      const FENCE = 1;
+      const r = plan.value.items.length === 0 ? await p.value.missions.clear(FENCE, signal) : await p.value.missions.upload(plan.value.items, FENCE, signal);
+      if (!r.ok) return r;
+      if (Object.keys(plan.value.params).length === 0) return okVoid;
+      const set = await setParams(p.value, plan.value.params, signal);
+      if (set.ok) return okVoid;
+      return fail(set.error.code, `fence polygons uploaded (${plan.value.items.length} vertices), but ${set.error.message}`, { context: { ...set.error.context, fenceUploaded: true } });
+    },
+
+    async setParameters(values, signal) {
+      if (disposed) return disposedResult();
+      const p = ready();
+      if (!p.ok) return p;
+      return setParams(p.value, values, signal);
+    },
+
+    async injectFault(fault, signal) {
+      if (disposed) return disposedResult();
+      const parsed = VehicleFaultSchema.safeParse(fault);
+      if (!parsed.success) return fail('VEHICLE.COMMAND_DENIED', `invalid fault: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
+      // Lifting a silence needs no link check: the link is what is silenced.
+      if (!connected || !parts) return fail('VEHICLE.NO_LINK', 'not connected');
+      if (parsed.data.kind !== 'link_restore' && !parts.session.linkUp) return fail('VEHICLE.NO_LINK', 'no heartbeat from the vehicle (link lost)');
+      if (parts.session.autopilot === 'ardupilot' && parsed.data.kind !== 'link_loss' && parsed.data.kind !== 'link_restore')
+        return fail('VEHICLE.UNSUPPORTED', `${parsed.data.kind}: failure injection is implemented for PX4 only`);
+      return parts.faults.inject(parsed.data as VehicleFault, signal);
     },
 
     params: {

@@ -1,0 +1,172 @@
+/**
+ * Faults on a real vehicle: PX4's failure injection (MAV_CMD_INJECT_FAILURE, 420) where PX4
+ * has it, and link loss by silencing our own side of the link.
+ *
+ * @remarks
+ * PX4 v1.15.4:
+ * - `mavlink_receiver.cpp` forwards MAV_CMD_INJECT_FAILURE only when SYS_FAILURE_EN = 1 (else
+ *   it answers DENIED); it sends no ACK itself: the module that handles the failure unit does.
+ *   Handlers: commander's FailureInjector (FAILURE_UNIT_SYSTEM_MOTOR, OFF/OK/WRONG per motor,
+ *   instance 0 = all), battery_simulator (SYSTEM_BATTERY: OFF empties the battery, OK restores),
+ *   simulator_mavlink (SENSOR_GPS/ACCEL/GYRO/MAG/BARO/AIRSPEED/VIO, Gazebo Classic only). A
+ *   unit no running module handles is never answered: the command times out, and we say so.
+ * - So SYS_FAILURE_EN is set to 1 first (once per connection) when it is not.
+ * - `link_loss` stops every frame we send (our HEARTBEAT included) for its duration while we
+ *   keep listening: an uplink outage as the vehicle sees it (its COM_DL_LOSS_T / NAV_DLL_ACT
+ *   failsafe then runs), commands sent meanwhile time out. `link_restore` or the end of the
+ *   duration lifts it.
+ * - Timed GPS losses send FAILURE_TYPE_OK at the end of their duration.
+ * Durations are in the adapter's clock (the scenario's time).
+ */
+import { fail, ok } from '../../../core/result.js';
+import type { FaultReport, VehicleFault, VehicleResult } from '../../vehicle.port.js';
+import type { CommandProtocol } from './command-protocol.js';
+import type { ParamProtocol } from './param-protocol.js';
+import type { MavSession } from './session.js';
+
+export const MAV_CMD_INJECT_FAILURE = 420;
+
+/** FAILURE_UNIT. */
+export const FAILURE_UNIT = {
+  SENSOR_GYRO: 0, SENSOR_ACCEL: 1, SENSOR_MAG: 2, SENSOR_BARO: 3, SENSOR_GPS: 4, SENSOR_OPTICAL_FLOW: 5,
+  SENSOR_VIO: 6, SENSOR_DISTANCE_SENSOR: 7, SENSOR_AIRSPEED: 8,
+  SYSTEM_BATTERY: 100, SYSTEM_MOTOR: 101, SYSTEM_SERVO: 102, SYSTEM_AVOIDANCE: 103, SYSTEM_RC_SIGNAL: 104, SYSTEM_MAVLINK_SIGNAL: 105,
+} as const;
+
+/** FAILURE_TYPE. */
+export const FAILURE_TYPE = { OK: 0, OFF: 1, STUCK: 2, GARBAGE: 3, WRONG: 4, SLOW: 5, DELAYED: 6, INTERMITTENT: 7 } as const;
+
+const UNIT_NAME: Record<number, string> = Object.fromEntries(Object.entries(FAILURE_UNIT).map(([k, v]) => [v, `FAILURE_UNIT_${k}`]));
+
+/** Scenario sensor names → FAILURE_UNIT. */
+const SENSOR_UNIT: Readonly<Record<string, number>> = {
+  gyro: FAILURE_UNIT.SENSOR_GYRO, gyroscope: FAILURE_UNIT.SENSOR_GYRO,
+  accel: FAILURE_UNIT.SENSOR_ACCEL, accelerometer: FAILURE_UNIT.SENSOR_ACCEL,
+  mag: FAILURE_UNIT.SENSOR_MAG, magnetometer: FAILURE_UNIT.SENSOR_MAG, compass: FAILURE_UNIT.SENSOR_MAG,
+  baro: FAILURE_UNIT.SENSOR_BARO, barometer: FAILURE_UNIT.SENSOR_BARO,
+  gps: FAILURE_UNIT.SENSOR_GPS,
+  optical_flow: FAILURE_UNIT.SENSOR_OPTICAL_FLOW, flow: FAILURE_UNIT.SENSOR_OPTICAL_FLOW,
+  vio: FAILURE_UNIT.SENSOR_VIO,
+  distance_sensor: FAILURE_UNIT.SENSOR_DISTANCE_SENSOR, rangefinder: FAILURE_UNIT.SENSOR_DISTANCE_SENSOR,
+  airspeed: FAILURE_UNIT.SENSOR_AIRSPEED,
+};
+
+/** One MAV_CMD_INJECT_FAILURE. */
+export interface FailureCommand {
+  readonly unit: number;
+  readonly type: number;
+  /** 0 = all instances. */
+  readonly instance: number;
+  /** How this differs from the simulator's fault of the same kind. */
+  readonly note?: string;
+}
+
+export type FaultPlan =
+  | { readonly how: 'inject'; readonly command: FailureCommand; readonly restoreAfter_s?: number }
+  | { readonly how: 'link'; readonly silence: boolean; readonly duration_s?: number }
+  | { readonly how: 'unsupported'; readonly why: string };
+
+/** What a fault becomes on a PX4 vehicle (pure). */
+export function px4FaultPlan(fault: VehicleFault): FaultPlan {
+  switch (fault.kind) {
+    case 'link_loss':
+      return { how: 'link', silence: true, ...(fault.duration_s !== undefined ? { duration_s: fault.duration_s } : {}) };
+    case 'link_restore':
+      return { how: 'link', silence: false };
+    case 'gps_loss':
+      return { how: 'inject', command: { unit: FAILURE_UNIT.SENSOR_GPS, type: FAILURE_TYPE.OFF, instance: 0 }, ...(fault.duration_s !== undefined ? { restoreAfter_s: fault.duration_s } : {}) };
+    case 'gps_restore':
+      return { how: 'inject', command: { unit: FAILURE_UNIT.SENSOR_GPS, type: FAILURE_TYPE.OK, instance: 0 } };
+    case 'battery_drop':
+      return { how: 'inject', command: { unit: FAILURE_UNIT.SYSTEM_BATTERY, type: FAILURE_TYPE.OFF, instance: 0, note: `PX4 empties the battery (FAILURE_TYPE_OFF); a drop of ${fault.pct} points is not available` } };
+    case 'motor_failure':
+      return { how: 'inject', command: { unit: FAILURE_UNIT.SYSTEM_MOTOR, type: FAILURE_TYPE.OFF, instance: 0, note: 'all motors off (instance 0), as the simulator loses propulsion' } };
+    case 'wind_gust':
+      return { how: 'unsupported', why: 'wind cannot be injected into a real vehicle (PX4 has no failure unit for it)' };
+    case 'sensor_failure': {
+      const unit = SENSOR_UNIT[fault.sensor.toLowerCase()];
+      if (unit === undefined) return { how: 'unsupported', why: `no PX4 failure unit for sensor "${fault.sensor}" (known: ${Object.keys(SENSOR_UNIT).join(', ')})` };
+      return { how: 'inject', command: { unit, type: FAILURE_TYPE.OFF, instance: 0 } };
+    }
+  }
+}
+
+export interface FaultInjectorDeps {
+  readonly session: MavSession;
+  readonly commands: CommandProtocol;
+  readonly params: ParamProtocol;
+  /** Silences (true) or restores (false) everything we send to the vehicle. */
+  readonly silence: (on: boolean) => void;
+}
+
+export class Px4FaultInjector {
+  private enabled = false;
+  private timers = new Set<() => void>();
+  private linkTimer: (() => void) | undefined;
+
+  constructor(private readonly d: FaultInjectorDeps) {}
+
+  async inject(fault: VehicleFault, signal?: AbortSignal): Promise<VehicleResult<FaultReport>> {
+    const plan = px4FaultPlan(fault);
+    const kind = fault.kind;
+    switch (plan.how) {
+      case 'unsupported':
+        return fail('VEHICLE.UNSUPPORTED', `${kind}: ${plan.why}`, { context: { kind } });
+      case 'link': {
+        this.linkTimer?.();
+        this.linkTimer = undefined;
+        this.d.silence(plan.silence);
+        if (plan.silence && plan.duration_s !== undefined) {
+          const cancel = this.d.session.after(plan.duration_s * 1000, () => {
+            this.timers.delete(cancel);
+            this.linkTimer = undefined;
+            this.d.silence(false);
+          });
+          this.timers.add(cancel);
+          this.linkTimer = cancel;
+        }
+        return ok({ kind, result: plan.silence ? 'LINK_SILENCED' : 'LINK_RESTORED', note: 'our transmissions stop (heartbeat, commands); we keep listening' });
+      }
+      case 'inject': {
+        const r = await this.send(plan.command, signal);
+        if (!r.ok) return fail(r.error.code, `${kind}: ${r.error.message}`, { context: { ...r.error.context, kind } });
+        if (plan.restoreAfter_s !== undefined) {
+          const cancel = this.d.session.after(plan.restoreAfter_s * 1000, () => {
+            this.timers.delete(cancel);
+            void this.send({ ...plan.command, type: FAILURE_TYPE.OK });
+          });
+          this.timers.add(cancel);
+        }
+        return ok({ kind, result: 'ACCEPTED', ...(plan.command.note ? { note: plan.command.note } : {}) });
+      }
+    }
+  }
+
+  dispose(): void {
+    for (const c of this.timers) c();
+    this.timers.clear();
+  }
+
+  /** SYS_FAILURE_EN = 1, then MAV_CMD_INJECT_FAILURE; the vehicle's answer as a result. */
+  private async send(c: FailureCommand, signal?: AbortSignal): Promise<VehicleResult> {
+    const unit = UNIT_NAME[c.unit] ?? `FAILURE_UNIT ${c.unit}`;
+    if (!this.enabled) {
+      const cur = await this.d.params.read('SYS_FAILURE_EN', signal);
+      if (!cur.ok) {
+        if (cur.error.code === 'PARAM.NOT_FOUND') return fail('VEHICLE.UNSUPPORTED', 'the vehicle has no SYS_FAILURE_EN parameter (no PX4 failure injection)');
+        return fail(cur.error.code === 'PARAM.NOT_SET' ? 'VEHICLE.COMMAND_DENIED' : cur.error.code, `reading SYS_FAILURE_EN: ${cur.error.message}`);
+      }
+      if (cur.value.value !== 1) {
+        const set = await this.d.params.set('SYS_FAILURE_EN', 1, cur.value.type, signal);
+        if (!set.ok) return fail(set.error.code === 'PARAM.NOT_SET' || set.error.code === 'PARAM.NOT_FOUND' ? 'VEHICLE.COMMAND_DENIED' : set.error.code, `setting SYS_FAILURE_EN = 1: ${set.error.message}`);
+      }
+      this.enabled = true;
+    }
+    const r = await this.d.commands.send({ command: MAV_CMD_INJECT_FAILURE, params: [c.unit, c.type, c.instance, 0, 0, 0, 0] }, signal);
+    if (r.ok) return { ok: true, value: undefined };
+    const context = { ...r.error.context, unit, failureType: c.type, instance: c.instance };
+    if (r.error.code === 'VEHICLE.TIMEOUT' && !r.error.context?.['aborted'])
+      return fail('VEHICLE.TIMEOUT', `${unit}: no COMMAND_ACK — no module on this vehicle handles this failure unit (PX4 answers only where a simulator or driver implements it)`, { context });
+    return fail(r.error.code, `${unit}: ${r.error.message}`, { context });
+  }
+}
