@@ -14,6 +14,7 @@ import type { MavFrame } from '../../real/mavlink/codec.js';
 import type { SimWorld } from '../sim-world.js';
 import type { VehicleEvent, VehicleTelemetry } from '../../vehicle.port.js';
 import { CommandHandler, type CommandContext } from './command-handler.js';
+import { EventsServer } from './events-server.js';
 import { GcsPresence } from './gcs-presence.js';
 import { MissionServer } from './mission-server.js';
 import { MsgId, Severity, msg, num } from './internal/mav.js';
@@ -66,6 +67,8 @@ export class SitlVehicle implements StreamSource {
   readonly mission: MissionServer;
   readonly params: ParamServer;
   readonly presence: GcsPresence;
+  /** Events interface, component metadata and FTP (helper H). */
+  readonly events: EventsServer;
   failsafe = false;
   private readonly commands = new CommandHandler();
   private readonly streams: Map<UdpMavlinkEndpoint, LinkStreams>;
@@ -96,6 +99,7 @@ export class SitlVehicle implements StreamSource {
     });
     this.params = new ParamServer(o.world, o.id, o.sysid, statustext);
     this.presence = new GcsPresence(o.world, o.id, o.sysid);
+    this.events = new EventsServer({ sysid: o.sysid, now: () => o.world.clock.now(), timeBootMs: () => this.timeBootMs(), broadcast: (m) => this.broadcast(m) });
   }
 
   stats(): SitlVehicleStats {
@@ -192,6 +196,7 @@ export class SitlVehicle implements StreamSource {
     this.presence.tick(now);
     if (!this.linkUp()) return;
     for (const [link, s] of this.streams) s.run(now, this, (m) => link.send(m));
+    this.events.tick(now);
     if (now + 1e-6 >= this.nextBeat) {
       this.nextBeat = Math.max(this.nextBeat + 1000, now + 500);
       for (const m of this.mission.cursor.slowBeat(this.mission.ids())) this.broadcast(m);
@@ -244,8 +249,8 @@ export class SitlVehicle implements StreamSource {
     }
     const t0 = this.o.profileNow?.();
     if (m instanceof minimal.Heartbeat) this.presence.onHeartbeat(frame.sysid, num(m, 'type'), this.world.clock.now());
-    else if (this.commands.handle(this.commandContext(link), frame, m)) this.counters.commands++;
-    else if (!this.mission.handle(link, frame, m)) this.params.handle(link, m);
+    else if (this.commands.handle(this.events.observe(this.commandContext(link), m), frame, m)) this.counters.commands++;
+    else if (!this.mission.handle(link, frame, m) && !this.events.handle(link, frame, m)) this.params.handle(link, m);
     if (t0 !== undefined) this.counters.handlerMs += this.o.profileNow!() - t0;
   }
 
@@ -265,6 +270,7 @@ export class SitlVehicle implements StreamSource {
       requestMessage: (id) => {
         const m = id === MsgId.AUTOPILOT_VERSION ? autopilotVersion(this.sysid)
           : id === MsgId.MISSION_CURRENT ? this.mission.cursor.currentMessage(this.mission.ids())
+          : id === 397 ? this.events.componentMetadata()
           : buildStreamMessage(id, this);
         if (!m) return false;
         link.send(m);

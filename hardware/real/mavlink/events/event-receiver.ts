@@ -110,14 +110,15 @@ export class EventReceiver {
     this.lastTimestamp = e.eventTimeBootMs;
     this.stopTimer();
     this.retriesOfPending = 0;
-    if (this.current !== undefined && compare(this.latest, this.current) === 'newer') this.requestNext();
     if ((e.destinationSystem !== this.o.ourSystem && e.destinationSystem !== 0)
       || (e.destinationComponent !== this.o.ourComponent && e.destinationComponent !== MAV_COMP_ID_ALL)) {
       this.stats.notForUs++;
-      return;
+    } else {
+      this.stats.delivered++;
+      this.o.deliver(e);
     }
-    this.stats.delivered++;
-    this.o.deliver(e);
+    // Deliver first, then ask for more: a synchronous answer must not overtake this event.
+    if (this.current !== undefined && compare(this.latest, this.current) === 'newer') this.requestNext();
   }
 
   onCurrentSequence(sequence: number, flags: number): void {
@@ -129,16 +130,23 @@ export class EventReceiver {
       this.hasSequence = true;
       this.latest = sequence & 0xffff;
     }
-    if (compare(this.latest, sequence) === 'newer') this.requestNext();
     this.current = sequence & 0xffff;
+    if (compare(this.latest, this.current) === 'newer') this.requestNext();
   }
 
   onError(sequence: number, oldestAvailable: number): void {
     if (!this.hasSequence || compare((this.latest + 1) & 0xffff, sequence) !== 'equal') return;
-    const lost = (oldestAvailable - this.latest - 1) & 0xffff;
-    this.reportLost(lost);
-    this.latest = (oldestAvailable - 1) & 0xffff;
     this.retriesOfPending = 0;
+    if (compare(sequence, oldestAvailable) === 'newer') {
+      this.reportLost((oldestAvailable - sequence) & 0xffff);
+      this.latest = (oldestAvailable - 1) & 0xffff;
+    } else {
+      // Nothing kept after it (PX4 then names its latest, or an older one): what we still
+      // expected up to the latest known sequence is gone; stop asking.
+      const upTo = this.current !== undefined && compare(sequence, this.current) !== 'older' ? this.current : sequence;
+      this.reportLost(((upTo - sequence) & 0xffff) + 1);
+      this.latest = upTo;
+    }
     // Only ask for more when there is more: the oldest available may be beyond the latest.
     if (this.current !== undefined && compare(this.latest, this.current) === 'newer') this.requestNext();
     else this.stopTimer();
@@ -151,9 +159,10 @@ export class EventReceiver {
   private requestNext(): void {
     const seq = (this.latest + 1) & 0xffff;
     this.stats.requests++;
-    this.o.request(seq, seq);
+    // Timer first: an answer that arrives synchronously (in-process links) cancels it.
     this.stopTimer();
     this.cancelTimer = this.o.after(this.retryMs, () => this.onTimeout());
+    this.o.request(seq, seq);
   }
 
   private onTimeout(): void {

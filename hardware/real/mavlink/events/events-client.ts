@@ -68,14 +68,25 @@ export interface EventsClient {
   useMetadata(meta: EventsMetadata): void;
   readonly metadata: EventsMetadata | undefined;
   subscribe(fn: (e: OperatorEvent) => void): () => void;
-  /** The latest warning-or-worse event text at or after `sinceMs`, waiting up to `waitMs` (ms of our clock) for one. */
-  refusalReason(sinceMs: number, waitMs?: number): Promise<string | undefined>;
+  /** A position in the stream of rendered events, for {@link refusalReason}. */
+  cursor(): number;
+  /**
+   * The warning-or-worse event texts rendered after `cursor` (distinct, joined by `; `),
+   * waiting up to `waitMs` (ms of the session clock) for the first and `settleMs` more for
+   * its siblings (one refusal may send several events).
+   */
+  refusalReason(cursor: number, waitMs?: number, settleMs?: number): Promise<string | undefined>;
   /** The latest warning-or-worse event text of the last `withinMs` (no waiting). */
   lastRefusalReason(withinMs: number): string | undefined;
   /** The latest complete health-and-arming-check report. */
   healthReport(): HealthReport | undefined;
   recent(): readonly OperatorEvent[];
-  readonly stats: Readonly<EventReceiverStats> & { readonly pending: number; readonly rendered: number };
+  readonly stats: Readonly<EventReceiverStats> & {
+    readonly pending: number;
+    readonly rendered: number;
+    /** Whether sequence tracking has started (an event or CURRENT_EVENT_SEQUENCE was seen). */
+    readonly tracking: boolean;
+  };
   dispose(): void;
 }
 
@@ -188,6 +199,16 @@ export function createEventsClient(o: EventsClientOptions): EventsClient {
   }
 
   const isRefusal = (e: OperatorEvent) => SEVERITIES.indexOf(e.severity) <= SEVERITIES.indexOf('warning');
+  /** Warning-or-worse texts of the events rendered after the `after`-th (distinct, in order). */
+  function reasonsAfter(after: number): string | undefined {
+    const first = Math.max(0, recent.length - (rendered - after));
+    const texts: string[] = [];
+    for (let i = first; i < recent.length; i++) {
+      const e = recent[i]!;
+      if (isRefusal(e) && !texts.includes(e.text)) texts.push(e.text);
+    }
+    return texts.length > 0 ? texts.join('; ') : undefined;
+  }
   function latestSince(since: number): string | undefined {
     for (let i = recent.length - 1; i >= 0; i--) {
       const e = recent[i]!;
@@ -202,7 +223,7 @@ export function createEventsClient(o: EventsClientOptions): EventsClient {
       return meta;
     },
     get stats() {
-      return { ...receiver.stats, pending: pending.length, rendered };
+      return { ...receiver.stats, pending: pending.length, rendered, tracking: receiver.expected !== undefined };
     },
     loadMetadata(signal) {
       if (loading) return loading;
@@ -228,15 +249,18 @@ export function createEventsClient(o: EventsClientOptions): EventsClient {
     lastRefusalReason(withinMs) {
       return latestSince(clock.now() - withinMs);
     },
-    refusalReason(since, waitMs = 500) {
-      const now = latestSince(since);
-      if (now !== undefined || waitMs <= 0 || disposed) return Promise.resolve(now);
+    cursor: () => rendered,
+    refusalReason(after, waitMs = 500, settleMs = 50) {
+      if (disposed) return Promise.resolve(reasonsAfter(after));
       return new Promise((resolve) => {
         let cancel = () => {};
+        let settling = false;
         const w = {
           check: () => {
-            const r = latestSince(since);
-            if (r !== undefined) w.done(r);
+            if (settling || reasonsAfter(after) === undefined) return;
+            settling = true;
+            cancel();
+            cancel = session.after(settleMs, () => w.done(reasonsAfter(after)));
           },
           done: (v: string | undefined) => {
             cancel();
@@ -244,9 +268,9 @@ export function createEventsClient(o: EventsClientOptions): EventsClient {
             resolve(v);
           },
         };
-        const done = w.done;
         waiters.add(w);
-        cancel = session.after(waitMs, () => done(latestSince(since)));
+        cancel = session.after(waitMs, () => w.done(reasonsAfter(after)));
+        w.check();
       });
     },
     healthReport: () => health.current,
