@@ -1,28 +1,25 @@
 /**
  * One error shape for every non-2xx answer:
  * `{ error: { code, message, issues? }, correlation_id }`, where `issues` lists field-level
- * reasons (`{ path: 'waypoints.0.lat', message }`) for 422.
+ * reasons (`{ path: 'waypoints.0.lat', message }`) for 422. A 500 says `INTERNAL` and nothing
+ * more: what went wrong is logged with the correlation id, never sent.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { z } from 'zod';
-import { zodIssues, type FieldIssue } from '../core/mission.js';
+import type { Failure } from '../core/result.js';
+import type { FieldIssue } from '../core/mission.js';
 
 export interface ErrorBody {
   readonly error: { readonly code: string; readonly message: string; readonly issues?: readonly FieldIssue[] };
   readonly correlation_id: string;
 }
 
-export function sendError(request: FastifyRequest, reply: FastifyReply, status: number, code: string, message: string, issues?: readonly FieldIssue[]): FastifyReply {
+/**
+ * Sends the error answer. Typed `never` so a typed route handler can `return sendError(...)`
+ * whatever its success schema is (the reply is sent; Fastify ignores what the handler returns).
+ */
+export function sendError(request: FastifyRequest, reply: FastifyReply, status: number, code: string, message: string, issues?: readonly FieldIssue[]): never {
   const body: ErrorBody = { error: { code, message, ...(issues ? { issues } : {}) }, correlation_id: request.id };
-  return reply.code(status).send(body);
-}
-
-/** Parses `data` or answers 422 with the field reasons; returns undefined when it answered. */
-export function parseOr422<S extends z.ZodType>(schema: S, data: unknown, request: FastifyRequest, reply: FastifyReply, prefix = ''): z.output<S> | undefined {
-  const r = schema.safeParse(data);
-  if (r.success) return r.data;
-  sendError(request, reply, 422, 'REQUEST.INVALID', 'the request did not validate', zodIssues(r.error, prefix));
-  return undefined;
+  return reply.code(status).send(body as never) as never;
 }
 
 /** Maps a storage failure code to an HTTP status. */
@@ -39,18 +36,10 @@ export function statusOf(code: string): number {
   }
 }
 
-/** Shared OpenAPI fragment for the error answers. */
-export const errorDoc = {
-  type: 'object',
-  properties: {
-    error: {
-      type: 'object',
-      properties: {
-        code: { type: 'string' },
-        message: { type: 'string' },
-        issues: { type: 'array', items: { type: 'object', properties: { path: { type: 'string' }, message: { type: 'string' } } } },
-      },
-    },
-    correlation_id: { type: 'string' },
-  },
-} as const;
+/** Answers a storage failure: its code and message for 4xx, a bare `INTERNAL` (and a log line) for the rest. */
+export function sendStoreError(request: FastifyRequest, reply: FastifyReply, error: Failure<string>): never {
+  const status = statusOf(error.code);
+  if (status < 500) return sendError(request, reply, status, error.code, status === 422 ? 'the store refused the record' : error.message);
+  request.log.error({ err: error.cause ?? error, code: error.code }, error.message);
+  return sendError(request, reply, 500, 'INTERNAL', 'internal error');
+}

@@ -56,6 +56,18 @@ export interface ApiServices {
   stop(): Promise<void>;
 }
 
+/**
+ * The logger for security events: warn and above even when the general level is higher (the
+ * CLI's default is `error`), so failed and rate-limited logins are always on record; a silenced
+ * logger stays silent.
+ */
+export function securityLogger(logger: Logger): Logger {
+  const level = logger.level;
+  if (level === 'silent' || !Number.isFinite(logger.levels.values[level])) return logger.child({ component: 'security' });
+  const warn = logger.levels.values.warn!;
+  return logger.child({ component: 'security' }, { level: logger.levels.values[level]! > warn ? 'warn' : level });
+}
+
 export async function startApiServices(options: ApiServicesOptions): Promise<ApiServices> {
   const env = options.env ?? process.env;
   const logger = options.logger ?? silentLogger;
@@ -110,7 +122,7 @@ export async function startApiServices(options: ApiServicesOptions): Promise<Api
 
     const port = options.port ?? (env.TWIN_HTTP_PORT ? Number(env.TWIN_HTTP_PORT) : 8080);
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`TWIN_HTTP_PORT: not a port: ${env.TWIN_HTTP_PORT}`);
-    const server = createApiServer({ twin, store, auth, metrics, logger, host: options.host ?? env.TWIN_HOST ?? '127.0.0.1', port, dashboard: options.dashboard });
+    const server = createApiServer({ twin, store, auth, metrics, logger, securityLogger: securityLogger(logger), host: options.host ?? env.TWIN_HOST ?? '127.0.0.1', port, dashboard: options.dashboard });
     const { url } = await server.start();
     logger.info({ url, session: sessionId }, 'REST API listening');
     let stopped = false;

@@ -4,7 +4,8 @@
  *
  * @remarks
  * The page (`dashboard/public/`) is hand-written ES modules. It logs in with `POST /token` on its
- * own origin, reads `/config.json`, then talks to the rosbridge server directly over WebSocket
+ * own origin, reads `/config.json` (without a token: where the API and bridge are; with its
+ * token after login: the vehicles, plans and geofence too), then talks to the rosbridge server directly over WebSocket
  * (auth message first, then subscribe / call_service), so the host only has to serve files.
  *
  * `/config.json` ({@link DashboardConfig}), every field optional:
@@ -139,6 +140,15 @@ export function dashboardConfig(options: DashboardConfig & { geofenceLocal?: rea
   return config as DashboardConfig;
 }
 
+/**
+ * What `/config.json` tells a caller without a token: where the API and the bridge are, never
+ * the vehicles, plans or geofence (the page asks again with its token after login).
+ */
+export function publicDashboardConfig(config: DashboardConfig): DashboardConfig {
+  const { bridgeUrl, bridgePort, apiBase } = config;
+  return dashboardConfig({ bridgeUrl, bridgePort, apiBase });
+}
+
 export interface ServeDashboardOptions {
   /** `/config.json`'s content, or a function evaluated per request (config that changes). */
   readonly config?: DashboardConfig | (() => DashboardConfig);
@@ -146,7 +156,9 @@ export interface ServeDashboardOptions {
 
 /**
  * A node:http handler for the page and `/config.json`. Returns false (and writes nothing) for
- * any other request, so it composes with the API's own routing.
+ * any other request, so it composes with the API's own routing. It checks no tokens, so its
+ * `/config.json` is the {@link publicDashboardConfig} part only; the REST API's own
+ * `/config.json` (`createApiServer({ dashboard })`) gives the whole of it to a valid token.
  */
 export function serveDashboard(options: ServeDashboardOptions = {}): (req: IncomingMessage, res: ServerResponse) => boolean {
   const byPath = new Map(dashboardAssets().map((a) => [a.path, a]));
@@ -160,7 +172,7 @@ export function serveDashboard(options: ServeDashboardOptions = {}): (req: Incom
     }
     let asset = byPath.get(path);
     if (path === '/config.json') {
-      const c = typeof options.config === 'function' ? options.config() : (options.config ?? {});
+      const c = publicDashboardConfig(typeof options.config === 'function' ? options.config() : (options.config ?? {}));
       asset = { path, contentType: CONTENT_TYPES['.json']!, body: Buffer.from(JSON.stringify(c)) };
     }
     if (!asset) return false;

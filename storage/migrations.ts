@@ -100,6 +100,15 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 3,
+    name: 'user_token_version',
+    sql: `
+      -- Every token carries its user's token_version (claim tv); bumping the column (password or
+      -- role change, an explicit revoke) makes every token issued before it invalid.
+      ALTER TABLE users ADD COLUMN token_version INTEGER NOT NULL DEFAULT 0;
+    `,
+  },
 ];
 
 /**

@@ -7,7 +7,7 @@
  * backup) run beside the writer; `synchronous = NORMAL` in WAL mode keeps every committed
  * transaction across a process crash (an OS crash may lose the last ones, never corrupt).
  */
-import { chmodSync, mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import DatabaseCtor, { type Database } from 'better-sqlite3';
 import { LocalBlobStore } from './blob-store.js';
@@ -53,11 +53,16 @@ export function openStore(options: StoreOptions = {}): Store {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const now = options.now ?? (() => new Date().toISOString());
   const file = join(dir, 'twin.db');
+  // It holds password hashes: owner only from the first byte (created 0600, never umask-wide),
+  // and tightened if someone loosened it by hand.
+  closeSync(openSync(file, 'a', 0o600));
+  chmodSync(file, 0o600);
   const db = new DatabaseCtor(file);
   try {
-    // It holds password hashes: owner only, even in a data directory someone made by hand.
-    chmodSync(file, 0o600);
     db.pragma('journal_mode = WAL');
+    // The WAL and the shared-memory index hold the same rows: same mode as the database, even
+    // when they were left behind by another process (SQLite reuses existing files as they are).
+    for (const side of [`${file}-wal`, `${file}-shm`]) if (existsSync(side)) chmodSync(side, 0o600);
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
     // Another process holding the write lock makes us wait up to 5 s rather than fail at once.

@@ -3,8 +3,11 @@
  *
  * @remarks
  * Roles are ordered: `viewer` reads, `operator` also commands vehicles and edits missions,
- * `admin` also manages users. A token's role is re-read from the store on every check, so
- * demoting or deleting a user takes effect immediately rather than when the token expires.
+ * `admin` also manages users. A token's role is re-read from the store on every check, and its
+ * `tv` claim must equal the user's current token version (bumped by a password or role change
+ * or an explicit revoke), so demoting, deleting or revoking a user takes effect at the next
+ * check rather than when the token expires. A login with a hash weaker than the configured
+ * scrypt parameters stores a new one (same password, tokens kept).
  *
  * @example
  * const secret = loadOrCreateSecret(store.dir);
@@ -14,11 +17,12 @@
 import { fail, ok, type Result } from '../../core/result.js';
 import type { Store } from '../../storage/store.js';
 import type { Role } from '../../storage/users.repository.js';
-import { DEFAULT_SCRYPT, generatePassword, hashPassword, verifyPassword, type ScryptParams } from './password.js';
+import { DEFAULT_SCRYPT, generatePassword, hashPassword, needsRehash, verifyPassword, type ScryptParams } from './password.js';
+import { FairQueue } from './fair-queue.js';
 import { issueToken, verifyToken, type Principal, type TokenError } from './tokens.js';
 
 export { loadOrCreateSecret, type SigningSecret } from './secret.js';
-export { hashPassword, verifyPassword, generatePassword, type ScryptParams } from './password.js';
+export { DEFAULT_SCRYPT, hashPassword, verifyPassword, generatePassword, needsRehash, type ScryptParams } from './password.js';
 export type { Principal, TokenError } from './tokens.js';
 
 const RANK: Record<Role, number> = { viewer: 0, operator: 1, admin: 2 };
@@ -26,7 +30,10 @@ const RANK: Record<Role, number> = { viewer: 0, operator: 1, admin: 2 };
 export const hasRole = (role: Role, required: Role): boolean => RANK[role] >= RANK[required];
 
 export interface Authenticator {
-  /** Resolves the bearer of `token`; the user must still exist (its current role is used). */
+  /**
+   * Resolves the bearer of `token`: the user must still exist (its current role is used) and
+   * the token must not be revoked (`AUTH.REVOKED`). `exp` is the token's expiry (s).
+   */
   verify(token: string): Promise<Result<Principal, TokenError>>;
 }
 
@@ -42,6 +49,8 @@ export interface Auth extends Authenticator {
   /** The OAuth2 password grant: `AUTH.BAD_CREDENTIALS` for an unknown user or a wrong password. */
   login(username: string, password: string): Promise<Result<TokenResponse, 'AUTH.BAD_CREDENTIALS'>>;
   createUser(username: string, password: string, role: Role): Promise<Result<{ username: string; role: Role; created_at: string }, 'STORE.CONFLICT' | 'STORE.CONSTRAINT' | 'STORE.IO' | 'STORE.NOT_FOUND'>>;
+  /** Sets a new password; every token issued before is revoked. */
+  setPassword(username: string, password: string): Promise<Result<void, 'STORE.NOT_FOUND' | 'STORE.CONFLICT' | 'STORE.CONSTRAINT' | 'STORE.IO'>>;
 }
 
 export interface AuthOptions {
@@ -51,6 +60,8 @@ export interface AuthOptions {
   /** Token lifetime in seconds. Default `TWIN_TOKEN_TTL_S` or 3600. */
   readonly ttl_s?: number;
   readonly scrypt?: ScryptParams;
+  /** Password hashes computed at once (the rest wait, round-robin per user name). Default 2. */
+  readonly hashConcurrency?: number;
   /** Wall time in seconds; injectable so tests can mint expired tokens. */
   readonly now_s?: () => number;
 }
@@ -64,13 +75,11 @@ export function createAuthenticator({ store, secret: given }: Pick<AuthOptions, 
       if (!r.ok) return r;
       const user = store.users.get(r.value.sub);
       if (!user.ok) return fail('AUTH.INVALID', 'unknown user');
-      return ok({ sub: user.value.username, role: user.value.role });
+      if (user.value.token_version !== r.value.tv) return fail('AUTH.REVOKED', 'token revoked (password or role changed, or revoked by an admin); log in again');
+      return ok({ sub: user.value.username, role: user.value.role, exp: r.value.exp });
     },
   };
 }
-
-/** A hash to compare against when the user does not exist, so timing does not reveal names. */
-let dummyHash: Promise<string> | undefined;
 
 export function createAuth(options: AuthOptions): Auth {
   const { store } = options;
@@ -79,19 +88,30 @@ export function createAuth(options: AuthOptions): Auth {
   const params = options.scrypt ?? DEFAULT_SCRYPT;
   const now_s = options.now_s ?? (() => Math.floor(Date.now() / 1000));
   const authenticator = createAuthenticator({ store, secret });
+  const queue = new FairQueue(options.hashConcurrency ?? 2);
+  const slow = <T>(username: string, job: () => Promise<T>) => queue.run(username.toLowerCase(), job);
+  /** A hash to compare against when the user does not exist, so timing does not reveal names. */
+  let dummyHash: Promise<string> | undefined;
   return {
     ...authenticator,
     ttl_s,
     async login(username, password) {
       const user = store.users.get(username);
       dummyHash ??= hashPassword(generatePassword(), params);
-      const good = await verifyPassword(password, user.ok ? user.value.password_hash : await dummyHash);
+      const against = user.ok ? user.value.password_hash : await dummyHash;
+      const good = await slow(username, () => verifyPassword(password, against));
       if (!user.ok || !good) return fail('AUTH.BAD_CREDENTIALS', 'invalid username or password');
-      const access_token = await issueToken(secret, { sub: user.value.username, role: user.value.role }, ttl_s, now_s());
+      const { username: sub, role, token_version: tv, password_hash } = user.value;
+      // The password is known good now: store it at today's cost if its hash is older.
+      if (needsRehash(password_hash, params)) store.users.upgradeHash(sub, password_hash, await slow(sub, () => hashPassword(password, params)));
+      const access_token = await issueToken(secret, { sub, role, tv }, ttl_s, now_s());
       return ok({ access_token, token_type: 'bearer', expires_in: ttl_s });
     },
     async createUser(username, password, role) {
-      return store.users.create({ username, password_hash: await hashPassword(password, params), role });
+      return store.users.create({ username, password_hash: await slow(username, () => hashPassword(password, params)), role });
+    },
+    async setPassword(username, password) {
+      return store.users.setPasswordHash(username, await slow(username, () => hashPassword(password, params)));
     },
   };
 }

@@ -1,18 +1,25 @@
 /**
  * Slow password hashing with node:crypto scrypt and a random per-user salt (no native
  * dependency). The stored string carries its own parameters, so raising the cost later keeps
- * old hashes verifiable: `scrypt$<N>$<r>$<p>$<salt b64url>$<hash b64url>`.
+ * old hashes verifiable: `scrypt$<N>$<r>$<p>$<salt b64url>$<hash b64url>`; {@link needsRehash}
+ * tells the login to store a stronger hash of a password it has just verified.
+ *
+ * @remarks
+ * `crypto.scrypt` (the callback form) runs on libuv's thread pool, never on the event loop, so
+ * a burst of logins delays other logins (they queue for the pool) but not the rest of the
+ * server; the rate limit on `POST /token` bounds that queue.
  */
 import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 
 export interface ScryptParams {
-  /** CPU/memory cost (power of two). Default 2^15 (32 MiB, ~0.1 s here). */
+  /** CPU/memory cost (power of two). Default 2^17 (128 MiB with r = 8), OWASP's minimum. */
   readonly N: number;
   readonly r: number;
   readonly p: number;
 }
 
-export const DEFAULT_SCRYPT: ScryptParams = { N: 2 ** 15, r: 8, p: 1 };
+/** OWASP Password Storage Cheat Sheet's minimum for scrypt: N = 2^17, r = 8, p = 1. */
+export const DEFAULT_SCRYPT: ScryptParams = { N: 2 ** 17, r: 8, p: 1 };
 const KEY_LEN = 32;
 
 const derive = (password: string, salt: Buffer, params: ScryptParams): Promise<Buffer> =>
@@ -40,6 +47,14 @@ export async function verifyPassword(password: string, stored: string): Promise<
   } catch {
     return false;
   }
+}
+
+/** True when `stored` is weaker than `params` (or not ours): hash the password again at the next login. */
+export function needsRehash(stored: string, params: ScryptParams): boolean {
+  const parts = stored.split('$');
+  if (parts.length !== 6 || parts[0] !== 'scrypt') return true;
+  const [N, r, p] = parts.slice(1, 4).map(Number) as [number, number, number];
+  return N < params.N || r < params.r || p < params.p;
 }
 
 /** A random password for the first admin: 24 characters, about 143 bits. */

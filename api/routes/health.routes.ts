@@ -3,11 +3,10 @@
  * (Prometheus exposition). Both unauthenticated: the server binds 127.0.0.1 by default, and
  * a scraper rarely carries a JWT.
  */
-import type { FastifyInstance } from 'fastify';
 import type { Metrics } from '../../metrics/registry.js';
-import type { RouteDeps } from './deps.js';
+import type { RouteDeps, TypedApp } from './deps.js';
 
-export function healthRoutes(app: FastifyInstance, { store, twin }: RouteDeps, metrics?: Metrics): void {
+export function healthRoutes(app: TypedApp, { store, twin }: RouteDeps, metrics?: Metrics): void {
   app.get('/healthz', { schema: { tags: ['ops'], summary: 'Liveness and readiness' } }, async (_req, reply) => {
     let db = true;
     try {

@@ -1,75 +1,97 @@
 /**
  * `GET/POST/PUT/DELETE /missions[/{id}]` (the original OverWatch mission model) and
  * `POST /missions/{id}/load` (`{ vehicle }`), which hands the mission to a vehicle's mission actor.
+ *
+ * @remarks
+ * A mission is stored only if it can be loaded: creation and replacement convert it to the
+ * runtime's items (takeoff, waypoints, end) and check those, so a stored mission never fails
+ * for its size or shape later. Loading answers 202 only when the mission machine took it
+ * (`status: LOADED`); a refusal is 422 (with the machine's field reasons) or 409 (busy).
  */
 import { randomUUID } from 'node:crypto';
-import type { FastifyInstance } from 'fastify';
-import type { AnyActorRef } from 'xstate';
-import { missionActorId } from '../../machines/fleet.machine.js';
+import { z } from 'zod';
+import { LocalFrame } from '../../core/geo.js';
+import type { LocalFrame as Frame } from '../../core/geo.js';
+import { loadMission } from '../../bridge/mission-load.js';
 import { requireRole } from '../auth/guard.js';
-import { errorDoc, parseOr422, sendError, statusOf } from '../http-errors.js';
+import { sendError, sendStoreError } from '../http-errors.js';
 import { toTwinMission } from '../mission-convert.js';
-import { docSchema, LoadBody, MissionBody, MissionUpdateBody, Paging } from '../schemas.js';
-import { bearer, idParam, type RouteDeps } from './deps.js';
+import { errorResponses, IdParam, LoadBody, MissionBody, MissionRecordSchema, MissionUpdateBody, Paging, type MissionBody as MissionFields } from '../schemas.js';
+import { bearer, type RouteDeps, type TypedApp } from './deps.js';
 
-export function missionRoutes(app: FastifyInstance, { twin, store, auth }: RouteDeps): void {
+/** Where local waypoints are placed for the creation check when the twin has no frame yet. */
+const CHECK_FRAME = new LocalFrame({ lat_deg: 45, lon_deg: 7, alt_m: 0 });
+
+export function missionRoutes(app: TypedApp, { twin, store, auth }: RouteDeps): void {
   const viewer = requireRole(auth, 'viewer');
   const operator = requireRole(auth, 'operator');
   const tags = ['missions'];
-  const errors: Record<number, unknown> = { 401: errorDoc, 403: errorDoc, 404: errorDoc, 409: errorDoc, 422: errorDoc };
+  const errors = errorResponses(401, 403, 404, 409, 422);
 
-  app.get('/missions', { preHandler: viewer, schema: { tags, summary: 'List missions', security: bearer, querystring: docSchema(Paging) } }, async (req, reply) => {
-    const page = parseOr422(Paging, req.query, req, reply, 'query');
-    if (!page) return reply;
-    return store.missions.list(page.limit, page.offset);
+  /** The runtime's check of what loading this mission would produce; issues name stored fields. */
+  const loadable = (id: string, fields: Omit<MissionFields, 'id'>) => {
+    const frame = (): Frame => {
+      try {
+        return twin.frame();
+      } catch {
+        return CHECK_FRAME;
+      }
+    };
+    const t = new Date(0).toISOString();
+    return toTwinMission({ id, ...fields, created_at: t, updated_at: t }, 'check', frame).issues;
+  };
+
+  app.get('/missions', { onRequest: viewer, schema: { tags, summary: 'List missions', security: bearer, querystring: Paging, response: { 200: z.array(MissionRecordSchema), ...errors } } }, async (req) =>
+    store.missions.list(req.query.limit, req.query.offset),
+  );
+
+  app.get('/missions/:id', { onRequest: viewer, schema: { tags, summary: 'One mission', security: bearer, params: IdParam, response: { 200: MissionRecordSchema, ...errors } } }, async (req, reply) => {
+    const r = store.missions.get(req.params.id);
+    return r.ok ? r.value : sendStoreError(req, reply, r.error);
   });
 
-  app.get('/missions/:id', { preHandler: viewer, schema: { tags, summary: 'One mission', security: bearer, params: idParam, response: errors } }, async (req, reply) => {
-    const r = store.missions.get((req.params as { id: string }).id);
-    return r.ok ? r.value : sendError(req, reply, statusOf(r.error.code), r.error.code, r.error.message);
-  });
-
-  app.post('/missions', { preHandler: operator, schema: { tags, summary: 'Create a mission', security: bearer, body: docSchema(MissionBody), response: errors } }, async (req, reply) => {
-    const body = parseOr422(MissionBody, req.body, req, reply);
-    if (!body) return reply;
-    const { id = randomUUID(), ...fields } = body;
+  app.post('/missions', { onRequest: operator, schema: { tags, summary: 'Create a mission (checked as it would load)', security: bearer, body: MissionBody, response: { 201: MissionRecordSchema, ...errors } } }, async (req, reply) => {
+    const { id = randomUUID(), ...fields } = req.body;
+    const issues = loadable(id, fields);
+    if (issues.length) return sendError(req, reply, 422, 'MISSION.INVALID', 'the mission would not load', issues);
     const r = store.missions.create(id, fields);
-    if (!r.ok) return sendError(req, reply, statusOf(r.error.code), r.error.code, r.error.message);
+    if (!r.ok) return sendStoreError(req, reply, r.error);
     req.log.info({ mission: id }, 'mission created');
     return reply.code(201).header('location', `/missions/${encodeURIComponent(id)}`).send(r.value);
   });
 
-  app.put('/missions/:id', { preHandler: operator, schema: { tags, summary: 'Replace a mission', security: bearer, params: idParam, body: docSchema(MissionUpdateBody), response: errors } }, async (req, reply) => {
-    const body = parseOr422(MissionUpdateBody, req.body, req, reply);
-    if (!body) return reply;
-    const r = store.missions.update((req.params as { id: string }).id, body);
-    return r.ok ? r.value : sendError(req, reply, statusOf(r.error.code), r.error.code, r.error.message);
+  app.put('/missions/:id', { onRequest: operator, schema: { tags, summary: 'Replace a mission (checked as it would load)', security: bearer, params: IdParam, body: MissionUpdateBody, response: { 200: MissionRecordSchema, ...errors } } }, async (req, reply) => {
+    const issues = loadable(req.params.id, req.body);
+    if (issues.length) return sendError(req, reply, 422, 'MISSION.INVALID', 'the mission would not load', issues);
+    const r = store.missions.update(req.params.id, req.body);
+    return r.ok ? r.value : sendStoreError(req, reply, r.error);
   });
 
-  app.delete('/missions/:id', { preHandler: operator, schema: { tags, summary: 'Delete a mission', security: bearer, params: idParam, response: errors } }, async (req, reply) => {
-    const r = store.missions.delete((req.params as { id: string }).id);
-    return r.ok ? reply.code(204).send() : sendError(req, reply, statusOf(r.error.code), r.error.code, r.error.message);
+  app.delete('/missions/:id', { onRequest: operator, schema: { tags, summary: 'Delete a mission', security: bearer, params: IdParam, response: { 204: z.undefined(), ...errors } } }, async (req, reply) => {
+    const r = store.missions.delete(req.params.id);
+    return r.ok ? reply.code(204).send() : sendStoreError(req, reply, r.error);
   });
 
-  app.post('/missions/:id/load', { preHandler: operator, schema: { tags, summary: "Load the mission into a vehicle's mission actor", security: bearer, params: idParam, body: docSchema(LoadBody), response: errors } }, async (req, reply) => {
-    const body = parseOr422(LoadBody, req.body, req, reply);
-    if (!body) return reply;
-    const record = store.missions.get((req.params as { id: string }).id);
-    if (!record.ok) return sendError(req, reply, 404, record.error.code, record.error.message);
-    if (!twin.vehicleIds.includes(body.vehicle)) return sendError(req, reply, 404, 'VEHICLE.UNKNOWN', `no vehicle '${body.vehicle}'`);
+  const Loaded = z.object({ correlation_id: z.string(), vehicle: z.string(), mission_id: z.string(), status: z.string() });
+  app.post('/missions/:id/load', { onRequest: operator, schema: { tags, summary: "Load the mission into a vehicle's mission actor: 202 once it is LOADED", security: bearer, params: IdParam, body: LoadBody, response: { 202: Loaded, ...errors } } }, async (req, reply) => {
+    const { vehicle } = req.body;
+    const record = store.missions.get(req.params.id);
+    if (!record.ok) return sendStoreError(req, reply, record.error);
+    if (!twin.vehicleIds.includes(vehicle)) return sendError(req, reply, 404, 'VEHICLE.UNKNOWN', `no vehicle '${vehicle}'`);
     let converted;
     try {
-      converted = toTwinMission(record.value, body.vehicle, () => twin.frame());
+      converted = toTwinMission(record.value, vehicle, () => twin.frame());
     } catch (error) {
       return sendError(req, reply, 409, 'TWIN.NO_FRAME', `local waypoints need the world frame: ${(error as Error).message}`);
     }
     if (!converted.mission) return sendError(req, reply, 422, 'MISSION.INVALID', 'the mission is not flyable', converted.issues);
-    const ref = twin.fleet.system.get(missionActorId(body.vehicle)) as AnyActorRef | undefined;
-    const event = { type: 'LOAD', mission: converted.mission } as const;
-    if (!ref?.getSnapshot().can(event))
-      return sendError(req, reply, 409, 'MISSION.BUSY', `mission actor is ${twin.missionStatus(body.vehicle)}; it loads a mission when idle or finished`);
-    twin.mission(body.vehicle).load(converted.mission, req.id);
-    req.log.info({ mission: record.value.id, vehicle: body.vehicle }, 'mission loaded');
-    return reply.code(202).send({ correlation_id: req.id, vehicle: body.vehicle, mission_id: record.value.id, status: twin.missionStatus(body.vehicle) });
+    const r = loadMission(twin, vehicle, converted.mission, req.id);
+    if (!r.ok) {
+      const status = r.error.code === 'MISSION.BUSY' ? 409 : 422;
+      req.log.info({ mission: record.value.id, vehicle, code: r.error.code }, 'mission load refused');
+      return sendError(req, reply, status, r.error.code, r.error.message, r.error.fields);
+    }
+    req.log.info({ mission: record.value.id, vehicle }, 'mission loaded');
+    return reply.code(202).send({ correlation_id: req.id, vehicle, mission_id: record.value.id, status: r.status });
   });
 }

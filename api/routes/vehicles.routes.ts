@@ -2,25 +2,28 @@
  * `GET /vehicles[/{id}]`, `POST /vehicles/{id}/commands` (202 + correlation id; the result
  * lands in the event log under that id) and `POST /vehicles/{id}/mission/{action}`.
  */
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AnyActorRef } from 'xstate';
+import { z } from 'zod';
 import { missionActorId } from '../../machines/fleet.machine.js';
 import type { VehicleCommand } from '../../machines/vehicle.machine.js';
 import { requireRole } from '../auth/guard.js';
-import { errorDoc, parseOr422, sendError } from '../http-errors.js';
-import { CommandBody, docSchema, MissionActionBody } from '../schemas.js';
+import { sendError } from '../http-errors.js';
+import { CommandBody, errorResponses, IdParam, MissionActionBody, VehicleViewSchema } from '../schemas.js';
 import { vehicleView } from '../vehicle-view.js';
-import { bearer, idParam, type RouteDeps } from './deps.js';
+import { bearer, type RouteDeps, type TypedApp } from './deps.js';
 
+const Accepted = z.object({ correlation_id: z.string(), vehicle: z.string(), command: z.record(z.string(), z.unknown()) });
+const ActionAccepted = z.object({ correlation_id: z.string(), vehicle: z.string(), action: z.string(), status: z.string() });
 const ACTIONS = ['start', 'pause', 'resume', 'abort'] as const;
 type Action = (typeof ACTIONS)[number];
 const EVENT: Record<Action, 'START' | 'PAUSE' | 'RESUME' | 'ABORT'> = { start: 'START', pause: 'PAUSE', resume: 'RESUME', abort: 'ABORT' };
 
-export function vehicleRoutes(app: FastifyInstance, { twin, auth, linkUp }: RouteDeps): void {
+export function vehicleRoutes(app: TypedApp, { twin, auth, linkUp }: RouteDeps): void {
   const viewer = requireRole(auth, 'viewer');
   const operator = requireRole(auth, 'operator');
   const tags = ['vehicles'];
-  const errors: Record<number, unknown> = { 401: errorDoc, 403: errorDoc, 404: errorDoc, 409: errorDoc, 422: errorDoc };
+  const errors = errorResponses(401, 403, 404, 409, 422);
   const known = (req: FastifyRequest, reply: FastifyReply): string | undefined => {
     const id = (req.params as { id: string }).id;
     if (twin.vehicleIds.includes(id)) return id;
@@ -28,20 +31,19 @@ export function vehicleRoutes(app: FastifyInstance, { twin, auth, linkUp }: Rout
     return undefined;
   };
 
-  app.get('/vehicles', { preHandler: viewer, schema: { tags, summary: 'Every vehicle: state, mode, armed, battery, position, link, mission', security: bearer } }, async () =>
+  app.get('/vehicles', { onRequest: viewer, schema: { tags, summary: 'Every vehicle: state, mode, armed, battery, position, link, mission', security: bearer, response: { 200: z.array(VehicleViewSchema), ...errors } } }, async () =>
     twin.vehicleIds.map((id) => vehicleView(twin, id, linkUp.get(id) ?? false)),
   );
 
-  app.get('/vehicles/:id', { preHandler: viewer, schema: { tags, summary: 'One vehicle', security: bearer, params: idParam, response: errors } }, async (req, reply) => {
+  app.get('/vehicles/:id', { onRequest: viewer, schema: { tags, summary: 'One vehicle', security: bearer, params: IdParam, response: { 200: VehicleViewSchema, ...errors } } }, async (req, reply) => {
     const id = known(req, reply);
     return id === undefined ? reply : vehicleView(twin, id, linkUp.get(id) ?? false);
   });
 
-  app.post('/vehicles/:id/commands', { preHandler: operator, schema: { tags, summary: 'Send a command; 202 with the correlation id its result is logged under', security: bearer, params: idParam, body: docSchema(CommandBody), response: errors } }, async (req, reply) => {
+  app.post('/vehicles/:id/commands', { onRequest: operator, schema: { tags, summary: 'Send a command; 202 with the correlation id its result is logged under', security: bearer, params: IdParam, body: CommandBody, response: { 202: Accepted, ...errors } } }, async (req, reply) => {
     const id = known(req, reply);
     if (id === undefined) return reply;
-    const body = parseOr422(CommandBody, req.body, req, reply);
-    if (!body) return reply;
+    const body = req.body;
     let command: VehicleCommand;
     try {
       command = toCommand(body, () => twin.frame());
@@ -54,22 +56,21 @@ export function vehicleRoutes(app: FastifyInstance, { twin, auth, linkUp }: Rout
   });
 
   app.post('/vehicles/:id/mission/:action', {
-    preHandler: operator,
+    onRequest: operator,
     schema: {
       tags,
       summary: "Drive the vehicle's mission: start, pause, resume or abort",
       security: bearer,
-      params: { type: 'object', properties: { id: { type: 'string' }, action: { type: 'string', enum: [...ACTIONS] } }, required: ['id', 'action'] },
-      body: docSchema(MissionActionBody),
-      response: errors,
+      params: z.strictObject({ id: z.string().min(1).max(256), action: z.string().max(64) }),
+      body: MissionActionBody.nullish().transform((b) => b ?? {}),
+      response: { 202: ActionAccepted, ...errors },
     },
   }, async (req, reply) => {
     const action = (req.params as { action: string }).action as Action;
     if (!ACTIONS.includes(action)) return sendError(req, reply, 404, 'REQUEST.NOT_FOUND', `no mission action '${action}'`);
     const id = known(req, reply);
     if (id === undefined) return reply;
-    const body = parseOr422(MissionActionBody, req.body ?? {}, req, reply);
-    if (!body) return reply;
+    const body = req.body;
     const ref = twin.fleet.system.get(missionActorId(id)) as AnyActorRef | undefined;
     if (!ref?.getSnapshot().can({ type: EVENT[action] }))
       return sendError(req, reply, 409, 'MISSION.INVALID_TRANSITION', `cannot ${action} a mission that is ${twin.missionStatus(id)}`);

@@ -71,7 +71,7 @@ describe('POST /token (OAuth2 password flow)', () => {
 
   it('the authenticator the bridge takes resolves sub and role', async () => {
     const a = createAuthenticator({ store: s.store, secret: new Uint8Array(32).fill(7) });
-    expect(await a.verify(s.tokens.operator)).toEqual({ ok: true, value: { sub: 'operator', role: 'operator' } });
+    expect(await a.verify(s.tokens.operator)).toEqual({ ok: true, value: { sub: 'operator', role: 'operator', exp: expect.any(Number) } });
   });
 
   it('passwords: scrypt with a per-user salt; a malformed stored hash verifies nothing', async () => {

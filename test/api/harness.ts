@@ -10,8 +10,9 @@ import { Rng } from '../../core/rng.js';
 import { createTwin, type Twin } from '../../actors/twin.js';
 import { DEFAULT_HOME } from '../../actors/scenario/scenario.runner.js';
 import { SimWorld, createSimVehiclePort } from '../../hardware/sim/index.js';
-import { createApiServer, type ApiServer } from '../../api/server.js';
-import { createAuth, type Auth } from '../../api/auth/index.js';
+import { createApiServer, type ApiServer, type ApiServerOptions } from '../../api/server.js';
+import { createAuth, type Auth, type ScryptParams } from '../../api/auth/index.js';
+import type { MissionLimitsData } from '../../machines/mission.machine.js';
 import { createMetrics, type Metrics } from '../../metrics/registry.js';
 import { attachEventLogSink, type EventLogSink } from '../../storage/event-log.sink.js';
 import { openStore, type Store } from '../../storage/store.js';
@@ -35,13 +36,24 @@ export interface Stack {
   close(): Promise<void>;
 }
 
-export async function startStack(options: { vehicles?: string[]; now_s?: () => number } = {}): Promise<Stack> {
+export interface StackOptions {
+  vehicles?: string[];
+  now_s?: () => number;
+  /** Limits every vehicle's mission machine checks at LOAD. */
+  missionLimits?: MissionLimitsData;
+  /** Extra createApiServer options (login limits, dashboard, loggers). */
+  server?: Partial<ApiServerOptions>;
+  /** scrypt cost of the auth (default TEST_SCRYPT). */
+  scrypt?: ScryptParams;
+}
+
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const dir = mkdtempSync(join(tmpdir(), 'twin-api-'));
   const clock = new VirtualClock();
   const world = new SimWorld({ clock, rng: new Rng(7), origin: DEFAULT_HOME });
   const ids = options.vehicles ?? ['d1', 'd2'];
   ids.forEach((id, i) => world.addVehicle(id, { spawn: { north_m: 0, east_m: i * 10 } }));
-  const twin = createTwin({ clock, origin: 'home', vehicles: ids.map((id) => ({ id, port: createSimVehiclePort(world, id) })) });
+  const twin = createTwin({ clock, origin: 'home', vehicles: ids.map((id) => ({ id, port: createSimVehiclePort(world, id), ...(options.missionLimits ? { missionLimits: options.missionLimits } : {}) })) });
   world.start();
   let up = false;
   const p = twin.start().then(() => (up = true));
@@ -54,9 +66,9 @@ export async function startStack(options: { vehicles?: string[]; now_s?: () => n
   metrics.observeTwin(twin);
   for (const e of twin.log.entries) metrics.observeEvent(e);
   const sink = attachEventLogSink(store, twin.log, { runId: 'session', observe: (e) => metrics.observeEvent(e) });
-  const auth = createAuth({ store, secret: new Uint8Array(32).fill(7), scrypt: TEST_SCRYPT, ttl_s: 3600, now_s: options.now_s });
+  const auth = createAuth({ store, secret: new Uint8Array(32).fill(7), scrypt: options.scrypt ?? TEST_SCRYPT, ttl_s: 3600, now_s: options.now_s });
   for (const role of ['viewer', 'operator', 'admin'] as const) await auth.createUser(role, PASSWORDS[role], role);
-  const server = createApiServer({ twin, store, auth, metrics, port: 0 });
+  const server = createApiServer({ twin, store, auth, metrics, port: 0, ...options.server });
   const { url } = await server.start();
   const tokens = {} as Stack['tokens'];
   for (const role of ['viewer', 'operator', 'admin'] as const) {

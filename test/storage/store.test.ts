@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import DatabaseCtor from 'better-sqlite3';
@@ -156,5 +156,48 @@ describe('store', () => {
     // A duplicate key: the index refuses, the existing blob stays readable.
     const dup = await s.blobs.put('captures/drone1/0001.jpg', data);
     expect(!dup.ok && dup.error.code).toBe('STORE.CONFLICT');
+  });
+
+  it('the database, its WAL and its shared-memory file are 0600, even when loose ones were left behind', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'twin-store-'));
+    dirs.push(dir);
+    // A WAL and SHM left with umask-wide modes (by a crash, another tool): SQLite tightens only
+    // empty ones and reuses the rest as they are.
+    for (const f of ['twin.db-wal', 'twin.db-shm']) {
+      writeFileSync(join(dir, f), Buffer.alloc(100));
+      chmodSync(join(dir, f), 0o644);
+    }
+    const s = openStore({ dir });
+    stores.push(s);
+    s.missions.create('m1', fields);
+    for (const f of ['twin.db', 'twin.db-wal', 'twin.db-shm']) expect([f, statSync(join(dir, f)).mode & 0o777]).toEqual([f, 0o600]);
+  });
+
+  it('users carry a token version: password and role changes and revokes bump it, a rehash does not; a migrated store starts at 0', () => {
+    const s = fresh();
+    s.users.create({ username: 'u', password_hash: 'h1', role: 'viewer' });
+    const tv = () => {
+      const r = s.users.get('u');
+      return r.ok ? r.value.token_version : -1;
+    };
+    expect(tv()).toBe(0);
+    expect(s.users.upgradeHash('u', 'h1', 'h2')).toBe(true);
+    expect(s.users.upgradeHash('u', 'h1', 'h3')).toBe(false); // the hash changed meanwhile: no-op
+    expect(tv()).toBe(0);
+    s.users.setPasswordHash('u', 'h4');
+    s.users.setRole('u', 'operator');
+    s.users.revokeTokens('u');
+    expect(tv()).toBe(3);
+    expect(s.users.revokeTokens('ghost').ok).toBe(false);
+    expect(s.users.delete('u').ok).toBe(true);
+    expect(s.users.get('u').ok).toBe(false);
+
+    // A store from before migration 3 keeps its users, at version 0.
+    const db = new DatabaseCtor(':memory:');
+    migrate(db, MIGRATIONS.filter((m) => m.version < 3));
+    db.prepare("INSERT INTO users VALUES ('old', 'h', 'admin', 't')").run();
+    expect(migrate(db)).toEqual(MIGRATIONS.filter((m) => m.version >= 3).map((m) => m.version));
+    expect(db.prepare("SELECT token_version FROM users WHERE username = 'old'").get()).toEqual({ token_version: 0 });
+    db.close();
   });
 });
