@@ -21,8 +21,12 @@ export interface FleetContext {
   readonly squadSize: number;
   /** Children added so far; child i goes to squad ⌊i / (2 · squadSize)⌋ (a vehicle and its mission). */
   added: number;
-  /** Ids already added (duplicates are ignored, as before). */
-  readonly known: Set<string>;
+  /**
+   * Ids added, per squad (index = squad number); duplicates are ignored. Plain values, replaced
+   * never mutated (the context stays serialisable): adding copies one squad's entry (≤ 2 ·
+   * squadSize keys) and the short outer array, so building a large fleet stays linear.
+   */
+  readonly known: readonly Readonly<Record<string, true>>[];
   readonly squadInput: SquadInput;
 }
 
@@ -51,17 +55,16 @@ export const fleetMachine = setup({
   actions: {
     route: enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== 'FLEET.ADD_VEHICLE' && event.type !== 'FLEET.ADD_MISSION') return;
-      if (context.known.has(event.id)) return;
-      // The set is the fleet's own bookkeeping, never shared: updating it in place keeps adding
-      // a child O(1) (a copied set would make building a large fleet quadratic again).
-      context.known.add(event.id);
+      if (context.known.some((ids) => ids[event.id])) return;
       const n = Math.floor(context.added / (2 * context.squadSize));
+      const known = [...context.known];
+      known[n] = { ...known[n], [event.id]: true };
       const squadId = squadActorId(n);
       if (context.added % (2 * context.squadSize) === 0) {
         enqueue.spawnChild('squad', { id: squadId, systemId: squadId, input: context.squadInput });
         enqueue.emit({ type: 'squad.spawned', id: squadId });
       }
-      enqueue.assign({ added: context.added + 1 });
+      enqueue.assign({ added: context.added + 1, known });
       enqueue.sendTo(squadId, event as SquadEvent);
     }),
   },
@@ -70,7 +73,7 @@ export const fleetMachine = setup({
   context: ({ input }) => ({
     squadSize: Math.max(1, Math.floor(input.squadSize ?? 32)),
     added: 0,
-    known: new Set<string>(),
+    known: [],
     squadInput: { restartBase_ms: input.restartBase_ms, restartMax_ms: input.restartMax_ms },
   }),
   initial: 'running',
@@ -82,7 +85,11 @@ export const fleetMachine = setup({
         // Rare: every squad is asked; the one that has the child removes it.
         'FLEET.REMOVE': {
           actions: enqueueActions(({ context, event, enqueue }) => {
-            context.known.delete(event.id);
+            const n = context.known.findIndex((ids) => ids[event.id]);
+            if (n >= 0) {
+              const { [event.id]: _gone, ...rest } = context.known[n]!;
+              enqueue.assign({ known: context.known.map((ids, i) => (i === n ? rest : ids)) });
+            }
             const squads = Math.ceil(context.added / (2 * context.squadSize));
             for (let n = 0; n < squads; n++) enqueue.sendTo(squadActorId(n), event as SquadEvent);
           }),

@@ -256,7 +256,7 @@ describe('vehicle machine: command arbitration', () => {
     for (const e of events) {
       const [next, actions] = transition(vehicleMachine, snap, e);
       snap = next;
-      emitted.push(...actions.filter((a) => a.type === 'xstate.emit').map((a) => (a.params as { event: { type: string; correlationId?: string; result?: { code?: string } } }).event));
+      emitted.push(...actions.filter((a) => (a.type as string) === 'xstate.emit').map((a) => (a.params as { event: { type: string; correlationId?: string; result?: { code?: string } } }).event));
     }
     expect(snap.context.lastCommand?.correlationId).toBe('a');
     expect(snap.context.pending.map((p) => [p.correlationId, p.coalesced?.map((c) => c.correlationId)])).toEqual([
