@@ -161,6 +161,14 @@ describe('fleet squads', () => {
     twin.command('d69', { kind: 'arm' });
     await clock.advance(3_000);
     expect(twin.vehicleState('d69')).toBe('connected.armed.onGround');
+    // The fleet's context is a plain value (STYLE: contexts stay serialisable); a duplicate is ignored.
+    const ctx = twin.fleet.getSnapshot().context;
+    expect(JSON.parse(JSON.stringify(ctx))).toEqual(ctx);
+    expect(ctx.known.map((ids) => Object.keys(ids).length)).toEqual([64, 64, 12]);
+    twin.fleet.send({ type: 'FLEET.ADD_VEHICLE', id: 'vehicle:d3', input: { vehicleId: 'd3' } });
+    expect(twin.fleet.getSnapshot().context.added).toBe(140);
+    twin.fleet.send({ type: 'FLEET.REMOVE', id: 'vehicle:d3' });
+    expect(twin.fleet.getSnapshot().context.known[0]!['vehicle:d3']).toBeUndefined();
     await twin.stop();
     world.stop();
   });
