@@ -4,7 +4,11 @@ import { common } from 'node-mavlink';
 import { WallClock } from '../../core/clock.js';
 import { openLink, type Link } from '../../hardware/real/mavlink/link.js';
 import { createMavlinkVehiclePort } from '../../hardware/real/mavlink/mavlink-vehicle.adapter.js';
-import { encodeParamValue, MAV_PARAM_TYPE } from '../../hardware/real/mavlink/param-protocol.js';
+import { decodeParamValue, encodeParamValue, MAV_PARAM_TYPE, ParamProtocol } from '../../hardware/real/mavlink/param-protocol.js';
+import { mavCrc } from '../../hardware/real/mavlink/codec.js';
+import { HeartbeatPlugin } from '../../hardware/real/mavlink/heartbeat.js';
+import { MavSession } from '../../hardware/real/mavlink/session.js';
+import { silentLogger } from '../../core/logger.js';
 import type { VehicleEvent, VehicleResult, VehicleTelemetry } from '../../hardware/vehicle.port.js';
 import { ackCommands, sendReadyTelemetry, startScriptedAutopilot, until } from './scripted-autopilot.js';
 import { minimal } from 'node-mavlink';
@@ -182,3 +186,111 @@ describe('telemetry mapping against a scripted PX4', () => {
     expect(events.filter((e) => e.type === 'capture')).toHaveLength(1);
   });
 });
+
+/** The four bytes a JS number becomes in a float32 field (little-endian), as hex. */
+const floatBytes = (v: number) => {
+  const b = Buffer.alloc(4);
+  b.writeFloatLE(v, 0);
+  return b.toString('hex');
+};
+
+/** A MAVLink 2 frame built byte by byte (so no float ever carries the parameter's bits). */
+function rawFrame(msgid: number, crcExtra: number, payload: Buffer, sysid = 1, compid = 1, seq = 0): Buffer {
+  const f = Buffer.alloc(10 + payload.length + 2);
+  f.set([0xfd, payload.length, 0, 0, seq, sysid, compid, msgid & 0xff, (msgid >> 8) & 0xff, msgid >> 16]);
+  payload.copy(f, 10);
+  const crc = mavCrc(f, 1, 10 + payload.length, crcExtra);
+  f.writeUInt16LE(crc, 10 + payload.length);
+  return f;
+}
+
+/** PARAM_VALUE (22, CRC extra 220): value bytes, count, index, id[16], type. */
+function paramValueFrame(name: string, valueBytes: number[], type: number, index: number, count: number): Buffer {
+  const p = Buffer.alloc(25);
+  p.set(valueBytes, 0);
+  p.writeUInt16LE(count, 4);
+  p.writeUInt16LE(index, 6);
+  p.write(name, 8, 16, 'ascii');
+  p[24] = type;
+  return rawFrame(22, 220, p);
+}
+
+describe('PX4 bytewise parameter encoding (MAV_PROTOCOL_CAPABILITY_PARAM_ENCODE_BYTEWISE), literal bytes', () => {
+  it('INT32 values travel as their own bytes in the float field; ArduPilot casts', () => {
+    expect(encodeParamValue(1, MAV_PARAM_TYPE.INT32, 'px4')).toBe(1.401298464324817e-45);
+    expect(floatBytes(encodeParamValue(1, MAV_PARAM_TYPE.INT32, 'px4'))).toBe('01000000');
+    expect(floatBytes(encodeParamValue(10, MAV_PARAM_TYPE.INT32, 'px4'))).toBe('0a000000');
+    expect(floatBytes(encodeParamValue(10016, MAV_PARAM_TYPE.INT32, 'px4'))).toBe('20270000');
+    expect(floatBytes(encodeParamValue(-2147483648, MAV_PARAM_TYPE.INT32, 'px4'))).toBe('00000080');
+    expect(floatBytes(encodeParamValue(1, MAV_PARAM_TYPE.INT32, 'ardupilot'))).toBe('0000803f');
+    expect(floatBytes(encodeParamValue(2.5, MAV_PARAM_TYPE.REAL32, 'px4'))).toBe('00002040');
+    // PX4's PARAM_VALUE: the raw four bytes, read as the declared type.
+    expect(decodeParamValue(0x00000001, MAV_PARAM_TYPE.INT32, 'px4')).toBe(1);
+    expect(decodeParamValue(0x0000000a, MAV_PARAM_TYPE.INT32, 'px4')).toBe(10);
+    expect(decodeParamValue(0xffffffff, MAV_PARAM_TYPE.INT32, 'px4')).toBe(-1);
+    expect(decodeParamValue(0xfffffff6, MAV_PARAM_TYPE.INT32, 'px4')).toBe(-10);
+    expect(decodeParamValue(0x80000000, MAV_PARAM_TYPE.INT32, 'px4')).toBe(-2147483648);
+    expect(decodeParamValue(0x3f800000, MAV_PARAM_TYPE.INT32, 'ardupilot')).toBe(1);
+    expect(decodeParamValue(0x40200000, MAV_PARAM_TYPE.REAL32, 'px4')).toBe(2.5);
+  });
+
+  it('PARAM_SET goes out in the type the vehicle declares, with the literal bytes (negatives too, whose bytes are a float NaN)', async () => {
+    const ap = await startScriptedAutopilot();
+    // PX4 v1.15 as it declares them: COM_DL_LOSS_T and COM_FLTMODE1 are INT32, MPC_XY_CRUISE REAL32.
+    const vehicle = new Map<string, { bytes: number[]; type: number }>([
+      ['COM_DL_LOSS_T', { bytes: [10, 0, 0, 0], type: MAV_PARAM_TYPE.INT32 }],
+      ['COM_FLTMODE1', { bytes: [0xff, 0xff, 0xff, 0xff], type: MAV_PARAM_TYPE.INT32 }],
+      ['MPC_XY_CRUISE', { bytes: [0, 0, 0xa0, 0x40], type: MAV_PARAM_TYPE.REAL32 }],
+    ]);
+    const names = [...vehicle.keys()];
+    const sets: { name: string; bytes: string; type: number }[] = [];
+    const answer = (name: string) => {
+      const p = vehicle.get(name)!;
+      ap.sendRaw(paramValueFrame(name, p.bytes, p.type, names.indexOf(name), names.length));
+    };
+    ap.onMessage((m, frame) => {
+      if (m instanceof common.ParamRequestRead) answer(m.paramId.replace(/\0.*$/s, ''));
+      if (m instanceof common.ParamSet) {
+        const pl = Buffer.concat([frame.payload, Buffer.alloc(23)]);
+        const name = pl.subarray(6, 22).toString('ascii').replace(/\0.*$/s, '');
+        const type = pl[22]!;
+        sets.push({ name, bytes: pl.subarray(0, 4).toString('hex'), type });
+        const p = vehicle.get(name)!;
+        // PX4 mavlink_parameters.cpp: only (INT32, INT32) or (FLOAT, REAL32); else "param types mismatch", nothing set, no answer.
+        if (type !== p.type) return;
+        p.bytes = [...pl.subarray(0, 4)];
+        answer(name);
+      }
+    });
+    const opened = await openLink(ap.url);
+    if (!opened.ok) throw new Error(opened.error.message);
+    const link = opened.value;
+    const session = new MavSession({ link, clock: new WallClock(), logger: silentLogger, gcsSysid: 245, gcsCompid: 190, speedFactor: 10 });
+    const hb = new HeartbeatPlugin(session);
+    const params = new ParamProtocol(session);
+    cleanup.push(() => ap.close(), () => link.close(), async () => { hb.stop(); params.dispose(); session.close(); });
+    hb.start();
+    expect(await hb.waitFirst(2000)).toBe(true);
+    const read = await params.read('COM_FLTMODE1');
+    expect(read.ok && [read.value.value, read.value.type]).toEqual([-1, MAV_PARAM_TYPE.INT32]);
+    // Not read before: the type is looked up first; an explicit REAL32 does not override what the vehicle declares.
+    const a = await params.setParam('COM_DL_LOSS_T', 5);
+    expect(a.ok && a.value.value).toBe(5);
+    const b = await params.set('COM_DL_LOSS_T', 7, MAV_PARAM_TYPE.REAL32);
+    expect(b.ok && b.value.value).toBe(7);
+    const c = await params.setParam('COM_FLTMODE1', -1);
+    expect(c.ok && c.value.value).toBe(-1);
+    const d = await params.setParam('COM_FLTMODE1', -10);
+    expect(d.ok && d.value.value).toBe(-10);
+    const e = await params.setParam('MPC_XY_CRUISE', 2.5);
+    expect(e.ok && e.value.value).toBe(2.5);
+    expect(sets).toEqual([
+      { name: 'COM_DL_LOSS_T', bytes: '05000000', type: MAV_PARAM_TYPE.INT32 },
+      { name: 'COM_DL_LOSS_T', bytes: '07000000', type: MAV_PARAM_TYPE.INT32 },
+      { name: 'COM_FLTMODE1', bytes: 'ffffffff', type: MAV_PARAM_TYPE.INT32 },
+      { name: 'COM_FLTMODE1', bytes: 'f6ffffff', type: MAV_PARAM_TYPE.INT32 },
+      { name: 'MPC_XY_CRUISE', bytes: '00002040', type: MAV_PARAM_TYPE.REAL32 },
+    ]);
+  });
+});
+

@@ -9,8 +9,12 @@
  * - Set: PARAM_SET → the vehicle answers with PARAM_VALUE carrying the value it now holds; the
  *   set succeeds only if that value is the one we sent (a vehicle clamps or refuses silently).
  * - Encoding of integer types in the float field: PX4 copies the int's bytes into the float
- *   (MAV_PROTOCOL_CAPABILITY_PARAM_ENCODE_BYTEWISE); ArduPilot converts the value (C cast). We
- *   read the raw four bytes from the frame, so bytewise values survive exactly.
+ *   (MAV_PROTOCOL_CAPABILITY_PARAM_ENCODE_BYTEWISE, which PX4 v1.15 declares in AUTOPILOT_VERSION);
+ *   ArduPilot converts the value (C cast). We read the raw four bytes from the frame and write
+ *   them into the frame, so bytewise values survive exactly — even those whose bytes are a float
+ *   NaN (every INT32 from -8 388 607 to -1), which a trip through a JS number need not preserve.
+ * - A set goes out in the type the vehicle declares (PX4 refuses any other: "param types
+ *   mismatch"): {@link ParamProtocol.setParam}.
  */
 import { common } from 'node-mavlink';
 import { fail, ok, type Result } from '../../../core/result.js';
@@ -68,6 +72,20 @@ export function encodeParamValue(value: number, type: number, autopilot: Autopil
   return scratch.getFloat32(0, true);
 }
 
+/**
+ * The four bytes of PARAM_SET.param_value for `value` of `type`: the integer's own bytes for PX4
+ * (bytewise), the float's bytes otherwise. Sent as bytes, not through a JS number: an INT32 such
+ * as -1 (ff ff ff ff) is a float NaN, whose bits a float32 write need not keep.
+ */
+export function encodeParamBytes(value: number, type: number, autopilot: AutopilotKind): Buffer {
+  const b = Buffer.alloc(4);
+  if (isInt(type) && autopilot === 'px4') {
+    if (type === MAV_PARAM_TYPE.UINT32) b.writeUInt32LE(value >>> 0, 0);
+    else b.writeInt32LE(value | 0, 0);
+  } else b.writeFloatLE(value, 0);
+  return b;
+}
+
 export class ParamProtocol {
   private readonly timeoutMs: number;
   private readonly retries: number;
@@ -111,13 +129,27 @@ export class ParamProtocol {
     return this.exchange(`read ${id}`, req, match, signal, 'PARAM.NOT_FOUND');
   }
 
-  /** Sets a parameter and verifies the echo. `type` defaults to the one last heard (read first if unknown). */
+  /**
+   * Sets a parameter in the type the vehicle declares for it (its PARAM_VALUE.param_type, read
+   * first when not heard yet) and verifies the echo. PX4 takes a PARAM_SET only in the declared
+   * type (mavlink_parameters.cpp: INT32 with INT32, FLOAT with REAL32, else "param types
+   * mismatch" and nothing is set), e.g. COM_DL_LOSS_T is INT32: sent as REAL32 it is refused.
+   */
+  setParam(name: string, value: number, signal?: AbortSignal): Promise<ParamResult<ParamValue>> {
+    return this.set(name, value, undefined, signal);
+  }
+
+  /**
+   * As {@link setParam}. `type` is only a fallback for a vehicle that does not answer the read
+   * of the declared type; the declared type always wins.
+   */
   async set(name: string, value: number, type?: number, signal?: AbortSignal): Promise<ParamResult<ParamValue>> {
-    let t = type ?? this.cache.get(name)?.type;
+    let t = this.cache.get(name)?.type;
     if (t === undefined) {
       const r = await this.read(name, signal);
-      if (!r.ok) return r;
-      t = r.value.type;
+      if (r.ok) t = r.value.type;
+      else if (type === undefined || (!r.ok && r.error.code === 'VEHICLE.NO_LINK')) return r;
+      else t = type;
     }
     const want = isInt(t) ? Math.round(value) : Math.fround(value);
     const req = () => {
@@ -127,7 +159,8 @@ export class ParamProtocol {
       m.paramId = name;
       m.paramValue = encodeParamValue(want, t!, this.session.autopilot);
       m.paramType = t!;
-      this.session.send(m);
+      const bytes = encodeParamBytes(want, t!, this.session.autopilot);
+      this.session.send(m, (payload) => bytes.copy(payload, 0)); // param_value is at offset 0
     };
     const r = await this.exchange(`set ${name}`, req, (p) => p.name === name, signal, 'VEHICLE.TIMEOUT');
     if (!r.ok) return r;

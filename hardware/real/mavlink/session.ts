@@ -16,7 +16,7 @@
 import type { MavLinkData } from 'node-mavlink';
 import type { Clock, TimerHandle } from '../../../core/clock.js';
 import type { Logger } from '../../../core/logger.js';
-import { decode, type MavFrame } from './codec.js';
+import { decode, mavCrc, REGISTRY, type MavFrame } from './codec.js';
 import { GcsIdentity } from './internal/gcs-identity.js';
 import type { Link } from './link.js';
 
@@ -82,10 +82,24 @@ export class MavSession {
     return autopilotMs / this.speedFactor;
   }
 
-  /** Encodes and sends a message to the target system (broadcast routing until one is known). */
-  send(msg: MavLinkData): void {
+  /**
+   * Encodes and sends a message to the target system (broadcast routing until one is known).
+   *
+   * @param patchPayload - rewrites payload bytes after serialisation (the CRC is recomputed):
+   *   for values a JS number cannot carry bit for bit, e.g. an INT32 parameter whose bytes are a
+   *   float NaN (a NaN's bits are implementation-defined when written as a float32).
+   */
+  send(msg: MavLinkData, patchPayload?: (payload: Buffer) => void): void {
     if (this.closed) return;
-    this.link.send(this.identity.encode(msg), this.sysid);
+    const frame = this.identity.encode(msg);
+    if (patchPayload) {
+      // The encoder writes MAVLink 2: 10 header bytes, payload, CRC.
+      const len = frame[1]!;
+      const msgid = frame[7]! | (frame[8]! << 8) | (frame[9]! << 16);
+      patchPayload(frame.subarray(10, 10 + len));
+      frame.writeUInt16LE(mavCrc(frame, 1, 10 + len, REGISTRY[msgid]!.MAGIC_NUMBER), 10 + len);
+    }
+    this.link.send(frame, this.sysid);
     for (const fn of this.outListeners) fn(msg);
   }
 
