@@ -14,7 +14,7 @@
  */
 import { fail, okVoid } from '../../core/result.js';
 import type {
-  Unsubscribe, VehicleCapabilities, VehicleEvent, VehiclePort, VehicleResult, VehicleTelemetry,
+  ParamOutcome, Unsubscribe, VehicleCapabilities, VehicleEvent, VehiclePort, VehicleResult, VehicleTelemetry,
 } from '../vehicle.port.js';
 import type { SimCommand } from './commands.js';
 import type { SimWorld } from './sim-world.js';
@@ -187,5 +187,25 @@ export function createSimVehiclePort(world: SimWorld, vehicleId: string, opts: S
     },
     startMission: (signal) => command({ kind: 'start_mission' }, signal),
     clearMission: (signal) => command({ kind: 'clear_mission' }, signal),
+    // Parameters travel over the (simulated) link like any command; each is checked by the world.
+    async setParameters(values, signal) {
+      const outcomes: ParamOutcome[] = [];
+      const r = await settleLater(() => {
+        for (const [name, value] of Object.entries(values ?? {})) {
+          const set = world.setParam(vehicleId, name, value);
+          outcomes.push(set.ok ? { name, ok: true, value } : { name, ok: false, error: `${set.error.code}: ${set.error.message}` });
+        }
+        const bad = outcomes.filter((o) => !o.ok);
+        return bad.length === 0 ? okVoid : fail(bad.some((o) => o.error!.startsWith('SIM.PARAM_UNKNOWN')) ? 'VEHICLE.UNSUPPORTED' : 'VEHICLE.COMMAND_DENIED',
+          `parameters not set: ${bad.map((o) => `${o.name} (${o.error})`).join('; ')}`, { context: { outcomes } });
+      }, signal);
+      return r.ok ? { ok: true, value: outcomes } : r;
+    },
+    // A fault happens to the vehicle, not over the link: applied at once, even while the link is down.
+    async injectFault(fault) {
+      if (disposed) return fail('VEHICLE.DISPOSED', 'port disposed');
+      const r = world.injectFault(vehicleId, fault);
+      return r.ok ? { ok: true, value: { kind: fault.kind, result: 'ACCEPTED' } } : fail('VEHICLE.COMMAND_DENIED', r.error.message, { context: { code: r.error.code } });
+    },
   };
 }

@@ -187,6 +187,17 @@ export function describeVehicleContract(name: string, makeHarness: () => Promise
       expect(distanceTo(port.home()!)).toBeLessThan(5);
     });
 
+    it('setParameters (where offered): sets a parameter the vehicle has, names one it has not', async () => {
+      if (!port.setParameters) return;
+      await connect();
+      const r = await settle(port.setParameters({ COM_DL_LOSS_T: 7 }));
+      expectOk(r as VehicleResult);
+      expect(r.ok && r.value.map((x) => [x.name, x.ok, x.value])).toEqual([['COM_DL_LOSS_T', true, 7]]);
+      const bad = await settle(port.setParameters({ NO_SUCH_PARAM: 1 }), 30_000);
+      expect(code(bad as VehicleResult)).toBe('VEHICLE.UNSUPPORTED');
+      expect(!bad.ok && bad.error.message).toContain('NO_SUCH_PARAM');
+    });
+
     it('fails commands after dispose with VEHICLE.DISPOSED', async () => {
       await connect();
       await port.dispose();

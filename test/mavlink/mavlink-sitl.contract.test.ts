@@ -7,10 +7,11 @@
  *    `PX4_SITL=udpin://0.0.0.0:14540 npx vitest run test/mavlink` (wall clock; set
  *    `PX4_SIM_SPEED_FACTOR` to the value PX4 runs with). Skipped, with that reason, otherwise.
  */
-import { describe, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { VirtualClock, WallClock } from '../../core/clock.js';
 import { Rng } from '../../core/rng.js';
-import { createMavlinkVehiclePort } from '../../hardware/real/mavlink/mavlink-vehicle.adapter.js';
+import { createMavlinkVehiclePort, type MavlinkVehiclePort } from '../../hardware/real/mavlink/mavlink-vehicle.adapter.js';
+import type { VehicleEvent } from '../../hardware/vehicle.port.js';
 import { SimWorld } from '../../hardware/sim/index.js';
 import { createSitl } from '../../hardware/sim/sitl/index.js';
 import { describeVehicleContract, type VehicleHarness } from '../contract/vehicle.contract.js';
@@ -48,6 +49,54 @@ export async function makeSitlHarness(opts: { speed?: number } = {}): Promise<Ve
 }
 
 describeVehicleContract('mavlink → built-in SITL (loopback UDP)', () => makeSitlHarness());
+
+describe('MAVLink adapter extras against the built-in SITL (loopback UDP)', () => {
+  let h: Awaited<ReturnType<typeof makeSitlHarness>> | undefined;
+  afterEach(async () => {
+    await h?.dispose();
+    h = undefined;
+  });
+  const settle = async <T,>(p: Promise<T>, ms = 15_000): Promise<T> => {
+    let v: { value: T } | undefined;
+    void p.then((value) => { v = { value }; });
+    if (!(await h!.waitFor(() => v !== undefined, ms))) throw new Error('did not settle');
+    return v!.value;
+  };
+
+  it('datalink-loss failsafe on the vehicle: parameters set in their declared types, our uplink silenced, the vehicle returns', async () => {
+    h = await makeSitlHarness();
+    const port = h.port as MavlinkVehiclePort;
+    const events: VehicleEvent[] = [];
+    port.subscribeEvents((e) => events.push(e));
+    expect((await settle(port.connect())).ok).toBe(true);
+    expect(await h.waitFor(() => port.home() !== undefined && port.snapshot() !== undefined, 10_000)).toBe(true);
+    const set = await settle(port.setParameters({ COM_DL_LOSS_T: 2, NAV_DLL_ACT: 2 }));
+    expect(set.ok && set.value.map((x) => x.value)).toEqual([2, 2]);
+    expect((await settle(port.arm())).ok).toBe(true);
+    expect((await settle(port.takeoff(15))).ok).toBe(true);
+    expect(await h.waitFor(() => port.snapshot()!.alt_rel_m > 12, 60_000)).toBe(true);
+    const r = await settle(port.injectFault({ kind: 'link_loss', duration_s: 120 }));
+    expect(r.ok && r.value.result).toBe('LINK_SILENCED');
+    // The vehicle stops hearing us; we keep hearing it take its datalink-loss action.
+    expect(await h.waitFor(() => events.some((e) => e.type === 'mode' && e.mode === 'rtl'), 20_000)).toBe(true);
+    expect((await settle(port.injectFault({ kind: 'link_restore' }))).ok).toBe(true);
+  });
+
+  it('uploadGeofence: the polygons reach the vehicle; a limit the vehicle has no parameter for is reported', async () => {
+    h = await makeSitlHarness();
+    const port = h.port as MavlinkVehiclePort;
+    expect((await settle(port.connect())).ok).toBe(true);
+    expect(await h.waitFor(() => port.home() !== undefined, 10_000)).toBe(true);
+    const home = port.home()!;
+    const d = 0.003;
+    const polygon = [[-d, -d], [-d, d], [d, d], [d, -d]].map(([a, b]) => ({ lat_deg: home.lat_deg + a!, lon_deg: home.lon_deg + b! }));
+    expect((await settle(port.uploadGeofence({ polygon }))).ok).toBe(true);
+    const withAlt = await settle(port.uploadGeofence({ polygon, max_alt_m: 100 }));
+    expect(!withAlt.ok && withAlt.error.code).toBe('VEHICLE.UNSUPPORTED');
+    expect(!withAlt.ok && withAlt.error.context?.['fenceUploaded']).toBe(true);
+    expect((await settle(port.uploadGeofence({}))).ok).toBe(true); // clears
+  });
+});
 
 const px4 = process.env.PX4_SITL;
 if (px4) {

@@ -223,3 +223,96 @@ describe('resume: following a mission an earlier process uploaded', () => {
     expect(!r.ok && r.error.code).toBe('MISSION.NONE_LOADED');
   });
 });
+
+describe('parameters, geofence and faults on a PX4', () => {
+  it('setParameters sends each in the type the vehicle declares (COM_DL_LOSS_T as INT32) and verifies the echo', async () => {
+    const { v, px4 } = await setup({}, { speedFactor: 10 });
+    const r = await v.setParameters({ COM_DL_LOSS_T: 3, NAV_DLL_ACT: 2, MPC_XY_CRUISE: 7.5 });
+    expect(code(r)).toBe('ok');
+    expect(r.ok && r.value.map((x) => [x.name, x.value])).toEqual([['COM_DL_LOSS_T', 3], ['NAV_DLL_ACT', 2], ['MPC_XY_CRUISE', 7.5]]);
+    expect(px4.paramSets.map((x) => [x.name, x.type, x.taken])).toEqual([['COM_DL_LOSS_T', 6, true], ['NAV_DLL_ACT', 6, true], ['MPC_XY_CRUISE', 9, true]]);
+    expect(px4.params.get('COM_DL_LOSS_T')!.value).toBe(3);
+  });
+
+  it('setParameters fails naming a parameter the vehicle does not have, after setting the others', async () => {
+    const { v, px4 } = await setup({}, { speedFactor: 10 });
+    const r = await v.setParameters({ NAV_DLL_ACT: 3, NO_SUCH_PARAM: 1 });
+    expect(!r.ok && r.error.code).toBe('VEHICLE.UNSUPPORTED');
+    expect(!r.ok && r.error.message).toContain('NO_SUCH_PARAM');
+    expect(px4.params.get('NAV_DLL_ACT')!.value).toBe(3);
+    expect(code(await v.setParameters({ 'BAD NAME': 1 }))).toMatch(/^VEHICLE.COMMAND_DENIED/);
+  });
+
+  it('uploadGeofence: inclusion and exclusion polygons as MAV_MISSION_TYPE_FENCE rows, GF_MAX_VER_DIST and GF_ACTION', async () => {
+    const { v, px4 } = await setup({}, { speedFactor: 10 });
+    const d = 0.002;
+    const polygon = [[-d, -d], [-d, d], [d, d], [d, -d]].map(([a, b]) => ({ lat_deg: HOME.lat_deg + a!, lon_deg: HOME.lon_deg + b! }));
+    const hole = [[0, 0], [0, d / 2], [d / 2, 0]].map(([a, b]) => ({ lat_deg: HOME.lat_deg + a!, lon_deg: HOME.lon_deg + b! }));
+    expect(code(await v.uploadGeofence({ polygon, exclusions: [hole], max_alt_m: 120, action: 'rtl' }))).toBe('ok');
+    const rows = px4.srv.committed;
+    expect(rows.map((r) => [r.command, r.param1, r.missionType])).toEqual([...polygon.map(() => [5001, 4, 1]), ...hole.map(() => [5002, 3, 1])]);
+    expect(rows[1]!.x).toBe(Math.round(polygon[1]!.lat_deg * 1e7));
+    expect(px4.params.get('GF_MAX_VER_DIST')!.value).toBeCloseTo(120);
+    expect(px4.params.get('GF_ACTION')!.value).toBe(3);
+    // Malformed: refused before any traffic.
+    const before = px4.ap.received.length;
+    const bad = await v.uploadGeofence({ polygon: polygon.slice(0, 2) });
+    expect(!bad.ok && bad.error.code).toBe('MISSION.INVALID');
+    expect(!bad.ok && bad.error.message).toContain('fence.polygon');
+    expect(px4.ap.received.slice(before).some((x) => x.msg.constructor.name === 'MissionCount')).toBe(false);
+  });
+
+  it('injectFault: SYS_FAILURE_EN set first, then MAV_CMD_INJECT_FAILURE; the vehicle\'s answer per fault', async () => {
+    const { v, px4 } = await setup({}, { speedFactor: 10 });
+    const motor = await v.injectFault({ kind: 'motor_failure' });
+    expect(motor.ok && motor.value.result).toBe('ACCEPTED');
+    expect(px4.params.get('SYS_FAILURE_EN')!.value).toBe(1);
+    expect(px4.injections[0]).toEqual({ unit: 101, type: 1, instance: 0, result: 0 });
+    const battery = await v.injectFault({ kind: 'battery_drop', pct: 40 });
+    expect(battery.ok && battery.value.note).toContain('empties the battery');
+    // No module handles GPS failures here (SIH): PX4 never answers.
+    const gps = await v.injectFault({ kind: 'gps_loss', duration_s: 5 });
+    expect(!gps.ok && gps.error.code).toBe('VEHICLE.TIMEOUT');
+    expect(!gps.ok && gps.error.message).toContain('FAILURE_UNIT_SENSOR_GPS');
+    const baro = await v.injectFault({ kind: 'sensor_failure', sensor: 'baro' });
+    expect(!baro.ok && baro.error.context?.['unit']).toBe('FAILURE_UNIT_SENSOR_BARO');
+    const n = px4.injections.length;
+    expect(!(await v.injectFault({ kind: 'wind_gust', speed_mps: 10, direction_deg: 0, duration_s: 5 })).ok).toBe(true);
+    expect(code(await v.injectFault({ kind: 'sensor_failure', sensor: 'flux_capacitor' }))).toMatch(/^VEHICLE.UNSUPPORTED/);
+    expect(px4.injections.length).toBe(n);
+    expect(code(await v.injectFault({ kind: 'battery_drop', pct: -3 } as never))).toMatch(/^VEHICLE.COMMAND_DENIED: invalid fault/);
+  });
+
+  it('injectFault refused by the vehicle: its exact result code; SYS_FAILURE_EN that will not turn on', async () => {
+    const { v, px4 } = await setup({ injectResult: 4 /* FAILED */ }, { speedFactor: 10 });
+    const r = await v.injectFault({ kind: 'motor_failure' });
+    expect(!r.ok && r.error.code).toBe('VEHICLE.COMMAND_DENIED');
+    expect(!r.ok && r.error.context?.['result']).toBe('FAILED');
+    const { v: v2 } = await setup({ frozenParams: new Set(['SYS_FAILURE_EN']) }, { speedFactor: 10 });
+    const r2 = await v2.injectFault({ kind: 'motor_failure' });
+    expect(!r2.ok && r2.error.code).toBe('VEHICLE.COMMAND_DENIED');
+    expect(!r2.ok && r2.error.message).toContain('SYS_FAILURE_EN');
+    expect(px4.injections).toHaveLength(1);
+  });
+
+  it('link_loss silences everything we send (heartbeat included) for its duration while we keep listening', async () => {
+    const { v, px4 } = await setup({}, { speedFactor: 10 });
+    const ours = () => px4.ap.received.filter((x) => x.msg.constructor.name === 'Heartbeat').length;
+    const r = await v.injectFault({ kind: 'link_loss', duration_s: 1.5 });
+    expect(r.ok && r.value.result).toBe('LINK_SILENCED');
+    const at0 = ours();
+    const telemetryBefore = v.snapshot()?.t_ms ?? 0;
+    await sleep(1000);
+    expect(ours()).toBe(at0); // the vehicle hears nothing from us (10× speed: 10 heartbeats would have gone)
+    expect(v.snapshot()!.t_ms).toBeGreaterThan(telemetryBefore); // we still hear it
+    await until(() => ours() > at0, 3000, 'heartbeats again');
+    // link_restore lifts an open-ended silence.
+    expect(code(await v.injectFault({ kind: 'link_loss' }))).toBe('ok');
+    await sleep(300);
+    const at1 = ours();
+    await sleep(300);
+    expect(ours()).toBe(at1);
+    expect(code(await v.injectFault({ kind: 'link_restore' }))).toBe('ok');
+    await until(() => ours() > at1, 2000, 'heartbeats after restore');
+  });
+});

@@ -8,9 +8,14 @@
  *   `Commander::handle_command` DO_SET_MODE).
  * - MISSION_CURRENT.mission_state is never filled (0).
  * - Knobs for a lossy link: ACKs of some commands are dropped while the command takes effect.
+ * - Parameters with PX4's types (INT32 bytewise in the float field); a PARAM_SET whose type is
+ *   not the parameter's is refused by answering the unchanged value (`mavlink_parameters.cpp`).
+ * - MAV_CMD_INJECT_FAILURE: DENIED unless SYS_FAILURE_EN = 1 (`mavlink_receiver.cpp`); then
+ *   ACCEPTED for the units a module handles (`failureUnits`), never answered for the others.
  * Wall-clock timers are fine here: this is the world, not the runtime.
  */
 import { common, type MavLinkData } from 'node-mavlink';
+import { decodeParamValue, encodeParamValue, MAV_PARAM_TYPE } from '../../hardware/real/mavlink/param-protocol.js';
 import { ackCommands, sendReadyTelemetry, startScriptedAutopilot, type ScriptedAutopilot } from './scripted-autopilot.js';
 import { serveMissions, type MissionServerKnobs, type ScriptedMissionServer } from './scripted-mission-server.js';
 
@@ -31,6 +36,12 @@ export interface ScriptedPx4Knobs {
   dropAckFor: Set<number>;
   /** Commands that are lost entirely (neither executed nor answered). */
   loseCommand: Set<number>;
+  /** FAILURE_UNITs a module answers (SITL SIH: motor 101 in commander, battery 100 in battery_simulator). */
+  failureUnits: Set<number>;
+  /** Parameters whose PARAM_SET the vehicle answers with the unchanged value. */
+  frozenParams: Set<string>;
+  /** Answer every MAV_CMD_INJECT_FAILURE with this MAV_RESULT (a vehicle refusing). */
+  injectResult?: number;
 }
 
 export interface ScriptedPx4 {
@@ -41,6 +52,12 @@ export interface ScriptedPx4 {
   readonly state: { armed: boolean; main: number; sub: number; landed: number; checked: boolean; currentSeq: number };
   /** Every DO_SET_MODE received, with when and what it was answered. */
   readonly modeRequests: { at: number; main: number; sub: number; result: number | undefined }[];
+  /** Parameters, PX4 types. */
+  readonly params: Map<string, { value: number; type: number }>;
+  /** Every PARAM_SET received: name, the type it was sent as, and whether it was taken. */
+  readonly paramSets: { name: string; type: number; value: number; taken: boolean }[];
+  /** Every MAV_CMD_INJECT_FAILURE received (unit, type, instance) and its answer. */
+  readonly injections: { unit: number; type: number; instance: number; result: number | undefined }[];
   setMode(main: number, sub: number): void;
   setArmed(armed: boolean): void;
   setLanded(onGround: boolean): void;
@@ -52,7 +69,16 @@ export interface ScriptedPx4 {
 
 export async function startScriptedPx4(opts: { knobs?: Partial<ScriptedPx4Knobs>; missions?: MissionServerKnobs } = {}): Promise<ScriptedPx4> {
   const ap = await startScriptedAutopilot();
-  const knobs: ScriptedPx4Knobs = { checkDelayMs: 0, sendMissionId: true, rejectMission: false, dropAckFor: new Set(), loseCommand: new Set(), ...opts.knobs };
+  const knobs: ScriptedPx4Knobs = {
+    checkDelayMs: 0, sendMissionId: true, rejectMission: false, dropAckFor: new Set(), loseCommand: new Set(), failureUnits: new Set([100, 101]), frozenParams: new Set(), ...opts.knobs,
+  };
+  const I = MAV_PARAM_TYPE.INT32, F = MAV_PARAM_TYPE.REAL32;
+  const params = new Map<string, { value: number; type: number }>([
+    ['SYS_FAILURE_EN', { value: 0, type: I }], ['COM_DL_LOSS_T', { value: 10, type: I }], ['NAV_DLL_ACT', { value: 0, type: I }],
+    ['GF_MAX_VER_DIST', { value: 0, type: F }], ['GF_ACTION', { value: 2, type: I }], ['MPC_XY_CRUISE', { value: 5, type: F }],
+  ]);
+  const paramSets: ScriptedPx4['paramSets'] = [];
+  const injections: ScriptedPx4['injections'] = [];
   const state = { armed: false, main: PX4.AUTO as number, sub: PX4.LOITER as number, landed: LANDED.ON_GROUND as number, checked: true, currentSeq: 0 };
   const modeRequests: ScriptedPx4['modeRequests'] = [];
   const timers = new Set<NodeJS.Timeout>();
@@ -99,6 +125,11 @@ export async function startScriptedPx4(opts: { knobs?: Partial<ScriptedPx4Knobs>
     if (cmd === 400) {
       state.armed = Math.round(c._param1) === 1;
       heartbeatState();
+    } else if (cmd === 420) {
+      const unit = Math.round(c._param1), type = Math.round(c._param2), instance = Math.round(c._param3);
+      const r = params.get('SYS_FAILURE_EN')!.value !== 1 ? 2 /* DENIED */ : knobs.injectResult ?? (knobs.failureUnits.has(unit) ? 0 : undefined);
+      injections.push({ unit, type, instance, result: r });
+      return r;
     } else if (cmd === 176) {
       const main = Math.round(c._param2), sub = Math.round(c._param3);
       const toMission = main === PX4.AUTO && sub === PX4.MISSION;
@@ -113,6 +144,32 @@ export async function startScriptedPx4(opts: { knobs?: Partial<ScriptedPx4Knobs>
     return knobs.dropAckFor.has(cmd) ? undefined : result;
   });
 
+  const scratch = new DataView(new ArrayBuffer(4));
+  const sendParam = (name: string, index = -1) => {
+    const p = params.get(name)!;
+    const names = [...params.keys()];
+    ap.send(Object.assign(new common.ParamValue(), {
+      paramId: name, paramValue: encodeParamValue(p.value, p.type, 'px4'), paramType: p.type,
+      paramCount: names.length, paramIndex: index >= 0 ? index : names.indexOf(name),
+    }));
+  };
+  ap.onMessage((m) => {
+    if (m instanceof common.ParamRequestRead) {
+      const name = m.paramIndex >= 0 ? [...params.keys()][m.paramIndex] : String(m.paramId).replace(/\0.*$/s, '');
+      if (name && params.has(name)) sendParam(name);
+    } else if (m instanceof common.ParamSet) {
+      const name = String(m.paramId).replace(/\0.*$/s, '');
+      const p = params.get(name);
+      if (!p) return; // PX4: unknown parameter, no answer
+      scratch.setFloat32(0, m.paramValue, true);
+      const value = decodeParamValue(scratch.getUint32(0, true), m.paramType, 'px4');
+      const taken = m.paramType === p.type && !knobs.frozenParams.has(name);
+      paramSets.push({ name, type: m.paramType, value, taken });
+      if (taken) p.value = value;
+      sendParam(name);
+    }
+  });
+
   // Telemetry to whoever the GCS is (the autopilot answers to the last peer heard).
   const ticker = setInterval(() => {
     sendCurrent();
@@ -121,7 +178,7 @@ export async function startScriptedPx4(opts: { knobs?: Partial<ScriptedPx4Knobs>
   }, 50);
 
   return {
-    ap, srv, knobs, state, modeRequests,
+    ap, srv, knobs, state, modeRequests, params, paramSets, injections,
     setMode(main, sub) {
       state.main = main;
       state.sub = sub;
