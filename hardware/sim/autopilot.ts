@@ -7,8 +7,20 @@
  * for every vehicle on every physics tick. Events are built only on discrete changes.
  * Behaviour follows PX4 where it matters to a twin: auto-disarm after touchdown
  * (COM_DISARM_LAND) and before takeoff (COM_DISARM_PRFLT), datalink-loss action (NAV_DLL_ACT),
- * GPS loss → land, low-battery action (COM_LOW_BAT_ACT), a finished mission ending on a
- * waypoint keeps the vehicle there in mission mode.
+ * GPS loss → land, low-battery action (COM_LOW_BAT_ACT).
+ *
+ * End of mission as PX4 v1.15 does it (`mission_base.cpp`, `mission_block.cpp`, Commander):
+ * - A mission's NAV_RETURN_TO_LAUNCH item is not flown by the mission: the navigator issues it
+ *   as a command and Commander switches to RTL ("Returning to launch"), so the mode becomes RTL
+ *   and the item is never reported reached on the vehicle's side. The mission stays current at
+ *   that item. For the port (the twin's side), the item counts as reached, and the mission as
+ *   finished, when the vehicle disarms on the ground after it — just before `armed: false`,
+ *   which is when the MAVLink adapter can tell.
+ * - A LAND item is reached when the vehicle is on the ground: "Mission finished, landed".
+ * - A mission ending in the air: "Mission finished, loitering", and Commander switches to Hold.
+ * - Disarming returns the mode to PX4's nav_state_after_disarming: the last mode chosen (not a
+ *   failsafe's) that does not prevent arming (RTL and Land do), e.g. Mission after a mission's
+ *   RTL item.
  */
 import type { FlightMode, LandedState, VehicleEvent } from '../vehicle.port.js';
 import { Ctl } from './multirotor.model.js';
@@ -47,8 +59,10 @@ const height = (s: VehicleStore, i: number) => -s.pD[i]!;
 
 export function setMode(h: AutopilotHost, i: number, mode: number): void {
   const s = h.s;
+  if (mode !== Mode.Rtl && mode !== Mode.Land) s.afterDisarm[i] = mode; // PX4: RTL and Land prevent arming
   if (s.mode[i] === mode) return;
   if (s.mode[i] === Mode.Mission && s.missionState[i] === MissionState.Active) s.missionState[i] = MissionState.Paused;
+  if (mode !== Mode.Rtl) s.rtlItem[i] = 0;
   s.mode[i] = mode;
   h.emit(i, { type: 'mode', mode: MODE_NAMES[mode]! });
 }
@@ -65,10 +79,18 @@ export function setArmed(h: AutopilotHost, i: number, armed: boolean, now: numbe
   s.armed[i] = armed ? 1 : 0;
   s.groundSince[i] = now;
   s.flown[i] = 0;
+  if (!armed && s.rtlItem[i] === 1 && s.landed[i] === Landed.OnGround) {
+    // The mission's RTL item, as the twin's side sees it: home, on the ground, disarming.
+    s.rtlItem[i] = 0;
+    s.missionState[i] = MissionState.Finished;
+    h.emit(i, { type: 'mission.reached', seq: s.missionIdx[i]! });
+    h.emit(i, { type: 'mission.finished' });
+  }
   h.emit(i, { type: 'armed', armed });
   if (!armed) {
     s.ctl[i] = Ctl.Off;
-    setMode(h, i, Mode.Manual);
+    s.rtlItem[i] = 0;
+    setMode(h, i, s.afterDisarm[i]!);
   }
 }
 
@@ -158,8 +180,14 @@ function beginItem(h: AutopilotHost, i: number, idx: number): void {
         setTarget(h, i, plan.north[idx]!, plan.east[idx]!, s.pD[i]!, p.MPC_XY_CRUISE, p.MPC_Z_VEL_MAX_UP);
       } else enterLand(h, i, Mode.Mission, Phase.MissionLand);
       break;
-    default:
-      enterRtl(h, i, Mode.Mission);
+    default: {
+      // PX4 hands a NAV_RETURN_TO_LAUNCH item to Commander, which switches to RTL mode.
+      h.emit(i, { type: 'statustext', severity: 'info', text: 'Returning to launch' });
+      const after = s.afterDisarm[i]!;
+      enterRtl(h, i);
+      s.afterDisarm[i] = after;
+      s.rtlItem[i] = 1;
+    }
   }
 }
 
@@ -170,10 +198,14 @@ function completeItem(h: AutopilotHost, i: number): void {
   const item = plan.items[idx]!;
   if (item.kind === 'waypoint' && item.capture) h.emitCapture(i, idx);
   if (idx + 1 >= plan.kind.length) {
+    const landed = s.landed[i] === Landed.OnGround;
     s.missionState[i] = MissionState.Finished;
     s.phase[i] = Phase.MissionDone;
+    h.emit(i, { type: 'statustext', severity: 'info', text: landed ? 'Mission finished, landed' : 'Mission finished, loitering' });
     h.emit(i, { type: 'mission.finished' });
-    return; // a waypoint keeps its target: the vehicle holds there, still in mission mode
+    // In the air, Commander switches a finished mission to Hold, loitering at the last setpoint.
+    if (!landed) enterHold(h, i, { n: s.tgtN[i]!, e: s.tgtE[i]!, alt: -s.tgtD[i]! });
+    return;
   }
   s.missionIdx[i] = idx + 1;
   h.emit(i, { type: 'mission.current', seq: idx + 1, total: plan.kind.length });
@@ -212,9 +244,11 @@ function touchdown(h: AutopilotHost, i: number, now: number): void {
 /** Failsafe mode switch with its event; `reason` is e.g. 'gps_loss', 'datalink_loss'. */
 export function failsafe(h: AutopilotHost, i: number, reason: string, action: number): void {
   h.emit(i, { type: 'failsafe', reason, action: MODE_NAMES[action]! });
+  const after = h.s.afterDisarm[i]!; // a failsafe's mode is not the user's choice (PX4)
   if (action === Mode.Hold) enterHold(h, i);
   else if (action === Mode.Rtl) enterRtl(h, i);
   else enterLand(h, i);
+  h.s.afterDisarm[i] = after;
 }
 
 /** One autopilot tick for vehicle `i` at sim time `now` (ms), before the physics step. */
@@ -264,7 +298,7 @@ export function autopilotStep(h: AutopilotHost, i: number, now: number): void {
     if (s.ctl[i] !== Ctl.Off) return; // a climb was commanded; the landed state flips once airborne
     const delay = s.flown[i] === 1 ? p.COM_DISARM_LAND : p.COM_DISARM_PRFLT;
     if (delay > 0 && now - s.groundSince[i]! >= delay * 1000) {
-      h.emit(i, { type: 'statustext', severity: 'info', text: s.flown[i] === 1 ? 'Landing detected, disarming' : 'Disarmed by auto preflight disarming' });
+      h.emit(i, { type: 'statustext', severity: 'info', text: s.flown[i] === 1 ? 'Disarmed by landing' : 'Disarmed by auto preflight disarming' });
       setArmed(h, i, false, now);
     }
     return;

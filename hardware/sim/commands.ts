@@ -72,6 +72,7 @@ export function executeCommand(h: CommandHost, i: number, cmd: SimCommand, now: 
       if (!armed) return denied('RTL denied: not armed');
       if (onGround) return denied('RTL denied: landed');
       if (noGps) return denied('RTL denied: no position estimate');
+      h.emit(i, { type: 'statustext', severity: 'info', text: 'Returning to launch' }); // Commander's
       enterRtl(h, i);
       return okVoid;
     case 'hold':

@@ -123,6 +123,59 @@ describe('sim physics', () => {
   });
 });
 
+describe('sim end of mission (PX4 v1.15)', () => {
+  const wp = (n: number, e: number, extra: Partial<MissionItem> = {}): MissionItem =>
+    ({ kind: 'waypoint', ...point(n, e), hold_s: 0, acceptance_m: 2, capture: false, ...extra }) as MissionItem;
+
+  it('a final RTL item switches to RTL mode; reached and finished come just before the disarm, then the mode is back to mission', async () => {
+    const sim = makeSim();
+    const { ok, events } = await flying(sim);
+    ok(await sim.settle(sim.port.uploadMission([wp(30, 0), wp(30, 30), { kind: 'rtl' }])));
+    const n0 = events.length;
+    ok(await sim.settle(sim.port.startMission()));
+    expect(await sim.harness.waitFor(() => events.slice(n0).some((e) => e.type === 'armed' && !e.armed), 300_000)).toBe(true);
+    const tail = events.filter((e) => ['mode', 'mission.reached', 'mission.finished', 'armed', 'statustext'].includes(e.type));
+    const from = tail.findIndex((e) => e.type === 'statustext' && e.text === 'Returning to launch');
+    const shown = tail.slice(from).map((e) =>
+      e.type === 'mode' ? `mode ${e.mode}` : e.type === 'mission.reached' ? `reached ${e.seq}` : e.type === 'armed' ? `armed ${e.armed}` : e.type === 'statustext' ? e.text : e.type);
+    expect(shown).toEqual(['Returning to launch', 'mode rtl', 'Disarmed by landing', 'reached 2', 'mission.finished', 'armed false', 'mode mission']);
+  });
+
+  it('a final LAND item: reached on touchdown, "Mission finished, landed", disarmed later, mode stays mission', async () => {
+    const sim = makeSim();
+    const { ok, events } = await flying(sim);
+    ok(await sim.settle(sim.port.uploadMission([wp(30, 0), { kind: 'land' }])));
+    const n0 = events.length;
+    ok(await sim.settle(sim.port.startMission()));
+    expect(await sim.harness.waitFor(() => events.slice(n0).some((e) => e.type === 'armed' && !e.armed), 300_000)).toBe(true);
+    const i = events.findIndex((e) => e.type === 'mission.reached' && e.seq === 1);
+    const shown = events.slice(i).filter((e) => ['mode', 'mission.reached', 'mission.finished', 'armed', 'statustext'].includes(e.type))
+      .map((e) => (e.type === 'statustext' ? e.text : e.type === 'mode' ? `mode ${e.mode}` : e.type));
+    expect(shown).toEqual(['mission.reached', 'Mission finished, landed', 'mission.finished', 'Disarmed by landing', 'armed']);
+  });
+
+  it('per-waypoint speeds: each leg at its own speed, and a waypoint without one back at cruise (5 m/s)', async () => {
+    const sim = makeSim();
+    const { ok, events } = await flying(sim);
+    const start = sim.world.truePosition('d1');
+    ok(await sim.settle(sim.port.uploadMission([wp(start.north_m + 200, 0, { speed_mps: 10 }), wp(start.north_m + 200, 200, { speed_mps: 2.5 }), wp(start.north_m, 200)])));
+    const t0 = sim.clock.now();
+    ok(await sim.settle(sim.port.startMission()));
+    const at: number[] = [];
+    expect(await sim.harness.waitFor(() => {
+      for (const e of events) if (e.type === 'mission.reached' && at[e.seq] === undefined) at[e.seq] = sim.clock.now();
+      return at[2] !== undefined;
+    }, 600_000)).toBe(true);
+    const legs = [(at[0]! - t0) / 1000, (at[1]! - at[0]!) / 1000, (at[2]! - at[1]!) / 1000];
+    expect(legs[0]).toBeGreaterThan((200 / 10) * 0.95);
+    expect(legs[0]).toBeLessThan((200 / 10) * 1.3);
+    expect(legs[1]).toBeGreaterThan((200 / 2.5) * 0.95);
+    expect(legs[1]).toBeLessThan((200 / 2.5) * 1.15);
+    expect(legs[2]).toBeGreaterThan((200 / 5) * 0.95);
+    expect(legs[2]).toBeLessThan((200 / 5) * 1.3);
+  });
+});
+
 describe('sim faults', () => {
   it('link loss: nothing delivered, commands fail NO_LINK, RTL after COM_DL_LOSS_T, resync on restore', async () => {
     const sim = makeSim();
@@ -160,7 +213,8 @@ describe('sim faults', () => {
     await sim.harness.advance(2_000);
     expect(of('link').at(-1)).toMatchObject({ up: true });
     expect(of('failsafe')).toHaveLength(0);
-    expect(of('mode').at(-1)).toMatchObject({ mode: 'mission' });
+    // The mission went on and finished: PX4's Commander then loiters there in Hold.
+    expect(of('mode').at(-1)).toMatchObject({ mode: 'hold' });
     const p = sim.world.truePosition('d1');
     expect(Math.hypot(p.north_m - 100, p.east_m - 100)).toBeLessThan(2);
   });

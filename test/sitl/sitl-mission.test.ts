@@ -151,8 +151,11 @@ describe('SITL mission execution', () => {
     expect(current).toContain(2);
     // PX4 repeats the last reached item on its slow beat.
     await gcs.next(common.MissionItemReached, (m, r) => m.seq === 2 && r.t > last.t, { timeoutMs: 5000 });
-    const cur = await gcs.next(common.MissionCurrent, (m) => m.missionState === 5);
-    expect(cur.msg.total).toBe(3);
+    // PX4 v1.15.4 leaves mission_state/mission_mode at 0; a mission ending in the air loiters in Hold.
+    const cur = await gcs.next(common.MissionCurrent, () => true, { since });
+    expect([cur.msg.total, cur.msg.missionState, cur.msg.missionMode]).toEqual([3, 0, 0]);
+    expect(gcs.all(common.StatusText, since).map((r) => r.msg.text)).toContain('Mission finished, loitering');
+    await gcs.next(minimal.Heartbeat, (m) => px4ModeToFlightMode(m.customMode) === 'hold', { since });
   });
 
   it('MISSION_START arms and starts; MISSION_SET_CURRENT jumps', async () => {

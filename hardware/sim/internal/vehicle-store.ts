@@ -32,6 +32,8 @@ export const F64_COLUMNS = [
 export const I32_COLUMNS = [
   'mode', 'phase', 'ctl', 'landed', 'armed', 'gpsOk', 'linkOk', 'crashed', 'falling',
   'missionIdx', 'missionState', 'sats', 'dllAction', 'dllFired', 'flown', 'batLevel', 'gcs', 'dlUp',
+  // PX4's nav_state_after_disarming (a Mode); 1 while a mission's RTL item has handed over to RTL
+  'afterDisarm', 'rtlItem',
 ] as const;
 
 export type F64Column = (typeof F64_COLUMNS)[number];
@@ -58,7 +60,7 @@ export class VehicleStore {
   mode = EMPTY_I32; phase = EMPTY_I32; ctl = EMPTY_I32; landed = EMPTY_I32; armed = EMPTY_I32;
   gpsOk = EMPTY_I32; linkOk = EMPTY_I32; crashed = EMPTY_I32; falling = EMPTY_I32; missionIdx = EMPTY_I32;
   missionState = EMPTY_I32; sats = EMPTY_I32; dllAction = EMPTY_I32; dllFired = EMPTY_I32; flown = EMPTY_I32;
-  batLevel = EMPTY_I32; gcs = EMPTY_I32; dlUp = EMPTY_I32;
+  batLevel = EMPTY_I32; gcs = EMPTY_I32; dlUp = EMPTY_I32; afterDisarm = EMPTY_I32; rtlItem = EMPTY_I32;
   /** Number of vehicles in use. */
   count = 0;
   /** Allocated slots. */

@@ -9,6 +9,11 @@
  * MISSION_ITEM_REACHED on that slow beat ten more times (in case the first was lost); this
  * does the same, on a 1 s beat of the world's clock.
  *
+ * PX4 v1.15.4 leaves MISSION_CURRENT's mission_state and mission_mode at 0 (its
+ * `send_mission_current` fills seq, total and the plan ids only), and never reports a
+ * NAV_RETURN_TO_LAUNCH item reached (it hands over to RTL mode): the world reports that item
+ * reached for the port's sake when the vehicle disarms at home, and the cursor stays silent.
+ *
  * Setting the current item reaches into the world's mission columns (`missionIdx`,
  * `missionState`): SimWorld has no "set current item" command yet.
  */
@@ -23,6 +28,7 @@ const REACHED_REPEATS = 10;
 export class MissionCursor {
   private count = 0;
   private seqOf: readonly number[] = [];
+  private silent: readonly boolean[] = [];
   /** MAVLink seq of the current item. */
   currentSeq = 0;
   /** MAVLink seq of the last reached item, −1 for none. */
@@ -31,10 +37,14 @@ export class MissionCursor {
 
   constructor(private readonly world: SimWorld, private readonly id: string) {}
 
-  /** A new plan of `count` MAVLink items, `seqOf` mapping world items to seqs, starting at `current`. */
-  load(count: number, seqOf: readonly number[], current: number): void {
+  /**
+   * A new plan of `count` MAVLink items, `seqOf` mapping world items to seqs, starting at
+   * `current`; `silent[k]`: world item k is never reported reached (an RTL item).
+   */
+  load(count: number, seqOf: readonly number[], current: number, silent: readonly boolean[] = []): void {
     this.count = count;
     this.seqOf = seqOf;
+    this.silent = silent;
     this.lastReached = -1;
     this.reachedRepeats = REACHED_REPEATS;
     this.currentSeq = 0;
@@ -52,7 +62,7 @@ export class MissionCursor {
   /** A world `mission.reached` event. */
   onWorldReached(k: number): MavLinkData | undefined {
     const seq = this.seqOf[k];
-    if (seq === undefined) return undefined;
+    if (seq === undefined || this.silent[k]) return undefined;
     this.lastReached = seq;
     this.reachedRepeats = 0;
     return msg(common.MissionItemReached, { seq });
@@ -70,7 +80,7 @@ export class MissionCursor {
 
   currentMessage(ids: Ids): MavLinkData {
     return msg(common.MissionCurrent, {
-      seq: this.currentSeq, total: this.count > 0 ? this.count : 65535, missionState: this.state(), missionMode: this.inMissionMode() ? 1 : 0,
+      seq: this.currentSeq, total: this.count > 0 ? this.count : 65535, missionState: 0, missionMode: 0,
       missionId: ids.mission, fenceId: ids.fence, rallyPointsId: ids.rally,
     });
   }
@@ -94,18 +104,6 @@ export class MissionCursor {
   private inMissionMode(): boolean {
     const w = this.world;
     return w.s.mode[w.slot(this.id)] === Mode.Mission;
-  }
-
-  /** MISSION_STATE: none, not started, active, paused, complete. */
-  private state(): number {
-    if (this.count === 0) return 1;
-    const w = this.world, i = w.slot(this.id);
-    switch (w.s.missionState[i]) {
-      case MissionState.Active: return this.inMissionMode() ? 3 : 4;
-      case MissionState.Paused: return 4;
-      case MissionState.Finished: return 5;
-      default: return 2;
-    }
   }
 }
 

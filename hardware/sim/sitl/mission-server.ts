@@ -342,7 +342,7 @@ export class MissionServer {
         }
       }
       this.plans.set(type, { items, opaqueId: items.length ? planCrc(items) : 0 });
-      this.cursor.load(items.length, plan.seqOf, current);
+      this.cursor.load(items.length, plan.seqOf, current, plan.items.map((it) => it.kind === 'rtl'));
       return MissionResult.ACCEPTED;
     }
     this.plans.set(type, { items, opaqueId: items.length ? planCrc(items) : 0 });
