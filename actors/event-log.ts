@@ -23,13 +23,31 @@ export interface LogEntry {
 
 export type LogSink = (entry: LogEntry, line: string) => void;
 
+export interface EventLogOptions {
+  /**
+   * How many of the most recent entries stay in memory (`entries`, `toJsonl`); default all of
+   * them. A twin that runs for days (`twin start`) keeps a window and streams everything to its
+   * sinks (the store); `twin run` keeps all, its report and `--events` need the whole log. 0 keeps
+   * none. The hash and the sinks always see every entry.
+   */
+  readonly window?: number;
+}
+
 export class EventLog {
-  private readonly items: LogEntry[] = [];
+  private items: LogEntry[] = [];
   private readonly hash: Hash = createHash('sha256');
   private readonly sinks: LogSink[] = [];
   private digest: string | undefined;
+  /** Entries kept in memory; Infinity = all. */
+  readonly window: number;
 
-  constructor(private readonly keepInMemory = true) {}
+  /** `false` is the older spelling of `{ window: 0 }`. */
+  constructor(options: EventLogOptions | boolean = {}) {
+    const o = typeof options === 'boolean' ? { window: options ? Infinity : 0 } : options;
+    const w = o.window ?? Infinity;
+    if (!(w >= 0)) throw new RangeError(`EventLog: window must be >= 0, got ${w}`);
+    this.window = w;
+  }
 
   append(t_ms: number, source: string, type: string, data?: Record<string, unknown>, cid?: string): LogEntry {
     const entry: LogEntry = { seq: this.count, t_ms, source, type, ...(data ? { data } : {}), ...(cid ? { cid } : {}) };
@@ -37,15 +55,21 @@ export class EventLog {
     if (this.digest !== undefined) throw new Error('EventLog: append after sha256() was taken');
     this.hash.update(line + '\n');
     this.count++;
-    if (this.keepInMemory) this.items.push(entry);
+    if (this.window > 0) {
+      this.items.push(entry);
+      // Trim in batches (amortised O(1) per entry): up to twice the window is held between trims.
+      if (this.items.length >= 2 * this.window) this.items = this.items.slice(this.items.length - this.window);
+    }
     for (const sink of this.sinks) sink(entry, line);
     return entry;
   }
 
+  /** Entries appended so far (all of them, whatever the window). */
   count = 0;
 
+  /** The entries in memory, oldest first: all of them, or the last `window` (see `seq` for where they start). */
   get entries(): readonly LogEntry[] {
-    return this.items;
+    return this.items.length > this.window ? this.items.slice(this.items.length - this.window) : this.items;
   }
 
   /** Streams every later entry (storage, recorders, bridges). */
@@ -57,14 +81,15 @@ export class EventLog {
     };
   }
 
-  /** The digest of everything appended; the log is closed afterwards. */
+  /** The digest of everything appended (in or out of the window); the log is closed afterwards. */
   sha256(): string {
     this.digest ??= this.hash.digest('hex');
     return this.digest;
   }
 
-  /** JSON lines, one entry per line. */
+  /** The entries in memory as JSON lines, one entry per line. */
   toJsonl(): string {
-    return this.items.map((e) => JSON.stringify(e)).join('\n') + (this.items.length ? '\n' : '');
+    const items = this.entries;
+    return items.map((e) => JSON.stringify(e)).join('\n') + (items.length ? '\n' : '');
   }
 }

@@ -17,6 +17,8 @@ import { toLocal } from '../actors/scenario/mission-builder.js';
 import type { Scenario } from '../actors/scenario/scenario.schema.js';
 
 const TRAIL = 60;
+/** Event log entries a long-running twin keeps in memory (the store keeps all). */
+const EVENT_WINDOW = 10_000;
 
 /** Map glyphs: first letters when they are unique, else 1-9 then a-z. */
 function glyphs(ids: readonly string[]): Map<string, string> {
@@ -116,6 +118,8 @@ export async function startLiveView(file: string, options: LiveViewOptions): Pro
     speed,
     file,
     logger,
+    // Days of running: keep a window in memory; the store receives every entry.
+    eventLog: { window: EVENT_WINDOW },
     ...(options.backend ? { backend: options.backend } : {}),
     beforeMissions: async () => {
       const s = await services;
@@ -157,5 +161,5 @@ export async function startLiveView(file: string, options: LiveViewOptions): Pro
   await (await services)?.stop();
   report.wallSeconds = (performance.now() - wallStart) / 1000;
   process.stdout.write(`\n${summaryTable(report, tty, ac.signal.aborted)}\n`);
-  return 0;
+  return report.errors.length > 0 ? 1 : 0;
 }

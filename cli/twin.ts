@@ -47,6 +47,11 @@ const parsePort = (v: string): number => {
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('expected a port 0..65535 (0 = any free port)');
   return n;
 };
+const parseSeconds = (v: string): number => {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a positive number of seconds');
+  return n;
+};
 const parseSeed = (v: string): number => {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 0 || n > 2 ** 32 - 1) throw new InvalidArgumentError('expected an integer 0..4294967295');
@@ -67,6 +72,7 @@ interface RunFlags {
   quiet?: boolean;
   vehicle: string;
   store?: boolean;
+  connectTimeout?: number;
 }
 
 /** `--vehicle sim | sitl | <connection-url>` → a backend factory, or an error message. */
@@ -116,6 +122,8 @@ async function runCommand(files: string[], flags: RunFlags): Promise<number> {
         logger,
         file,
         signal: ac.signal,
+        ...(backend.time ? { time: backend.time } : {}),
+        ...(flags.connectTimeout !== undefined ? { connectTimeout_s: flags.connectTimeout } : {}),
         onProgress: bar
           ? (t) => bar.update(Math.round(t), { speed: `${(t / Math.max((performance.now() - wallStart) / 1000, 1e-3)).toFixed(0)}x` })
           : undefined,
@@ -158,6 +166,7 @@ export function buildProgram(): Command {
     .option('--events <file>', 'write the event log as JSON lines')
     .option('--store', 'keep the report and event log in the store (TWIN_DATA_DIR), served at GET /runs')
     .option('--vehicle <kind>', "'sim' (in-process simulator), 'sitl' (built-in MAVLink SITL over loopback) or a connection URL (udpin://0.0.0.0:14540 for PX4 SITL)", 'sim')
+    .option('--connect-timeout <s>', 'seconds allowed for the vehicles to connect; past it the run fails (default 60)', parseSeconds)
     .option('-q, --quiet', 'no table, no progress bar')
     .action(async (files: string[], flags: RunFlags) => {
       process.exitCode = await runCommand(files, flags);

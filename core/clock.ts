@@ -49,6 +49,12 @@ export interface RunOptions {
   signal?: AbortSignal;
 }
 
+/** A clock the scenario runner can run: the virtual clock in simulation, the wall clock in the field. */
+export interface RunnableClock extends Clock {
+  /** Runs until `until`, `stopWhen` or the abort signal (the virtual clock also stops when no timer is left). */
+  run(options?: RunOptions): Promise<void>;
+}
+
 /**
  * A discrete-event clock: time only moves when the runner advances it, jumping straight to the
  * next timer. Timers due at the same instant fire in the order they were set, so a run is
@@ -59,9 +65,18 @@ export interface RunOptions {
  * clock.setTimeout(() => log.push(clock.now()), 1500);
  * await clock.run({ until: 2000 }); // log = [1500], clock.now() = 2000
  */
-export class VirtualClock implements Clock {
+export class VirtualClock implements RunnableClock {
   readonly kind = 'virtual' as const;
   private t: number;
+  /**
+   * Set while a paced run sleeps between instants: sockets deliver in wall time then, so `now()`
+   * follows the wall (at the run's speed) up to the next timer, instead of reading the instant of
+   * the last timer. A timer armed from an I/O callback is therefore not early.
+   */
+  private pacing: { wallStart: number; simStart: number; speed: number; limit: number } | undefined;
+  private firing = false;
+  /** While a paced run sleeps until sim time `before`: wakes it (an earlier timer was armed). */
+  private wake: { before: number; fn: () => void } | undefined;
   private seq = 0;
   private nextId = 1;
   private readonly heap: Timer[] = [];
@@ -73,14 +88,22 @@ export class VirtualClock implements Clock {
   }
 
   now(): number {
+    const p = this.pacing;
+    if (p && !this.firing) {
+      // Wall-derived time, never past the next timer (timers fire in order) nor the run's end.
+      const wall = p.simStart + (performance.now() - p.wallStart) * p.speed;
+      const cap = Math.min(this.nextAt() ?? Infinity, p.limit);
+      if (wall > this.t) this.t = Math.min(wall, cap);
+    }
     return this.t;
   }
 
   setTimeout(fn: (...args: unknown[]) => void, ms: number): TimerHandle {
     const delay = Number.isFinite(ms) && ms > 0 ? ms : 0;
-    const timer: Timer = { t: this.t + delay, seq: this.seq++, id: this.nextId++, fn, cancelled: false };
+    const timer: Timer = { t: this.now() + delay, seq: this.seq++, id: this.nextId++, fn, cancelled: false };
     this.push(timer);
     this.live.set(timer.id, timer);
+    if (this.wake && timer.t < this.wake.before) this.wake.fn();
     return timer.id as TimerHandle;
   }
 
@@ -115,12 +138,18 @@ export class VirtualClock implements Clock {
   step(limit = Infinity): boolean {
     const next = this.nextAt();
     if (next === undefined || next > limit) return false;
-    this.t = next;
-    while (this.heap.length > 0 && this.heap[0]!.t === next) {
-      const timer = this.pop()!;
-      if (timer.cancelled) continue;
-      this.live.delete(timer.id);
-      timer.fn();
+    this.t = Math.max(this.t, next);
+    const instant = this.t;
+    this.firing = true;
+    try {
+      while (this.heap.length > 0 && this.heap[0]!.t <= instant) {
+        const timer = this.pop()!;
+        if (timer.cancelled) continue;
+        this.live.delete(timer.id);
+        timer.fn();
+      }
+    } finally {
+      this.firing = false;
     }
     return true;
   }
@@ -147,6 +176,20 @@ export class VirtualClock implements Clock {
     const wallStart = performance.now();
     const simStart = this.t;
     let nextProgress = this.t + every;
+    if (paced) this.pacing = { wallStart, simStart, speed, limit: until };
+    try {
+      await this.runLoop(options, { until, paced, wallStart, simStart, speed, every, nextProgress });
+    } finally {
+      this.pacing = undefined;
+    }
+  }
+
+  private async runLoop(
+    { stopWhen, onProgress, signal }: RunOptions,
+    o: { until: number; paced: boolean; wallStart: number; simStart: number; speed: number; every: number; nextProgress: number },
+  ): Promise<void> {
+    const { until, paced, wallStart, simStart, speed, every } = o;
+    let { nextProgress } = o;
     // One turn before starting: the caller's own continuations (a promise it just settled) run
     // at the current instant.
     await Promise.resolve();
@@ -162,9 +205,11 @@ export class VirtualClock implements Clock {
         const wait = dueWall - performance.now();
         // Paced runs share the process with sockets: let I/O in before every instant. A sleep
         // resumes in the timers phase, before pending datagrams are read, so yield once more.
-        if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+        if (wait > 1) await this.sleepUnlessEarlier(wait, next);
         await drainMicrotasks();
         if (signal?.aborted) return;
+        // An I/O callback armed an earlier timer while we slept: pace to that one first.
+        if ((this.nextAt() ?? Infinity) < next) continue;
       }
       this.step(until);
       // Only a settled promise needs a turn of the event loop; most instants have none.
@@ -176,6 +221,20 @@ export class VirtualClock implements Clock {
     }
     if (until !== Infinity && this.t < until && !stopWhen?.()) this.t = until;
     onProgress?.(this.t);
+  }
+
+  /** Wall sleep of `wait_ms`, cut short when a timer due before sim time `next` is armed. */
+  private sleepUnlessEarlier(wait_ms: number, next: number): Promise<void> {
+    return new Promise((resolve) => {
+      const h = setTimeout(done, wait_ms);
+      const self = this;
+      function done(): void {
+        clearTimeout(h);
+        self.wake = undefined;
+        resolve();
+      }
+      this.wake = { before: next, fn: done };
+    });
   }
 
   private async drainIfRequested(): Promise<void> {
@@ -228,20 +287,107 @@ export class VirtualClock implements Clock {
   }
 }
 
-/** Real time, for the field. */
-export class WallClock implements Clock {
-  readonly kind = 'wall' as const;
-  now(): number {
-    return Date.now();
-  }
-  setTimeout(fn: (...args: unknown[]) => void, ms: number): TimerHandle {
-    return setTimeout(fn, ms) as unknown as TimerHandle;
-  }
-  clearTimeout(handle: TimerHandle | undefined): void {
-    if (handle !== undefined) clearTimeout(handle as unknown as NodeJS.Timeout);
-  }
-  notifyAsync(): void {}
+export interface WallClockOptions {
+  /**
+   * Clock seconds per wall second (default 1). Above 1 for a SITL that runs faster than real
+   * time (PX4_SIM_SPEED_FACTOR): timeouts shrink with it, so link-loss detection keeps pace.
+   */
+  readonly speed?: number;
+  /** What `now()` reads at construction, in ms (default `Date.now()`; 0 for a run's own time axis). */
+  readonly startMs?: number;
 }
+
+/**
+ * Time that follows the wall clock, for the field: `now()` is read fresh from the monotonic wall
+ * clock on every call (from an I/O callback too), and a timer never fires before `now()` has
+ * reached its due time (Node may wake a millisecond early: it is re-armed for the rest).
+ *
+ * @example
+ * const clock = new WallClock({ startMs: 0, speed: 1 }); // a run's time axis, from 0 ms
+ * clock.setTimeout(() => log(clock.now()), 1500);       // logs ≥ 1500, 1.5 s later
+ */
+export class WallClock implements RunnableClock {
+  readonly kind = 'wall' as const;
+  readonly speed: number;
+  private readonly wallStart = performance.now();
+  private readonly epoch: number;
+  private nextId = 1;
+  private readonly timers = new Map<number, NodeJS.Timeout>();
+
+  constructor(options: WallClockOptions = {}) {
+    const speed = options.speed ?? 1;
+    if (!(Number.isFinite(speed) && speed > 0)) throw new RangeError(`WallClock: speed must be a positive finite factor, got ${speed}`);
+    this.speed = speed;
+    this.epoch = options.startMs ?? Date.now();
+  }
+
+  now(): number {
+    return this.epoch + (performance.now() - this.wallStart) * this.speed;
+  }
+
+  setTimeout(fn: (...args: unknown[]) => void, ms: number): TimerHandle {
+    const delay = Number.isFinite(ms) && ms > 0 ? ms : 0;
+    const due = this.now() + delay;
+    const id = this.nextId++;
+    const arm = (clockMs: number) => {
+      this.timers.set(
+        id,
+        setTimeout(() => {
+          const left = due - this.now();
+          if (left > 0) return arm(left); // woke early (timer granularity): wait for the rest
+          this.timers.delete(id);
+          fn();
+        }, clockMs / this.speed),
+      );
+    };
+    arm(delay);
+    return id as TimerHandle;
+  }
+
+  clearTimeout(handle: TimerHandle | undefined): void {
+    if (typeof handle !== 'number') return;
+    const h = this.timers.get(handle);
+    if (h !== undefined) clearTimeout(h);
+    this.timers.delete(handle);
+  }
+
+  notifyAsync(): void {}
+
+  /** Number of pending timers. */
+  get pending(): number {
+    return this.timers.size;
+  }
+
+  /**
+   * Waits (in wall time) until `until`, `stopWhen` (polled every few ms) or the abort signal.
+   * `speed` in the options is ignored: the clock's own speed applies.
+   */
+  run(options: RunOptions = {}): Promise<void> {
+    const { until = Infinity, stopWhen, onProgress, signal } = options;
+    const every = options.progressEveryMs ?? 1000;
+    return new Promise<void>((resolve) => {
+      const poll = setInterval(() => check(), POLL_MS);
+      const progress = onProgress ? setInterval(() => onProgress(this.now()), every / this.speed) : undefined;
+      const end = Number.isFinite(until) ? this.setTimeout(() => check(), until - this.now()) : undefined;
+      const finish = () => {
+        clearInterval(poll);
+        if (progress) clearInterval(progress);
+        this.clearTimeout(end);
+        signal?.removeEventListener('abort', finish);
+        onProgress?.(this.now());
+        resolve();
+      };
+      const check = () => {
+        if (signal?.aborted || stopWhen?.() || this.now() >= until) finish();
+      };
+      signal?.addEventListener('abort', finish, { once: true });
+      check();
+    });
+  }
+}
+
+/** How often a wall-clock run checks its `stopWhen` (ms of wall time). */
+const POLL_MS = 10;
 
 /** Resolves after `ms` on the given clock (honours an abort signal). */
 export function sleep(clock: Clock, ms: number, signal?: AbortSignal): Promise<void> {
@@ -278,6 +424,8 @@ export function waitOnClock<T>(
   listen: (settle: (value: T) => void) => readonly (() => void)[],
   signal?: AbortSignal,
 ): Promise<T> {
+  // Already aborted: nothing to wait for (and an abort event will never come).
+  if (signal?.aborted) return Promise.resolve(fallback);
   return new Promise((resolve) => {
     let settled = false;
     let unsubs: readonly (() => void)[] = [];

@@ -9,7 +9,7 @@
  *   autopilots are there, vehicle i of the scenario being MAVLink system i+1. Faults cannot be
  *   injected into a real vehicle; they are logged as unsupported.
  */
-import type { VirtualClock } from '../../core/clock.js';
+import type { RunnableClock } from '../../core/clock.js';
 import type { GeoPoint } from '../../core/geo.js';
 import type { Logger } from '../../core/logger.js';
 import type { Rng } from '../../core/rng.js';
@@ -42,12 +42,17 @@ export interface VehicleBackend {
 
 export interface BackendContext {
   readonly scenario: Scenario;
-  readonly clock: VirtualClock;
+  /** The run's clock: virtual in simulation, the wall clock for real vehicles. */
+  readonly clock: RunnableClock;
   readonly rng: Rng;
   readonly logger: Logger;
 }
 
-export type BackendFactory = (ctx: BackendContext) => VehicleBackend;
+export interface BackendFactory {
+  (ctx: BackendContext): VehicleBackend;
+  /** The time the vehicles live in: `wall` for real vehicles (the runner then runs on a WallClock). */
+  readonly time?: 'virtual' | 'wall';
+}
 
 function buildWorld({ scenario, clock, rng }: BackendContext): SimWorld {
   // With `origin: home` the first vehicle (spawned at 0,0, the loader checks) sits where its
@@ -145,7 +150,7 @@ export function sitlBackend(speed = 20): BackendFactory {
 export function linkBackend(url: string, speed = 1): BackendFactory {
   const parsed = parseConnectionUrl(url);
   if (!parsed.ok) throw new Error(parsed.error.message);
-  return (ctx) => {
+  return Object.assign((ctx: BackendContext): VehicleBackend => {
     const ports = new Map<string, VehiclePort>();
     let link: Link | undefined;
     return {
@@ -165,5 +170,5 @@ export function linkBackend(url: string, speed = 1): BackendFactory {
       },
       injectFault: (_vehicle, fault) => ({ ok: false, reason: `cannot inject ${fault.kind} into a real vehicle` }),
     };
-  };
+  }, { time: 'wall' as const });
 }

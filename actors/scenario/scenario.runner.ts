@@ -7,13 +7,13 @@
  * Under the virtual clock the run reads no wall time and draws every random number from the
  * scenario seed, so the same file and seed give the same event log hash in any process.
  */
-import { after, VirtualClock } from '../../core/clock.js';
+import { after, VirtualClock, WallClock, type RunnableClock } from '../../core/clock.js';
 import { silentLogger, type Logger } from '../../core/logger.js';
 import { Rng } from '../../core/rng.js';
 import type { Geofence } from '../../core/planning/index.js';
 import { simBackend, type BackendFactory } from './backends.js';
 import type { MissionStatus } from '../../machines/mission.machine.js';
-import { EventLog } from '../event-log.js';
+import { EventLog, type EventLogOptions, type LogEntry } from '../event-log.js';
 import { createTwin, type InspectionObserver, type Twin } from '../twin.js';
 import { topics } from '../bus.js';
 import { evaluateExpectations, type ExpectationResult } from './expectations.js';
@@ -23,8 +23,12 @@ import type { Scenario } from './scenario.schema.js';
 
 export { DEFAULT_HOME, simBackend, sitlBackend, linkBackend, type VehicleBackend, type BackendFactory } from './backends.js';
 
-/** Sim time allowed for every vehicle to answer (PX4 can take 30–40 s to be ready after boot). */
-const CONNECT_TIMEOUT_MS = 60_000;
+/** Default time allowed for every vehicle to answer (PX4 can take 30–40 s to be ready after boot). */
+const CONNECT_TIMEOUT_S = 60;
+/** Clock time allowed for an abandoned connection attempt to wind down. */
+const GIVE_UP_MS = 5_000;
+/** Entry types the expectations read (mission states, failsafes, captures). */
+const JUDGED = new Set(['state', 'failsafe', 'port.capture']);
 
 export interface VehicleOutcome {
   readonly mission: { status: MissionStatus; name: string | null; reason?: string; progress: { current_waypoint: number; total_waypoints: number; percent_complete: number } };
@@ -74,6 +78,16 @@ export interface RunScenarioOptions {
   readonly beforeMissions?: (twin: Twin) => void | Promise<void>;
   /** Marks the end of each phase (benchmarks time them; the runtime itself reads no wall time). */
   readonly onPhase?: (phase: 'connected' | 'ran' | 'stopped') => void;
+  /**
+   * Which time the run lives in: `virtual` (simulation, deterministic; paced when the backend has
+   * sockets) or `wall` (real vehicles: time follows the wall clock, scaled by `speed`). Default:
+   * the backend factory's own `time`, else virtual.
+   */
+  readonly time?: 'virtual' | 'wall';
+  /** The event log's memory window (default: every entry; `twin start` keeps a window, the store gets all). */
+  readonly eventLog?: EventLogOptions;
+  /** Clock seconds allowed for every vehicle to connect (default 60); past it the run fails. */
+  readonly connectTimeout_s?: number;
 }
 
 export interface ScenarioRun {
@@ -85,14 +99,38 @@ export interface ScenarioRun {
 export async function runScenario(scenario: Scenario, options: RunScenarioOptions = {}): Promise<ScenarioRun> {
   const seed = options.seed ?? scenario.seed;
   const logger = (options.logger ?? silentLogger).child({ scenario: scenario.name, seed });
-  const clock = new VirtualClock();
+  const factory = options.backend ?? simBackend;
+  const chosenSpeed = options.speed !== undefined && Number.isFinite(options.speed) ? options.speed : undefined;
+  // Real vehicles live in wall time (scaled for a SITL faster than real time), never on a paced
+  // virtual clock whose now() only moves from timer to timer.
+  const clock: RunnableClock = (options.time ?? factory.time) === 'wall' ? new WallClock({ startMs: 0, speed: chosenSpeed ?? 1 }) : new VirtualClock();
   const rng = new Rng(seed);
-  const backend = (options.backend ?? simBackend)({ scenario, clock, rng, logger });
+  const backend = factory({ scenario, clock, rng, logger });
   // Sockets live in wall time: a backend with sockets fixes the pace unless the caller chose one.
-  const speed = options.speed !== undefined && Number.isFinite(options.speed) ? options.speed : backend.pace;
-  await backend.start();
-  const log = new EventLog();
+  const speed = chosenSpeed ?? backend.pace;
+  const log = new EventLog(options.eventLog ?? {});
   const errors: string[] = [];
+  try {
+    await backend.start();
+  } catch (error) {
+    // The link could not even open (a port in use, no such device): a failed run, with a report.
+    await backend.stop().catch(() => {});
+    log.append(clock.now(), 'scenario', 'end', { reason: 'backend-failed' });
+    const report: ScenarioReport = {
+      scenario: scenario.name,
+      ...(options.file ? { file: options.file } : {}),
+      passed: false,
+      seed,
+      simulatedSeconds: clock.now() / 1000,
+      eventLogSha256: log.sha256(),
+      events: log.count,
+      vehicles: {},
+      expectations: [],
+      minSeparation_m: null,
+      errors: [`vehicles unavailable: ${(error as Error).message ?? String(error)}`],
+    };
+    return { report, log, twin: createTwin({ clock, origin: 'home', vehicles: [] }) };
+  }
 
   let fence: Geofence | undefined;
   const fenceCheck = { violation: (p: { north_m: number; east_m: number; alt_m: number }) => fence?.violation(p) };
@@ -120,6 +158,13 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
   });
 
   const ids = scenario.vehicles.map((v) => v.id);
+  const built = new Map<string, BuiltMission>();
+  const startedAt = new Map<string, number>();
+  // With a bounded log window the expectations read their own journal of the entries they judge.
+  const journal: LogEntry[] | undefined = Number.isFinite(log.window) ? [] : undefined;
+  if (journal) log.addSink((e) => {
+    if (JUDGED.has(e.type)) journal.push(e);
+  });
   const trace = new RunTrace(ids, () => fence, scenario.expect.some((e) => e.kind === 'min_separation'));
   for (const id of ids) {
     twin.bus.subscribe(topics.telemetry(id), (t) => {
@@ -130,12 +175,39 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
   options.onTwin?.(twin);
 
   // Ports answer on the clock, so the clock must run while they connect.
+  const connectTimeout_ms = (options.connectTimeout_s ?? CONNECT_TIMEOUT_S) * 1000;
+  const giveUp = new AbortController();
+  const onAbort = () => giveUp.abort();
+  options.signal?.addEventListener('abort', onAbort, { once: true });
   let connected = false;
-  const starting = twin.start(options.signal).finally(() => {
-    connected = true;
-  });
-  await clock.run({ stopWhen: () => connected, until: CONNECT_TIMEOUT_MS, signal: options.signal, speed });
-  if (!connected) throw new Error(`vehicles did not connect within ${CONNECT_TIMEOUT_MS / 1000} s of sim time`);
+  let startError: unknown;
+  const starting = twin.start(giveUp.signal).then(
+    () => {
+      connected = true;
+    },
+    (error: unknown) => {
+      startError = error;
+    },
+  );
+  await clock.run({ stopWhen: () => connected || startError !== undefined, until: clock.now() + connectTimeout_ms, signal: options.signal, speed });
+  if (!connected) {
+    // A run always ends with a report: a fleet that never connected is a failed run.
+    const failedFirst = startError;
+    giveUp.abort();
+    let settled = false;
+    void starting.finally(() => (settled = true));
+    await clock.run({ stopWhen: () => settled, until: clock.now() + GIVE_UP_MS, speed });
+    const reason =
+      failedFirst !== undefined
+        ? `vehicles did not connect: ${(failedFirst as Error).message ?? String(failedFirst)}`
+        : options.signal?.aborted
+          ? 'stopped before the vehicles connected'
+          : `vehicles did not connect within ${connectTimeout_ms / 1000} s`;
+    errors.push(reason);
+    log.append(clock.now(), 'scenario', 'end', { reason: 'not-connected' });
+    return finish([]);
+  }
+  options.signal?.removeEventListener('abort', onAbort);
   await starting;
   options.onPhase?.('connected');
   const frame = twin.frame();
@@ -151,8 +223,6 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
   await options.beforeMissions?.(twin);
 
   // Missions, faults and operator actions, each at its sim time.
-  const built = new Map<string, BuiltMission>();
-  const startedAt = new Map<string, number>();
   scenario.vehicles.forEach((v, i) => {
     if (!v.mission) return;
     const r = buildMission(frame, v.id, v.mission, `vehicles.${i}.mission`);
@@ -217,52 +287,66 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
   options.onPhase?.('ran');
   log.append(clock.now(), 'scenario', 'end', { reason: done() ? 'done' : clock.now() >= total_s * 1000 ? 'duration' : 'stopped' });
 
-  const missions = new Map(ids.map((id) => [id, { status: twin.missionStatus(id), context: twin.mission(id).context(), startedAt_ms: startedAt.get(id) }]));
-  const failsafes = new Map(ids.map((id) => [id, twin.vehicleContext(id).failsafes]));
-  const expectations = evaluateExpectations(scenario.expect, {
+  return finish(evaluateExpectations(scenario.expect, {
     vehicleIds: ids,
     trace,
-    log: log.entries,
-    missions,
-    failsafes,
+    log: journal ? journal : log.entries,
+    missions: missionsNow(),
+    failsafes: new Map(ids.map((id) => [id, twin.vehicleContext(id).failsafes])),
     plannedCaptures: new Map([...built].map(([id, b]) => [id, b.plannedCaptures])),
     end_ms: clock.now(),
-  });
+  }));
 
-  const vehicles: Record<string, VehicleOutcome> = {};
-  for (const id of ids) {
-    const m = missions.get(id)!;
-    const tr = trace.vehicles.get(id)!;
-    const t = tr.last;
-    vehicles[id] = {
-      mission: { status: m.status, name: m.context.mission?.name ?? null, ...(m.context.reason ? { reason: m.context.reason } : {}), progress: m.context.progress },
-      state: twin.vehicleState(id),
-      battery_pct: t ? round(t.battery.remaining_pct, 2) : null,
-      landed: t?.landed ?? null,
-      armed: t?.armed ?? null,
-      distanceFromHome_m: t && tr.home ? round(Math.hypot(tr.north_m - tr.home.north_m, tr.east_m - tr.home.east_m), 2) : null,
-      maxAlt_m: round(tr.maxAlt_m, 2),
-      failsafes: failsafes.get(id)!.map((f) => ({ kind: f.kind, reason: f.reason })),
-    };
+  function missionsNow() {
+    return new Map(ids.map((id) => [id, { status: twin.missionStatus(id), context: twin.mission(id).context(), startedAt_ms: startedAt.get(id) }]));
   }
-  await twin.stop();
-  await backend.stop();
-  options.onPhase?.('stopped');
 
-  const report: ScenarioReport = {
-    scenario: scenario.name,
-    ...(options.file ? { file: options.file } : {}),
-    passed: errors.length === 0 && expectations.every((e) => e.passed),
-    seed,
-    simulatedSeconds: clock.now() / 1000,
-    eventLogSha256: log.sha256(),
-    events: log.count,
-    vehicles,
-    expectations,
-    minSeparation_m: trace.separation.min_m === Infinity ? null : round(trace.separation.min_m, 2),
-    errors,
-  };
-  return { report, log, twin };
+  /** Stops the twin and the backend and writes the report (also for a run that never connected). */
+  async function finish(expectations: readonly ExpectationResult[]): Promise<ScenarioRun> {
+    const vehicles: Record<string, VehicleOutcome> = {};
+    const missions = missionsNow();
+    for (const id of ids) {
+      const m = missions.get(id)!;
+      const tr = trace.vehicles.get(id)!;
+      const t = tr.last;
+      vehicles[id] = {
+        mission: { status: m.status, name: m.context.mission?.name ?? null, ...(m.context.reason ? { reason: m.context.reason } : {}), progress: m.context.progress },
+        state: twin.vehicleState(id),
+        battery_pct: t ? round(t.battery.remaining_pct, 2) : null,
+        landed: t?.landed ?? null,
+        armed: t?.armed ?? null,
+        distanceFromHome_m: t && tr.home ? round(Math.hypot(tr.north_m - tr.home.north_m, tr.east_m - tr.home.east_m), 2) : null,
+        maxAlt_m: round(tr.maxAlt_m, 2),
+        failsafes: failsafesOf(id).map((f) => ({ kind: f.kind, reason: f.reason })),
+      };
+    }
+    await twin.stop();
+    await backend.stop();
+    options.onPhase?.('stopped');
+
+    const report: ScenarioReport = {
+      scenario: scenario.name,
+      ...(options.file ? { file: options.file } : {}),
+      passed: errors.length === 0 && expectations.every((e) => e.passed),
+      seed,
+      simulatedSeconds: clock.now() / 1000,
+      eventLogSha256: log.sha256(),
+      events: log.count,
+      vehicles,
+      expectations,
+      minSeparation_m: trace.separation.min_m === Infinity ? null : round(trace.separation.min_m, 2),
+      errors,
+    };
+    return { report, log, twin };
+  }
+
+  function failsafesOf(id: string) {
+    try {
+      return twin.vehicleContext(id).failsafes;
+    } catch {
+      return []; // the vehicle actor never started
+    }
+  }
 }
 
 const round = (x: number, d: number) => Math.round(x * 10 ** d) / 10 ** d;

@@ -1,5 +1,6 @@
 import { describe, expect, it, beforeAll } from 'vitest';
 import { execFile } from 'node:child_process';
+import { createSocket } from 'node:dgram';
 import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -72,6 +73,28 @@ describe('twin CLI (the built binary, as a user runs it)', () => {
     const ok = await twin('validate', 'scenarios/fleet.yaml');
     expect(ok.code).toBe(0);
     expect(ok.stdout).toContain('ok (5 vehicles');
+  });
+
+  it('run against a URL where nothing answers: a failed run with the reason, report and JUnit written, and the process exits', { timeout: 30_000 }, async () => {
+    // A port nobody listens on (bound and released), and one we listen on that never answers.
+    const silent = createSocket('udp4');
+    await new Promise<void>((r) => silent.bind(0, '127.0.0.1', () => r()));
+    const port = silent.address().port;
+    silent.close();
+    for (const url of [`udpout://127.0.0.1:${port}`, `udpin://127.0.0.1:${port}`]) {
+      const report = join(dir, `nc-${url.slice(0, 5)}.json`);
+      const junit = join(dir, `nc-${url.slice(0, 5)}.xml`);
+      const t0 = performance.now();
+      const r = await twinEnv({}, 'run', 'scenarios/link-loss.yaml', '--vehicle', url, '--connect-timeout', '1.5', '--report', report, '--junit', junit);
+      expect(r.code, r.stderr).toBe(1);
+      expect(performance.now() - t0).toBeLessThan(15_000);
+      expect(r.stdout).toContain('error: vehicles did not connect within 1.5 s');
+      const json = JSON.parse(readFileSync(report, 'utf8'));
+      expect(json.passed).toBe(false);
+      expect(json.errors).toEqual(['vehicles did not connect within 1.5 s']);
+      expect(json.vehicles.drone1.state).toBe('disconnected');
+      expect(readFileSync(junit, 'utf8')).toMatch(/<error message="vehicles did not connect within 1.5 s"\/>/);
+    }
   });
 
   it('schema: prints a JSON Schema that describes the scenario format', async () => {

@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import { Bus } from '../../actors/bus.js';
 import { EventLog } from '../../actors/event-log.js';
+import { loadScenarioFile } from '../../actors/scenario/scenario.loader.js';
+import { runScenario } from '../../actors/scenario/scenario.runner.js';
 
 describe('Bus', () => {
   it('delivers to topic and wildcard subscribers, isolates a throwing subscriber', () => {
@@ -56,5 +58,49 @@ describe('EventLog sinks', () => {
     log.append(0, 's', 't');
     expect(a).toEqual([]);
     expect(b).toEqual([0]);
+  });
+});
+
+describe('EventLog window (a twin that runs for days)', () => {
+  it('keeps a bounded window in memory while the sink receives every entry and the hash is unchanged', async () => {
+    const loaded = await loadScenarioFile('scenarios/survey.yaml');
+    if (!loaded.ok) throw new Error(loaded.error.message);
+    const whole = await runScenario(loaded.value);
+    const streamed: string[] = [];
+    let peak = 0;
+    const windowed = await runScenario(loaded.value, {
+      eventLog: { window: 20 },
+      onTwin: (twin) =>
+        twin.log.addSink((_e, line) => {
+          streamed.push(line);
+          peak = Math.max(peak, twin.log.entries.length);
+        }),
+    });
+    expect(whole.log.count).toBeGreaterThan(200);
+    expect(windowed.log.count).toBe(whole.log.count);
+    // Bounded all along, and at the end the window is the last 20 entries.
+    expect(peak).toBeLessThanOrEqual(20);
+    expect(windowed.log.entries).toEqual(whole.log.entries.slice(-20));
+    // The sink saw everything, byte for byte, and the run's fingerprint did not change.
+    expect(streamed.join('\n') + '\n').toBe(whole.log.toJsonl());
+    expect(windowed.report.eventLogSha256).toBe(whole.report.eventLogSha256);
+    // The expectations are judged on the whole run, not on the window.
+    expect(windowed.report.expectations).toEqual(whole.report.expectations);
+    expect(windowed.report.passed).toBe(true);
+  });
+
+  it('a window of 0 keeps nothing; hashing and sinks go on', () => {
+    const all = new EventLog();
+    const none = new EventLog({ window: 0 });
+    let seen = 0;
+    none.addSink(() => seen++);
+    for (let i = 0; i < 1000; i++) {
+      all.append(i, 's', 't', { i });
+      none.append(i, 's', 't', { i });
+    }
+    expect(none.entries).toEqual([]);
+    expect(seen).toBe(1000);
+    expect(none.count).toBe(1000);
+    expect(none.sha256()).toBe(all.sha256());
   });
 });

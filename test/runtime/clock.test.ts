@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { createActor, createMachine } from 'xstate';
-import { VirtualClock, sleep, waitOnClock } from '../../core/clock.js';
+import { createSocket, type Socket } from 'node:dgram';
+import { VirtualClock, WallClock, sleep, waitOnClock, type RunnableClock } from '../../core/clock.js';
 
 describe('VirtualClock', () => {
   it('fires timers in time order, same-instant timers in the order they were set', () => {
@@ -109,5 +110,82 @@ describe('VirtualClock', () => {
     expect(await aborted).toBe(-2);
     expect(listeners.size).toBe(0);
     expect(clock.pending).toBe(0);
+  });
+
+  it('waitOnClock: an already-aborted signal gives the fallback at once, arming nothing', async () => {
+    const clock = new VirtualClock();
+    const listeners = new Set<(v: number) => void>();
+    const ac = new AbortController();
+    ac.abort();
+    const r = waitOnClock(clock, 60_000, -3, (settle) => (listeners.add(settle), [() => listeners.delete(settle)]), ac.signal);
+    const timeout = new Promise((resolve) => setTimeout(() => resolve('still waiting'), 200));
+    expect(await Promise.race([r, timeout])).toBe(-3);
+    expect(listeners.size).toBe(0);
+    expect(clock.pending).toBe(0);
+  });
+});
+
+/**
+ * Field time: what a port sees when a datagram arrives. A datagram is sent `sendAfter_ms` of wall
+ * time after the clock starts running; its callback reads `now()` and arms a `delay_ms` timer on
+ * the clock. Returned: the wall and clock times at the callback and when the timer fired.
+ */
+async function ioTimer(clock: RunnableClock, speed: number, sendAfter_ms: number, delay_ms: number) {
+  const rx: Socket = createSocket('udp4');
+  const tx: Socket = createSocket('udp4');
+  await new Promise<void>((r) => rx.bind(0, '127.0.0.1', () => r()));
+  const port = rx.address().port;
+  const wall0 = performance.now();
+  const clock0 = clock.now();
+  let fired: { clock: number; wall: number } | undefined;
+  let received: { clock: number; wall: number } | undefined;
+  rx.on('message', () => {
+    received = { clock: clock.now(), wall: performance.now() };
+    clock.setTimeout(() => {
+      fired = { clock: clock.now(), wall: performance.now() };
+    }, delay_ms);
+  });
+  // Something else is pending on the clock far ahead (a keepalive, the end of the scenario).
+  clock.setTimeout(() => {}, 5_000 * speed);
+  setTimeout(() => tx.send(Buffer.from('x'), port, '127.0.0.1'), sendAfter_ms);
+  await clock.run({ stopWhen: () => fired !== undefined, until: 10_000 * speed, speed });
+  rx.close();
+  tx.close();
+  return { wall0, clock0, received: received!, fired: fired! };
+}
+
+describe('field time: now() and timers from I/O callbacks', () => {
+  for (const speed of [1, 4]) {
+    it(`WallClock at ${speed}x: now() in a socket callback follows the wall; a timer armed there is never early`, async () => {
+      const clock = new WallClock({ startMs: 0, speed });
+      const { wall0, clock0, received, fired } = await ioTimer(clock, speed, 250, 100 * speed);
+      // now() at the callback is the wall time elapsed (scaled), within a few ms.
+      expect(Math.abs(received.clock - clock0 - (received.wall - wall0) * speed)).toBeLessThan(5 * speed);
+      expect(received.clock - clock0).toBeGreaterThan(200 * speed);
+      // The timer fires no earlier than asked, in clock time and in wall time, and not much later.
+      expect(fired.clock - received.clock).toBeGreaterThanOrEqual(100 * speed);
+      expect(fired.wall - received.wall).toBeGreaterThanOrEqual(99.5);
+      expect(fired.wall - received.wall).toBeLessThan(200);
+    });
+  }
+
+  it('paced VirtualClock (built-in SITL): now() in a socket callback follows the wall, not the last timer; a timer armed there is neither early nor held back', async () => {
+    const clock = new VirtualClock();
+    const { wall0, received, fired } = await ioTimer(clock, 1, 300, 100);
+    // Before: now() read 0 (the last instant fired) and the 100 ms timer fired at 100 ms, 200 ms of wall time early.
+    expect(Math.abs(received.clock - (received.wall - wall0))).toBeLessThan(15);
+    expect(fired.clock - received.clock).toBeGreaterThanOrEqual(100);
+    expect(fired.wall - received.wall).toBeGreaterThanOrEqual(95);
+    // …and it is not held back until the next timer that was pending (5 s ahead).
+    expect(fired.wall - received.wall).toBeLessThan(300);
+  });
+
+  it('a paced VirtualClock stays in order: timers due at the same instant still fire in the order set', async () => {
+    const clock = new VirtualClock();
+    const seen: number[] = [];
+    for (let i = 0; i < 5; i++) clock.setTimeout(() => seen.push(i), 50);
+    await clock.run({ until: 100, speed: 2 });
+    expect(seen).toEqual([0, 1, 2, 3, 4]);
+    expect(clock.now()).toBe(100);
   });
 });
