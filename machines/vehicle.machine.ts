@@ -14,6 +14,15 @@
  * - link lost longer than `linkLossTimeout_ms` → marked; when the link returns and the vehicle is
  *   still flying and not already returning or landing, RTL is commanded. (While the link is down
  *   only the vehicle's own datalink-loss action can act; the twin cannot reach it.)
+ *
+ * Command arbitration (the `commands` region): one command in flight at a time; operator
+ * commands wait in a bounded queue (`commandQueueMax`, default 16: beyond it `VEHICLE.BUSY`),
+ * an identical queued one is coalesced (both requests get its result). A failsafe outranks the
+ * operator: its command replaces the queue and pre-empts the command in flight — `sending` is
+ * left, which stops the `command` actor and aborts its signal (the MAVLink command protocol
+ * stops retrying) — and every cancelled command is reported `VEHICLE.PREEMPTED` in its
+ * `command.result`. The runtime's pipeline (actors/command-pipeline.ts) then orders these
+ * commands with the mission's own port operations.
  */
 import { assign, emit, enqueueActions, fromPromise, setup } from 'xstate';
 import type { FlightMode, LandedState } from '../core/flight.js';
