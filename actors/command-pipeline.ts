@@ -195,9 +195,12 @@ export class CommandPipeline {
       this.settle(e, fail('VEHICLE.DISPOSED', `${e.op.label}: command pipeline disposed`));
     }
     const r = this.running;
-    if (r && !r.done) {
+    if (r) {
       r.controller?.abort();
       this.settle(r, fail('VEHICLE.DISPOSED', `${r.op.label}: command pipeline disposed`));
+      // No grace timer outlives the pipeline (a wall clock would keep the process alive for it).
+      this.clearTimer(r);
+      this.running = undefined;
     }
   }
 

@@ -158,4 +158,24 @@ describe('command pipeline', () => {
     expect(code(await rtl)).toBe('ok');
     expect(starts).toEqual([['deaf', 0], ['rtl', 350]]);
   });
+
+  it('dispose answers everything VEHICLE.DISPOSED and leaves no timer behind', async () => {
+    const clock = new VirtualClock();
+    const p = new CommandPipeline(clock);
+    const { op } = recorder(clock);
+    const out: string[] = [];
+    const caller = new AbortController();
+    // A port call that ignores its signal and never answers.
+    const deaf: PortOperation = { label: 'upload', run: () => new Promise<VehicleResult>(() => {}) };
+    void p.submit(deaf, caller.signal).then((r) => out.push(`upload:${code(r)}`));
+    void p.submit(op('start', 100)).then((r) => out.push(`start:${code(r)}`));
+    await clock.advance(10);
+    caller.abort(); // withdrawn while running: a grace timer waits for the port to let go
+    expect(clock.pending).toBe(1);
+    p.dispose();
+    await clock.advance(1);
+    expect(out).toEqual(['upload:VEHICLE.CANCELLED', 'start:VEHICLE.DISPOSED']);
+    expect(clock.pending).toBe(0);
+    expect(code(await p.submit(op('rtl', 10, { priority: 'failsafe' })))).toBe('VEHICLE.DISPOSED');
+  });
 });
