@@ -171,7 +171,7 @@ describe('command pipeline', () => {
     void p.submit(op('start', 100)).then((r) => out.push(`start:${code(r)}`));
     await clock.advance(10);
     caller.abort(); // withdrawn while running: a grace timer waits for the port to let go
-    expect(clock.pending).toBe(1);
+    expect(clock.pending).toBe(2); // that grace timer and the queued start's time to live
     p.dispose();
     await clock.advance(1);
     expect(out).toEqual(['upload:VEHICLE.CANCELLED', 'start:VEHICLE.DISPOSED']);
