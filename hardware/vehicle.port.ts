@@ -80,6 +80,11 @@ export type VehicleEvent = { readonly vehicle: string; readonly t_ms: number } &
   | { readonly type: 'statustext'; readonly severity: 'emergency' | 'alert' | 'critical' | 'error' | 'warning' | 'notice' | 'info' | 'debug'; readonly text: string }
   /** The vehicle itself entered a failsafe (its own datalink-loss, battery or fence action). */
   | { readonly type: 'failsafe'; readonly reason: string; readonly action: FlightMode }
+  /**
+   * An event the vehicle reported through the MAVLink events interface (PX4), rendered with its
+   * metadata: `name` as in the metadata (`commander_modeswitch_not_avail`), `id` the event id.
+   */
+  | { readonly type: 'vehicle.event'; readonly severity: 'emergency' | 'alert' | 'critical' | 'error' | 'warning' | 'notice' | 'info' | 'debug'; readonly text: string; readonly id: number; readonly name: string }
 );
 
 export type Unsubscribe = () => void;

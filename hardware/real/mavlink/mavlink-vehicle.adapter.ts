@@ -47,6 +47,7 @@ import type {
   VehiclePort, VehicleResult, VehicleTelemetry,
 } from '../../vehicle.port.js';
 import { CommandProtocol, type CommandOptions, type CommandRequest } from './command-protocol.js';
+import { createEventsClient, type EventsClient } from './events/events-client.js';
 import { fencePlan } from './geofence.js';
 import { HeartbeatPlugin } from './heartbeat.js';
 import { setSilenced, silenceable } from './link-silencer.js';
@@ -190,6 +191,7 @@ export function createMavlinkVehiclePort(options: MavlinkVehiclePortOptions): Ma
   let parts: {
     session: MavSession; heartbeat: HeartbeatPlugin; telemetry: TelemetryMapper; commands: CommandProtocol;
     missions: MissionProtocol; params: ParamProtocol; readiness: Readiness; status: MissionStatus; faults: Px4FaultInjector;
+    events: EventsClient;
   } | undefined;
   /** What an injected link loss silenced on the link (undone on restore and teardown). */
   let silenced: (number | 'all')[] = [];
@@ -247,6 +249,7 @@ export function createMavlinkVehiclePort(options: MavlinkVehiclePortOptions): Ma
     parts.params.dispose();
     parts.status.dispose();
     parts.faults.dispose();
+    parts.events.dispose();
     silence(false);
     parts.session.close();
     parts = undefined;
@@ -349,7 +352,15 @@ export function createMavlinkVehiclePort(options: MavlinkVehiclePortOptions): Ma
   async function cmd(req: CommandRequest, signal?: AbortSignal): Promise<VehicleResult> {
     const p = ready();
     if (!p.ok) return p;
-    return voidOf(await p.value.commands.send(req, signal));
+    const since = p.value.events.cursor();
+    return explain(p.value, since, voidOf(await p.value.commands.send(req, signal)));
+  }
+
+  /** Appends the vehicle's own words (PX4 events since `since`) to a refusal. */
+  async function explain<T>(p: NonNullable<typeof parts>, since: number | undefined, r: VehicleResult<T>): Promise<VehicleResult<T>> {
+    if (r.ok || r.error.code !== 'VEHICLE.COMMAND_DENIED' || since === undefined) return r;
+    const why = await p.events.refusalReason(since, p.session.ms(1000));
+    return why ? fail(r.error.code, `${r.error.message}; vehicle says: "${why}"`, { context: { ...r.error.context, vehicleSays: why } }) : r;
   }
 
   const port: MavlinkVehiclePort = {
@@ -400,7 +411,9 @@ export function createMavlinkVehiclePort(options: MavlinkVehiclePortOptions): Ma
         readiness: new Readiness(session, telemetry),
         status: new MissionStatus(session),
         faults: new Px4FaultInjector({ session, commands, params, silence }),
+        events: createEventsClient({ session, logger, commands }),
       };
+      parts.events.subscribe((e) => emit({ type: 'vehicle.event', severity: e.severity, text: e.text, id: e.id, name: e.name }));
       connected = true;
       heartbeat.start();
       const heard = await heartbeat.waitFirst(session.ms(o.connectTimeoutMs), signal);
@@ -418,6 +431,7 @@ export function createMavlinkVehiclePort(options: MavlinkVehiclePortOptions): Ma
       }
       // The first heartbeat already reported link up, armed and mode.
       void requestStreams(parts);
+      if (session.autopilot === 'px4') void parts.events.loadMetadata();
       return okVoid;
     },
 
@@ -452,10 +466,13 @@ export function createMavlinkVehiclePort(options: MavlinkVehiclePortOptions): Ma
       const { readiness, commands, session } = p.value;
       const wait = await readiness.wait(session.ms(o.readinessTimeoutMs), signal);
       if (!wait.ok) return wait;
+      const since = p.value.events.cursor();
       const r = await commands.send({ command: CMD.COMPONENT_ARM_DISARM, params: [1, 0, 0, 0, 0, 0, 0] }, signal);
       if (r.ok) return armedState(p.value, true);
       if (r.error.code === 'VEHICLE.TIMEOUT') return readBack(p.value, r, () => p.value.telemetry.armed === true, 'arm', signal);
       if (r.error.code !== 'VEHICLE.COMMAND_DENIED') return r;
+      const explained = await explain(p.value, since, r);
+      if (explained !== r) return voidOf(explained);
       const says = readiness.check().vehicleSays;
       return says ? fail(r.error.code, `${r.error.message}; vehicle says: "${says}"`, { context: r.error.context }) : r;
     },
@@ -543,8 +560,9 @@ export function createMavlinkVehiclePort(options: MavlinkVehiclePortOptions): Ma
         if (w === 'ready' && uploadedMissionId === id) uploadedMissionId = undefined;
         else if (w === 'timeout') logger.warn({ vehicle: o.id, missionId: id, last: status.last }, 'mavlink-vehicle: the vehicle has not reported the new plan checked; trying Mission mode anyway');
       }
+      const since = p.value.events.cursor();
       const r = await retryTemporarilyRejected(session, () => mode('mission', signal), options.modeRetry ?? {}, signal);
-      if (!r.ok) return r;
+      if (!r.ok) return explain(p.value, since, r);
       if (session.autopilot === 'ardupilot') {
         const s = await cmd({ command: CMD.MISSION_START, params: [0, 0, 0, 0, 0, 0, 0] }, signal);
         if (!s.ok) return s;

@@ -68,8 +68,11 @@ export interface EventsClient {
   useMetadata(meta: EventsMetadata): void;
   readonly metadata: EventsMetadata | undefined;
   subscribe(fn: (e: OperatorEvent) => void): () => void;
-  /** A position in the stream of rendered events, for {@link refusalReason}. */
-  cursor(): number;
+  /**
+   * A position in the stream of rendered events, for {@link refusalReason}; undefined while
+   * the client cannot explain anything yet (no metadata, or no sequence tracking).
+   */
+  cursor(): number | undefined;
   /**
    * The warning-or-worse event texts rendered after `cursor` (distinct, joined by `; `),
    * waiting up to `waitMs` (ms of the session clock) for the first and `settleMs` more for
@@ -249,7 +252,7 @@ export function createEventsClient(o: EventsClientOptions): EventsClient {
     lastRefusalReason(withinMs) {
       return latestSince(clock.now() - withinMs);
     },
-    cursor: () => rendered,
+    cursor: () => (meta && receiver.expected !== undefined ? rendered : undefined),
     refusalReason(after, waitMs = 500, settleMs = 50) {
       if (disposed) return Promise.resolve(reasonsAfter(after));
       return new Promise((resolve) => {
