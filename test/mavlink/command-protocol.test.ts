@@ -162,4 +162,15 @@ describe('command protocol against a scripted PX4', () => {
     const p = port.land();
     expect(code(await p)).toBe('ok');
   });
+
+  it('a command under way when the port is disposed fails with VEHICLE.DISPOSED instead of hanging', async () => {
+    const { port } = await setup((ap, m) => {
+      if (m.command !== 20) ap.send(ackOf(m.command, 0));
+    });
+    const p = port.returnToLaunch();
+    await new Promise((r) => setTimeout(r, 20));
+    await port.dispose();
+    const r = await Promise.race([p, new Promise<'hung'>((res) => setTimeout(() => res('hung'), 1000))]);
+    expect(r === 'hung' ? r : code(r)).toBe('VEHICLE.DISPOSED');
+  });
 });

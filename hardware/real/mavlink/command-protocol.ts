@@ -70,8 +70,9 @@ export class CommandProtocol {
   /** Tail of the queue per command id. */
   private readonly inFlight = new Map<number, Promise<unknown>>();
   /** The outstanding request (its generation) of each command id and who may answer it. */
-  private readonly waiting = new Map<number, { gen: number; component: number; on: (ack: CommandAnswer & { progress: number }) => void }>();
+  private readonly waiting = new Map<number, { gen: number; component: number; on: (ack: CommandAnswer & { progress: number }) => void; abandon: () => void }>();
   private generation = 0;
+  private disposed = false;
   private readonly off: () => void;
   /** Counters for diagnostics and benchmarks. */
   readonly stats = { sent: 0, resent: 0, acked: 0, timeouts: 0, strayAcks: 0 };
@@ -104,8 +105,12 @@ export class CommandProtocol {
     return result;
   }
 
+  /** Stops listening; outstanding and queued requests fail with VEHICLE.DISPOSED (none hangs). */
   dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
     this.off();
+    for (const w of [...this.waiting.values()]) w.abandon();
   }
 
   /**
@@ -115,6 +120,7 @@ export class CommandProtocol {
   private exchange(req: CommandRequest, answer: (r: VehicleResult<CommandAnswer>) => void, signal?: AbortSignal): Promise<void> {
     const s = this.session;
     const name = commandName(req.command);
+    if (this.disposed) return Promise.resolve(answer(fail('VEHICLE.DISPOSED', `${name}: command protocol disposed`)));
     if (signal?.aborted) return Promise.resolve(answer(fail('VEHICLE.TIMEOUT', `${name}: aborted by caller`, { context: { aborted: true } })));
     if (!s.linkUp || s.sysid === undefined) return Promise.resolve(answer(fail('VEHICLE.NO_LINK', `${name}: no link to the vehicle`)));
     const gen = ++this.generation;
@@ -168,6 +174,7 @@ export class CommandProtocol {
       this.waiting.set(req.command, {
         gen,
         component: req.targetComponent ?? s.compid,
+        abandon: () => finish(fail('VEHICLE.DISPOSED', `${name}: command protocol disposed`)),
         on: (ack) => {
           this.stats.acked++;
           const context = { command: req.command, result: RESULT_NAME[ack.result] ?? ack.result, resultParam2: ack.resultParam2 };

@@ -90,6 +90,9 @@ export class ParamProtocol {
   private readonly timeoutMs: number;
   private readonly retries: number;
   private readonly listeners = new Set<(p: ParamValue) => void>();
+  /** Fails each request under way (dispose). */
+  private readonly abandons = new Set<() => void>();
+  private disposed = false;
   private readonly off: () => void;
   /** Every value heard, by name (types for later sets). */
   readonly cache = new Map<string, ParamValue>();
@@ -111,8 +114,12 @@ export class ParamProtocol {
     });
   }
 
+  /** Stops listening; requests under way fail with VEHICLE.DISPOSED (none hangs). */
   dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
     this.off();
+    for (const abandon of [...this.abandons]) abandon();
   }
 
   /** Reads one parameter by name or index. */
@@ -173,14 +180,17 @@ export class ParamProtocol {
   /** Lists every parameter, re-requesting the gaps. */
   list(signal?: AbortSignal): Promise<ParamResult<Map<string, ParamValue>>> {
     const s = this.session;
+    if (this.disposed) return Promise.resolve(fail('VEHICLE.DISPOSED', 'param list: disposed'));
     if (!s.linkUp) return Promise.resolve(fail('VEHICLE.NO_LINK', 'param list: no link to the vehicle'));
     return new Promise((resolve) => {
       const byIndex = new Map<number, ParamValue>();
       let count = -1;
       let cancel = () => {};
       let rounds = 0;
+      const abandon = () => finish(fail('VEHICLE.DISPOSED', 'param list: disposed'));
       const finish = (r: ParamResult<Map<string, ParamValue>>) => {
         cancel();
+        this.abandons.delete(abandon);
         this.listeners.delete(onValue);
         signal?.removeEventListener('abort', onAbort);
         resolve(r);
@@ -214,6 +224,7 @@ export class ParamProtocol {
         s.send(m);
       };
       this.listeners.add(onValue);
+      this.abandons.add(abandon);
       signal?.addEventListener('abort', onAbort, { once: true });
       requestList();
       arm();
@@ -231,12 +242,15 @@ export class ParamProtocol {
 
   private exchange(what: string, send: () => void, match: (p: ParamValue) => boolean, signal: AbortSignal | undefined, timeoutCode: ParamErrorCode): Promise<ParamResult<ParamValue>> {
     const s = this.session;
+    if (this.disposed) return Promise.resolve(fail('VEHICLE.DISPOSED', `param ${what}: disposed`));
     if (!s.linkUp) return Promise.resolve(fail('VEHICLE.NO_LINK', `param ${what}: no link to the vehicle`));
     return new Promise((resolve) => {
       let left = this.retries;
       let cancel = () => {};
+      const abandon = () => finish(fail('VEHICLE.DISPOSED', `param ${what}: disposed`));
       const finish = (r: ParamResult<ParamValue>) => {
         cancel();
+        this.abandons.delete(abandon);
         this.listeners.delete(onValue);
         signal?.removeEventListener('abort', onAbort);
         resolve(r);
@@ -254,6 +268,7 @@ export class ParamProtocol {
         });
       };
       this.listeners.add(onValue);
+      this.abandons.add(abandon);
       signal?.addEventListener('abort', onAbort, { once: true });
       attempt();
     });
