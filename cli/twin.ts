@@ -10,6 +10,7 @@
  * Exit codes: 0 all expectations held; 1 an expectation failed; 2 bad input (file, flags).
  */
 import { mkdir, writeFile } from 'node:fs/promises';
+import { readFileSync, realpathSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError, Option } from 'commander';
@@ -35,6 +36,8 @@ import { declaresInvariants, runChecked } from '../testing/run-checked.js';
 const here = dirname(fileURLToPath(import.meta.url));
 /** scenarios/ of the package, whether running from source or from dist/. */
 export const SCENARIO_DIR = resolve(here, here.endsWith('/dist/cli') ? '../../scenarios' : '../scenarios');
+/** The package's version, from its package.json. */
+export const VERSION: string = (JSON.parse(readFileSync(resolve(here, here.endsWith('/dist/cli') ? '../../package.json' : '../package.json'), 'utf8')) as { version: string }).version;
 
 const parseSpeed = (v: string): number => {
   if (v === 'max') return Infinity;
@@ -152,6 +155,7 @@ async function runCommand(files: string[], flags: RunFlags): Promise<number> {
 export function buildProgram(): Command {
   const program = new Command('twin')
     .description('OverWatch Twin: actor-model, simulation-first digital twin runtime for drone operations')
+    .version(VERSION)
     .showHelpAfterError()
     .exitOverride();
 
@@ -258,17 +262,30 @@ export function buildProgram(): Command {
   return program;
 }
 
-const isMain = process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url);
-if (isMain) {
-  buildProgram()
-    .parseAsync(process.argv)
-    .catch((error: unknown) => {
-      const e = error as { code?: string; exitCode?: number; message?: string };
-      if (e.code?.startsWith('commander.')) {
-        process.exitCode = e.code === 'commander.helpDisplayed' || e.code === 'commander.version' ? 0 : 2;
-        return;
-      }
-      process.stderr.write(`twin: ${e.message ?? String(error)}\n`);
-      process.exitCode = 2;
-    });
+/**
+ * Runs the command line on `argv` (`process.argv` shape) and returns the exit code: 0 success,
+ * 1 an expectation failed, 2 bad input. Commander's help and `--version` exit 0.
+ */
+export async function main(argv: readonly string[]): Promise<number> {
+  process.exitCode = undefined;
+  try {
+    await buildProgram().parseAsync([...argv]);
+    return Number(process.exitCode ?? 0);
+  } catch (error: unknown) {
+    const e = error as { code?: string; exitCode?: number; message?: string };
+    if (e.code?.startsWith('commander.')) return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' ? 0 : 2;
+    process.stderr.write(`twin: ${e.message ?? String(error)}\n`);
+    return 2;
+  }
 }
+
+/** `node dist/cli/twin.js …` still works (also through a symlink); the package's bin is cli/bin.ts. */
+const isMain = (): boolean => {
+  if (!process.argv[1]) return false;
+  try {
+    return realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+};
+if (isMain()) process.exitCode = await main(process.argv);

@@ -7,7 +7,9 @@
  * stream is cancelled as soon as it passes `maxBytes`, so a small malicious file cannot expand
  * into gigabytes. Corrupt input is a result (`METADATA.XZ`), never an exception.
  */
-import { XzReadableStream } from 'xz-decompress';
+// A CommonJS package: Node's ESM loader finds no named exports in it (vitest did), so take the default.
+import xzDecompress from 'xz-decompress';
+const { XzReadableStream } = xzDecompress;
 import { fail, ok, type Result } from '../../../../core/result.js';
 
 const XZ_MAGIC = [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00];

@@ -1,0 +1,9 @@
+#!/usr/bin/env node
+/**
+ * The `twin` executable (package.json "bin"). It always runs the command line, however it was
+ * reached: `npx twin`, `npm exec twin`, a global install's symlink, a dependency's
+ * `node_modules/.bin/twin`. The importable module is `cli/twin.ts` (`buildProgram`, `main`).
+ */
+import { main } from './twin.js';
+
+process.exitCode = await main(process.argv);
