@@ -138,6 +138,15 @@ describe('vehicle failsafes from structured state', () => {
     expect(r.failsafes()).toEqual([{ reason: 'battery', action: 'land' }]);
   });
 
+  it('a PX4 event (events protocol) names the cause when state does not', async () => {
+    const r = await rig();
+    r.mapper.noteVehicleEvent({ name: 'commander_failsafe_enter_generic', text: 'Failsafe activated due to Data link lost: Return' });
+    await r.vehicle({});
+    expect(r.failsafes()).toEqual([]);
+    await r.vehicle({ mode: 'rtl', status: STATE.CRITICAL });
+    expect(r.failsafes()).toEqual([{ reason: 'link_loss', action: 'rtl' }]);
+  });
+
   it("the mission's own final RTL item is not a failsafe", async () => {
     const r = await rig();
     r.ap.send(Object.assign(new common.MissionCurrent(), { seq: 4, total: 5, missionState: 3, missionMode: 1 }));

@@ -32,7 +32,8 @@
  * SYS_STATUS battery health → `battery`; SYS_STATUS geofence health → `geofence`; a gap in the
  * vehicle's heartbeat just before (our link broke: its GCS link did too) → `link_loss`; GPS health
  * or fix → `position_loss`; RC receiver health → `rc_loss`. Text is only a hint, used when state
- * names no cause: a recent STATUSTEXT read by {@link failsafeHint}; else `other`.
+ * names no cause: a recent PX4 event ({@link TelemetryMapper.noteVehicleEvent}) or STATUSTEXT
+ * read by {@link failsafeHint}; else `other`.
  */
 import type { common, MavLinkData } from 'node-mavlink';
 import type { FlightMode, LandedState } from '../../../core/flight.js';
@@ -120,6 +121,8 @@ export class TelemetryMapper {
   private batteryFaults = 0;
   private missionSeq = -1;
   private missionTotal = 0;
+  /** Recent vehicle events (PX4 events protocol) as hint text, newest last. */
+  private readonly eventHints: { t_ms: number; text: string }[] = [];
 
   constructor(
     private readonly session: MavSession,
@@ -177,6 +180,16 @@ export class TelemetryMapper {
    */
   noteCommandedMode(mode: FlightMode): void {
     this.commanded = { mode, at: this.session.clock.now() };
+  }
+
+  /**
+   * A vehicle event rendered elsewhere (PX4's events protocol: `name` such as
+   * `commander_failsafe_enter_…`, and its text): kept as a hint for a failsafe's reason, like a
+   * STATUSTEXT line. Never a failsafe by itself.
+   */
+  noteVehicleEvent(e: { readonly name?: string; readonly text: string }): void {
+    this.eventHints.push({ t_ms: this.session.clock.now(), text: `${e.name ?? ''} ${e.text}`.replace(/_/g, ' ').trim() });
+    if (this.eventHints.length > 20) this.eventHints.shift();
   }
 
   /** Is a vehicle failsafe episode in force (see the class remarks)? */
@@ -245,11 +258,14 @@ export class TelemetryMapper {
     if (recent(this.lastLinkGapAt)) return 'link_loss';
     if (unhealthy(SENSOR.GPS) || (this.gps !== undefined && this.gps.fix !== '3d')) return 'position_loss';
     if (unhealthy(SENSOR.RC_RECEIVER)) return 'rc_loss';
-    for (let i = this.recentText.length - 1; i >= 0; i--) {
-      const line = this.recentText[i]!;
-      if (!recent(line.t_ms)) break;
-      const hint = failsafeHint(line.text);
-      if (hint) return hint;
+    // Hints, newest first: PX4 events, then STATUSTEXT.
+    for (const lines of [this.eventHints, this.recentText]) {
+      for (let i = lines.length - 1; i >= 0; i--) {
+        const line = lines[i]!;
+        if (!recent(line.t_ms)) break;
+        const hint = failsafeHint(line.text);
+        if (hint) return hint;
+      }
     }
     if (this.chargeState === CHARGE.LOW) return 'battery';
     return 'other';
