@@ -9,6 +9,14 @@
  * answered with a status error by the session; ws itself only cuts off frames beyond a hard
  * ceiling (`hardMaxMessageBytes`, 8× the limit by default) so memory stays bounded.
  *
+ * Unauthenticated connections are a separate, small budget: at most `maxPending` at once and
+ * `maxPendingPerAddress` from one address (HTTP 503 beyond), each closed after `authTimeout_ms`
+ * (10 s) and after `preAuthMaxBytes` (1 MiB) received before it authenticates (1009, counted on
+ * the raw socket, so a large frame is cut off while it arrives rather than buffered whole; ws's
+ * `maxPayload` is one value for the whole server and cannot change after the upgrade). A
+ * `?token=` in the URL is verified at the upgrade: a valid one never waits behind anonymous
+ * sockets — only `maxClients` (authenticated connections) bounds it.
+ *
  * @example
  * const bridge = createBridgeServer({ twin, authenticate: verify, port: 9090 });
  * const { url } = await bridge.start(); // ws://127.0.0.1:9090
@@ -20,7 +28,7 @@ import type { AddressInfo } from 'node:net';
 import { WebSocket, WebSocketServer } from 'ws';
 import type { Twin } from '../actors/twin.js';
 import { silentLogger, type Logger } from '../core/logger.js';
-import { ClientSession, type Authenticate, type BridgeSocket, type ClientInfo } from './client-session.js';
+import { ClientSession, type Authenticate, type BridgeSocket, type ClientInfo, type PreAuth } from './client-session.js';
 import { CommandWaiter } from './internal/command-waiter.js';
 import type { BridgeMetrics } from './metrics.js';
 import { buildServices } from './services.js';
@@ -54,10 +62,16 @@ export interface BridgeServerOptions {
    * demoted user loses its rights on a live connection too. Default 60 000; 0 = never.
    */
   readonly reauthInterval_ms?: number;
-  /** A client with no valid identity for this long (wall ms) is closed (1008). Default 60 000; 0 = never. */
+  /** A client with no valid identity for this long (wall ms) is closed (1008). Default 10 000; 0 = never. */
   readonly authTimeout_ms?: number;
-  /** Connections beyond this are refused (HTTP 503). Default 1000. */
+  /** Authenticated connections beyond this are refused (HTTP 503, or 1013 after an `auth` op). Default 1000. */
   readonly maxClients?: number;
+  /** Unauthenticated connections at once, all addresses. Default 64. */
+  readonly maxPending?: number;
+  /** Unauthenticated connections at once from one address. Default 8. */
+  readonly maxPendingPerAddress?: number;
+  /** Bytes a connection may send before it authenticates; beyond, it is closed (1009). Default maxMessageBytes. */
+  readonly preAuthMaxBytes?: number;
 }
 
 export interface BridgeStats {
@@ -94,13 +108,60 @@ export function createBridgeServer(options: BridgeServerOptions): BridgeServer {
     maxPendingCalls: 32,
     serviceTimeout_ms: options.serviceTimeout_ms ?? 10_000,
     reauthInterval_ms: options.reauthInterval_ms ?? 60_000,
-    authTimeout_ms: options.authTimeout_ms ?? 60_000,
+    authTimeout_ms: options.authTimeout_ms ?? 10_000,
   };
+  const maxClients = options.maxClients ?? 1000;
+  const maxPending = options.maxPending ?? 64;
+  const maxPendingPerAddress = options.maxPendingPerAddress ?? 8;
+  const preAuthMaxBytes = options.preAuthMaxBytes ?? maxMessageBytes;
   const catalog = buildTopicCatalog(twin);
   const waiter = new CommandWaiter(twin.log);
   const hub = new TopicHub(twin.bus, catalog, (error, topic) => logger.error({ err: error, topic }, 'topic mapping failed'));
   const services = buildServices(twin, catalog, waiter);
   const sessions = new Map<WebSocket, ClientSession>();
+  /** The remote address of each session (for the per-address cap on unauthenticated ones). */
+  const remotes = new Map<ClientSession, string>();
+  const counts = (address?: string) => {
+    let authenticated = 0;
+    let pending = 0;
+    let fromAddress = 0;
+    for (const s of sessions.values()) {
+      if (s.authenticated) authenticated++;
+      else {
+        pending++;
+        if (address !== undefined && remotes.get(s) === address) fromAddress++;
+      }
+    }
+    return { authenticated, pending, fromAddress };
+  };
+  /** Admission at the upgrade: a valid URL token needs a client slot, anything else a pending one. */
+  const verifyClient = (info: { req: IncomingMessage }, done: (ok: boolean, code?: number, message?: string) => void) => {
+    const address = info.req.socket.remoteAddress ?? '';
+    const admitPending = () => {
+      const c = counts(address);
+      if (c.pending >= maxPending || c.fromAddress >= maxPendingPerAddress) {
+        logger.warn({ remote: address, pending: c.pending, fromAddress: c.fromAddress }, 'refused an unauthenticated connection: too many pending');
+        return done(false, 503, 'too many unauthenticated connections');
+      }
+      done(true);
+    };
+    const token = tokenFromUrl(info.req.url);
+    if (token === undefined) return admitPending();
+    let checked: ReturnType<Authenticate>;
+    try {
+      checked = options.authenticate(token);
+    } catch {
+      return admitPending();
+    }
+    void Promise.resolve(checked)
+      .catch(() => undefined)
+      .then((r) => {
+        if (!r?.ok) return admitPending(); // the session says why, on the socket
+        if (counts().authenticated >= maxClients) return done(false, 503, 'too many clients');
+        (info.req as PreAuthRequest)[PRE_AUTH] = { token, identity: r.value };
+        done(true);
+      });
+  };
   let http: Server | undefined;
   let wss: WebSocketServer | undefined;
   let connections = 0;
@@ -109,7 +170,8 @@ export function createBridgeServer(options: BridgeServerOptions): BridgeServer {
 
   const onConnection = (ws: WebSocket, req: IncomingMessage) => {
     const id = `c${++connections}`;
-    const token = tokenFromUrl(req.url);
+    const pre = (req as PreAuthRequest)[PRE_AUTH];
+    const token = pre ?? tokenFromUrl(req.url);
     const socket: BridgeSocket = {
       send: (data, binary) => {
         if (ws.readyState === WebSocket.OPEN) ws.send(data, binary ? BINARY : TEXT);
@@ -119,8 +181,25 @@ export function createBridgeServer(options: BridgeServerOptions): BridgeServer {
       },
       close: (code, reason) => ws.close(code, reason),
     };
-    const session = new ClientSession(id, socket, { twin, catalog, hub, services, waiter, authenticate: options.authenticate, logger, limits, ...(options.metrics ? { metrics: options.metrics } : {}) }, token);
+    const admit = () => counts().authenticated < maxClients;
+    const session = new ClientSession(id, socket, { twin, catalog, hub, services, waiter, authenticate: options.authenticate, logger, limits, admit, ...(options.metrics ? { metrics: options.metrics } : {}) }, token);
     sessions.set(ws, session);
+    remotes.set(session, req.socket.remoteAddress ?? '');
+    // Bytes before authentication are counted as they arrive on the socket, so a client cannot
+    // make us buffer a large frame whole before it has proved who it is.
+    let preAuthBytes = 0;
+    const onData = (chunk: Buffer) => {
+      if (session.authenticated) return void req.socket.off('data', onData);
+      preAuthBytes += chunk.length;
+      if (preAuthBytes <= preAuthMaxBytes) return;
+      req.socket.off('data', onData);
+      logger.warn({ client: id, remote: req.socket.remoteAddress, bytes: preAuthBytes }, 'closing unauthenticated client: too many bytes before authentication');
+      ws.close(1009, 'too much data before authentication');
+      // Read no more of it; cut it off if it does not close its side promptly.
+      req.socket.pause();
+      setTimeout(() => ws.terminate(), 1000).unref();
+    };
+    req.socket.on('data', onData);
     options.metrics?.clients?.(sessions.size);
     logger.info({ client: id, remote: req.socket.remoteAddress, token: token !== undefined }, 'client connected');
     ws.on('message', (data, isBinary) => session.onFrame(toBuffer(data), isBinary));
@@ -131,6 +210,8 @@ export function createBridgeServer(options: BridgeServerOptions): BridgeServer {
       gone.dropped += session.dropped;
       gone.rejected += session.rejected;
       sessions.delete(ws);
+      remotes.delete(session);
+      req.socket.off('data', onData);
       options.metrics?.clients?.(sessions.size);
       logger.info({ client: id, code, sent: session.sent, dropped: session.dropped }, 'client disconnected');
     });
@@ -139,7 +220,6 @@ export function createBridgeServer(options: BridgeServerOptions): BridgeServer {
   return {
     async start() {
       if (http) throw new Error('bridge: already started');
-      const maxClients = options.maxClients ?? 1000;
       http = createServer((_req, res) => {
         res.writeHead(426, { 'content-type': 'text/plain' }).end('rosbridge v2 WebSocket endpoint: connect with ws://\n');
       });
@@ -147,7 +227,7 @@ export function createBridgeServer(options: BridgeServerOptions): BridgeServer {
         server: http,
         maxPayload: options.hardMaxMessageBytes ?? 8 * maxMessageBytes,
         perMessageDeflate: false,
-        verifyClient: (_info, done) => (sessions.size < maxClients ? done(true) : done(false, 503, 'too many clients')),
+        verifyClient,
       });
       wss.on('connection', onConnection);
       wss.on('error', (error) => logger.error({ err: error }, 'bridge server error'));
@@ -208,6 +288,10 @@ export function createBridgeServer(options: BridgeServerOptions): BridgeServer {
     },
   };
 }
+
+/** Where verifyClient leaves the identity a URL token proved, for the connection handler. */
+const PRE_AUTH = Symbol('bridge.preAuth');
+type PreAuthRequest = IncomingMessage & { [PRE_AUTH]?: PreAuth };
 
 // Shared option objects: ws.send is called once per message per client.
 const TEXT = { binary: false } as const;

@@ -78,6 +78,17 @@ export interface SessionDeps {
   readonly logger: Logger;
   readonly limits: SessionLimits;
   readonly metrics?: BridgeMetrics;
+  /**
+   * Asked when a connection that was not authenticated becomes so (an `auth` op): false means
+   * the server is full of authenticated clients, and the connection is closed (1013).
+   */
+  readonly admit?: () => boolean;
+}
+
+/** A token the server verified at the upgrade (`?token=`), with what it proved. */
+export interface PreAuth {
+  readonly token: string;
+  readonly identity: Identity;
 }
 
 export interface ClientInfo {
@@ -107,6 +118,10 @@ export class ClientSession implements StreamHost {
   private drainTimer: NodeJS.Timeout | undefined;
   private pendingCalls = 0;
   private closed = false;
+  /** Set once the connection has had an identity (the server counted it as authenticated). */
+  private wasAuthenticated = false;
+  /** Commands (publish) run in arrival order, each after its own token check. */
+  private commandChain: Promise<void> = Promise.resolve();
   private readonly log: Logger;
   sent = 0;
   dropped = 0;
@@ -116,12 +131,19 @@ export class ClientSession implements StreamHost {
     readonly id: string,
     private readonly socket: BridgeSocket,
     private readonly deps: SessionDeps,
-    urlToken?: string,
+    urlToken?: string | PreAuth,
   ) {
     this.log = deps.logger.child({ client: id });
     this.fragments = new FragmentAssembler(deps.limits.maxMessageBytes);
     this.auth = new SessionAuth(deps.authenticate, deps.limits, this.log, {
-      accepted: (who, opId) => this.status('info', `authenticated as ${who.sub} (${who.role})`, opId),
+      accepted: (who, opId) => {
+        if (!this.wasAuthenticated && this.deps.admit && !this.deps.admit()) {
+          this.reject('BRIDGE.BUSY', 'too many clients', opId);
+          return this.socket.close(1013, 'too many clients');
+        }
+        this.wasAuthenticated = true;
+        this.status('info', `authenticated as ${who.sub} (${who.role})`, opId);
+      },
       refused: (message, opId) => this.reject('BRIDGE.UNAUTHENTICATED', message, opId),
       revoked: (message) => {
         this.dropStreams();
@@ -133,12 +155,21 @@ export class ClientSession implements StreamHost {
       },
       timedOut: () => this.socket.close(1008, 'authentication required'),
     });
-    if (urlToken !== undefined) this.auth.submit(urlToken, undefined);
+    if (typeof urlToken === 'string') this.auth.submit(urlToken, undefined);
+    else if (urlToken !== undefined) {
+      this.wasAuthenticated = true;
+      this.auth.adopt(urlToken.identity, urlToken.token);
+    }
   }
 
   /** Who the client is, once authenticated. */
   private get identity(): Identity | undefined {
     return this.auth.identity;
+  }
+
+  /** True while the connection has a valid identity. */
+  get authenticated(): boolean {
+    return this.auth.identity !== undefined;
   }
 
   /** Handles one incoming WebSocket frame. Never throws. */
@@ -349,16 +380,26 @@ export class ClientSession implements StreamHost {
     const topic = normalizeName(op.topic);
     const def = this.deps.catalog.inbound.get(topic);
     if (!def) return this.advertise(topic, '', op.id);
-    if (!roleAtLeast(this.identity!.role, 'operator')) return this.reject('BRIDGE.FORBIDDEN', `role ${this.identity!.role} may not publish commands`, op.id);
     const command = commandFromMessage(op.msg);
     if (!command.ok) return this.reject(command.error.code, `${topic}: ${command.error.message}`, op.id);
-    const cid = op.id ?? correlationId('ws');
-    this.log.info({ cid, sub: this.identity!.sub, vehicle: def.vehicle, command: command.value }, 'command published');
-    // No reply op exists for publish: a refusal comes back as a warning status.
-    this.deps.waiter.wait(cid, this.deps.limits.serviceTimeout_ms).then((r) => {
-      if (r && !r.ok) this.status('warning', `${def.vehicle} ${command.value.kind}: ${r.code}: ${r.message}`, op.id);
+    // A command: the token is checked again now (revoked, expired, user demoted or deleted
+    // since the last periodic check), in order with the client's other commands.
+    this.commandChain = this.commandChain.then(async () => {
+      const identity = await this.auth.recheck();
+      if (this.closed) return;
+      if (!identity) return this.reject('BRIDGE.UNAUTHENTICATED', `authenticate again before publishing on ${topic}`, op.id);
+      if (!roleAtLeast(identity.role, 'operator')) return this.reject('BRIDGE.FORBIDDEN', `role ${identity.role} may not publish commands`, op.id);
+      const cid = op.id ?? correlationId('ws');
+      this.log.info({ cid, sub: identity.sub, vehicle: def.vehicle, command: command.value }, 'command published');
+      // No reply op exists for publish: a refusal comes back as a warning status.
+      this.deps.waiter.wait(cid, this.deps.limits.serviceTimeout_ms).then((r) => {
+        if (r && !r.ok) this.status('warning', `${def.vehicle} ${command.value.kind}: ${r.code}: ${r.message}`, op.id);
+      });
+      this.deps.twin.command(def.vehicle, command.value, cid);
+    }).catch((error: unknown) => {
+      this.log.error({ err: error }, 'publish failed');
+      this.reject('BRIDGE.INTERNAL', 'internal error handling the message', op.id);
     });
-    this.deps.twin.command(def.vehicle, command.value, cid);
   }
 
   private async callService(op: CallServiceRequest): Promise<void> {
@@ -374,14 +415,18 @@ export class ClientSession implements StreamHost {
     };
     const def = this.deps.services.get(name);
     if (!def) return refuse('BRIDGE.UNKNOWN_SERVICE', `no service ${name}; see /rosapi/services`);
-    const identity = this.identity!;
-    if (!roleAtLeast(identity.role, def.minRole)) return refuse('BRIDGE.FORBIDDEN', `${name} needs role ${def.minRole}; ${identity.sub} is ${identity.role}`);
     if (this.pendingCalls >= this.deps.limits.maxPendingCalls) return refuse('BRIDGE.BUSY', `at most ${this.deps.limits.maxPendingCalls} service calls in flight per client`);
     const cid = op.id ?? correlationId('ws');
     const timeout_ms = op.timeout && op.timeout > 0 ? Math.min(op.timeout * 1000, this.deps.limits.serviceTimeout_ms) : this.deps.limits.serviceTimeout_ms;
     const t0 = performance.now();
     this.pendingCalls++;
     try {
+      // Commanding services check the token again now (it may be revoked, expired, or its user
+      // demoted or deleted since the last periodic check); read-only ones use the current identity.
+      const identity = def.minRole === 'viewer' ? this.identity : await this.auth.recheck();
+      if (this.closed) return;
+      if (!identity) return refuse('BRIDGE.UNAUTHENTICATED', `authenticate again before calling ${name}`);
+      if (!roleAtLeast(identity.role, def.minRole)) return refuse('BRIDGE.FORBIDDEN', `${name} needs role ${def.minRole}; ${identity.sub} is ${identity.role}`);
       const outcome = await def.call({ args: argsObject(op.args), cid, identity, timeout_ms });
       const ms = performance.now() - t0;
       if (outcome.ok) {

@@ -15,6 +15,7 @@ import type { Twin } from '../actors/twin.js';
 import type { MissionStatus } from '../machines/mission.machine.js';
 import { COMMAND_SERVICES, commandFromService } from './commands.js';
 import type { CommandWaiter } from './internal/command-waiter.js';
+import { loadMission } from './mission-load.js';
 import type { TopicCatalog } from './topic-catalog.js';
 
 export type Role = 'viewer' | 'operator' | 'admin';
@@ -23,6 +24,8 @@ export type Role = 'viewer' | 'operator' | 'admin';
 export interface Identity {
   readonly sub: string;
   readonly role: Role;
+  /** When the token that proved it expires, seconds since the epoch (JWT `exp`); absent = never. */
+  readonly exp?: number;
 }
 
 const RANK: Record<Role, number> = { viewer: 0, operator: 1, admin: 2 };
@@ -52,18 +55,18 @@ export interface ServiceDef {
 const trigger = (success: boolean, message: string): ServiceOutcome => ({ ok: true, values: { success, message } });
 const failed = (code: string, message: string): ServiceOutcome => ({ ok: false, code, message });
 
-const TERMINAL_OR_IDLE: ReadonlySet<MissionStatus> = new Set(['IDLE', 'COMPLETED', 'ABORTED', 'FAILED']);
-
 export function buildServices(twin: Twin, catalog: TopicCatalog, waiter: CommandWaiter): Map<string, ServiceDef> {
   const services = new Map<string, ServiceDef>();
   const add = (def: ServiceDef) => services.set(def.name, def);
 
-  /** `vehicle` from the args, else the only (or first) vehicle. */
+  /** `vehicle` from the args; it may be left out only when the twin has exactly one vehicle. */
   const pickVehicle = (args: Record<string, unknown>): { vehicle: string } | { error: ServiceOutcome } => {
     const v = args.vehicle;
     if (v === undefined || v === '') {
-      const first = twin.vehicleIds[0];
-      return first ? { vehicle: first } : { error: failed('BRIDGE.UNKNOWN_VEHICLE', 'the twin has no vehicle') };
+      const ids = twin.vehicleIds;
+      if (ids.length === 1) return { vehicle: ids[0]! };
+      if (ids.length === 0) return { error: failed('BRIDGE.UNKNOWN_VEHICLE', 'the twin has no vehicle') };
+      return { error: failed('BRIDGE.SERVICE_ARGS', `args.vehicle is required: this twin has ${ids.length} vehicles (${ids.join(', ')})`) };
     }
     if (typeof v !== 'string' || !twin.vehicleIds.includes(v))
       return { error: failed('BRIDGE.UNKNOWN_VEHICLE', `unknown vehicle ${JSON.stringify(v)}; known: ${twin.vehicleIds.join(', ')}`) };
@@ -91,14 +94,10 @@ export function buildServices(twin: Twin, catalog: TopicCatalog, waiter: Command
         return failed('BRIDGE.UNKNOWN_VEHICLE', `mission.vehicle ${JSON.stringify(vehicle)} is not a vehicle of this twin (${twin.vehicleIds.join(', ')})`);
       if (args.vehicle !== undefined && args.vehicle !== vehicle)
         return failed('BRIDGE.SERVICE_ARGS', `args.vehicle ${JSON.stringify(args.vehicle)} differs from mission.vehicle ${JSON.stringify(vehicle)}`);
-      const handle = twin.mission(vehicle);
-      const before = handle.status();
-      if (!TERMINAL_OR_IDLE.has(before)) return trigger(false, `LOAD is not accepted while the mission is ${before}`);
-      handle.load(mission, cid);
-      const ctx = handle.context();
-      if (handle.status() === 'LOADED')
-        return trigger(true, `mission ${ctx.mission?.id} loaded on ${vehicle} (${ctx.progress.total_waypoints} items)`);
-      return trigger(false, ctx.reason ?? 'mission rejected');
+      const r = loadMission(twin, vehicle, mission, cid);
+      if (!r.ok) return trigger(false, `${r.error.code}: ${r.error.message}`);
+      const ctx = twin.mission(vehicle).context();
+      return trigger(true, `mission ${ctx.mission?.id} loaded on ${vehicle} (${ctx.progress.total_waypoints} items)`);
     },
   });
 

@@ -1,6 +1,8 @@
 /**
  * One connection's authentication: who it is, the token that proved it, the re-verification of
- * that token on a live connection, and the deadline for a connection that never authenticates.
+ * that token on a live connection (periodically, and on demand before every command), the end
+ * of the identity when the token expires, and the deadline for a connection that never
+ * authenticates.
  *
  * @remarks
  * The authenticate function may be sync or async (a JWT library may verify asynchronously);
@@ -42,6 +44,7 @@ export class SessionAuth {
   private token: string | undefined;
   private pendingChecks = 0;
   private reauthTimer: NodeJS.Timeout | undefined;
+  private expiryTimer: NodeJS.Timeout | undefined;
   private deadline: NodeJS.Timeout | undefined;
   private disposed = false;
 
@@ -63,6 +66,23 @@ export class SessionAuth {
     return this.pendingChecks > 0;
   }
 
+  /** Takes an identity the server verified already (the URL token, checked at the upgrade). */
+  adopt(identity: Identity, token: string): void {
+    this.onResult({ ok: true, value: identity }, undefined, token);
+  }
+
+  /**
+   * Verifies the current token again now (a command is about to run): resolves with the fresh
+   * identity (its current role), or undefined — and the identity is gone — when the token
+   * expired or was revoked, or the user was deleted.
+   */
+  async recheck(): Promise<Identity | undefined> {
+    const token = this.token;
+    if (token === undefined || this.disposed) return undefined;
+    const r = await this.verify(token);
+    return this.judge(token, r) ? this.current : undefined;
+  }
+
   /** Checks `token` (from the URL or an `auth` op with id `id`). */
   submit(token: string, id: string | undefined): void {
     const result = this.verify(token);
@@ -79,6 +99,7 @@ export class SessionAuth {
   dispose(): void {
     this.disposed = true;
     if (this.reauthTimer) clearInterval(this.reauthTimer);
+    if (this.expiryTimer) clearTimeout(this.expiryTimer);
     if (this.deadline) clearTimeout(this.deadline);
   }
 
@@ -112,6 +133,7 @@ export class SessionAuth {
     if (this.deadline) clearTimeout(this.deadline);
     this.deadline = undefined;
     if (changed) this.log.info({ sub: r.value.sub, role: r.value.role }, 'client authenticated');
+    this.armExpiry(r.value, token);
     this.events.accepted(r.value, id);
     const every = this.limits.reauthInterval_ms;
     if (every > 0 && !this.reauthTimer) {
@@ -124,23 +146,49 @@ export class SessionAuth {
   private reverify(): void {
     const token = this.token;
     if (token === undefined || this.disposed) return;
-    const settle = (r: Result<Identity, string>) => {
-      // The client may have authenticated again meanwhile: only judge the token we checked.
-      if (this.disposed || this.token !== token) return;
-      if (r.ok) {
-        if (r.value.role !== this.current?.role) this.log.info({ sub: r.value.sub, role: r.value.role }, 'client role changed');
-        this.current = r.value;
-        return;
-      }
-      this.log.info({ sub: this.current?.sub, reason: r.error.message }, 'client token no longer valid');
-      this.current = undefined;
-      this.token = undefined;
-      this.events.revoked(`token no longer valid (${r.error.message}); authenticate again`);
-      this.armDeadline();
-    };
     const result = this.verify(token);
-    if (result instanceof Promise) void result.then(settle);
-    else settle(result);
+    if (result instanceof Promise) void result.then((r) => this.judge(token, r));
+    else this.judge(token, result);
+  }
+
+  /** Applies a re-verification of `token`; true when the connection keeps (or refreshed) its identity. */
+  private judge(token: string, r: Result<Identity, string>): boolean {
+    // The client may have authenticated again meanwhile: only judge the token we checked.
+    if (this.disposed || this.token !== token) return this.current !== undefined && !this.disposed;
+    if (r.ok) {
+      if (r.value.role !== this.current?.role) this.log.info({ sub: r.value.sub, role: r.value.role }, 'client role changed');
+      this.current = r.value;
+      return true;
+    }
+    this.drop(`token no longer valid (${r.error.message}); authenticate again`, r.error.message);
+    return false;
+  }
+
+  /** The identity is gone: streams end, rights end, the unauthenticated deadline runs again. */
+  private drop(message: string, reason: string): void {
+    this.log.info({ sub: this.current?.sub, reason }, 'client token no longer valid');
+    this.current = undefined;
+    this.token = undefined;
+    if (this.expiryTimer) clearTimeout(this.expiryTimer);
+    this.expiryTimer = undefined;
+    this.events.revoked(message);
+    this.armDeadline();
+  }
+
+  /** Ends the identity when its token expires (wall time), not at the next periodic check. */
+  private armExpiry(identity: Identity, token: string): void {
+    if (this.expiryTimer) clearTimeout(this.expiryTimer);
+    this.expiryTimer = undefined;
+    if (identity.exp === undefined) return;
+    // Timers take at most 2^31-1 ms; a longer-lived token is re-armed when that one fires.
+    const ms = Math.min(identity.exp * 1000 - Date.now(), 2 ** 31 - 1);
+    this.expiryTimer = setTimeout(() => {
+      this.expiryTimer = undefined;
+      if (this.disposed || this.token !== token) return;
+      if (identity.exp! * 1000 > Date.now()) return this.armExpiry(identity, token);
+      this.drop('token expired; authenticate again', 'expired');
+    }, Math.max(0, ms));
+    this.expiryTimer.unref();
   }
 
   private armDeadline(): void {

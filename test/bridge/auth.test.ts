@@ -93,11 +93,12 @@ describe('bridge authentication', () => {
   it('a token without a known role is refused', async () => {
     const t = await new SignJWT({ role: 'root' })
       .setProtectedHeader({ alg: 'HS256' })
+      .setIssuer('overwatch-twin')
       .setSubject('x')
       .setExpirationTime('1h')
       .sign(new TextEncoder().encode('bridge-test-secret-0123456789abcdef'));
     const c = await client(`${url}/?token=${t}`);
-    await expectLockedOut(c, /no role/);
+    await expectLockedOut(c, /token rejected: token lacks a subject or role/);
   });
 
   it('a synchronous authenticate function works too, and one that throws refuses', async () => {

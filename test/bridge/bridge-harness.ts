@@ -1,9 +1,13 @@
 /**
  * Test harness for the bridge: a live twin on the simulator under a paced virtual clock, a
- * bridge on 127.0.0.1 port 0, HS256 tokens made with jose, and a raw WebSocket client that
- * collects what it receives.
+ * bridge on 127.0.0.1 port 0 checking tokens with the production authenticator (api/auth's
+ * JWT verifier over a real SQLite user store), and a raw WebSocket client that collects what
+ * it receives.
  */
-import { jwtVerify, SignJWT } from 'jose';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SignJWT } from 'jose';
 import WebSocket from 'ws';
 import { decode as cborDecode } from 'cbor-x';
 import { VirtualClock } from '../../core/clock.js';
@@ -13,26 +17,48 @@ import { LocalFrame } from '../../core/geo.js';
 import { SimWorld, createSimVehiclePort } from '../../hardware/sim/index.js';
 import { DEFAULT_HOME } from '../../actors/scenario/scenario.runner.js';
 import { createBridgeServer, type BridgeServer, type BridgeServerOptions } from '../../bridge/index.js';
-import type { Identity } from '../../bridge/services.js';
-import type { Result } from '../../core/result.js';
+import { createAuth } from '../../api/auth/index.js';
+import { ISSUER } from '../../api/auth/tokens.js';
+import { openStore } from '../../storage/store.js';
+import { ROLES, type Role } from '../../storage/users.repository.js';
 
 export const SECRET = new TextEncoder().encode('bridge-test-secret-0123456789abcdef');
 
-/** An HS256 JWT as the API gateway issues them. `expiresIn` is a jose time span (`-1h` = expired). */
-export async function makeToken(sub: string, role: string, expiresIn = '1h', secret = SECRET): Promise<string> {
-  return new SignJWT({ role }).setProtectedHeader({ alg: 'HS256' }).setSubject(sub).setIssuedAt().setExpirationTime(expiresIn).sign(secret);
-}
+/** The user store the production authenticator reads (one per test file, in a temp dir). */
+const storeDir = mkdtempSync(join(tmpdir(), 'twin-bridge-users-'));
+export const userStore = openStore({ dir: storeDir });
+process.once('exit', () => {
+  userStore.close();
+  rmSync(storeDir, { recursive: true, force: true });
+});
+/** The production authenticator (api/auth): signature, issuer, expiry, user, role, token version. */
+export const productionAuth = createAuth({ store: userStore, secret: SECRET, scrypt: { N: 2 ** 10, r: 8, p: 1 } });
 
-/** The tiny authenticate function the server is given (api/auth's `verify` has this shape). */
-export async function authenticate(token: string): Promise<Result<Identity, string>> {
-  try {
-    const { payload } = await jwtVerify(token, SECRET, { algorithms: ['HS256'] });
-    const role = payload.role;
-    if (role !== 'viewer' && role !== 'operator' && role !== 'admin') return { ok: false, error: { code: 'AUTH', message: 'no role' } };
-    return { ok: true, value: { sub: String(payload.sub), role } };
-  } catch (error) {
-    return { ok: false, error: { code: 'AUTH', message: (error as Error).message } };
+/** What the server is given: api/auth's `verify`, exactly as `twin start` wires it. */
+export const authenticate = (token: string) => productionAuth.verify(token);
+
+const SPAN = /^(-?\d+)([smhd])$/;
+const UNIT: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
+
+/**
+ * A token as `POST /token` issues them, for user `sub` with `role` (the user is created in the
+ * store, or given that role, without revoking its earlier tokens). `expiresIn` is `1h`, `-1h`
+ * (expired an hour ago), `30s`…; another `secret` signs a token the server must refuse.
+ */
+export async function makeToken(sub: string, role: string, expiresIn = '1h', secret = SECRET): Promise<string> {
+  let tv = 0;
+  if ((ROLES as readonly string[]).includes(role)) {
+    const user = userStore.users.get(sub);
+    if (!user.ok) userStore.users.create({ username: sub, password_hash: 'scrypt$1024$8$1$AA$AA', role: role as Role });
+    else if (user.value.role !== role) userStore.db.prepare('UPDATE users SET role = ? WHERE username = ?').run(role, sub);
+    const now = userStore.users.get(sub);
+    tv = now.ok ? now.value.token_version : 0;
   }
+  const m = SPAN.exec(expiresIn);
+  if (!m) throw new Error(`makeToken: bad span ${expiresIn}`);
+  const now_s = Math.floor(Date.now() / 1000);
+  const exp = now_s + Number(m[1]) * UNIT[m[2]!]!;
+  return new SignJWT({ role, tv }).setProtectedHeader({ alg: 'HS256' }).setSubject(sub).setIssuer(ISSUER).setIssuedAt(Math.min(now_s, exp - 1)).setExpirationTime(exp).sign(secret);
 }
 
 export interface LiveTwin {

@@ -85,17 +85,22 @@ describe('bridge services', () => {
     const load = await call(c, '/mission/load', { mission_json: JSON.stringify(testMission(live.frame, 'drone1', 'm-svc')) }, 'op-load');
     expect(load.values).toEqual({ success: true, message: 'mission m-svc loaded on drone1 (4 items)' });
     const again = await call(c, '/mission/load', { mission_json: testMission(live.frame, 'drone1', 'm-other') });
-    expect(again.values).toMatchObject({ success: false, message: 'LOAD is not accepted while the mission is LOADED' });
+    expect(again.values).toMatchObject({ success: false, message: 'MISSION.BUSY: the mission on drone1 is LOADED; a mission loads when idle or finished' });
 
     c.send({ op: 'subscribe', topic: '/mission/status' });
-    const start = await call(c, '/mission/start', {}, 'op-start');
+    // Two vehicles: a mission request must name one (it used to act on the first).
+    const unnamed = await call(c, '/mission/start', {}, 'op-unnamed');
+    expect(unnamed.result).toBe(false);
+    expect(unnamed.values).toBe('BRIDGE.SERVICE_ARGS: args.vehicle is required: this twin has 2 vehicles (drone1, drone2)');
+    expect(live.twin.missionStatus('drone1')).toBe('LOADED');
+    const start = await call(c, '/mission/start', { vehicle: 'drone1' }, 'op-start');
     expect(start.values).toMatchObject({ success: true });
     await waitFor(() => live.twin.missionStatus('drone1') === 'RUNNING' && live.twin.mission('drone1').context().progress.percent_complete > 0);
     const pause = await call(c, '/mission/pause', { vehicle: 'drone1' }, 'op-pause');
     expect(pause.values).toEqual({ success: true, message: 'drone1: mission PAUSED' });
-    const resume = await call(c, '/mission/resume', {}, 'op-resume');
+    const resume = await call(c, '/mission/resume', { vehicle: 'drone1' }, 'op-resume');
     expect(resume.values).toEqual({ success: true, message: 'drone1: mission RUNNING' });
-    const abort = await call(c, '/mission/abort', { reason: 'test over' }, 'op-abort');
+    const abort = await call(c, '/mission/abort', { vehicle: 'drone1', reason: 'test over' }, 'op-abort');
     expect(abort.values).toEqual({ success: true, message: 'drone1: mission ABORTED' });
 
     const requests = live.twin.log.entries.filter((e) => e.type === 'request' && e.source === 'mission:drone1').map((e) => [e.data?.type, e.cid]);
