@@ -12,7 +12,8 @@
  *   8: health/arming summaries) and internal ones feed the health report and are not emitted.
  * - An event of type `append_health_and_arming_messages` (PX4's "Switching to mode '…' is
  *   currently not possible") gets the messages of the failing checks for that mode appended, as
- *   QGroundControl shows them: `…: No valid mission available`.
+ *   QGroundControl shows them: `…: No valid mission available`; PX4's "Arming denied: Resolve
+ *   system health failures first" gets the report's error-level checks.
  * - {@link EventsClient.refusalReason} gives the latest warning-or-worse text within a window,
  *   waiting briefly for it: PX4 sends a refusal's event and the command's ACK independently.
  */
@@ -94,6 +95,9 @@ export interface EventsClient {
 }
 
 const PENDING_MAX = 256;
+const MAV_CMD_RUN_PREARM_CHECKS = 401;
+/** PX4's arming refusals whose reasons are the failing checks of the latest report. */
+const ARM_DENIED = /^commander_arm_denied_resolve_failures$/;
 
 export function createEventsClient(o: EventsClientOptions): EventsClient {
   const { session, logger } = o;
@@ -133,7 +137,12 @@ export function createEventsClient(o: EventsClientOptions): EventsClient {
     after: (ms, fn) => session.after(session.ms(ms), fn),
   });
 
+  /** The autopilot's custom mode from its HEARTBEAT (PX4: main << 16 | sub << 24). */
+  let customMode: number | undefined;
   const offs = [
+    session.on(0, (m) => {
+      customMode = Number((m as unknown as { customMode: number }).customMode) >>> 0;
+    }),
     session.on(EVENTS_MSG_ID.EVENT, (m, f) => {
       if (f.compid !== component) return;
       const e = m as EventMessage;
@@ -178,6 +187,14 @@ export function createEventsClient(o: EventsClientOptions): EventsClient {
     if (info.def.type === 'append_health_and_arming_messages' && args.value[0]) {
       const group = meta.modeGroupOf(Number(args.value[0].value));
       const why = checksForModeGroup(health.current, group).map((c) => c.text);
+      if (why.length > 0) text = `${text}: ${why.join('; ')}`;
+    } else if (ARM_DENIED.test(info.def.name)) {
+      // "Arming denied: Resolve system health failures first": the failures are the report's
+      // checks that block the current mode (from the HEARTBEAT), else its error-level ones.
+      const group = customMode === undefined ? undefined : meta.modeGroupOf(customMode);
+      const checks = group !== undefined ? checksForModeGroup(health.current, group)
+        : (health.current?.checks ?? []).filter((c) => SEVERITIES.indexOf(c.severity as EventSeverity) <= SEVERITIES.indexOf('error'));
+      const why = [...new Set(checks.map((c) => c.text))];
       if (why.length > 0) text = `${text}: ${why.join('; ')}`;
     }
     emit({ t_ms: now, boot_ms: e.eventTimeBootMs, id: e.id, name: info.def.name, severity, text, args: argRecord(args.value), sequence: e.sequence });
@@ -231,8 +248,14 @@ export function createEventsClient(o: EventsClientOptions): EventsClient {
     loadMetadata(signal) {
       if (loading) return loading;
       loading = fetchEventsMetadata({ session, commands: o.commands, ftp, ...(signal ? { signal } : {}) }).then((r) => {
-        if (r.ok) this.useMetadata(r.value.metadata);
-        else {
+        if (r.ok) {
+          this.useMetadata(r.value.metadata);
+          // As QGroundControl: ask for a fresh health and arming-check report (PX4 otherwise
+          // sends one only when the checks change).
+          const comp = r.value.metadata.json.components[String(component)];
+          if (comp?.supported_protocols?.includes('health_and_arming_check') && !disposed)
+            void o.commands.send({ command: MAV_CMD_RUN_PREARM_CHECKS, params: [0, 0, 0, 0, 0, 0, 0], targetComponent: component });
+        } else {
           logger.warn({ err: r.error }, 'events: no events metadata; events are shown by id');
           loading = undefined; // allow a later retry
         }
