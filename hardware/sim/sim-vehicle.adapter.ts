@@ -11,10 +11,14 @@
  *   `link` up, any failsafe the vehicle took meanwhile, and its armed/mode/landed state.
  * - Events arrive synchronously from inside the physics tick, in a deterministic order.
  * - Telemetry samples are built at `telemetryHz` only while someone subscribes.
+ * - The battery is reported as a MAVLink vehicle reports it (SYS_STATUS / BATTERY_STATUS): whole
+ *   percent remaining, voltage in mV, current in cA, consumed in mAh. Monitors and expectations
+ *   then see the same values here as through the MAVLink adapter (an exact 25.4 % is "25 %" on
+ *   both paths), and a battery failsafe fires at the same sim time.
  */
 import { fail, okVoid } from '../../core/result.js';
 import type {
-  ParamOutcome, Unsubscribe, VehicleCapabilities, VehicleEvent, VehiclePort, VehicleResult, VehicleTelemetry,
+  BatteryState, ParamOutcome, Unsubscribe, VehicleCapabilities, VehicleEvent, VehiclePort, VehicleResult, VehicleTelemetry,
 } from '../vehicle.port.js';
 import type { SimCommand } from './commands.js';
 import type { SimWorld } from './sim-world.js';
@@ -39,6 +43,20 @@ const CAPABILITIES: VehicleCapabilities = {
   goto: true,
   autopilot: 'sim',
 };
+
+/**
+ * A battery reading at the resolution MAVLink carries it: SYS_STATUS battery_remaining (PX4
+ * rounds to whole percent), voltage_battery (mV), current_battery (cA); BATTERY_STATUS
+ * current_consumed (mAh).
+ */
+export function asMavlinkBattery(b: BatteryState): BatteryState {
+  return {
+    voltage_v: Math.round(b.voltage_v * 1000) / 1000,
+    current_a: Math.round(b.current_a * 100) / 100,
+    remaining_pct: Math.round(b.remaining_pct),
+    consumed_mah: Math.round(b.consumed_mah),
+  };
+}
 
 /** Creates the port for `vehicleId`, which must already exist in `world`. */
 export function createSimVehiclePort(world: SimWorld, vehicleId: string, opts: SimVehiclePortOptions = {}): VehiclePort {
@@ -73,7 +91,7 @@ export function createSimVehiclePort(world: SimWorld, vehicleId: string, opts: S
   function onTick(now: number): void {
     if (telemetrySubs.size === 0 || !linkUp() || now + 1e-6 < nextTelemetryAt) return;
     nextTelemetryAt = Math.max(nextTelemetryAt + period, now + period * 0.5);
-    last = world.telemetry(vehicleId);
+    last = sample();
     for (const fn of telemetrySubs) {
       try { fn(last); } catch (err) { onError(err); }
     }
@@ -104,6 +122,12 @@ export function createSimVehiclePort(world: SimWorld, vehicleId: string, opts: S
     });
   }
 
+  /** The world's telemetry with the battery at MAVLink's resolution. */
+  function sample(): VehicleTelemetry {
+    const t = world.telemetry(vehicleId);
+    return { ...t, battery: asMavlinkBattery(t.battery) };
+  }
+
   const command = (cmd: SimCommand, signal?: AbortSignal) => settleLater(() => world.command(vehicleId, cmd), signal);
 
   function emitLocal(body: Record<string, unknown>): void {
@@ -126,7 +150,7 @@ export function createSimVehiclePort(world: SimWorld, vehicleId: string, opts: S
       world.attachGcs(vehicleId, 1);
       unsubWorld = [world.onEvent(vehicleId, deliver), world.onTick(onTick)];
       nextTelemetryAt = clock.now();
-      last = world.telemetry(vehicleId);
+      last = sample();
       emitLocal({ type: 'link', up: true });
       emitLocal({ type: 'home', home: world.home(vehicleId) });
       emitLocal({ type: 'armed', armed: last.armed });
@@ -148,7 +172,7 @@ export function createSimVehiclePort(world: SimWorld, vehicleId: string, opts: S
     },
 
     snapshot() {
-      if (linkUp() && (!last || last.t_ms !== clock.now())) last = world.telemetry(vehicleId);
+      if (linkUp() && (!last || last.t_ms !== clock.now())) last = sample();
       return last;
     },
 
