@@ -1,11 +1,98 @@
 /**
  * Random and mutated REST bodies (fast-check): the server answers 4xx for what does not
  * validate, never 5xx, stays up, and rejected requests change no row.
+ *
+ * @remarks
+ * Validity is judged by an independent oracle: hand-written predicates of what the API's
+ * README documents as valid, not the production zod schemas (a schema bug would otherwise
+ * agree with itself).
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CommandBody, MissionBody, MissionUpdateBody } from '../../api/schemas.js';
 import { startStack, type Stack } from './harness.js';
+
+// ---- the oracle: what is valid, written from the documentation ----
+
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const num = (v: unknown, lo: number, hi: number, loOpen = false) => typeof v === 'number' && Number.isFinite(v) && (loOpen ? v > lo : v >= lo) && v <= hi;
+const onlyKeys = (o: Record<string, unknown>, keys: string[]) => Object.keys(o).every((k) => keys.includes(k));
+const opt = (v: unknown, ok: (v: unknown) => boolean) => v === undefined || ok(v);
+
+/** Exactly one of lat/lon or north/east, with both halves, in range. */
+function positionOk(o: Record<string, unknown>): boolean {
+  const geo = o.lat !== undefined || o.lon !== undefined;
+  const ned = o.north !== undefined || o.east !== undefined;
+  if (geo === ned) return false;
+  if (geo) return num(o.lat, -90, 90) && num(o.lon, -180, 180) && !(o.lat === 0 && o.lon === 0); // 0,0 is an unset position
+  return num(o.north, -100_000, 100_000) && num(o.east, -100_000, 100_000);
+}
+
+function waypointOk(w: unknown): boolean {
+  if (!isObj(w) || !onlyKeys(w, ['lat', 'lon', 'north', 'east', 'alt', 'hold_s', 'speed_mps', 'acceptance_m', 'capture'])) return false;
+  return (
+    positionOk(w) &&
+    num(w.alt, 0, 1000) &&
+    opt(w.hold_s, (v) => num(v, 0, 3600)) &&
+    opt(w.speed_mps, (v) => num(v, 0, 50, true)) &&
+    opt(w.acceptance_m, (v) => num(v, 0, 100, true)) &&
+    opt(w.capture, (v) => typeof v === 'boolean')
+  );
+}
+
+/** Nesting depth: a scalar 0, `{}` 1, `{a: {}}` 2. */
+const depth = (v: unknown): number => (v !== null && typeof v === 'object' ? 1 + Math.max(0, ...Object.values(v).map(depth)) : 0);
+
+function parametersOk(p: unknown): boolean {
+  if (!isObj(p)) return false;
+  return (
+    opt(p.takeoff_alt, (v) => num(v, 1, 1000)) &&
+    opt(p.speed_mps, (v) => num(v, 0, 50, true)) &&
+    opt(p.end, (v) => v === 'rtl' || v === 'land' || v === 'hold') &&
+    depth(p) <= 8 &&
+    Buffer.byteLength(JSON.stringify(p)) <= 16 * 1024
+  );
+}
+
+/** The documented mission body (README "Mission body"); `update`: PUT, which has no id. */
+function missionOk(b: unknown, update: boolean): boolean {
+  if (!isObj(b) || !onlyKeys(b, update ? ['name', 'description', 'waypoints', 'parameters'] : ['id', 'name', 'description', 'waypoints', 'parameters'])) return false;
+  return (
+    (update || opt(b.id, (v) => typeof v === 'string' && /^[A-Za-z0-9_-]{1,64}$/.test(v))) &&
+    typeof b.name === 'string' &&
+    b.name.length >= 1 &&
+    b.name.length <= 256 &&
+    opt(b.description, (v) => typeof v === 'string' && v.length <= 4096) &&
+    Array.isArray(b.waypoints) &&
+    b.waypoints.length >= 1 &&
+    b.waypoints.length <= 9_998 &&
+    b.waypoints.every(waypointOk) &&
+    opt(b.parameters, parametersOk)
+  );
+}
+
+/** The documented command body: `{command}` plus `alt` for takeoff, a position and `alt` for goto. */
+function commandOk(b: unknown): boolean {
+  if (!isObj(b)) return false;
+  switch (b.command) {
+    case 'arm':
+    case 'disarm':
+    case 'land':
+    case 'rtl':
+    case 'hold':
+      return onlyKeys(b, ['command']);
+    case 'takeoff':
+      return onlyKeys(b, ['command', 'alt']) && opt(b.alt, (v) => num(v, 1, 1000));
+    case 'goto': {
+      if (!onlyKeys(b, ['command', 'lat', 'lon', 'north', 'east', 'alt']) || !num(b.alt, 0, 1000)) return false;
+      const geo = b.lat !== undefined || b.lon !== undefined;
+      const ned = b.north !== undefined || b.east !== undefined;
+      if (geo === ned) return false;
+      return geo ? num(b.lat, -90, 90) && num(b.lon, -180, 180) : num(b.north, -100_000, 100_000) && num(b.east, -100_000, 100_000);
+    }
+    default:
+      return false;
+  }
+}
 
 let s: Stack;
 beforeAll(async () => {
@@ -51,11 +138,14 @@ describe('REST fuzz', () => {
       fc.asyncProperty(missionBodies, async (body) => {
         const before = counts();
         const r = await send('POST', '/missions', body);
-        const valid = MissionBody.safeParse(body).success;
-        if (valid && r.status === 201) {
+        const valid = missionOk(body, false);
+        if (valid && (body as { id?: unknown }).id === 'target') expect(r.status).toBe(409);
+        else if (valid) {
+          expect(r.status, JSON.stringify(r.body)).toBe(201);
           expect(counts().missions).toBe(before.missions + 1);
           await s.call('DELETE', `/missions/${encodeURIComponent(r.body.id)}`, { as: 'operator' });
-        } else {
+        }
+        if (!valid || r.status !== 201) {
           expect(r.status).toBeGreaterThanOrEqual(400);
           expect(r.status).toBeLessThan(500);
           expect(r.body.error.code).toMatch(/^[A-Z]+\.[A-Z_0-9.]+$/);
@@ -71,8 +161,8 @@ describe('REST fuzz', () => {
     await fc.assert(
       fc.asyncProperty(missionBodies, async (body) => {
         const r = await send('PUT', '/missions/target', body);
-        if (MissionUpdateBody.safeParse(body).success) {
-          expect(r.status).toBe(200);
+        if (missionOk(body, true)) {
+          expect(r.status, JSON.stringify(r.body)).toBe(200);
           await send('PUT', '/missions/target', { name: original.name, description: original.description, waypoints: original.waypoints, parameters: original.parameters });
         } else {
           expect(r.status).toBe(422);
@@ -89,7 +179,7 @@ describe('REST fuzz', () => {
       fc.asyncProperty(commandBodies, async (body) => {
         const logged = s.twin.log.count;
         const r = await send('POST', '/vehicles/d1/commands', body);
-        if (CommandBody.safeParse(body).success) expect(r.status).toBe(202);
+        if (commandOk(body)) expect(r.status, JSON.stringify(r.body)).toBe(202);
         else {
           expect(r.status).toBe(422);
           expect(s.twin.log.count).toBe(logged);

@@ -41,7 +41,7 @@ describe('serveDashboard', () => {
   let server: Server;
   let base: string;
   beforeAll(async () => {
-    const dashboard = serveDashboard({ config: () => dashboardConfig({ bridgeUrl: 'ws://127.0.0.1:9090/', apiBase: undefined }) });
+    const dashboard = serveDashboard({ config: () => dashboardConfig({ bridgeUrl: 'ws://127.0.0.1:9090/', apiBase: undefined, vehicles: ['d1'], geofenceLocal: [{ north_m: 1, east_m: 2 }] }) });
     server = createServer((req, res) => {
       if (!dashboard(req, res)) res.writeHead(404).end('api');
     });
@@ -70,7 +70,7 @@ describe('serveDashboard', () => {
     expect(r.headers['x-content-type-options']).toBe('nosniff');
   });
 
-  it('serves /config.json, dropping unset fields', async () => {
+  it('serves /config.json, dropping unset fields, and only where the services are (it checks no tokens)', async () => {
     const r = await get('/config.json');
     expect(r.headers['content-type']).toBe('application/json; charset=utf-8');
     expect(JSON.parse(r.body)).toEqual({ bridgeUrl: 'ws://127.0.0.1:9090/' });

@@ -6,13 +6,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { FastifyInstance } from 'fastify';
 import type { LocalFrame } from '../../core/geo.js';
 import { createApiServer, type ApiServer } from '../../api/server.js';
 import { createAuth, type Auth } from '../../api/auth/index.js';
 import { openStore, type Store } from '../../storage/store.js';
 import { createBridgeServer, type BridgeServer } from '../../bridge/index.js';
-import { serveDashboard, type DashboardConfig } from '../../dashboard/index.js';
+import type { DashboardConfig } from '../../dashboard/index.js';
 import type { Twin } from '../../actors/twin.js';
 import { TEST_SCRYPT } from '../api/harness.js';
 
@@ -33,17 +32,6 @@ export interface DashboardStack {
   close(): Promise<void>;
 }
 
-/**
- * Mounts the page on the API's Fastify app. Stand-in until the API serves it itself: a hook, not
- * routes, so it cannot collide with routes the API may add for `/` and `/config.json`.
- */
-function mountDashboard(app: FastifyInstance, config: () => DashboardConfig): void {
-  const serve = serveDashboard({ config });
-  app.addHook('onRequest', async (req, reply) => {
-    if (serve(req.raw, reply.raw)) reply.hijack();
-  });
-}
-
 export async function startDashboardStack(twin: Twin, config: (bridgeUrl: string) => DashboardConfig): Promise<DashboardStack> {
   const dir = mkdtempSync(join(tmpdir(), 'twin-dashboard-'));
   let store: Store | undefined;
@@ -59,8 +47,8 @@ export async function startDashboardStack(twin: Twin, config: (bridgeUrl: string
     let bridge = createBridgeServer({ twin, port: 0, authenticate });
     const { url: bridgeUrl } = await bridge.start();
     const port = Number(new URL(bridgeUrl).port);
-    api = createApiServer({ twin, store, auth, port: 0 });
-    mountDashboard(api.app, () => config(bridgeUrl));
+    // The API serves the page and /config.json itself (the details only to a valid token).
+    api = createApiServer({ twin, store, auth, port: 0, dashboard: () => config(bridgeUrl) });
     const { url } = await api.start();
     const s = store;
     const a = api;

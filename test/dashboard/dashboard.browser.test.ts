@@ -101,7 +101,8 @@ describe.skipIf(!haveChromium)('dashboard in Chromium', () => {
     await page.evaluate((t) => sessionStorage.setItem('overwatch.session', t), forged);
     await page.reload();
     await page.waitForSelector('#login-view:not([hidden])', { timeout: 10_000 });
-    expect(await page.textContent('#login-error')).toContain('the bridge refused the session');
+    // The page asks for the full config.json with its token first: the API refuses it there.
+    expect(await page.textContent('#login-error')).toMatch(/the (server|bridge) refused the session/);
     expect(await page.evaluate(() => sessionStorage.getItem('overwatch.session'))).toBeNull();
     await page.close();
   });
@@ -118,7 +119,11 @@ describe.skipIf(!haveChromium)('dashboard in Chromium', () => {
     await page.waitForSelector(`${card('drone2')}[data-east]`);
     // drone2's plan comes from GET /missions/m-drone2, placed once the page knows the origin.
     await page.waitForSelector(`${card('drone2')}[data-plan-points="4"]`, { timeout: 10_000 });
+    // drone1's plan and the fence come from config.json, read with the session's token; without
+    // one the page (or anyone) learns only where the bridge is.
     expect(await page.getAttribute(card('drone1'), 'data-plan-points')).toBe('6');
+    const anonymous = await page.evaluate(async () => (await fetch('config.json')).json());
+    expect(anonymous).toEqual({ bridgeUrl: stack.bridgeUrl });
     // drone2 is sent off from the server side, so something moves before anyone clicks.
     live.twin.mission('drone2').start();
     const mapBefore = await page.locator('#map').screenshot();

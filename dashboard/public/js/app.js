@@ -4,7 +4,7 @@ import { RosbridgeClient } from './rosbridge.js';
 import * as auth from './auth.js';
 import { allowedCommands, applyMessage, commandOutcome, createModel, topicVehicle, vehicle } from './model.js';
 import { View, colorOf, drawMap } from './map.js';
-import { apiBase, bridgeUrl, loadConfig } from './config.js';
+import { ConfigRefused, apiBase, bridgeUrl, loadConfig } from './config.js';
 import { planFromRecord } from './plans.js';
 
 const $ = (id) => document.getElementById(id);
@@ -24,6 +24,8 @@ const COMMANDS = [
 ];
 
 let config = {};
+/** What config.json says without a token; the page goes back to it at logout. */
+let publicConfig = {};
 let app = null; // the logged-in state: { session, client, model, view, cards, ... }
 
 function showLogin(message = '') {
@@ -34,7 +36,17 @@ function showLogin(message = '') {
   $('login-user').focus();
 }
 
-function enterApp(session) {
+/** Reads the whole config.json with the session's token (vehicles, plans, fence), then opens the app. */
+async function enterApp(session) {
+  try {
+    config = { ...config, ...(await loadConfig(session.token)) };
+  } catch (error) {
+    if (error instanceof ConfigRefused) return logout(`the server refused the session: ${error.message}`);
+  }
+  openApp(session);
+}
+
+function openApp(session) {
   $('login-view').hidden = true;
   $('app-view').hidden = false;
   $('who').textContent = `${session.user} · ${session.role}`;
@@ -75,6 +87,7 @@ function logout(message = '') {
     app = null;
   }
   auth.clearSession();
+  config = publicConfig;
   delete document.body.dataset.role;
   showLogin(message);
 }
@@ -294,7 +307,7 @@ async function sendCommand(id, c) {
 }
 
 async function main() {
-  config = await loadConfig();
+  publicConfig = config = await loadConfig().catch(() => ({}));
   window.addEventListener('resize', () => scheduleRender());
   $('logout').addEventListener('click', () => logout());
   $('login-form').addEventListener('submit', async (ev) => {
@@ -305,7 +318,7 @@ async function main() {
     try {
       const session = await auth.login(apiBase(config), $('login-user').value, $('login-password').value);
       auth.saveSession(session);
-      enterApp(session);
+      await enterApp(session);
     } catch (error) {
       $('login-error').textContent = error.message;
     } finally {
@@ -313,7 +326,7 @@ async function main() {
     }
   });
   const session = auth.loadSession();
-  if (session) enterApp(session);
+  if (session) await enterApp(session);
   else showLogin();
 }
 

@@ -1,9 +1,31 @@
 // The page's configuration, served by the host as /config.json (see dashboard/index.ts).
+// Without a token it says where the API and the bridge are; with the session's token it also
+// carries the vehicles, planned paths and the geofence.
 
-/** Fetches config.json; an absent or broken one means defaults, never a dead page. */
-export async function loadConfig() {
+/** Thrown by loadConfig when the server refuses the token (401): the session is over. */
+export class ConfigRefused extends Error {}
+
+/**
+ * Fetches config.json (with `token` as a bearer, when given); an absent or broken one means
+ * defaults, never a dead page. A refused token throws {@link ConfigRefused}.
+ */
+export async function loadConfig(token) {
+  let res;
   try {
-    const res = await fetch('config.json', { cache: 'no-store' });
+    res = await fetch('config.json', { cache: 'no-store', headers: token ? { Authorization: `Bearer ${token}` } : {} });
+  } catch {
+    return {};
+  }
+  if (res.status === 401) {
+    let detail = '';
+    try {
+      detail = (await res.json())?.error?.message ?? '';
+    } catch {
+      // not JSON
+    }
+    throw new ConfigRefused(detail || 'token refused');
+  }
+  try {
     if (res.ok) {
       const c = await res.json();
       if (c && typeof c === 'object' && !Array.isArray(c)) return c;
