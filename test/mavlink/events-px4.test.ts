@@ -11,6 +11,8 @@ import { describe, expect, it } from 'vitest';
 import { WallClock } from '../../core/clock.js';
 import { silentLogger } from '../../core/logger.js';
 import { CommandProtocol } from '../../hardware/real/mavlink/command-protocol.js';
+import { createMavlinkVehiclePort } from '../../hardware/real/mavlink/mavlink-vehicle.adapter.js';
+import type { VehicleEvent } from '../../hardware/vehicle.port.js';
 import { createEventsClient } from '../../hardware/real/mavlink/events/events-client.js';
 import { openLink } from '../../hardware/real/mavlink/link.js';
 import { MavSession } from '../../hardware/real/mavlink/session.js';
@@ -66,6 +68,29 @@ describe.skipIf(!URL_)('events client ← real PX4 SITL (PX4_EVENTS unset: skipp
       commands.dispose();
       session.close();
       await link.close();
+    }
+  });
+
+  it('through the adapter, armed: a refused switch to Mission (no mission) fails with PX4\'s words', { timeout: 90_000 }, async () => {
+    const clock = new WallClock();
+    const port = createMavlinkVehiclePort({ id: 'px4', url: URL_!, clock, targetSystem: SYSID });
+    const events: VehicleEvent[] = [];
+    port.subscribeEvents((e) => events.push(e));
+    try {
+      expect((await port.connect()).ok).toBe(true);
+      await new Promise((r) => setTimeout(r, 4000)); // metadata over FTP, CURRENT_EVENT_SEQUENCE
+      expect((await port.clearMission()).ok).toBe(true);
+      expect((await port.hold()).ok).toBe(true);
+      const armed = await port.arm();
+      expect(armed.ok, armed.ok ? '' : armed.error.message).toBe(true);
+      const r = await port.command({ command: 176, params: [1, 4, 4, 0, 0, 0, 0] });
+      console.log(`adapter error: ${r.ok ? 'none' : r.error.message}`);
+      // PX4 v1.15.4 SIH, no RC: also "No manual control input" (a warning-level check on Mission).
+      expect(!r.ok && r.error.message).toMatch(/^MAV_CMD_DO_SET_MODE: TEMPORARILY_REJECTED; vehicle says: "Switching to mode 'Mission' is currently not possible: No valid mission available/);
+      expect(events.some((e) => e.type === 'vehicle.event' && e.name === 'commander_modeswitch_not_avail')).toBe(true);
+    } finally {
+      await port.disarm();
+      await port.dispose();
     }
   });
 });
