@@ -93,6 +93,37 @@ describe('startMission right after an upload (PX4 checks the plan after its ACK)
   });
 });
 
+describe('a new plan starts at its first item', () => {
+  it('PX4 carries the previous plan\'s current index over: startMission sets item 0 current first (MISSION_SET_CURRENT)', async () => {
+    const { px4, v } = await setup({ checkDelayMs: 100 });
+    expect(code(await v.uploadMission([wp(1), wp(2), wp(3), wp(4), wp(5)]))).toBe('ok');
+    await sleep(200);
+    px4.setCurrent(3); // the previous flight got to item 3
+    expect(code(await v.uploadMission([wp(6), wp(7), wp(8), wp(9), wp(10), wp(11)]))).toBe('ok');
+    expect(code(await v.arm())).toBe('ok');
+    expect(code(await v.startMission())).toBe('ok');
+    expect(px4.missionStarts).toEqual([0]);
+    expect(px4.ap.received.some((x) => x.msg.constructor.name === 'MissionSetCurrent')).toBe(true);
+  });
+
+  it('a resume after hold continues from the current item (no rewind)', async () => {
+    const { px4, v } = await setup();
+    expect(code(await v.uploadMission([wp(1), wp(2), wp(3), wp(4)]))).toBe('ok');
+    expect(code(await v.arm())).toBe('ok');
+    expect(code(await v.startMission())).toBe('ok');
+    px4.setCurrent(2);
+    expect(code(await v.hold())).toBe('ok');
+    expect(code(await v.startMission())).toBe('ok');
+    expect(px4.missionStarts).toEqual([0, 2]);
+  });
+
+  it('arm retries a TEMPORARILY_REJECTED (a check still settling)', async () => {
+    const { px4, v } = await setup({ armRejections: 2 });
+    expect(code(await v.arm())).toBe('ok');
+    expect(px4.state.armed).toBe(true);
+  });
+});
+
 describe('the end of a mission as PX4 v1.15.4 reports it', () => {
   /** Index of the first event matching `pred`, for ordering checks. */
   const indexOf = (events: VehicleEvent[], pred: (e: VehicleEvent) => boolean) => events.findIndex(pred);

@@ -7,6 +7,8 @@
  *   TEMPORARILY_REJECTED (`mavlink_mission.cpp`, `MissionBase::check_mission_valid`,
  *   `Commander::handle_command` DO_SET_MODE).
  * - MISSION_CURRENT.mission_state is never filled (0).
+ * - A new plan uploaded with no `current` row keeps the previous plan's current index, clamped
+ *   to the new count (`MissionBase::updateMavlinkMission`); MISSION_SET_CURRENT moves it.
  * - Knobs for a lossy link: ACKs of some commands are dropped while the command takes effect.
  * - Parameters with PX4's types (INT32 bytewise in the float field); a PARAM_SET whose type is
  *   not the parameter's is refused by answering the unchanged value (`mavlink_parameters.cpp`).
@@ -26,6 +28,8 @@ const CUSTOM_MODE_ENABLED = 1;
 const LANDED = { ON_GROUND: 1, IN_AIR: 2 } as const;
 
 export interface ScriptedPx4Knobs {
+  /** Refuse ARM with TEMPORARILY_REJECTED this many times first (a check settling). */
+  armRejections: number;
   /** How long the navigator takes to check a new plan, ms (0 = at once). */
   checkDelayMs: number;
   /** Send MISSION_CURRENT.mission_id (PX4 ≥ 1.14 does; older vehicles send 0). */
@@ -52,6 +56,8 @@ export interface ScriptedPx4 {
   readonly state: { armed: boolean; main: number; sub: number; landed: number; checked: boolean; currentSeq: number };
   /** Every DO_SET_MODE received, with when and what it was answered. */
   readonly modeRequests: { at: number; main: number; sub: number; result: number | undefined }[];
+  /** The current item each time Mission mode was entered. */
+  readonly missionStarts: number[];
   /** Parameters, PX4 types. */
   readonly params: Map<string, { value: number; type: number }>;
   /** Every PARAM_SET received: name, the type it was sent as, and whether it was taken. */
@@ -70,7 +76,7 @@ export interface ScriptedPx4 {
 export async function startScriptedPx4(opts: { knobs?: Partial<ScriptedPx4Knobs>; missions?: MissionServerKnobs } = {}): Promise<ScriptedPx4> {
   const ap = await startScriptedAutopilot();
   const knobs: ScriptedPx4Knobs = {
-    checkDelayMs: 0, sendMissionId: true, rejectMission: false, dropAckFor: new Set(), loseCommand: new Set(), failureUnits: new Set([100, 101]), frozenParams: new Set(), ...opts.knobs,
+    checkDelayMs: 0, sendMissionId: true, rejectMission: false, dropAckFor: new Set(), loseCommand: new Set(), failureUnits: new Set([100, 101]), frozenParams: new Set(), armRejections: 0, ...opts.knobs,
   };
   const I = MAV_PARAM_TYPE.INT32, F = MAV_PARAM_TYPE.REAL32;
   const params = new Map<string, { value: number; type: number }>([
@@ -81,6 +87,7 @@ export async function startScriptedPx4(opts: { knobs?: Partial<ScriptedPx4Knobs>
   const injections: ScriptedPx4['injections'] = [];
   const state = { armed: false, main: PX4.AUTO as number, sub: PX4.LOITER as number, landed: LANDED.ON_GROUND as number, checked: true, currentSeq: 0 };
   const modeRequests: ScriptedPx4['modeRequests'] = [];
+  const missionStarts: number[] = [];
   const timers = new Set<NodeJS.Timeout>();
   const later = (ms: number, fn: () => void) => {
     const t = setTimeout(() => {
@@ -97,18 +104,29 @@ export async function startScriptedPx4(opts: { knobs?: Partial<ScriptedPx4Knobs>
 
   const srv = serveMissions(ap, opts.missions);
   let checkGeneration = 0;
-  srv.onCommit = () => {
-    // PX4 resets the current seq to the transfer's (-1 → UINT16_MAX on the wire) and re-checks.
+  let lastNavigatorSeq = 0;
+  srv.onCommit = (items) => {
+    // PX4 resets the current seq to the transfer's (-1 → UINT16_MAX on the wire) and re-checks;
+    // the navigator then carries the previous index over, clamped to the new plan.
+    const carried = Math.max(0, Math.min(lastNavigatorSeq, items.length - 1));
     state.checked = false;
     state.currentSeq = -1;
     const gen = ++checkGeneration;
     later(knobs.checkDelayMs, () => {
       if (gen !== checkGeneration) return;
       state.checked = true;
-      state.currentSeq = 0;
+      state.currentSeq = carried;
+      lastNavigatorSeq = carried;
       sendCurrent();
     });
   };
+  ap.onMessage((m) => {
+    if (!(m instanceof common.MissionSetCurrent)) return;
+    if (m.seq >= srv.committed.length) return;
+    state.currentSeq = m.seq;
+    lastNavigatorSeq = m.seq;
+    sendCurrent();
+  });
   const sendCurrent = () => {
     const count = srv.committed.length;
     ap.send(Object.assign(new common.MissionCurrent(), {
@@ -123,6 +141,10 @@ export async function startScriptedPx4(opts: { knobs?: Partial<ScriptedPx4Knobs>
     const c = m as common.CommandLong;
     let result = 0;
     if (cmd === 400) {
+      if (Math.round(c._param1) === 1 && knobs.armRejections > 0) {
+        knobs.armRejections--;
+        return MAV_RESULT_TEMPORARILY_REJECTED;
+      }
       state.armed = Math.round(c._param1) === 1;
       heartbeatState();
     } else if (cmd === 420) {
@@ -135,6 +157,7 @@ export async function startScriptedPx4(opts: { knobs?: Partial<ScriptedPx4Knobs>
       const toMission = main === PX4.AUTO && sub === PX4.MISSION;
       if (toMission && state.armed && (!state.checked || knobs.rejectMission)) result = MAV_RESULT_TEMPORARILY_REJECTED;
       else {
+        if (toMission) missionStarts.push(state.currentSeq);
         state.main = main;
         state.sub = sub;
         heartbeatState();
@@ -178,7 +201,7 @@ export async function startScriptedPx4(opts: { knobs?: Partial<ScriptedPx4Knobs>
   }, 50);
 
   return {
-    ap, srv, knobs, state, modeRequests, params, paramSets, injections,
+    ap, srv, knobs, state, modeRequests, missionStarts, params, paramSets, injections,
     setMode(main, sub) {
       state.main = main;
       state.sub = sub;
@@ -194,6 +217,7 @@ export async function startScriptedPx4(opts: { knobs?: Partial<ScriptedPx4Knobs>
     },
     setCurrent(seq) {
       state.currentSeq = seq;
+      lastNavigatorSeq = seq;
       sendCurrent();
     },
     reached(seq) {

@@ -101,6 +101,8 @@ export interface MavlinkVehiclePortOptions {
   readonly missionReadyTimeoutMs?: number;
   /** Backoff for mode changes refused with TEMPORARILY_REJECTED (default 250 ms doubling, ≤ 5 s of waiting). */
   readonly modeRetry?: BackoffOptions;
+  /** Backoff for an ARM refused with TEMPORARILY_REJECTED (default 250 ms doubling, ≤ 5 s of waiting; `{ budgetMs: 0 }` = no retry). */
+  readonly armRetry?: BackoffOptions;
   /** After a (dis)arm or mode command timed out, how long to watch HEARTBEATs for its effect, ms of autopilot time (default 3000). */
   readonly readBackTimeoutMs?: number;
 }
@@ -199,6 +201,8 @@ export function createMavlinkVehiclePort(options: MavlinkVehiclePortOptions): Ma
   let planGeneration = 0;
   /** The opaque id the vehicle gave our last upload, until startMission has seen it checked. */
   let uploadedMissionId: number | undefined;
+  /** A plan we uploaded has not been started yet: its first start begins at item 0. */
+  let freshPlan = false;
 
   function emit(body: EventBody): void {
     if (disposed) return;
@@ -314,6 +318,15 @@ export function createMavlinkVehiclePort(options: MavlinkVehiclePortOptions): Ma
     return readBack(p.value, r, () => p.value.telemetry.mode === m, `mode ${m}`, signal);
   }
 
+  /** Makes item 0 current (MISSION_SET_CURRENT) unless MISSION_CURRENT already says so; ≤ 3 tries. */
+  async function rewindToStart(p: NonNullable<typeof parts>, signal?: AbortSignal): Promise<void> {
+    for (let i = 0; i < 3 && p.status.last?.seq !== 0 && !signal?.aborted && !disposed; i++) {
+      p.missions.setCurrent(0);
+      await waitUntil(p.session, () => p.status.last?.seq === 0, p.session.ms(1000), signal);
+    }
+    if (p.status.last?.seq !== 0) logger.warn({ vehicle: o.id, last: p.status.last }, 'mavlink-vehicle: the vehicle did not confirm item 0 as current');
+  }
+
   /** Downloads the vehicle's plan and follows it (unless a newer upload or clear came meanwhile). */
   async function adopt(p: NonNullable<typeof parts>, signal?: AbortSignal): Promise<VehicleResult<{ readonly items: number }>> {
     const generation = planGeneration;
@@ -326,6 +339,7 @@ export function createMavlinkVehiclePort(options: MavlinkVehiclePortOptions): Ma
     if (generation === planGeneration) {
       planGeneration++;
       uploadedMissionId = undefined;
+      freshPlan = false;
       p.telemetry.progress.setPlan(plan.value);
     }
     return ok({ items: plan.value.source.length });
@@ -467,7 +481,8 @@ export function createMavlinkVehiclePort(options: MavlinkVehiclePortOptions): Ma
       const wait = await readiness.wait(session.ms(o.readinessTimeoutMs), signal);
       if (!wait.ok) return wait;
       const since = p.value.events.cursor();
-      const r = await commands.send({ command: CMD.COMPONENT_ARM_DISARM, params: [1, 0, 0, 0, 0, 0, 0] }, signal);
+      // PX4 refuses with TEMPORARILY_REJECTED while a check is transiently failing (EKF settling).
+      const r = await retryTemporarilyRejected(session, () => commands.send({ command: CMD.COMPONENT_ARM_DISARM, params: [1, 0, 0, 0, 0, 0, 0] }, signal), options.armRetry ?? {}, signal);
       if (r.ok) return armedState(p.value, true);
       if (r.error.code === 'VEHICLE.TIMEOUT') return readBack(p.value, r, () => p.value.telemetry.armed === true, 'arm', signal);
       if (r.error.code !== 'VEHICLE.COMMAND_DENIED') return r;
@@ -537,6 +552,7 @@ export function createMavlinkVehiclePort(options: MavlinkVehiclePortOptions): Ma
       if (parts === p.value) {
         planGeneration++;
         uploadedMissionId = r.value.opaqueId || undefined;
+        freshPlan = true;
         p.value.telemetry.progress.setPlan(plan.value);
       }
       return okVoid;
@@ -560,6 +576,13 @@ export function createMavlinkVehiclePort(options: MavlinkVehiclePortOptions): Ma
         if (w === 'ready' && uploadedMissionId === id) uploadedMissionId = undefined;
         else if (w === 'timeout') logger.warn({ vehicle: o.id, missionId: id, last: status.last }, 'mavlink-vehicle: the vehicle has not reported the new plan checked; trying Mission mode anyway');
       }
+      if (freshPlan && session.autopilot !== 'ardupilot') {
+        // PX4 v1.15 carries the previous plan's current index over to a new plan uploaded with no
+        // `current` row (MissionBase::updateMavlinkMission): a new plan would start mid-way.
+        // Marking row 0 current in the upload would make MISSION_CURRENT look checked before it is.
+        await rewindToStart(p.value, signal);
+        if (signal?.aborted) return fail('VEHICLE.TIMEOUT', 'mission start: aborted by caller', { context: { aborted: true } });
+      }
       const since = p.value.events.cursor();
       const r = await retryTemporarilyRejected(session, () => mode('mission', signal), options.modeRetry ?? {}, signal);
       if (!r.ok) return explain(p.value, since, r);
@@ -567,6 +590,7 @@ export function createMavlinkVehiclePort(options: MavlinkVehiclePortOptions): Ma
         const s = await cmd({ command: CMD.MISSION_START, params: [0, 0, 0, 0, 0, 0, 0] }, signal);
         if (!s.ok) return s;
       }
+      freshPlan = false;
       telemetry.progress.started();
       return okVoid;
     },

@@ -100,6 +100,14 @@ export class MissionProtocol {
     );
   }
 
+  /**
+   * MISSION_SET_CURRENT (41): makes `seq` the mission's current item. No answer of its own: the
+   * vehicle's MISSION_CURRENT shows it (PX4 v1.15 has no MAV_CMD_DO_SET_MISSION_CURRENT).
+   */
+  setCurrent(seq: number): void {
+    this.session.send(Object.assign(new common.MissionSetCurrent(), this.target(), { seq }));
+  }
+
   /** One transfer at a time per vehicle: the protocol has a single state per mission type. */
   private exclusive<T>(fn: () => Promise<T>): Promise<T> {
     const run = this.busy.then(fn);
