@@ -45,6 +45,19 @@ async function fly(items: ItemFields[]): Promise<{ since: number; gcs: SitlHarne
 }
 
 describe('SITL end of mission, as PX4 v1.15.4', () => {
+  it('DO rows run in turn: each becomes MISSION_CURRENT, then MISSION_ITEM_REACHED (speed change and capture too)', { timeout: 90_000 }, async () => {
+    const speed: ItemFields = { frame: 2, command: 178, param1: 1, param2: 8, param3: -1, x: 0, y: 0, z: 0 };
+    const shot: ItemFields = { frame: 2, command: 2000, param3: 1, param4: 1, x: 0, y: 0, z: 0 };
+    // 0 DO_CHANGE_SPEED, 1 takeoff, 2 waypoint, 3 capture, 4 DO_CHANGE_SPEED, 5 waypoint, 6 land
+    const { since, gcs } = await fly([speed, BODY[0]!, BODY[1]!, shot, { ...speed, param2: -2 }, BODY[2]!, { frame: 3, command: 21, ...at(20, 20), z: 0 }]);
+    expect([...new Set(gcs.all(common.MissionItemReached, since).map((r) => r.msg.seq))]).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    const currents = gcs.all(common.MissionCurrent, since).map((r) => r.msg.seq);
+    const changes = currents.filter((q, k) => k === 0 || q !== currents[k - 1]);
+    expect(changes).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    expect(gcs.all(common.CameraTrigger, since)).toHaveLength(1);
+  });
+
+
   it('a final RTL item: RTL mode, never reached, "Disarmed by landing" and one HEARTBEAT disarmed in AUTO.MISSION', { timeout: 90_000 }, async () => {
     const { since, gcs } = await fly([...BODY, { frame: 2, command: 20, x: 0, y: 0, z: 0 }]);
     const reached = [...new Set(gcs.all(common.MissionItemReached, since).map((r) => r.msg.seq))];

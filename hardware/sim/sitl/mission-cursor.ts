@@ -4,7 +4,9 @@
  *
  * @remarks
  * The simulator numbers only the items it flies (nav items); DO items between them have no
- * world index. `seqOf[k]` maps world item k back to the MAVLink seq it came from.
+ * world index. `seqOf[k]` maps world item k back to the MAVLink seq it came from. PX4 runs every
+ * row in turn, DO items too (each becomes current, then is reached, one navigator cycle apart);
+ * the cursor reports the DO rows after a reached NAV row (and before the first) at that instant.
  * PX4 sends MISSION_CURRENT on change and again at a slow rate, and repeats the last
  * MISSION_ITEM_REACHED on that slow beat ten more times (in case the first was lost); this
  * does the same, on a 1 s beat of the world's clock.
@@ -34,6 +36,8 @@ export class MissionCursor {
   /** MAVLink seq of the last reached item, −1 for none. */
   lastReached = -1;
   private reachedRepeats = 0;
+  /** Highest seq this run has passed (reached), −1 for none. */
+  private doneUpTo = -1;
 
   constructor(private readonly world: SimWorld, private readonly id: string) {}
 
@@ -48,24 +52,52 @@ export class MissionCursor {
     this.lastReached = -1;
     this.reachedRepeats = REACHED_REPEATS;
     this.currentSeq = 0;
+    this.doneUpTo = -1;
     if (current > 0) this.setCurrent(current);
   }
 
-  /** A world `mission.current` event (world index k): returns the message to send, if it changed. */
-  onWorldCurrent(k: number, ids: Ids): MavLinkData | undefined {
+  /**
+   * A world `mission.current` event (world index k): the messages to send. DO rows before the
+   * item that this run has not passed yet (those before the first item, when the mission
+   * starts) are run first, each current then reached, as PX4's mission runs them in turn.
+   */
+  onWorldCurrent(k: number, ids: Ids): MavLinkData[] {
     const seq = this.seqOf[k];
-    if (seq === undefined || seq === this.currentSeq) return undefined;
-    this.currentSeq = seq;
-    return this.currentMessage(ids);
+    if (seq === undefined) return [];
+    if (k === 0) this.doneUpTo = -1; // a (re)start runs the leading DO rows again
+    const out = this.runDoRows(Math.max(this.doneUpTo + 1, k > 0 ? this.seqOf[k - 1]! + 1 : 0), seq, ids);
+    if (seq !== this.currentSeq) {
+      this.currentSeq = seq;
+      out.push(this.currentMessage(ids));
+    }
+    return out;
   }
 
-  /** A world `mission.reached` event. */
-  onWorldReached(k: number): MavLinkData | undefined {
+  /**
+   * A world `mission.reached` event: MISSION_ITEM_REACHED for its NAV row, then the DO rows up to
+   * the next NAV row (camera, speed changes), each current then reached, as PX4 completes them
+   * in turn. An RTL item stays silent (PX4 hands it over to RTL mode).
+   */
+  onWorldReached(k: number, ids: Ids): MavLinkData[] {
     const seq = this.seqOf[k];
-    if (seq === undefined || this.silent[k]) return undefined;
+    if (seq === undefined || this.silent[k]) return [];
     this.lastReached = seq;
     this.reachedRepeats = 0;
-    return msg(common.MissionItemReached, { seq });
+    this.doneUpTo = seq;
+    return [msg(common.MissionItemReached, { seq }), ...this.runDoRows(seq + 1, this.seqOf[k + 1] ?? this.count, ids)];
+  }
+
+  /** Rows [from, to) as PX4 runs DO items: each becomes current, then is reached. */
+  private runDoRows(from: number, to: number, ids: Ids): MavLinkData[] {
+    const out: MavLinkData[] = [];
+    for (let d = from; d < to; d++) {
+      this.currentSeq = d;
+      this.lastReached = d;
+      this.reachedRepeats = 0;
+      this.doneUpTo = d;
+      out.push(this.currentMessage(ids), msg(common.MissionItemReached, { seq: d }));
+    }
+    return out;
   }
 
   /** The 1 s beat: MISSION_CURRENT, and the last reached item while it has repeats left. */
@@ -94,6 +126,7 @@ export class MissionCursor {
     let k = this.seqOf.findIndex((q) => q >= seq);
     if (k < 0) k = this.seqOf.length - 1;
     this.currentSeq = seq;
+    this.doneUpTo = seq - 1; // a jump skips the rows before it
     if (k < 0) return;
     s.missionIdx[i] = k;
     if (s.missionState[i] === MissionState.Finished) s.missionState[i] = MissionState.Paused;

@@ -217,16 +217,12 @@ export class SitlVehicle implements StreamSource {
       case 'link':
         if (e.up) this.failsafe = false;
         break;
-      case 'mission.current': {
-        const m = this.mission.cursor.onWorldCurrent(e.seq, this.mission.ids());
-        if (m) this.broadcast(m);
+      case 'mission.current':
+        for (const m of this.mission.cursor.onWorldCurrent(e.seq, this.mission.ids())) this.broadcast(m);
         break;
-      }
-      case 'mission.reached': {
-        const m = this.mission.cursor.onWorldReached(e.seq);
-        if (m) this.broadcast(m);
+      case 'mission.reached':
+        for (const m of this.mission.cursor.onWorldReached(e.seq, this.mission.ids())) this.broadcast(m);
         break;
-      }
       case 'capture':
         this.broadcast(msg(common.CameraTrigger, { timeUsec: BigInt(Math.round(this.timeBootMs() * 1000)), seq: e.seq }));
         break;
