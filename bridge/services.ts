@@ -15,7 +15,6 @@ import type { Twin } from '../actors/twin.js';
 import type { MissionStatus } from '../machines/mission.machine.js';
 import { COMMAND_SERVICES, commandFromService } from './commands.js';
 import type { CommandWaiter } from './internal/command-waiter.js';
-import { loadMission } from './mission-load.js';
 import type { TopicCatalog } from './topic-catalog.js';
 
 export type Role = 'viewer' | 'operator' | 'admin';
@@ -94,7 +93,8 @@ export function buildServices(twin: Twin, catalog: TopicCatalog, waiter: Command
         return failed('BRIDGE.UNKNOWN_VEHICLE', `mission.vehicle ${JSON.stringify(vehicle)} is not a vehicle of this twin (${twin.vehicleIds.join(', ')})`);
       if (args.vehicle !== undefined && args.vehicle !== vehicle)
         return failed('BRIDGE.SERVICE_ARGS', `args.vehicle ${JSON.stringify(args.vehicle)} differs from mission.vehicle ${JSON.stringify(vehicle)}`);
-      const r = loadMission(twin, vehicle, mission, cid);
+      // The mission actor's own answer (the same result REST passes on).
+      const r = twin.mission(vehicle).load(mission, cid);
       if (!r.ok) return trigger(false, `${r.error.code}: ${r.error.message}`);
       const ctx = twin.mission(vehicle).context();
       return trigger(true, `mission ${ctx.mission?.id} loaded on ${vehicle} (${ctx.progress.total_waypoints} items)`);

@@ -12,7 +12,6 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { LocalFrame } from '../../core/geo.js';
 import type { LocalFrame as Frame } from '../../core/geo.js';
-import { loadMission } from '../../bridge/mission-load.js';
 import { requireRole } from '../auth/guard.js';
 import { sendError, sendStoreError } from '../http-errors.js';
 import { toTwinMission } from '../mission-convert.js';
@@ -26,7 +25,7 @@ export function missionRoutes(app: TypedApp, { twin, store, auth }: RouteDeps): 
   const viewer = requireRole(auth, 'viewer');
   const operator = requireRole(auth, 'operator');
   const tags = ['missions'];
-  const errors = errorResponses(401, 403, 404, 409, 422);
+  const errors = errorResponses(401, 403, 404, 409, 422, 503);
 
   /** The runtime's check of what loading this mission would produce; issues name stored fields. */
   const loadable = (id: string, fields: Omit<MissionFields, 'id'>) => {
@@ -85,9 +84,10 @@ export function missionRoutes(app: TypedApp, { twin, store, auth }: RouteDeps): 
       return sendError(req, reply, 409, 'TWIN.NO_FRAME', `local waypoints need the world frame: ${(error as Error).message}`);
     }
     if (!converted.mission) return sendError(req, reply, 422, 'MISSION.INVALID', 'the mission is not flyable', converted.issues);
-    const r = loadMission(twin, vehicle, converted.mission, req.id);
+    // The mission actor's own answer: what the machine did with it, not a guess before it.
+    const r = twin.mission(vehicle).load(converted.mission, req.id);
     if (!r.ok) {
-      const status = r.error.code === 'MISSION.BUSY' ? 409 : 422;
+      const status = r.error.code === 'MISSION.BUSY' ? 409 : r.error.code === 'MISSION.UNAVAILABLE' ? 503 : 422;
       req.log.info({ mission: record.value.id, vehicle, code: r.error.code }, 'mission load refused');
       return sendError(req, reply, status, r.error.code, r.error.message, r.error.fields);
     }

@@ -3,9 +3,7 @@
  * lands in the event log under that id) and `POST /vehicles/{id}/mission/{action}`.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { AnyActorRef } from 'xstate';
 import { z } from 'zod';
-import { missionActorId } from '../../machines/fleet.machine.js';
 import type { VehicleCommand } from '../../machines/vehicle.machine.js';
 import { requireRole } from '../auth/guard.js';
 import { sendError } from '../http-errors.js';
@@ -17,13 +15,12 @@ const Accepted = z.object({ correlation_id: z.string(), vehicle: z.string(), com
 const ActionAccepted = z.object({ correlation_id: z.string(), vehicle: z.string(), action: z.string(), status: z.string() });
 const ACTIONS = ['start', 'pause', 'resume', 'abort'] as const;
 type Action = (typeof ACTIONS)[number];
-const EVENT: Record<Action, 'START' | 'PAUSE' | 'RESUME' | 'ABORT'> = { start: 'START', pause: 'PAUSE', resume: 'RESUME', abort: 'ABORT' };
 
 export function vehicleRoutes(app: TypedApp, { twin, auth, linkUp }: RouteDeps): void {
   const viewer = requireRole(auth, 'viewer');
   const operator = requireRole(auth, 'operator');
   const tags = ['vehicles'];
-  const errors = errorResponses(401, 403, 404, 409, 422);
+  const errors = errorResponses(401, 403, 404, 409, 422, 503);
   const known = (req: FastifyRequest, reply: FastifyReply): string | undefined => {
     const id = (req.params as { id: string }).id;
     if (twin.vehicleIds.includes(id)) return id;
@@ -71,14 +68,12 @@ export function vehicleRoutes(app: TypedApp, { twin, auth, linkUp }: RouteDeps):
     const id = known(req, reply);
     if (id === undefined) return reply;
     const body = req.body;
-    const ref = twin.fleet.system.get(missionActorId(id)) as AnyActorRef | undefined;
-    if (!ref?.getSnapshot().can({ type: EVENT[action] }))
-      return sendError(req, reply, 409, 'MISSION.INVALID_TRANSITION', `cannot ${action} a mission that is ${twin.missionStatus(id)}`);
+    // The mission actor answers for itself: 409 when its state does not take the request.
     const m = twin.mission(id);
-    if (action === 'abort') m.abort(body.reason ?? 'operator abort', req.id);
-    else m[action](req.id);
+    const r = action === 'abort' ? m.abort(body.reason ?? 'operator abort', req.id) : m[action](req.id);
+    if (!r.ok) return sendError(req, reply, r.error.code === 'MISSION.UNAVAILABLE' ? 503 : 409, r.error.code, r.error.message);
     req.log.info({ vehicle: id, action }, 'mission action');
-    return reply.code(202).send({ correlation_id: req.id, vehicle: id, action, status: twin.missionStatus(id) });
+    return reply.code(202).send({ correlation_id: req.id, vehicle: id, action, status: r.status });
   });
 }
 

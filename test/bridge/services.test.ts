@@ -85,7 +85,7 @@ describe('bridge services', () => {
     const load = await call(c, '/mission/load', { mission_json: JSON.stringify(testMission(live.frame, 'drone1', 'm-svc')) }, 'op-load');
     expect(load.values).toEqual({ success: true, message: 'mission m-svc loaded on drone1 (4 items)' });
     const again = await call(c, '/mission/load', { mission_json: testMission(live.frame, 'drone1', 'm-other') });
-    expect(again.values).toMatchObject({ success: false, message: 'MISSION.BUSY: the mission on drone1 is LOADED; a mission loads when idle or finished' });
+    expect(again.values).toMatchObject({ success: false, message: 'MISSION.BUSY: the mission on drone1 is LOADED; a mission loads when IDLE, COMPLETED, ABORTED or FAILED' });
 
     c.send({ op: 'subscribe', topic: '/mission/status' });
     // Two vehicles: a mission request must name one (it used to act on the first).
@@ -107,6 +107,7 @@ describe('bridge services', () => {
     expect(requests).toEqual([
       ['LOAD', expect.any(String)], // the rejected one, with a bridge-made cid
       ['LOAD', 'op-load'],
+      ['LOAD', expect.any(String)], // the one refused as busy: the mission actor answers (and logs) it
       ['START', 'op-start'],
       ['PAUSE', 'op-pause'],
       ['RESUME', 'op-resume'],
