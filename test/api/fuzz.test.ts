@@ -201,4 +201,42 @@ describe('REST fuzz', () => {
     expect((await s.call('POST', '/missions', { as: 'operator', raw: huge })).status).toBe(413);
     expect((await s.call('GET', '/healthz')).status).toBe(200);
   });
+
+  it('users, tokens, loads: arbitrary bodies are 4xx (never 5xx) and change no user, hash, token version or mission', async () => {
+    const snapshot = () => ({
+      users: s.store.db.prepare('SELECT username, password_hash, role, token_version FROM users ORDER BY username').all(),
+      missions: s.store.db.prepare('SELECT id, updated_at FROM missions ORDER BY id').all(),
+      status: s.twin.missionStatus('d1'),
+    });
+    const userLike = fc.record({ username: fc.oneof(fc.constantFrom('viewer', 'admin', 'x'), fc.string()), password: fc.oneof(fc.string(), fc.jsonValue()), role: fc.oneof(fc.constantFrom('viewer', 'root'), fc.jsonValue()) }, { requiredKeys: [] });
+    const bodies = fc.oneof(fc.jsonValue(), userLike, fc.dictionary(fc.string(), fc.jsonValue()));
+    const routes: [string, string, 'admin' | 'operator' | undefined][] = [
+      ['POST', '/users', 'admin'],
+      ['PATCH', '/users/viewer', 'admin'],
+      ['POST', '/missions/target/load', 'operator'],
+      ['POST', '/token', undefined],
+    ];
+    /** Bodies that would be accepted (and change something) are not what this property is about. */
+    const wouldApply = (method: string, path: string, b: unknown) => {
+      if (!isObj(b)) return false;
+      if (path === '/users') return typeof b.username === 'string' && /^[a-z][a-z0-9_.-]{0,63}$/.test(b.username) && typeof b.password === 'string' && b.password.length >= 8 && b.password.length <= 256 && ['viewer', 'operator', 'admin'].includes(b.role as string) && Object.keys(b).length === 3;
+      if (method === 'PATCH') return onlyKeys(b, ['password', 'role']) && (b.password !== undefined || b.role !== undefined) && opt(b.password, (v) => typeof v === 'string' && v.length >= 8 && v.length <= 256) && opt(b.role, (v) => ['viewer', 'operator', 'admin'].includes(v as string));
+      if (path.endsWith('/load')) return onlyKeys(b, ['vehicle']) && b.vehicle === 'd1';
+      return false;
+    };
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...routes), bodies, async ([method, path, as], body) => {
+        if (wouldApply(method, path, body)) return;
+        const before = snapshot();
+        const r = await s.call(method, path, { ...(as ? { as } : {}), raw: JSON.stringify(body) ?? 'null' });
+        expect(r.status, `${method} ${path} ${JSON.stringify(body)}`).toBeGreaterThanOrEqual(400);
+        expect(r.status).toBeLessThan(500);
+        expect(r.body.error.code).toMatch(/^[A-Z]+\.[A-Z_0-9.]+$/);
+        expect(snapshot()).toEqual(before);
+      }),
+      // /token answers 401 or 422 here; its rate limits (429) are 4xx too.
+      { numRuns: 200, seed: 99 },
+    );
+    expect((await s.call('GET', '/healthz')).status).toBe(200);
+  });
 });
