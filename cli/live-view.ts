@@ -12,6 +12,8 @@ import { summaryTable } from './report-format.js';
 import { startOperatorServices, type OperatorServices } from './operator-services.js';
 import type { BackendFactory } from '../actors/scenario/backends.js';
 import { createWebSocketInspector } from '@statelyai/inspect';
+import { openStore, dataDir } from '../storage/store.js';
+import { restoreSavedMissions, savedMissions } from '../storage/mission-state.sink.js';
 import { renderMap, type MapPoint } from './ascii-map.js';
 import { toLocal } from '../actors/scenario/mission-builder.js';
 import type { Scenario } from '../actors/scenario/scenario.schema.js';
@@ -91,6 +93,15 @@ export interface LiveViewOptions {
   readonly resume?: boolean;
 }
 
+function readSavedMissions(): ReturnType<typeof savedMissions> {
+  const store = openStore({ dir: dataDir() });
+  try {
+    return savedMissions(store);
+  } finally {
+    store.close();
+  }
+}
+
 export async function startLiveView(file: string, options: LiveViewOptions): Promise<number> {
   const { speed, inspectUrl } = options;
   const withServices = options.services ?? true;
@@ -112,6 +123,8 @@ export async function startLiveView(file: string, options: LiveViewOptions): Pro
   const logger = createLogger();
   let services: Promise<OperatorServices | undefined> = Promise.resolve(undefined);
   let banner = '';
+  // What the last session left, read before this session can write anything (persistence, the services).
+  const saved = options.resume ? readSavedMissions() : [];
   const wallStart = performance.now();
   const inspector = inspectUrl ? createWebSocketInspector({ url: inspectUrl }) : undefined;
   const { report } = await runScenario(loaded.value, {
@@ -121,11 +134,11 @@ export async function startLiveView(file: string, options: LiveViewOptions): Pro
     // Days of running: keep a window in memory; the store receives every entry.
     eventLog: { window: EVENT_WINDOW },
     ...(options.backend ? { backend: options.backend } : {}),
-    beforeMissions: async () => {
-      const s = await services;
-      if (!options.resume || !s) return;
-      const restored = s.restoreMissions();
+    beforeMissions: async (twin) => {
+      if (!saved.length) return;
+      const { restored, skipped } = await restoreSavedMissions(twin, saved, ac.signal);
       if (restored.length) process.stdout.write(`resumed the missions of ${restored.join(', ')}\n`);
+      for (const s of skipped) process.stdout.write(`not resumed: ${s.vehicle}: ${s.reason}\n`);
     },
     ...(inspector ? { inspect: inspector.inspect } : {}),
     signal: ac.signal,

@@ -19,6 +19,7 @@ import { topics } from '../bus.js';
 import { evaluateExpectations, type ExpectationResult } from './expectations.js';
 import { buildGeofence, buildMission, missionLimits, type BuiltMission } from './mission-builder.js';
 import { RunTrace } from './run-trace.js';
+import { configureVehicles, injectIntoVehicle } from './vehicle-setup.js';
 import type { Scenario } from './scenario.schema.js';
 
 export { DEFAULT_HOME, simBackend, sitlBackend, linkBackend, type VehicleBackend, type BackendFactory } from './backends.js';
@@ -27,6 +28,8 @@ export { DEFAULT_HOME, simBackend, sitlBackend, linkBackend, type VehicleBackend
 const CONNECT_TIMEOUT_S = 60;
 /** Clock time allowed for an abandoned connection attempt to wind down. */
 const GIVE_UP_MS = 5_000;
+/** Clock time allowed for the vehicles' setup (parameters, geofence) and for restoring missions. */
+const SETUP_TIMEOUT_MS = 60_000;
 /** Entry types the expectations read (mission states, failsafes, captures). */
 const JUDGED = new Set(['state', 'failsafe', 'port.capture']);
 
@@ -220,7 +223,34 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
     if (home) trace.setHome(id, frame.toLocal(home.lat_deg, home.lon_deg));
   }
 
-  await options.beforeMissions?.(twin);
+  // Promises settled by ports answer on the clock: keep it running while we wait for them.
+  const onClock = async <T>(work: Promise<T>, limit_ms: number): Promise<T | undefined> => {
+    let done = false;
+    let value: T | undefined;
+    const settled = work.then(
+      (v) => {
+        value = v;
+        done = true;
+      },
+      (error: unknown) => {
+        done = true;
+        throw error;
+      },
+    );
+    await clock.run({ stopWhen: () => done, until: clock.now() + limit_ms, signal: options.signal, speed });
+    if (done) await settled;
+    return value;
+  };
+
+  // Vehicles outside the process (MAVLink autopilots) get the scenario's parameters and geofence
+  // before any mission; the simulator took them into its physics already.
+  if (!backend.world) {
+    const failures = await onClock(configureVehicles({ scenario, frame, ports: backend.ports, log, now: () => clock.now(), signal: options.signal }), SETUP_TIMEOUT_MS);
+    if (failures === undefined) errors.push(`vehicle setup (parameters, geofence) did not finish within ${SETUP_TIMEOUT_MS / 1000} s`);
+    else errors.push(...failures);
+  }
+
+  if (options.beforeMissions) await onClock(Promise.resolve(options.beforeMissions(twin)), SETUP_TIMEOUT_MS);
 
   // Missions, faults and operator actions, each at its sim time.
   scenario.vehicles.forEach((v, i) => {
@@ -245,6 +275,9 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
   });
   scenario.faults.forEach((f, i) => {
     after(clock, f.at_s * 1000, () => {
+      // A real vehicle takes the fault itself (PX4 failure injection, a silenced link); its answer is logged when it comes.
+      const port = backend.ports.get(f.vehicle);
+      if (!backend.world && port && injectIntoVehicle(port, f.fault, log, () => clock.now(), `scenario:fault:${i}`, () => clock.notifyAsync())) return;
       const r = backend.injectFault(f.vehicle, f.fault);
       log.append(clock.now(), 'scenario', r.ok ? 'fault' : 'fault.unsupported', { vehicle: f.vehicle, ...f.fault, ...(r.ok ? {} : { reason: r.reason }) }, `scenario:fault:${i}`);
     });

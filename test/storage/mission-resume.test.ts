@@ -13,7 +13,8 @@ import { createTwin, type Twin } from '../../actors/twin.js';
 import { DEFAULT_HOME } from '../../actors/scenario/backends.js';
 import { SimWorld, createSimVehiclePort } from '../../hardware/sim/index.js';
 import { openStore } from '../../storage/store.js';
-import { persistMissionState, restoreMissionState } from '../../storage/mission-state.sink.js';
+import { MissionSchema } from '../../core/mission.js';
+import { persistMissionState, restoreMissionState, restoreSavedMissions, savedMissions } from '../../storage/mission-state.sink.js';
 
 async function startTwin(clock: VirtualClock, world: SimWorld): Promise<Twin> {
   const twin = createTwin({ clock, origin: 'home', vehicles: [{ id: 'd1', port: createSimVehiclePort(world, 'd1') }] });
@@ -77,6 +78,54 @@ describe('mission state survives a twin restart', () => {
       const third = await startTwin(clock, world);
       expect(restoreMissionState(store, third)).toEqual([]);
       await third.stop();
+      world.stop();
+    } finally {
+      store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('persistence attached before start (as the services are) never writes the start-up IDLE over a saved mission', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'twin-resume-'));
+    const store = openStore({ dir });
+    try {
+      const saved = {
+        status: 'PAUSED' as const,
+        mission: MissionSchema.parse({ id: 'm9', name: 'kept', vehicle: 'd1', items: [{ kind: 'waypoint', lat_deg: 47.4, lon_deg: 8.5, alt_m: 20 }] }),
+        progress: { current_waypoint: 1, total_waypoints: 1, percent_complete: 0 },
+        reached: 0,
+      };
+      store.missionState.save('d1', saved);
+      store.missionState.save('d2', { ...saved, status: 'RUNNING' });
+      const clock = new VirtualClock();
+      const world = new SimWorld({ clock, rng: new Rng(5), origin: DEFAULT_HOME });
+      world.addVehicle('d1', { spawn: { north_m: 0, east_m: 0 } });
+      world.addVehicle('d2', { spawn: { north_m: 0, east_m: 5 } });
+      world.start();
+      const twin = createTwin({
+        clock,
+        origin: 'home',
+        vehicles: ['d1', 'd2'].map((id) => ({ id, port: createSimVehiclePort(world, id) })),
+      });
+      // What the last session left is read first; persistence is attached before the twin starts.
+      const before = savedMissions(store);
+      persistMissionState(store, twin);
+      let up = false;
+      const p = twin.start().then(() => (up = true));
+      await clock.run({ stopWhen: () => up, until: 10_000 });
+      await p;
+      expect(twin.missionStatus('d1')).toBe('IDLE');
+      // Start-up wrote nothing: both rows are still what the last session saved.
+      expect(store.missionState.list().map((r) => [r.vehicle, r.saved.status])).toEqual([['d1', 'PAUSED'], ['d2', 'RUNNING']]);
+      // Restoring d1 only (d2's row is left for later): the restored state is saved from then on.
+      const r = await restoreSavedMissions(twin, before.filter((b) => b.vehicle === 'd1'));
+      expect(r).toEqual({ restored: ['d1'], skipped: [] });
+      expect(twin.missionStatus('d1')).toBe('PAUSED');
+      expect(twin.mission('d1').context().progress).toEqual(saved.progress);
+      twin.mission('d1').abort('operator');
+      await clock.advance(1_000);
+      expect(store.missionState.list().map((r) => [r.vehicle, r.saved.status])).toEqual([['d1', 'ABORTED'], ['d2', 'RUNNING']]);
+      await twin.stop();
       world.stop();
     } finally {
       store.close();
