@@ -147,12 +147,30 @@ describe('vehicle failsafes from structured state', () => {
     expect(r.failsafes()).toEqual([{ reason: 'link_loss', action: 'rtl' }]);
   });
 
-  it("the mission's own final RTL item is not a failsafe", async () => {
+  it("the mission's own final RTL item is not a failsafe, even when MISSION_CURRENT comes after the HEARTBEAT", async () => {
     const r = await rig();
     r.ap.send(Object.assign(new common.MissionCurrent(), { seq: 4, total: 5, missionState: 3, missionMode: 1 }));
     await sleep(30);
     await r.vehicle({ mode: 'rtl' });
+    await r.vehicle({ mode: 'mission' });
+    r.ap.send(Object.assign(new common.MissionCurrent(), { seq: 2, total: 5, missionState: 3, missionMode: 1 }));
+    await sleep(30);
+    // PX4 switched to RTL for the last item; its MISSION_CURRENT arrives 100 ms after (2 s grace = 200 ms here).
+    await r.vehicle({ mode: 'rtl' });
+    await sleep(100);
+    r.ap.send(Object.assign(new common.MissionCurrent(), { seq: 4, total: 5, missionState: 3, missionMode: 1 }));
+    await sleep(300);
     expect(r.failsafes()).toEqual([]);
+  });
+
+  it('a mission → RTL switch with the mission short of its last item is a failsafe once the grace has passed', async () => {
+    const r = await rig();
+    r.ap.send(Object.assign(new common.MissionCurrent(), { seq: 2, total: 5, missionState: 3, missionMode: 1 }));
+    await sleep(30);
+    await r.vehicle({ mode: 'rtl' });
+    expect(r.failsafes()).toEqual([]);
+    await until(() => r.failsafes().length === 1, 2000, 'the failsafe');
+    expect(r.failsafes()).toEqual([{ reason: 'other', action: 'rtl' }]);
   });
 
   it('text hints: PX4 / ArduPilot wordings', () => {

@@ -26,7 +26,8 @@
  * - or, armed, a switch to RTL or LAND that we did not command (the GCS's last commanded mode is
  *   noted from what the session sends — COMMAND_LONG/INT NAV_RETURN_TO_LAUNCH, NAV_LAND,
  *   DO_SET_MODE … — or told through {@link TelemetryMapper.noteCommandedMode}), except the
- *   mission's own final RTL item (MISSION_CURRENT on the last item).
+ *   mission's own final RTL item (MISSION_CURRENT on the last item; a mission → RTL switch is
+ *   judged 2 s of autopilot time later, so that MISSION_CURRENT may follow the HEARTBEAT).
  * The episode ends when the status is back to ACTIVE/STANDBY and the vehicle is out of RTL/LAND
  * (or disarmed). Its `reason` comes from state too: BATTERY_STATUS charge_state / fault bits and
  * SYS_STATUS battery health → `battery`; SYS_STATUS geofence health → `geofence`; a gap in the
@@ -71,6 +72,8 @@ const MODE_OF_COMMAND: Record<number, FlightMode> = { 20: 'rtl', 21: 'land', 22:
 const COMMANDED_WINDOW_MS = 10_000;
 /** A vehicle heartbeat gap this long (autopilot ms) means our link — and its GCS link — broke. */
 const LINK_GAP_MS = 2_500;
+/** How long a mission → RTL switch waits for MISSION_CURRENT to show the final RTL item, autopilot ms. */
+const RTL_ITEM_GRACE_MS = 2_000;
 /** How recent a link gap or a STATUSTEXT must be to explain a failsafe, autopilot ms. */
 const CAUSE_WINDOW_MS = 15_000;
 
@@ -121,6 +124,8 @@ export class TelemetryMapper {
   private batteryFaults = 0;
   private missionSeq = -1;
   private missionTotal = 0;
+  /** Cancels a deferred mission → RTL judgement. */
+  private cancelPendingJudgement: () => void = () => {};
   /** Recent vehicle events (PX4 events protocol) as hint text, newest last. */
   private readonly eventHints: { t_ms: number; text: string }[] = [];
 
@@ -225,6 +230,7 @@ export class TelemetryMapper {
 
   dispose(): void {
     for (const off of this.offs) off();
+    this.cancelPendingJudgement();
   }
 
   /** Opens or closes a failsafe episode from this heartbeat's state. */
@@ -240,12 +246,33 @@ export class TelemetryMapper {
     if (returning && previous !== undefined && previous !== mode) {
       const c = this.commanded;
       const asked = c !== undefined && c.mode === mode && now - c.at <= this.session.ms(COMMANDED_WINDOW_MS);
-      const missionsOwnRtl = previous === 'mission' && mode === 'rtl' && this.missionTotal > 0 && this.missionTotal !== UINT16_MAX && this.missionSeq === this.missionTotal - 1;
-      uncommanded = !asked && !missionsOwnRtl;
+      uncommanded = !asked && !this.missionsOwnRtl(previous, mode);
     }
-    if (!critical && !uncommanded) return;
+    if (critical) return this.openFailsafe(mode, now);
+    if (!uncommanded) return;
+    if (previous === 'mission' && mode === 'rtl') {
+      // PX4 hands a mission's final RTL item over to its RTL mode; the MISSION_CURRENT naming
+      // that item may come after the HEARTBEAT showing RTL. Judge once it had time to arrive.
+      this.cancelPendingJudgement();
+      this.cancelPendingJudgement = this.session.after(this.session.ms(RTL_ITEM_GRACE_MS), () => {
+        this.cancelPendingJudgement = () => {};
+        if (!this.inFailsafe && this.armed && this.mode === 'rtl' && !this.missionsOwnRtl('mission', 'rtl')) this.openFailsafe('rtl', this.session.clock.now());
+      });
+      return;
+    }
+    this.openFailsafe(mode, now);
+  }
+
+  /** A switch from the mission to RTL while its last item (an RTL item) is current. */
+  private missionsOwnRtl(previous: FlightMode, mode: FlightMode): boolean {
+    return previous === 'mission' && mode === 'rtl' && this.missionTotal > 0 && this.missionTotal !== UINT16_MAX && this.missionSeq === this.missionTotal - 1;
+  }
+
+  private openFailsafe(action: FlightMode, now: number): void {
+    this.cancelPendingJudgement();
+    this.cancelPendingJudgement = () => {};
     this.inFailsafe = true;
-    this.emitEvent({ type: 'failsafe', reason: this.failsafeReason(now), action: mode });
+    this.emitEvent({ type: 'failsafe', reason: this.failsafeReason(now), action });
   }
 
   /** The cause of a failsafe, from structured state first, recent text as a hint. */
