@@ -5,6 +5,7 @@
  * `vehicle.event`.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { common } from 'node-mavlink';
 import { VirtualClock } from '../../core/clock.js';
 import { Rng } from '../../core/rng.js';
 import { createMavlinkVehiclePort, type MavlinkVehiclePort } from '../../hardware/real/mavlink/mavlink-vehicle.adapter.js';
@@ -12,6 +13,7 @@ import { SimWorld } from '../../hardware/sim/index.js';
 import { createSitl, type Sitl } from '../../hardware/sim/sitl/index.js';
 import type { VehicleEvent } from '../../hardware/vehicle.port.js';
 import { ORIGIN } from '../sim/sim-harness.js';
+import { startLossyProxy } from './ftp-lossy-proxy.js';
 
 const SPEED = 40;
 let cleanup: (() => Promise<void>) | undefined;
@@ -20,18 +22,21 @@ afterEach(async () => {
   cleanup = undefined;
 });
 
-async function setup(): Promise<{ clock: VirtualClock; port: MavlinkVehiclePort; sitl: Sitl; events: VehicleEvent[] }> {
+async function setup(opts: { blockFtp?: boolean } = {}): Promise<{ clock: VirtualClock; port: MavlinkVehiclePort; sitl: Sitl; events: VehicleEvent[] }> {
   const clock = new VirtualClock();
   const world = new SimWorld({ clock, rng: new Rng(42), origin: ORIGIN });
   const added = world.addVehicle('d1', { spawn: { north_m: 0, east_m: 0 } });
   if (!added.ok) throw new Error(added.error.message);
   const sitl = createSitl({ world, vehicles: [{ id: 'd1' }], apiRemotePortBase: 0, apiLocalPortBase: 0, gcsRemotePort: 0, gcsLocalPortBase: 0 });
   await sitl.start();
-  const port = createMavlinkVehiclePort({ id: 'd1', url: `udpout://127.0.0.1:${sitl.endpoints[0]!.apiLocalPort}`, clock });
+  // Optionally through a relay that drops all FTP: the metadata never arrives.
+  const proxy = opts.blockFtp ? await startLossyProxy(sitl.endpoints[0]!.apiLocalPort, (_d, m) => m instanceof common.FileTransferProtocol) : undefined;
+  const port = createMavlinkVehiclePort({ id: 'd1', url: `udpout://127.0.0.1:${proxy?.port ?? sitl.endpoints[0]!.apiLocalPort}`, clock });
   const events: VehicleEvent[] = [];
   port.subscribeEvents((e) => events.push(e));
   cleanup = async () => {
     await port.dispose();
+    await proxy?.close();
     await sitl.stop();
     world.stop();
   };
@@ -50,8 +55,8 @@ describe('MAVLink adapter ← PX4 events (built-in SITL)', () => {
   it("appends the vehicle's reason to a refused mode change and forwards events as vehicle.event", async () => {
     const { clock, port, events } = await setup();
     expect((await run(clock, port.connect())).ok).toBe(true);
-    // Metadata over FTP and the first CURRENT_EVENT_SEQUENCE (3 s) happen in the background.
-    await clock.run({ until: clock.now() + 4000, speed: SPEED });
+    // The metadata comes over FTP in the background, right after connect.
+    await clock.run({ until: clock.now() + 2000, speed: SPEED });
     const r = await run(clock, port.command({ command: 176, params: [1, 4, 4, 0, 0, 0, 0] }));
     expect(r.ok).toBe(false);
     if (r.ok) return;
@@ -64,9 +69,10 @@ describe('MAVLink adapter ← PX4 events (built-in SITL)', () => {
     ]);
   });
 
-  it('a refusal without events support (tracking not started) returns the ACK code alone, without waiting', async () => {
-    const { clock, port } = await setup();
+  it('without events metadata (FTP blocked) a refusal returns the ACK code alone, without waiting', async () => {
+    const { clock, port } = await setup({ blockFtp: true });
     expect((await run(clock, port.connect())).ok).toBe(true);
+    await clock.run({ until: clock.now() + 4000, speed: SPEED });
     const t0 = clock.now();
     const r = await run(clock, port.command({ command: 176, params: [1, 4, 4, 0, 0, 0, 0] }));
     expect(!r.ok && r.error.message).toBe('MAV_CMD_DO_SET_MODE: TEMPORARILY_REJECTED');

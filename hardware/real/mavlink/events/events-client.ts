@@ -71,7 +71,7 @@ export interface EventsClient {
   subscribe(fn: (e: OperatorEvent) => void): () => void;
   /**
    * A position in the stream of rendered events, for {@link refusalReason}; undefined while
-   * the client cannot explain anything yet (no metadata, or no sequence tracking).
+   * the client cannot explain anything (no metadata: the vehicle has no events, or not yet).
    */
   cursor(): number | undefined;
   /**
@@ -275,7 +275,7 @@ export function createEventsClient(o: EventsClientOptions): EventsClient {
     lastRefusalReason(withinMs) {
       return latestSince(clock.now() - withinMs);
     },
-    cursor: () => (meta && receiver.expected !== undefined ? rendered : undefined),
+    cursor: () => (meta ? rendered : undefined),
     refusalReason(after, waitMs = 500, settleMs = 50) {
       if (disposed) return Promise.resolve(reasonsAfter(after));
       return new Promise((resolve) => {
