@@ -117,6 +117,14 @@ describe('a new plan starts at its first item', () => {
     expect(px4.missionStarts).toEqual([0, 2]);
   });
 
+  it('arm on a PX4 left in Mission mode after the last flight: hold first, so arming does not launch the mission', async () => {
+    const { px4, v, events } = await setup();
+    px4.setMode(PX4.AUTO, PX4.MISSION);
+    await until(() => events.some((e) => e.type === 'mode' && e.mode === 'mission'), 2000, 'mission mode');
+    expect(code(await v.arm())).toBe('ok');
+    expect(px4.armedIn).toEqual([{ main: PX4.AUTO, sub: PX4.LOITER }]);
+  });
+
   it('arm retries a TEMPORARILY_REJECTED (a check still settling)', async () => {
     const { px4, v } = await setup({ armRejections: 2 });
     expect(code(await v.arm())).toBe('ok');

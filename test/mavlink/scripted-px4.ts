@@ -56,6 +56,8 @@ export interface ScriptedPx4 {
   readonly state: { armed: boolean; main: number; sub: number; landed: number; checked: boolean; currentSeq: number };
   /** Every DO_SET_MODE received, with when and what it was answered. */
   readonly modeRequests: { at: number; main: number; sub: number; result: number | undefined }[];
+  /** The mode the vehicle was in each time it armed. */
+  readonly armedIn: { main: number; sub: number }[];
   /** The current item each time Mission mode was entered. */
   readonly missionStarts: number[];
   /** Parameters, PX4 types. */
@@ -88,6 +90,7 @@ export async function startScriptedPx4(opts: { knobs?: Partial<ScriptedPx4Knobs>
   const state = { armed: false, main: PX4.AUTO as number, sub: PX4.LOITER as number, landed: LANDED.ON_GROUND as number, checked: true, currentSeq: 0 };
   const modeRequests: ScriptedPx4['modeRequests'] = [];
   const missionStarts: number[] = [];
+  const armedIn: { main: number; sub: number }[] = [];
   const timers = new Set<NodeJS.Timeout>();
   const later = (ms: number, fn: () => void) => {
     const t = setTimeout(() => {
@@ -146,6 +149,7 @@ export async function startScriptedPx4(opts: { knobs?: Partial<ScriptedPx4Knobs>
         return MAV_RESULT_TEMPORARILY_REJECTED;
       }
       state.armed = Math.round(c._param1) === 1;
+      if (state.armed) armedIn.push({ main: state.main, sub: state.sub });
       heartbeatState();
     } else if (cmd === 420) {
       const unit = Math.round(c._param1), type = Math.round(c._param2), instance = Math.round(c._param3);
@@ -201,7 +205,7 @@ export async function startScriptedPx4(opts: { knobs?: Partial<ScriptedPx4Knobs>
   }, 50);
 
   return {
-    ap, srv, knobs, state, modeRequests, missionStarts, params, paramSets, injections,
+    ap, srv, knobs, state, modeRequests, missionStarts, armedIn, params, paramSets, injections,
     setMode(main, sub) {
       state.main = main;
       state.sub = sub;
