@@ -6,8 +6,9 @@
  * - `sitl`: the same simulator served over MAVLink/UDP like PX4 SITL, driven through the real
  *   MAVLink adapter over loopback, on a paced clock (sockets live in wall time).
  * - a connection URL (`udpin://0.0.0.0:14540`, `udpout://`, `tcp://`, `serial://`): whatever
- *   autopilots are there, vehicle i of the scenario being MAVLink system i+1. Faults cannot be
- *   injected into a real vehicle; they are logged as unsupported.
+ *   autopilots are there, vehicle i of the scenario being MAVLink system i+1, on the wall clock.
+ *   The runner injects faults through the port (PX4 failure injection, a silenced link) and sets
+ *   the scenario's parameters and geofence over MAVLink (vehicle-setup.ts).
  */
 import type { RunnableClock } from '../../core/clock.js';
 import type { GeoPoint } from '../../core/geo.js';
