@@ -10,7 +10,8 @@
  * ceiling (`hardMaxMessageBytes`, 8× the limit by default) so memory stays bounded.
  *
  * Unauthenticated connections are a separate, small budget: at most `maxPending` at once and
- * `maxPendingPerAddress` from one address (HTTP 503 beyond), each closed after `authTimeout_ms`
+ * `maxPendingPerAddress` from one address (beyond, the oldest unauthenticated one of that
+ * address, else of all, is closed with 1008 to make room), each closed after `authTimeout_ms`
  * (10 s) and after `preAuthMaxBytes` (1 MiB) received before it authenticates (1009, counted on
  * the raw socket, so a large frame is cut off while it arrives rather than buffered whole; ws's
  * `maxPayload` is one value for the whole server and cannot change after the upgrade). A
@@ -66,9 +67,9 @@ export interface BridgeServerOptions {
   readonly authTimeout_ms?: number;
   /** Authenticated connections beyond this are refused (HTTP 503, or 1013 after an `auth` op). Default 1000. */
   readonly maxClients?: number;
-  /** Unauthenticated connections at once, all addresses. Default 64. */
+  /** Unauthenticated connections at once, all addresses; a new one closes the oldest (1008). Default 64. */
   readonly maxPending?: number;
-  /** Unauthenticated connections at once from one address. Default 8. */
+  /** Unauthenticated connections at once from one address; a new one closes that address's oldest (1008). Default 8. */
   readonly maxPendingPerAddress?: number;
   /** Bytes a connection may send before it authenticates; beyond, it is closed (1009). Default maxMessageBytes. */
   readonly preAuthMaxBytes?: number;
@@ -121,28 +122,42 @@ export function createBridgeServer(options: BridgeServerOptions): BridgeServer {
   const sessions = new Map<WebSocket, ClientSession>();
   /** The remote address of each session (for the per-address cap on unauthenticated ones). */
   const remotes = new Map<ClientSession, string>();
+  /** Unauthenticated sessions closed to make room, until their socket is gone. */
+  const evicted = new Set<ClientSession>();
   const counts = (address?: string) => {
     let authenticated = 0;
     let pending = 0;
     let fromAddress = 0;
     for (const s of sessions.values()) {
       if (s.authenticated) authenticated++;
-      else {
+      else if (!evicted.has(s)) {
         pending++;
         if (address !== undefined && remotes.get(s) === address) fromAddress++;
       }
     }
     return { authenticated, pending, fromAddress };
   };
+  const evictOldest = (address: string | undefined) => {
+    for (const [ws, s] of sessions) {
+      if (s.authenticated || evicted.has(s) || (address !== undefined && remotes.get(s) !== address)) continue;
+      evicted.add(s);
+      evictions++;
+      if (evictions === 1 || evictions % 100 === 0) logger.warn({ remote: remotes.get(s), evictions }, 'too many unauthenticated connections: closing the oldest');
+      ws.close(1008, 'too many unauthenticated connections');
+      setTimeout(() => ws.terminate(), 1000).unref();
+      return;
+    }
+  };
+  let evictions = 0;
   /** Admission at the upgrade: a valid URL token needs a client slot, anything else a pending one. */
   const verifyClient = (info: { req: IncomingMessage }, done: (ok: boolean, code?: number, message?: string) => void) => {
     const address = info.req.socket.remoteAddress ?? '';
+    // Full: the oldest unauthenticated connection (of this address, else of any) makes room, so
+    // a flood of idle sockets shortens everyone's window to authenticate but locks nobody out.
     const admitPending = () => {
       const c = counts(address);
-      if (c.pending >= maxPending || c.fromAddress >= maxPendingPerAddress) {
-        logger.warn({ remote: address, pending: c.pending, fromAddress: c.fromAddress }, 'refused an unauthenticated connection: too many pending');
-        return done(false, 503, 'too many unauthenticated connections');
-      }
+      if (c.fromAddress >= maxPendingPerAddress) evictOldest(address);
+      else if (c.pending >= maxPending) evictOldest(undefined);
       done(true);
     };
     const token = tokenFromUrl(info.req.url);
@@ -211,6 +226,7 @@ export function createBridgeServer(options: BridgeServerOptions): BridgeServer {
       gone.rejected += session.rejected;
       sessions.delete(ws);
       remotes.delete(session);
+      evicted.delete(session);
       req.socket.off('data', onData);
       options.metrics?.clients?.(sessions.size);
       logger.info({ client: id, code, sent: session.sent, dropped: session.dropped }, 'client disconnected');

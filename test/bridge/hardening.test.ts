@@ -22,6 +22,12 @@ afterAll(async () => {
   await live.halt();
 });
 
+/** Waits (up to 3 s) for `cond`, then asserts it. */
+async function until(cond: () => boolean): Promise<void> {
+  for (let i = 0; i < 60 && !cond(); i++) await sleep(50);
+  expect(cond()).toBe(true);
+}
+
 /** Opens a WebSocket; resolves with 'open' or the HTTP status it was refused with. */
 function tryOpen(url: string): Promise<{ ws: WebSocket; status: number | 'open' }> {
   const ws = new WebSocket(url);
@@ -69,43 +75,77 @@ async function rawLargeFrame(url: string, announced: number, sent: number): Prom
 }
 
 describe('unauthenticated connections have their own budget', () => {
-  it('20 idle anonymous sockets do not lock out a valid user (maxClients 20): the 9th from one address is refused', async () => {
+  it('20 idle anonymous sockets (maxClients 20) lock out nobody: the oldest of an address make room (1008), valid users get in', async () => {
     const { bridge, url } = await startBridge(live.twin, { maxClients: 20 });
     try {
       const opened = [];
-      for (let i = 0; i < 20; i++) opened.push(await tryOpen(url));
-      const results = opened.map((o) => o.status);
-      expect(results.filter((r) => r === 'open')).toHaveLength(8);
-      expect(results.filter((r) => r === 503)).toHaveLength(12);
+      for (let i = 0; i < 20; i++) {
+        const o = await tryOpen(url);
+        opened.push({ ...o, closed: new Promise<[number, string]>((r) => o.ws.once('close', (code, reason) => r([code, reason.toString()]))) });
+      }
+      expect(opened.map((o) => o.status)).toEqual(Array(20).fill('open'));
+      // At most 8 unauthenticated connections of one address: the 12 oldest were closed for room.
+      expect(await opened[0]!.closed).toEqual([1008, 'too many unauthenticated connections']);
+      await Promise.all(opened.slice(0, 12).map((o) => o.closed));
+      await until(() => bridge.stats().clients === 8);
       // A valid token in the URL is verified at the upgrade and admitted.
       const c = await RawClient.connect(`${url}/?token=${await makeToken('val', 'viewer')}`);
       clients.push(c);
       c.send({ op: 'subscribe', topic: '/drone1/pose' });
       await c.next((m) => m.op === 'publish');
-      expect((await tryOpen(url)).status).toBe(503);
-      // An anonymous socket that authenticates with an auth op frees its pending slot.
-      opened[0]!.ws.send(JSON.stringify({ op: 'auth', token: await makeToken('late', 'viewer') }));
-      await sleep(200);
-      expect((await tryOpen(url)).status).toBe('open');
-      expect(bridge.stats().clients).toBe(10);
+      // So is a client that authenticates with an auth op right after connecting (the dashboard, roslib).
+      const d = await RawClient.connect(url);
+      clients.push(d);
+      d.send({ op: 'auth', token: await makeToken('dash', 'viewer') });
+      d.send({ op: 'subscribe', topic: '/drone1/pose' });
+      await d.next((m) => m.op === 'publish');
+      // d took the place of one more anonymous socket: 7 of them, val and dash.
+      await until(() => bridge.stats().clients === 9);
+      expect(bridge.clients().filter((x) => x.sub !== undefined).map((x) => x.sub).sort()).toEqual(['dash', 'val']);
     } finally {
       await bridge.stop();
     }
   });
 
-  it('the pending budget is shared across addresses too (maxPending)', async () => {
+  it('the pending budget is shared across addresses too (maxPending): the oldest anywhere makes room', async () => {
     const { bridge, url } = await startBridge(live.twin, { maxPending: 3, maxPendingPerAddress: 100 });
     try {
-      const results = [];
-      for (let i = 0; i < 5; i++) results.push((await tryOpen(url)).status);
-      expect(results).toEqual(['open', 'open', 'open', 503, 503]);
-      const c = await RawClient.connect(url.replace('127.0.0.1', '127.0.0.1') + `/?token=${await makeToken('val2', 'viewer')}`);
+      const opened = [];
+      for (let i = 0; i < 5; i++) {
+        const o = await tryOpen(url);
+        opened.push({ ...o, closed: new Promise<number>((r) => o.ws.once('close', (code) => r(code))) });
+      }
+      expect(await opened[0]!.closed).toBe(1008);
+      expect(await opened[1]!.closed).toBe(1008);
+      await until(() => bridge.stats().clients === 3);
+      const c = await RawClient.connect(`${url}/?token=${await makeToken('val2', 'viewer')}`);
       clients.push(c);
       expect(bridge.stats().clients).toBe(4);
     } finally {
       await bridge.stop();
     }
   });
+
+  it("the issue's case: 999 anonymous sockets, then a valid user (defaults): admitted at once, by URL token and by auth op", async () => {
+    const { bridge, url } = await startBridge(live.twin);
+    try {
+      for (let i = 0; i < 999; i += 111) await Promise.all(Array.from({ length: 111 }, () => tryOpen(url)));
+      const t0 = performance.now();
+      const c = await RawClient.connect(`${url}/?token=${await makeToken('v999', 'viewer')}`);
+      clients.push(c);
+      const d = await RawClient.connect(url);
+      clients.push(d);
+      d.send({ op: 'auth', token: await makeToken('d999', 'viewer') });
+      d.send({ op: 'subscribe', topic: '/drone1/pose' });
+      await d.next((m) => m.op === 'publish');
+      const ms = performance.now() - t0;
+      console.info(`after 999 anonymous sockets: two valid users in and streaming within ${ms.toFixed(0)} ms; ${bridge.stats().clients} connections open`);
+      expect(ms).toBeLessThan(5000);
+      await until(() => bridge.stats().clients <= 8 + 2);
+    } finally {
+      await bridge.stop();
+    }
+  }, 60_000);
 
   it('before authentication a frame over 1 MiB closes the connection (1009) instead of a status error', async () => {
     const { bridge, url } = await startBridge(live.twin);
