@@ -1,0 +1,79 @@
+/**
+ * A fresh set of PX4 SITL instances for one run: vehicle i of a scenario is MAVLink system i+1,
+ * every instance's API link sends to one UDP port, so the twin reaches them all through one
+ * `udpin://0.0.0.0:<port>` link (what `--vehicle <url>` expects). Started, waited for (over
+ * MAVLink, see px4-readiness.ts) and stopped together.
+ */
+import { copyFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { LocalFrame } from '../../core/geo.js';
+import { px4LogTail, resolvePx4Build, startPx4, type Px4Build, type Px4Instance } from './px4-launcher.js';
+import { waitPx4Ready, type ReadinessResult } from './px4-readiness.js';
+
+export interface Px4FleetOptions {
+  /** PX4_DIR (checkout or build dir), or an already resolved build. */
+  readonly px4: string | Px4Build;
+  /** `px4 -i N` for each vehicle, in scenario order (vehicle i → system i+1). */
+  readonly instances: readonly number[];
+  readonly speed: number;
+  /** Each vehicle's start (its home), degrees; default PX4's own home for all. */
+  readonly homes?: readonly ({ readonly lat_deg: number; readonly lon_deg: number } | undefined)[];
+  /** Where every API link sends; default 14540 + instances[0]. */
+  readonly port?: number;
+  /** Wall ms allowed for boot to ready; default 90 s + 60 s per extra instance. */
+  readonly readyTimeoutMs?: number;
+}
+
+export interface Px4Fleet {
+  readonly url: string;
+  readonly port: number;
+  readonly instances: readonly Px4Instance[];
+  readonly ready: ReadinessResult;
+  /** Stops every instance; with `keepLogsIn`, copies each console log there first (`px4-i<N>.log`). */
+  stop(keepLogsIn?: string): Promise<void>;
+}
+
+/** Starts the instances and waits until all are ready; on failure stops them and throws with PX4's log tail. */
+/** PX4 SITL's default home (Zürich Irchel park), as in airframe 10040_sihsim_quadx. */
+export const PX4_DEFAULT_HOME = { lat_deg: 47.397742, lon_deg: 8.545594 } as const;
+
+/** A point `north_m`/`east_m` metres from `origin`, in the twin's own local frame (core/geo.ts). */
+export function offsetHome(origin: { lat_deg: number; lon_deg: number }, north_m: number, east_m: number): { lat_deg: number; lon_deg: number } {
+  return new LocalFrame({ ...origin, alt_m: 0 }).toLatLon(north_m, east_m);
+}
+
+export async function startPx4Fleet(opts: Px4FleetOptions): Promise<Px4Fleet> {
+  const build = typeof opts.px4 === 'string' ? resolvePx4Build(opts.px4) : opts.px4;
+  if (typeof build === 'string') throw new Error(build);
+  const port = opts.port ?? 14540 + opts.instances[0]!;
+  const instances: Px4Instance[] = [];
+  const stop = async (keepLogsIn?: string) => {
+    if (keepLogsIn) {
+      mkdirSync(keepLogsIn, { recursive: true });
+      for (const p of instances) {
+        try {
+          copyFileSync(p.logFile, join(keepLogsIn, `px4-i${p.instance}.log`));
+        } catch {
+          /* no log written */
+        }
+      }
+    }
+    await Promise.all(instances.map((p) => p.stop()));
+  };
+  try {
+    opts.instances.forEach((instance, i) => instances.push(startPx4({ build, instance, speed: opts.speed, sysid: i + 1, apiRemotePort: port, ...(opts.homes?.[i] ? { home: opts.homes[i] } : {}) })));
+    const ready = await waitPx4Ready({
+      port,
+      sysids: instances.map((p) => p.sysid),
+      timeoutMs: opts.readyTimeoutMs ?? 90_000 + 60_000 * (instances.length - 1),
+    });
+    if (!ready.ok) {
+      const tails = instances.map((p) => `--- px4 -i ${p.instance} (${p.logFile})\n${px4LogTail(p)}`).join('\n');
+      throw new Error(`PX4 not ready: ${ready.reason}\n${tails}`);
+    }
+    return { url: `udpin://0.0.0.0:${port}`, port, instances, ready, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
