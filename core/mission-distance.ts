@@ -39,7 +39,7 @@ export function firstItemBeyond(items: readonly unknown[], home: GeoPoint, limit
 }
 
 function formatDistance(m: number): string {
-  return m >= 10_000 ? `${Math.round(m / 1000).toLocaleString('en-US')} km` : m >= 1000 ? `${(m / 1000).toFixed(1)} km` : `${Math.round(m)} m`;
+  return m >= 100_000 ? `${Math.round(m / 1000).toLocaleString('en-US')} km` : m >= 1000 ? `${(m / 1000).toFixed(1)} km` : `${Math.round(m)} m`;
 }
 
 /**
