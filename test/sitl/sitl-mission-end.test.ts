@@ -66,8 +66,9 @@ describe('SITL end of mission, as PX4 v1.15.4', () => {
     expect(currents.at(-1)!.msg.seq).toBe(3);
     expect(currents.every((r) => r.msg.missionState === 0 && r.msg.missionMode === 0)).toBe(true);
     const texts = gcs.all(common.StatusText, since).map((r) => r.msg.text);
-    expect(texts).toContain('Returning to launch');
-    expect(texts).toContain('Disarmed by landing');
+    // As PX4 sends them: with the trailing tab of a text that is also an event.
+    expect(texts).toContain('Returning to launch\t');
+    expect(texts).toContain('Disarmed by landing\t');
     expect(texts.some((t) => t.startsWith('Mission finished'))).toBe(false);
     const beats = gcs.all(minimal.Heartbeat, since);
     const rtl = beats.findIndex((r) => modeOf(r) === 'rtl');
@@ -85,13 +86,13 @@ describe('SITL end of mission, as PX4 v1.15.4', () => {
     const reached = gcs.all(common.MissionItemReached, since);
     expect([...new Set(reached.map((r) => r.msg.seq))]).toEqual([0, 1, 2, 3]);
     const texts = gcs.all(common.StatusText, since);
-    const finished = texts.find((r) => r.msg.text === 'Mission finished, landed');
-    const disarmed = texts.find((r) => r.msg.text === 'Disarmed by landing');
+    const finished = texts.find((r) => r.msg.text === 'Mission finished, landed\t');
+    const disarmed = texts.find((r) => r.msg.text === 'Disarmed by landing\t');
     expect(finished && disarmed).toBeTruthy();
     const landReached = reached.find((r) => r.msg.seq === 3)!;
     expect(landReached.t).toBeLessThanOrEqual(finished!.t);
     expect(disarmed!.t - finished!.t).toBeGreaterThanOrEqual(2000); // COM_DISARM_LAND
-    expect(gcs.all(common.StatusText, since).map((r) => r.msg.text)).not.toContain('Returning to launch');
+    expect(gcs.all(common.StatusText, since).map((r) => r.msg.text.trim())).not.toContain('Returning to launch');
     const beats = gcs.all(minimal.Heartbeat, since).filter((r) => r.t >= landReached.t);
     expect(beats.every((r) => modeOf(r) === 'mission')).toBe(true);
     expect(armedOf(beats.at(-1)!)).toBe(false);

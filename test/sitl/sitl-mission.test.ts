@@ -154,7 +154,7 @@ describe('SITL mission execution', () => {
     // PX4 v1.15.4 leaves mission_state/mission_mode at 0; a mission ending in the air loiters in Hold.
     const cur = await gcs.next(common.MissionCurrent, () => true, { since });
     expect([cur.msg.total, cur.msg.missionState, cur.msg.missionMode]).toEqual([3, 0, 0]);
-    expect(gcs.all(common.StatusText, since).map((r) => r.msg.text)).toContain('Mission finished, loitering');
+    expect(gcs.all(common.StatusText, since).map((r) => r.msg.text)).toContain('Mission finished, loitering\t');
     await gcs.next(minimal.Heartbeat, (m) => px4ModeToFlightMode(m.customMode) === 'hold', { since });
   });
 

@@ -55,6 +55,12 @@ const SEVERITY: Record<string, number> = {
   warning: Severity.WARNING, notice: Severity.NOTICE, info: Severity.INFO, debug: Severity.DEBUG,
 };
 
+/**
+ * World texts PX4 v1.15 logs with `mavlink_log_*("…\t")` beside an event (Commander's "Returning to
+ * launch" and "Disarmed by %s", mission_base's "Mission finished, …").
+ */
+const PX4_TAB_TEXTS = /^(Returning to launch|Disarmed by (landing|auto preflight disarming)|Mission finished, (landed|loitering))$/;
+
 /** STATUSTEXT carries 50 characters; longer texts go in MAVLink 2 chunks sharing an id. */
 const STATUSTEXT_LEN = 50;
 
@@ -206,7 +212,8 @@ export class SitlVehicle implements StreamSource {
   private onWorldEvent(e: VehicleEvent): void {
     switch (e.type) {
       case 'statustext':
-        this.statustext(SEVERITY[e.severity] ?? Severity.INFO, e.text);
+        // PX4 ends a text that is also sent as an event with a tab (QGC hides it when it shows events).
+        this.statustext(SEVERITY[e.severity] ?? Severity.INFO, PX4_TAB_TEXTS.test(e.text) ? `${e.text}\t` : e.text);
         break;
       case 'failsafe':
         this.failsafe = true;
