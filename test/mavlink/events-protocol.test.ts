@@ -182,7 +182,7 @@ describe('events over UDP with the built-in SITL', () => {
     // first event could not be noticed (as in libevents).
     await h.waitSim(3100);
     expect(events.stats.tracking).toBe(true);
-    const since = events.cursor()!;
+    const since = events.cursor();
     // DO_SET_MODE AUTO.MISSION with no mission uploaded: PX4 (and the SITL) refuse it.
     const r = await commands.send({ command: 176, params: [1, 4, 4, 0, 0, 0, 0] });
     expect(!r.ok && r.error.context?.result).toBe('TEMPORARILY_REJECTED');
@@ -195,7 +195,7 @@ describe('events over UDP with the built-in SITL', () => {
     expect(seen.map((e) => [e.name, e.severity])).toContainEqual(['commander_modeswitch_not_avail', 'critical']);
 
     // A takeoff while disarmed: the simulator refuses (PX4 would not), with its own event.
-    const since2 = events.cursor()!;
+    const since2 = events.cursor();
     const t = await commands.send({ command: 22, params: [Number.NaN, 0, 0, Number.NaN, Number.NaN, Number.NaN, 500] });
     expect(t.ok).toBe(false);
     expect(await events.refusalReason(since2, 3000)).toBe('Takeoff denied: not armed');

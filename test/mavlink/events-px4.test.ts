@@ -54,7 +54,7 @@ describe.skipIf(!URL_)('events client ← real PX4 SITL (PX4_EVENTS unset: skipp
       const m = await commands.send({ command: 176, params: [1, 3, 0, 0, 0, 0, 0] });
       expect(m.ok).toBe(true);
       await new Promise((r) => setTimeout(r, 1500)); // a fresh arming-check report for the mode
-      const since = events.cursor()!;
+      const since = events.cursor();
       const r = await commands.send({ command: 400, params: [1, 0, 0, 0, 0, 0, 0] });
       expect(!r.ok && r.error.context?.result).toBe('TEMPORARILY_REJECTED');
       const why = await events.refusalReason(since, 2000);

@@ -373,8 +373,8 @@ export function createMavlinkVehiclePort(options: MavlinkVehiclePortOptions): Ma
   }
 
   /** Appends the vehicle's own words (PX4 events since `since`) to a refusal. */
-  async function explain<T>(p: NonNullable<typeof parts>, since: number | undefined, r: VehicleResult<T>): Promise<VehicleResult<T>> {
-    if (r.ok || r.error.code !== 'VEHICLE.COMMAND_DENIED' || since === undefined) return r;
+  async function explain<T>(p: NonNullable<typeof parts>, since: number, r: VehicleResult<T>): Promise<VehicleResult<T>> {
+    if (r.ok || r.error.code !== 'VEHICLE.COMMAND_DENIED' || !p.events.canExplain()) return r;
     const why = await p.events.refusalReason(since, p.session.ms(1000));
     return why ? fail(r.error.code, `${r.error.message}; vehicle says: "${why}"`, { context: { ...r.error.context, vehicleSays: why } }) : r;
   }

@@ -70,12 +70,14 @@ export interface EventsClient {
   readonly metadata: EventsMetadata | undefined;
   subscribe(fn: (e: OperatorEvent) => void): () => void;
   /**
-   * A position in the stream of rendered events, for {@link refusalReason}; undefined while
-   * the client cannot explain anything (no metadata: the vehicle has no events, or not yet).
+   * A position in the stream of events as they arrive (rendered now or once the metadata is in),
+   * for {@link refusalReason}: take it before sending a command.
    */
-  cursor(): number | undefined;
+  cursor(): number;
+  /** Whether events can be put in words: metadata loaded, or its download under way. */
+  canExplain(): boolean;
   /**
-   * The warning-or-worse event texts rendered after `cursor` (distinct, joined by `; `),
+   * The warning-or-worse texts of the events that arrived after `cursor` (distinct, joined by `; `),
    * waiting up to `waitMs` (ms of the session clock) for the first and `settleMs` more for
    * its siblings (one refusal may send several events).
    */
@@ -109,7 +111,10 @@ export function createEventsClient(o: EventsClientOptions): EventsClient {
   const subs = new Set<(e: OperatorEvent) => void>();
   const health = new HealthReportAssembler();
   const recent: OperatorEvent[] = [];
-  const pending: ReceivedEvent[] = [];
+  /** Delivery index of each entry of `recent` (events count from 1 in arrival order). */
+  const recentIdx: number[] = [];
+  const pending: { e: ReceivedEvent; idx: number }[] = [];
+  let delivered = 0;
   const waiters = new Set<{ check: () => void; done: (v: string | undefined) => void }>();
   let meta: EventsMetadata | undefined;
   let loading: Promise<Result<EventsMetadataSource, ComponentMetadataErrorCode>> | undefined;
@@ -127,10 +132,11 @@ export function createEventsClient(o: EventsClientOptions): EventsClient {
       session.send(m);
     },
     deliver: (e) => {
-      if (meta) render(e);
+      const idx = ++delivered;
+      if (meta) render(e, idx);
       else {
         if (pending.length >= PENDING_MAX) pending.shift();
-        pending.push(e);
+        pending.push({ e, idx });
       }
     },
     lost: (n) => logger.debug({ lost: n }, 'events: events lost (no longer on the vehicle)'),
@@ -164,14 +170,14 @@ export function createEventsClient(o: EventsClientOptions): EventsClient {
     }, { anyComponent: true }),
   ];
 
-  function render(e: ReceivedEvent): void {
+  function render(e: ReceivedEvent, idx: number): void {
     if (disposed) return;
     const level = e.logLevels & 0x0f;
     const now = clock.now();
     const info = meta?.event(e.id);
     if (!info || !meta) {
       if (level >= 8) return;
-      emit({ t_ms: now, boot_ms: e.eventTimeBootMs, id: e.id, name: `0x${e.id.toString(16).padStart(8, '0')}`, severity: SEVERITIES[level] ?? 'info', text: `event 0x${e.id.toString(16)} (no metadata)`, args: {}, sequence: e.sequence });
+      emit({ t_ms: now, boot_ms: e.eventTimeBootMs, id: e.id, name: `0x${e.id.toString(16).padStart(8, '0')}`, severity: SEVERITIES[level] ?? 'info', text: `event 0x${e.id.toString(16)} (no metadata)`, args: {}, sequence: e.sequence }, idx);
       return;
     }
     const args = decodeArguments(info, e.arguments, meta);
@@ -197,13 +203,17 @@ export function createEventsClient(o: EventsClientOptions): EventsClient {
       const why = [...new Set(checks.map((c) => c.text))];
       if (why.length > 0) text = `${text}: ${why.join('; ')}`;
     }
-    emit({ t_ms: now, boot_ms: e.eventTimeBootMs, id: e.id, name: info.def.name, severity, text, args: argRecord(args.value), sequence: e.sequence });
+    emit({ t_ms: now, boot_ms: e.eventTimeBootMs, id: e.id, name: info.def.name, severity, text, args: argRecord(args.value), sequence: e.sequence }, idx);
   }
 
-  function emit(ev: OperatorEvent): void {
+  function emit(ev: OperatorEvent, idx: number): void {
     rendered++;
     recent.push(ev);
-    if (recent.length > keep) recent.shift();
+    recentIdx.push(idx);
+    if (recent.length > keep) {
+      recent.shift();
+      recentIdx.shift();
+    }
     for (const fn of subs) {
       try {
         fn(ev);
@@ -219,13 +229,12 @@ export function createEventsClient(o: EventsClientOptions): EventsClient {
   }
 
   const isRefusal = (e: OperatorEvent) => SEVERITIES.indexOf(e.severity) <= SEVERITIES.indexOf('warning');
-  /** Warning-or-worse texts of the events rendered after the `after`-th (distinct, in order). */
+  /** Warning-or-worse texts of the events delivered after the `after`-th (distinct, in order). */
   function reasonsAfter(after: number): string | undefined {
-    const first = Math.max(0, recent.length - (rendered - after));
     const texts: string[] = [];
-    for (let i = first; i < recent.length; i++) {
+    for (let i = 0; i < recent.length; i++) {
       const e = recent[i]!;
-      if (isRefusal(e) && !texts.includes(e.text)) texts.push(e.text);
+      if (recentIdx[i]! > after && isRefusal(e) && !texts.includes(e.text)) texts.push(e.text);
     }
     return texts.length > 0 ? texts.join('; ') : undefined;
   }
@@ -266,7 +275,7 @@ export function createEventsClient(o: EventsClientOptions): EventsClient {
     useMetadata(m) {
       meta = m;
       const queued = pending.splice(0);
-      for (const e of queued) render(e);
+      for (const q of queued) render(q.e, q.idx);
     },
     subscribe(fn) {
       subs.add(fn);
@@ -275,7 +284,8 @@ export function createEventsClient(o: EventsClientOptions): EventsClient {
     lastRefusalReason(withinMs) {
       return latestSince(clock.now() - withinMs);
     },
-    cursor: () => (meta ? rendered : undefined),
+    cursor: () => delivered,
+    canExplain: () => meta !== undefined || loading !== undefined,
     refusalReason(after, waitMs = 500, settleMs = 50) {
       if (disposed) return Promise.resolve(reasonsAfter(after));
       return new Promise((resolve) => {
