@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SignJWT } from 'jose';
-import { liveTwin, makeToken, RawClient, sleep, startBridge, type LiveTwin } from './bridge-harness.js';
+import { liveTwin, makeToken, RawClient, sleep, startBridge, userStore, type LiveTwin } from './bridge-harness.js';
 import type { BridgeServer } from '../../bridge/index.js';
 import { createBridgeServer } from '../../bridge/index.js';
 
@@ -124,33 +124,24 @@ describe('bridge authentication', () => {
     }
   });
 
-  it('tokens are verified again on live connections: revoked ones lose their streams, demoted ones their rights', async () => {
-    const valid = new Map<string, 'viewer' | 'operator'>([['t-view', 'viewer'], ['t-op', 'operator']]);
-    const server = createBridgeServer({
-      twin: live.twin,
-      port: 0,
-      reauthInterval_ms: 50,
-      authenticate: (token) => {
-        const role = valid.get(token);
-        return role ? { ok: true, value: { sub: token, role } } : { ok: false, error: { code: 'AUTH.INVALID', message: 'user deleted' } };
-      },
-    });
-    const { url: u } = await server.start();
+  it('tokens are verified again on live connections: a deleted user loses its streams, a demoted one its rights', async () => {
+    const { bridge: server, url: u } = await startBridge(live.twin, { reauthInterval_ms: 50 });
     try {
-      const viewer = await client(`${u}/?token=t-view`);
+      const viewer = await client(`${u}/?token=${await makeToken('t-view', 'viewer')}`);
       viewer.send({ op: 'subscribe', topic: '/drone1/pose' });
       await viewer.next((m) => m.op === 'publish');
-      valid.delete('t-view');
+      expect(userStore.users.delete('t-view').ok).toBe(true);
       const revoked = await viewer.next((m) => m.op === 'status', 2000);
-      expect(revoked.msg).toBe('BRIDGE.UNAUTHENTICATED: token no longer valid (user deleted); authenticate again');
+      expect(revoked.msg).toBe('BRIDGE.UNAUTHENTICATED: token no longer valid (unknown user); authenticate again');
       await sleep(100);
       const n = viewer.ofTopic('/drone1/pose').length;
       await sleep(300);
       expect(viewer.ofTopic('/drone1/pose').length).toBe(n);
       expect((await viewer.expectStatus({ op: 'subscribe', id: 'again', topic: '/drone1/pose' })).msg).toMatch(/^BRIDGE\.UNAUTHENTICATED: authenticate first/);
 
-      const op = await client(`${u}/?token=t-op`);
-      valid.set('t-op', 'viewer');
+      const op = await client(`${u}/?token=${await makeToken('t-op', 'operator')}`);
+      // Demoted in the store (the role is read from it at every check).
+      userStore.db.prepare("UPDATE users SET role = 'viewer' WHERE username = 't-op'").run();
       await sleep(200);
       const denied = await op.expectStatus({ op: 'call_service', id: 'arm', service: '/drone1/arm', args: {} });
       expect(denied.msg).toMatch(/^BRIDGE\.FORBIDDEN: \/drone1\/arm needs role operator; t-op is viewer/);

@@ -147,6 +147,22 @@ describe('unauthenticated connections have their own budget', () => {
     }
   }, 60_000);
 
+  it('by default an unauthenticated connection has 10 s to authenticate (1008 after)', async () => {
+    const { bridge, url } = await startBridge(live.twin);
+    try {
+      const c = await RawClient.connect(url);
+      clients.push(c);
+      const t0 = performance.now();
+      const code = await new Promise<number>((r) => c.ws.once('close', (k) => r(k)));
+      const s = (performance.now() - t0) / 1000;
+      expect(code).toBe(1008);
+      expect(s).toBeGreaterThan(9.5);
+      expect(s).toBeLessThan(11.5);
+    } finally {
+      await bridge.stop();
+    }
+  }, 20_000);
+
   it('before authentication a frame over 1 MiB closes the connection (1009) instead of a status error', async () => {
     const { bridge, url } = await startBridge(live.twin);
     try {
