@@ -1,26 +1,21 @@
 /**
- * `twin start`: flies a scenario in real time and shows the fleet live until Ctrl-C.
+ * `twin start`'s terminal view: shows the fleet live until Ctrl-C (the twin and the services are
+ * composed in compose.ts).
  * On a terminal the status table redraws in place once a second; elsewhere (CI logs, pipes) a
  * compact line per vehicle is printed every 10 sim seconds.
  */
 import Table from 'cli-table3';
 import type { Twin } from '../actors/twin.js';
 import { loadScenarioFile } from '../actors/scenario/scenario.loader.js';
-import { runScenario } from '../actors/scenario/scenario.runner.js';
 import { createLogger } from '../core/logger.js';
 import { summaryTable } from './report-format.js';
-import { startOperatorServices, type OperatorServices } from './operator-services.js';
+import { runTwinSession } from './compose.js';
 import type { BackendFactory } from '../actors/scenario/backends.js';
-import { createWebSocketInspector } from '@statelyai/inspect';
-import { openStore, dataDir } from '../storage/store.js';
-import { restoreSavedMissions, savedMissions } from '../storage/mission-state.sink.js';
 import { renderMap, type MapPoint } from './ascii-map.js';
 import { toLocal } from '../actors/scenario/mission-builder.js';
 import type { Scenario } from '../actors/scenario/scenario.schema.js';
 
 const TRAIL = 60;
-/** Event log entries a long-running twin keeps in memory (the store keeps all). */
-const EVENT_WINDOW = 10_000;
 
 /** Map glyphs: first letters when they are unique, else 1-9 then a-z. */
 function glyphs(ids: readonly string[]): Map<string, string> {
@@ -91,20 +86,12 @@ export interface LiveViewOptions {
   readonly backend?: BackendFactory;
   /** Restore the missions the last session left running (real vehicles fly on while the twin restarts). */
   readonly resume?: boolean;
-}
-
-function readSavedMissions(): ReturnType<typeof savedMissions> {
-  const store = openStore({ dir: dataDir() });
-  try {
-    return savedMissions(store);
-  } finally {
-    store.close();
-  }
+  /** Seconds allowed for the vehicles to connect (default 60). */
+  readonly connectTimeout_s?: number;
 }
 
 export async function startLiveView(file: string, options: LiveViewOptions): Promise<number> {
-  const { speed, inspectUrl } = options;
-  const withServices = options.services ?? true;
+  const { speed } = options;
   const loaded = await loadScenarioFile(file);
   if (!loaded.ok) {
     process.stderr.write(`${loaded.error.message}\n`);
@@ -120,43 +107,29 @@ export async function startLiveView(file: string, options: LiveViewOptions): Pro
   const trails = new Map<string, MapPoint[]>();
   const homes = new Map<string, MapPoint>();
   process.stdout.write(`OverWatch Twin — ${loaded.value.name} at ${speed}x real time. Ctrl-C to stop.\n`);
-  const logger = createLogger();
-  let services: Promise<OperatorServices | undefined> = Promise.resolve(undefined);
   let banner = '';
-  // What the last session left, read before this session can write anything (persistence, the services).
-  const saved = options.resume ? readSavedMissions() : [];
   const wallStart = performance.now();
-  const inspector = inspectUrl ? createWebSocketInspector({ url: inspectUrl }) : undefined;
-  const { report } = await runScenario(loaded.value, {
-    speed,
+  const report = await runTwinSession({
+    scenario: loaded.value,
     file,
-    logger,
-    // Days of running: keep a window in memory; the store receives every entry.
-    eventLog: { window: EVENT_WINDOW },
+    speed,
+    logger: createLogger(),
+    signal: ac.signal,
     ...(options.backend ? { backend: options.backend } : {}),
-    beforeMissions: async (twin) => {
-      if (!saved.length) return;
-      const { restored, skipped } = await restoreSavedMissions(twin, saved, ac.signal);
+    ...(options.services !== undefined ? { services: options.services } : {}),
+    ...(options.resume !== undefined ? { resume: options.resume } : {}),
+    ...(options.inspectUrl ? { inspectUrl: options.inspectUrl } : {}),
+    ...(options.connectTimeout_s !== undefined ? { connectTimeout_s: options.connectTimeout_s } : {}),
+    onServices: (s) => {
+      banner = `dashboard ${s.apiUrl}/  ·  REST ${s.apiUrl}/docs  ·  rosbridge ${s.bridgeUrl}`;
+      process.stdout.write(`${banner}\n`);
+    },
+    onServicesFailed: (error) => process.stderr.write(`twin: operator services did not start: ${error.message}\n`),
+    onResumed: ({ restored, skipped }) => {
       if (restored.length) process.stdout.write(`resumed the missions of ${restored.join(', ')}\n`);
       for (const s of skipped) process.stdout.write(`not resumed: ${s.vehicle}: ${s.reason}\n`);
     },
-    ...(inspector ? { inspect: inspector.inspect } : {}),
-    signal: ac.signal,
-    ignoreStopWhenDone: true,
     onTwin: (twin) => {
-      if (withServices)
-        services = startOperatorServices({ twin, scenario: loaded.value, logger }).then(
-          (s) => {
-            banner = `dashboard ${s.apiUrl}/  ·  REST ${s.apiUrl}/docs  ·  rosbridge ${s.bridgeUrl}`;
-            process.stdout.write(`${banner}\n`);
-            return s;
-          },
-          (error: unknown) => {
-            process.stderr.write(`twin: operator services did not start: ${(error as Error).message}\n`);
-            ac.abort();
-            return undefined;
-          },
-        );
       timer = setInterval(() => {
         const now_s = twin.clock.now() / 1000;
         const { table, compact } = statusLines(twin);
@@ -170,8 +143,6 @@ export async function startLiveView(file: string, options: LiveViewOptions): Pro
     },
   });
   clearInterval(timer);
-  inspector?.stop();
-  await (await services)?.stop();
   report.wallSeconds = (performance.now() - wallStart) / 1000;
   process.stdout.write(`\n${summaryTable(report, tty, ac.signal.aborted)}\n`);
   return report.errors.length > 0 ? 1 : 0;

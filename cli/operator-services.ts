@@ -9,15 +9,12 @@ import type { Scenario } from '../actors/scenario/scenario.schema.js';
 import { toLocal } from '../actors/scenario/mission-builder.js';
 import type { Logger } from '../core/logger.js';
 import { startApiServices } from '../api/services.js';
-import { restoreMissionState } from '../storage/mission-state.sink.js';
 import { bridgeMetricsFrom, createBridgeServer } from '../bridge/index.js';
 import { dashboardConfig, planFromMission, type DashboardConfig } from '../dashboard/index.js';
 
 export interface OperatorServices {
   readonly apiUrl: string;
   readonly bridgeUrl: string;
-  /** Restores the missions the last session left loaded/running/paused (after twin.start()). */
-  restoreMissions(): string[];
   stop(): Promise<void>;
 }
 
@@ -76,7 +73,6 @@ export async function startOperatorServices(options: {
     return {
       apiUrl: api.url,
       bridgeUrl,
-      restoreMissions: () => restoreMissionState(api.store, twin),
       async stop() {
         await bridge.stop();
         await api.stop();

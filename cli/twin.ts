@@ -18,8 +18,7 @@ import cliProgress from 'cli-progress';
 import { z } from 'zod';
 import { loadScenarioFile, formatIssues } from '../actors/scenario/scenario.loader.js';
 import { runScenario, type ScenarioReport } from '../actors/scenario/scenario.runner.js';
-import { linkBackend, simBackend, sitlBackend, type BackendFactory } from '../actors/scenario/backends.js';
-import { parseConnectionUrl } from '../hardware/real/mavlink/index.js';
+import { backendFor } from './compose.js';
 import { randomUUID } from 'node:crypto';
 import { openStore, dataDir } from '../storage/store.js';
 import { storeScenarioRun } from '../storage/run-recorder.js';
@@ -32,6 +31,8 @@ import { registerMissionCommand } from './mission-command.js';
 import { registerUserCommand } from './user-command.js';
 import { registerFuzzCommand } from './fuzz-command.js';
 import { declaresInvariants, runChecked } from '../testing/run-checked.js';
+
+export { backendFor } from './compose.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** scenarios/ of the package, whether running from source or from dist/. */
@@ -76,15 +77,6 @@ interface RunFlags {
   vehicle: string;
   store?: boolean;
   connectTimeout?: number;
-}
-
-/** `--vehicle sim | sitl | <connection-url>` → a backend factory, or an error message. */
-export function backendFor(vehicle: string, speed: number): BackendFactory | string {
-  if (vehicle === 'sim') return simBackend;
-  if (vehicle === 'sitl') return sitlBackend(Number.isFinite(speed) ? speed : 20);
-  const url = parseConnectionUrl(vehicle);
-  if (!url.ok) return `--vehicle: expected sim, sitl or a connection URL (udpin://, udpout://, tcp://, serial://): ${url.error.message}`;
-  return linkBackend(vehicle, Number.isFinite(speed) ? speed : 1);
 }
 
 async function runCommand(files: string[], flags: RunFlags): Promise<number> {
@@ -185,7 +177,8 @@ export function buildProgram(): Command {
     .option('--inspect <ws-url>', 'stream actor events to a Stately inspector WebSocket (e.g. ws://localhost:8080)')
     .option('--vehicle <kind>', "'sim', 'sitl' or a connection URL for real vehicles (udpin://0.0.0.0:14540, serial://…)", 'sim')
     .option('--resume', 'restore the missions the last session (same data directory) left loaded, running or paused')
-    .action(async (file: string, flags: { speed: number; services: boolean; inspect?: string; vehicle: string; resume?: boolean }) => {
+    .option('--connect-timeout <s>', 'seconds allowed for the vehicles to connect; past it twin start stops with exit 1 (default 60)', parseSeconds)
+    .action(async (file: string, flags: { speed: number; services: boolean; inspect?: string; vehicle: string; resume?: boolean; connectTimeout?: number }) => {
       const backend = backendFor(flags.vehicle, flags.speed);
       if (typeof backend === 'string') {
         process.stderr.write(`${backend}\n`);
@@ -198,6 +191,7 @@ export function buildProgram(): Command {
         inspectUrl: flags.inspect,
         backend,
         resume: flags.resume ?? false,
+        ...(flags.connectTimeout !== undefined ? { connectTimeout_s: flags.connectTimeout } : {}),
       });
     });
 

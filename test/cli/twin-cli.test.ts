@@ -97,6 +97,16 @@ describe('twin CLI (the built binary, as a user runs it)', () => {
     }
   });
 
+  it('start against a URL where nothing answers: says why and exits 1 instead of waiting forever', { timeout: 30_000 }, async () => {
+    const silent = createSocket('udp4');
+    await new Promise<void>((r) => silent.bind(0, '127.0.0.1', () => r()));
+    const port = silent.address().port;
+    silent.close();
+    const r = await twinEnv({ TWIN_DATA_DIR: join(dir, 'start-nc') }, 'start', 'scenarios/link-loss.yaml', '--vehicle', `udpin://127.0.0.1:${port}`, '--no-services', '--connect-timeout', '1');
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stdout).toContain('error: vehicles did not connect within 1 s');
+  });
+
   it('schema: prints a JSON Schema that describes the scenario format', async () => {
     const r = await twin('schema');
     expect(r.code).toBe(0);

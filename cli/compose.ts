@@ -1,0 +1,113 @@
+/**
+ * The composition root of the command line: picks where the vehicles come from (`--vehicle`),
+ * and for `twin start` puts the pieces together in the order a restart needs — read what the
+ * last session saved, run the twin on the vehicles' ports, start the operator services (store,
+ * REST API, dashboard, bridge) beside it, restore the saved missions once the vehicles answer.
+ * Views (the terminal live view) only watch the twin they are given.
+ */
+import { createWebSocketInspector } from '@statelyai/inspect';
+import { linkBackend, simBackend, sitlBackend, type BackendFactory } from '../actors/scenario/backends.js';
+import { runScenario, type ScenarioReport } from '../actors/scenario/scenario.runner.js';
+import type { Scenario } from '../actors/scenario/scenario.schema.js';
+import type { Twin } from '../actors/twin.js';
+import type { Logger } from '../core/logger.js';
+import { parseConnectionUrl } from '../hardware/real/mavlink/index.js';
+import { restoreSavedMissions, savedMissions, type RestoreOutcome } from '../storage/mission-state.sink.js';
+import { dataDir, openStore } from '../storage/store.js';
+import { startOperatorServices, type OperatorServices } from './operator-services.js';
+
+/** Event log entries a long-running twin keeps in memory (the store keeps all). */
+export const EVENT_WINDOW = 10_000;
+
+/** `--vehicle sim | sitl | <connection-url>` → a backend factory, or an error message. */
+export function backendFor(vehicle: string, speed: number): BackendFactory | string {
+  if (vehicle === 'sim') return simBackend;
+  if (vehicle === 'sitl') return sitlBackend(Number.isFinite(speed) ? speed : 20);
+  const url = parseConnectionUrl(vehicle);
+  if (!url.ok) return `--vehicle: expected sim, sitl or a connection URL (udpin://, udpout://, tcp://, serial://): ${url.error.message}`;
+  // Real vehicles: the runner puts them on the wall clock (scaled by --speed for a fast SITL).
+  return linkBackend(vehicle, Number.isFinite(speed) ? speed : 1);
+}
+
+/** What the last session left to resume, read before this session can write anything. */
+function readSavedMissions(dir: string): ReturnType<typeof savedMissions> {
+  const store = openStore({ dir });
+  try {
+    return savedMissions(store);
+  } finally {
+    store.close();
+  }
+}
+
+export interface TwinSessionOptions {
+  readonly scenario: Scenario;
+  readonly file: string;
+  readonly speed: number;
+  readonly logger: Logger;
+  readonly signal: AbortSignal;
+  /** Where the vehicles come from (default: the simulator). */
+  readonly backend?: BackendFactory;
+  /** Start the storage, REST API, dashboard and bridge (default true). */
+  readonly services?: boolean;
+  /** Restore the missions the last session (same TWIN_DATA_DIR) left loaded, running or paused. */
+  readonly resume?: boolean;
+  /** Stream actor events to a Stately inspector at this WebSocket URL. */
+  readonly inspectUrl?: string;
+  /** Seconds allowed for the vehicles to connect (default 60); past it the session ends, failed. */
+  readonly connectTimeout_s?: number;
+  /** Called once the twin exists (views attach here). */
+  readonly onTwin?: (twin: Twin) => void;
+  readonly onServices?: (services: OperatorServices) => void;
+  readonly onServicesFailed?: (error: Error) => void;
+  readonly onResumed?: (outcome: RestoreOutcome) => void;
+}
+
+/**
+ * `twin start`: the twin over the vehicles' ports, in real time, with the operator services,
+ * until the signal aborts (or the vehicles never connect). Returns the run's report.
+ */
+export async function runTwinSession(options: TwinSessionOptions): Promise<ScenarioReport> {
+  const { scenario, logger, signal } = options;
+  const stopOnFailure = new AbortController();
+  const stopped = AbortSignal.any([signal, stopOnFailure.signal]);
+  const saved = options.resume ? readSavedMissions(dataDir()) : [];
+  const inspector = options.inspectUrl ? createWebSocketInspector({ url: options.inspectUrl }) : undefined;
+  let services: Promise<OperatorServices | undefined> = Promise.resolve(undefined);
+  try {
+    const { report } = await runScenario(scenario, {
+      speed: options.speed,
+      file: options.file,
+      logger,
+      // Days of running: keep a window in memory; the store receives every entry.
+      eventLog: { window: EVENT_WINDOW },
+      ...(options.backend ? { backend: options.backend } : {}),
+      ...(inspector ? { inspect: inspector.inspect } : {}),
+      ...(options.connectTimeout_s !== undefined ? { connectTimeout_s: options.connectTimeout_s } : {}),
+      signal: stopped,
+      ignoreStopWhenDone: true,
+      onTwin: (twin) => {
+        if (options.services ?? true)
+          services = startOperatorServices({ twin, scenario, logger }).then(
+            (s) => {
+              options.onServices?.(s);
+              return s;
+            },
+            (error: unknown) => {
+              options.onServicesFailed?.(error as Error);
+              stopOnFailure.abort();
+              return undefined;
+            },
+          );
+        options.onTwin?.(twin);
+      },
+      beforeMissions: async (twin) => {
+        if (!saved.length) return;
+        options.onResumed?.(await restoreSavedMissions(twin, saved, stopped));
+      },
+    });
+    return report;
+  } finally {
+    inspector?.stop();
+    await (await services)?.stop();
+  }
+}
