@@ -11,7 +11,6 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { LocalFrame } from '../../core/geo.js';
-import type { LocalFrame as Frame } from '../../core/geo.js';
 import { requireRole } from '../auth/guard.js';
 import { sendError, sendStoreError } from '../http-errors.js';
 import { toTwinMission } from '../mission-convert.js';
@@ -29,7 +28,7 @@ export function missionRoutes(app: TypedApp, { twin, store, auth }: RouteDeps): 
 
   /** The runtime's check of what loading this mission would produce; issues name stored fields. */
   const loadable = (id: string, fields: Omit<MissionFields, 'id'>) => {
-    const frame = (): Frame => {
+    const frame = (): LocalFrame => {
       try {
         return twin.frame();
       } catch {
