@@ -117,10 +117,10 @@ describe('a new plan starts at its first item', () => {
     expect(px4.missionStarts).toEqual([0, 2]);
   });
 
-  it('arm on a PX4 left in Mission mode after the last flight: hold first, so arming does not launch the mission', async () => {
+  it.each([['mission', PX4.MISSION], ['land', PX4.LAND]] as const)('arm on a PX4 left disarmed in %s mode after the last flight: hold first (armed in Mission it launches; in Land it refuses)', async (name, sub) => {
     const { px4, v, events } = await setup();
-    px4.setMode(PX4.AUTO, PX4.MISSION);
-    await until(() => events.some((e) => e.type === 'mode' && e.mode === 'mission'), 2000, 'mission mode');
+    px4.setMode(PX4.AUTO, sub);
+    await until(() => events.some((e) => e.type === 'mode' && e.mode === name), 2000, `${name} mode`);
     expect(code(await v.arm())).toBe('ok');
     expect(px4.armedIn).toEqual([{ main: PX4.AUTO, sub: PX4.LOITER }]);
   });

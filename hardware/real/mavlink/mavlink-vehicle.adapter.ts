@@ -13,8 +13,8 @@
  *   vehicle's, requests telemetry rates (MAV_CMD_SET_MESSAGE_INTERVAL) and HOME_POSITION.
  * - `arm` first waits (up to `readinessTimeoutMs`) until the vehicle can arm, and fails with
  *   VEHICLE.NOT_READY and the reason rather than collect a DENIED.
- *   A PX4 left disarmed in Mission, Takeoff or RTL mode (as a mission ends) is put in hold first:
- *   armed in Mission mode it would launch at once; in RTL it refuses to arm.
+ *   A PX4 left disarmed in Mission, Takeoff, RTL or Land mode (as a flight ends) is put in hold
+ *   first: armed in Mission mode it would launch at once; in RTL or Land it refuses to arm.
  * - `takeoff` is refused here (COMMAND_DENIED) while disarmed: PX4 would accept NAV_TAKEOFF and
  *   switch mode without flying. PX4 gets param7 as AMSL (home + alt); ArduCopter is switched
  *   to GUIDED and gets the altitude above home, as each expects.
@@ -483,9 +483,10 @@ export function createMavlinkVehiclePort(options: MavlinkVehiclePortOptions): Ma
       const wait = await readiness.wait(session.ms(o.readinessTimeoutMs), signal);
       if (!wait.ok) return wait;
       const { telemetry } = p.value;
-      if (session.autopilot === 'px4' && telemetry.armed === false && (telemetry.mode === 'mission' || telemetry.mode === 'takeoff' || telemetry.mode === 'rtl')) {
+      if (session.autopilot === 'px4' && telemetry.armed === false && (telemetry.mode === 'mission' || telemetry.mode === 'takeoff' || telemetry.mode === 'rtl' || telemetry.mode === 'land')) {
         // PX4 flies off as soon as it is armed in Mission (or Takeoff) mode, and refuses to arm
-        // in RTL; after a mission it sits disarmed in one of them. Arm means arm: hold first.
+        // in RTL or Land ("Resolve system health failures first"); after a mission or a landing
+        // it sits disarmed in one of them. Arm means arm: hold first.
         const h = await mode('hold', signal);
         if (!h.ok) logger.warn({ vehicle: o.id, error: h.error }, 'mavlink-vehicle: could not switch to hold before arming');
       }
@@ -527,7 +528,12 @@ export function createMavlinkVehiclePort(options: MavlinkVehiclePortOptions): Ma
 
     land: (signal) => cmd({ command: CMD.NAV_LAND, params: [0, 0, 0, NaN_, NaN_, NaN_, NaN_] }, signal),
     returnToLaunch: (signal) => cmd({ command: CMD.NAV_RETURN_TO_LAUNCH, params: [0, 0, 0, 0, 0, 0, 0] }, signal),
-    hold: (signal) => mode('hold', signal),
+    async hold(signal) {
+      const p = ready();
+      if (!p.ok) return p;
+      const since = p.value.events.cursor();
+      return explain(p.value, since, await mode('hold', signal));
+    },
 
     async goto(target, signal) {
       const p = ready();
