@@ -50,6 +50,8 @@ export interface AutopilotHost {
   readonly s: VehicleStore;
   readonly params: readonly SimParams[];
   readonly missions: readonly (SimMissionPlan | undefined)[];
+  /** Altitude of the (flat) ground above mean sea level, m: home's AMSL altitude. */
+  readonly groundAlt_m: number;
   emit(i: number, body: EventBody): void;
   /** Capture event position: the vehicle's true position as WGS84. */
   emitCapture(i: number, seq: number): void;
@@ -132,13 +134,16 @@ export function enterLand(h: AutopilotHost, i: number, mode: number = Mode.Land,
   setLanded(h, i, Landed.Landing);
 }
 
-/** RTL: climb to RTL_RETURN_ALT if lower, fly home, land. `mode` is Rtl, or Mission for an rtl item. */
-export function enterRtl(h: AutopilotHost, i: number, mode: number = Mode.Rtl): void {
+/** RTL: climb to RTL_RETURN_ALT if lower, fly home, land (PX4's RTL_TYPE 0, direct). */
+export function enterRtl(h: AutopilotHost, i: number): void {
   const s = h.s, p = h.params[i]!;
-  setMode(h, i, mode);
+  const alt = Math.max(p.RTL_RETURN_ALT, height(s, i));
+  setMode(h, i, Mode.Rtl);
   s.phase[i] = Phase.RtlClimb;
-  setTarget(h, i, s.pN[i]!, s.pE[i]!, -Math.max(p.RTL_RETURN_ALT, height(s, i)), p.MPC_XY_CRUISE, p.MPC_Z_VEL_MAX_UP);
+  setTarget(h, i, s.pN[i]!, s.pE[i]!, -alt, p.MPC_XY_CRUISE, p.MPC_Z_VEL_MAX_UP);
   if (s.landed[i] !== Landed.InAir) setLanded(h, i, Landed.InAir);
+  // rtl_direct.cpp on activation: the return altitude AMSL and above the destination (home).
+  h.emit(i, { type: 'statustext', severity: 'info', text: `RTL: start return at ${Math.ceil(h.groundAlt_m + alt)} m (${Math.ceil(alt)} m above destination)` });
 }
 
 /** Starts or resumes the mission at the current item (the caller checked armed and loaded). */
@@ -339,7 +344,10 @@ function stepNav(h: AutopilotHost, i: number, now: number, landingTouched: boole
       }
       return;
     case Phase.RtlReturn:
-      if (reached3d(s, i, accRad, altRad)) enterLand(h, i, s.mode[i]!, Phase.RtlLand);
+      if (reached3d(s, i, accRad, altRad)) {
+        h.emit(i, { type: 'statustext', severity: 'info', text: 'RTL: land at destination' });
+        enterLand(h, i, s.mode[i]!, Phase.RtlLand);
+      }
       return;
     case Phase.RtlLand:
     case Phase.MissionLand:

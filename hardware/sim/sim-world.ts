@@ -256,6 +256,11 @@ export class SimWorld implements AutopilotHost, CommandHost, FaultHost {
     }
   }
 
+  /** Altitude of the flat ground (the origin's) above mean sea level, m. */
+  get groundAlt_m(): number {
+    return this.frame.origin.alt_m;
+  }
+
   home(id: string): GeoPoint {
     const i = this.slot(id);
     return this.frame.toGeo({ north_m: this.s.homeN[i]!, east_m: this.s.homeE[i]!, down_m: 0 });

@@ -138,7 +138,10 @@ describe('sim end of mission (PX4 v1.15)', () => {
     const from = tail.findIndex((e) => e.type === 'statustext' && e.text === 'Returning to launch');
     const shown = tail.slice(from).map((e) =>
       e.type === 'mode' ? `mode ${e.mode}` : e.type === 'mission.reached' ? `reached ${e.seq}` : e.type === 'armed' ? `armed ${e.armed}` : e.type === 'statustext' ? e.text : e.type);
-    expect(shown).toEqual(['Returning to launch', 'mode rtl', 'Disarmed by landing', 'reached 2', 'mission.finished', 'armed false', 'mode mission']);
+    expect(shown).toEqual([
+      'Returning to launch', 'mode rtl', 'RTL: start return at 518 m (30 m above destination)', 'RTL: land at destination',
+      'Disarmed by landing', 'reached 2', 'mission.finished', 'armed false', 'mode mission',
+    ]);
   });
 
   it('a final LAND item: reached on touchdown, "Mission finished, landed", disarmed later, mode stays mission', async () => {

@@ -65,10 +65,17 @@ describe('SITL end of mission, as PX4 v1.15.4', () => {
     const currents = gcs.all(common.MissionCurrent, since);
     expect(currents.at(-1)!.msg.seq).toBe(3);
     expect(currents.every((r) => r.msg.missionState === 0 && r.msg.missionMode === 0)).toBe(true);
-    const texts = gcs.all(common.StatusText, since).map((r) => r.msg.text);
+    // Whole texts: a long one comes in 50-character chunks sharing an id.
+    const texts: string[] = [];
+    for (const { msg: m } of gcs.all(common.StatusText, since)) {
+      if (m.id && m.chunkSeq > 0) texts[texts.length - 1] += m.text;
+      else texts.push(m.text);
+    }
     // As PX4 sends them: with the trailing tab of a text that is also an event.
     expect(texts).toContain('Returning to launch\t');
     expect(texts).toContain('Disarmed by landing\t');
+    expect(texts).toContain('RTL: start return at 518 m (30 m above destination)\t'); // home 488 m AMSL, RTL_RETURN_ALT 30 m
+    expect(texts).toContain('RTL: land at destination\t');
     expect(texts.some((t) => t.startsWith('Mission finished'))).toBe(false);
     const beats = gcs.all(minimal.Heartbeat, since);
     const rtl = beats.findIndex((r) => modeOf(r) === 'rtl');
