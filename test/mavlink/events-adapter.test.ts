@@ -22,7 +22,7 @@ afterEach(async () => {
   cleanup = undefined;
 });
 
-async function setup(opts: { blockFtp?: boolean } = {}): Promise<{ clock: VirtualClock; port: MavlinkVehiclePort; sitl: Sitl; events: VehicleEvent[] }> {
+async function setup(opts: { blockFtp?: boolean } = {}): Promise<{ clock: VirtualClock; port: MavlinkVehiclePort; sitl: Sitl; world: SimWorld; events: VehicleEvent[] }> {
   const clock = new VirtualClock();
   const world = new SimWorld({ clock, rng: new Rng(42), origin: ORIGIN });
   const added = world.addVehicle('d1', { spawn: { north_m: 0, east_m: 0 } });
@@ -40,7 +40,7 @@ async function setup(opts: { blockFtp?: boolean } = {}): Promise<{ clock: Virtua
     await sitl.stop();
     world.stop();
   };
-  return { clock, port, sitl, events };
+  return { clock, port, sitl, world, events };
 }
 
 /** Runs the paced clock until `p` settles. */
@@ -77,5 +77,17 @@ describe('MAVLink adapter ← PX4 events (built-in SITL)', () => {
     const r = await run(clock, port.command({ command: 176, params: [1, 4, 4, 0, 0, 0, 0] }));
     expect(!r.ok && r.error.message).toBe('MAV_CMD_DO_SET_MODE: TEMPORARILY_REJECTED');
     expect(clock.now() - t0).toBeLessThan(1000);
+  });
+
+  it('a refused Hold (GPS lost in flight) says which check blocks it', async () => {
+    const { clock, port, world } = await setup();
+    expect((await run(clock, port.connect())).ok).toBe(true);
+    await clock.run({ until: clock.now() + 2000, speed: SPEED });
+    expect((await run(clock, port.arm())).ok).toBe(true);
+    expect((await run(clock, port.takeoff(10))).ok).toBe(true);
+    await clock.run({ until: clock.now() + 30_000, speed: SPEED, stopWhen: () => (port.snapshot()?.alt_rel_m ?? 0) > 5 });
+    expect(world.injectFault('d1', { kind: 'gps_loss', duration_s: 60 }).ok).toBe(true);
+    const r = await run(clock, port.hold());
+    expect(!r.ok && r.error.message).toMatch(/TEMPORARILY_REJECTED; vehicle says: "Switching to mode 'Hold' is currently not possible: No valid global position estimate"$/);
   });
 });
