@@ -149,6 +149,7 @@ export function createBridgeServer(options: BridgeServerOptions): BridgeServer {
     }
   };
   let evictions = 0;
+  let oversize = 0;
   /** Admission at the upgrade: a valid URL token needs a client slot, anything else a pending one. */
   const verifyClient = (info: { req: IncomingMessage }, done: (ok: boolean, code?: number, message?: string) => void) => {
     const address = info.req.socket.remoteAddress ?? '';
@@ -208,7 +209,9 @@ export function createBridgeServer(options: BridgeServerOptions): BridgeServer {
       preAuthBytes += chunk.length;
       if (preAuthBytes <= preAuthMaxBytes) return;
       req.socket.off('data', onData);
-      logger.warn({ client: id, remote: req.socket.remoteAddress, bytes: preAuthBytes }, 'closing unauthenticated client: too many bytes before authentication');
+      oversize++;
+      // The first and every 100th: a flood of these must not become a log flood.
+      if (oversize === 1 || oversize % 100 === 0) logger.warn({ client: id, remote: req.socket.remoteAddress, bytes: preAuthBytes, count: oversize }, 'closing unauthenticated client: too many bytes before authentication');
       ws.close(1009, 'too much data before authentication');
       // Read no more of it; cut it off if it does not close its side promptly.
       req.socket.pause();

@@ -38,8 +38,16 @@ const userOf = (req: FastifyRequest): string => {
 export function authRoutes(app: TypedApp, { store, auth, security }: RouteDeps, limits: LoginLimits): void {
   const admin = requireRole(auth, 'admin');
   const errors = errorResponses(401, 403, 404, 409, 422);
-  const limited = (kind: 'address' | 'user') => (req: FastifyRequest, key: string) =>
+  // One line per key and window, not one per refused request: a flood must not become a log flood.
+  const logged = new Map<string, number>();
+  const limited = (kind: 'address' | 'user') => (req: FastifyRequest, key: string) => {
+    const window = kind === 'address' ? limits.perAddress.timeWindow_ms : limits.perUser.timeWindow_ms;
+    const now = Date.now();
+    if (now - (logged.get(key) ?? -Infinity) < window) return;
+    if (logged.size > 10_000) logged.clear();
+    logged.set(key, now);
     security.warn({ cid: req.id, remote: req.ip, user: userOf(req), limit: kind, key }, 'login rate limit reached');
+  };
   const builder = (kind: string) => (_req: FastifyRequest, ctx: { after: string; statusCode: number }) => {
     const e = new Error(`too many logins for this ${kind}; retry in ${ctx.after}`) as Error & { statusCode: number };
     e.statusCode = ctx.statusCode;
