@@ -142,6 +142,7 @@ export function createBridgeServer(options: BridgeServerOptions): BridgeServer {
       if (s.authenticated || evicted.has(s) || (address !== undefined && remotes.get(s) !== address)) continue;
       evicted.add(s);
       evictions++;
+      options.metrics?.rejected?.('BRIDGE.PENDING_EVICTED');
       if (evictions === 1 || evictions % 100 === 0) logger.warn({ remote: remotes.get(s), evictions }, 'too many unauthenticated connections: closing the oldest');
       ws.close(1008, 'too many unauthenticated connections');
       setTimeout(() => ws.terminate(), 1000).unref();
@@ -210,6 +211,7 @@ export function createBridgeServer(options: BridgeServerOptions): BridgeServer {
       if (preAuthBytes <= preAuthMaxBytes) return;
       req.socket.off('data', onData);
       oversize++;
+      options.metrics?.rejected?.('BRIDGE.PREAUTH_TOO_LARGE');
       // The first and every 100th: a flood of these must not become a log flood.
       if (oversize === 1 || oversize % 100 === 0) logger.warn({ client: id, remote: req.socket.remoteAddress, bytes: preAuthBytes, count: oversize }, 'closing unauthenticated client: too many bytes before authentication');
       ws.close(1009, 'too much data before authentication');
