@@ -14,7 +14,8 @@ import {
 import { compileMission, type SimMissionPlan } from './mission-plan.js';
 
 export type SimCommand =
-  | { readonly kind: 'arm' }
+  /** `reason`: what Commander names in "Armed by …" (default 'external command'). */
+  | { readonly kind: 'arm'; readonly reason?: 'external command' | 'mission start' }
   | { readonly kind: 'disarm' }
   /** `alt_m` above home; absent = MIS_TAKEOFF_ALT. */
   | { readonly kind: 'takeoff'; readonly alt_m?: number | undefined }
@@ -49,10 +50,12 @@ export function executeCommand(h: CommandHost, i: number, cmd: SimCommand, now: 
       if (noGps) return denied('Arming denied: no 3D GPS fix');
       if (s.batPct[i]! <= 10) return denied(`Arming denied: battery ${s.batPct[i]!.toFixed(0)}% too low`);
       setArmed(h, i, true, now);
+      h.emit(i, { type: 'statustext', severity: 'info', text: `Armed by ${cmd.reason ?? 'external command'}` }); // Commander's
       return okVoid;
     case 'disarm':
       if (!armed) return okVoid;
       if (!onGround) return denied('Disarming denied: not landed');
+      h.emit(i, { type: 'statustext', severity: 'info', text: 'Disarmed by external command' });
       setArmed(h, i, false, now);
       return okVoid;
     case 'takeoff': {

@@ -158,7 +158,7 @@ export class CommandHandler {
       case Cmd.MISSION_START: {
         if (Number.isFinite(p1) && p1 > 0 && !ctx.missionSetCurrent(Math.round(p1))) return Result.DENIED;
         if (!ctx.world.telemetry(ctx.id).armed) {
-          const armed = this.run(ctx, { kind: 'arm' }, Result.TEMPORARILY_REJECTED);
+          const armed = this.run(ctx, { kind: 'arm', reason: 'mission start' }, Result.TEMPORARILY_REJECTED);
           if (armed !== Result.ACCEPTED) return armed;
         }
         // PX4: "Mission start denied! No valid mission" is DENIED; a refused mode switch is not.
