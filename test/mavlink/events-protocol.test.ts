@@ -175,7 +175,7 @@ describe('events over UDP with the built-in SITL', () => {
 
     const meta = await events.loadMetadata();
     expect(meta.ok).toBe(true);
-    expect(meta.ok && meta.value.eventsUri).toBe('mftp://etc/extras/all_events.json');
+    expect(meta.ok && [meta.value.generalUri, meta.value.eventsUri]).toEqual(['mftp://etc/extras/component_general.json.xz', 'mftp://etc/extras/all_events.json.xz']);
     expect(meta.ok && meta.value.crcOk).toBe(true);
 
     // Tracking starts with the first CURRENT_EVENT_SEQUENCE (every 3 s): before it, a lost

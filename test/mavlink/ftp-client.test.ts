@@ -18,6 +18,7 @@ import { FTP_MAX_DATA, FtpOpcode, decodeFtp, encodeFtp, mavCrc32 } from '../../h
 import { openLink, type Link } from '../../hardware/real/mavlink/link.js';
 import { MavSession } from '../../hardware/real/mavlink/session.js';
 import { EVENTS_METADATA_URI, SITL_EVENTS_METADATA } from '../../hardware/sim/sitl/events-metadata.js';
+import { xzStore } from '../../hardware/sim/sitl/events-xz.js';
 import { FtpServer } from '../../hardware/sim/sitl/ftp-server.js';
 import { UdpMavlinkEndpoint } from '../../hardware/sim/sitl/mavlink-endpoint.js';
 import { startSitl, type SitlHarness } from '../sitl/support/sitl-harness.js';
@@ -61,7 +62,8 @@ async function settle<T>(clock: VirtualClock, p: Promise<T>, speed = Infinity): 
   return p;
 }
 
-const sitlEventsJson = () => new TextEncoder().encode(JSON.stringify(SITL_EVENTS_METADATA));
+/** The file the SITL serves: its events metadata as .xz (stored). */
+const sitlEventsJson = () => xzStore(new TextEncoder().encode(JSON.stringify(SITL_EVENTS_METADATA)));
 const isFtp = (m: unknown): m is common.FileTransferProtocol => m instanceof common.FileTransferProtocol;
 
 describe('MAVLink FTP over UDP with the SITL', () => {

@@ -8,14 +8,14 @@
  * `check_modes_mission`, `check_modes_global_pos` and `commander_modeswitch_not_avail`, and
  * the enum entries they use (a subset of PX4's). Refusals PX4 has no event for (the simulator
  * refuses things PX4 would accept, e.g. a takeoff while disarmed) use one SITL-only event,
- * `sitl_command_denied`, whose reason is an enum. Served uncompressed (`.json`), which the
- * component metadata protocol allows; PX4 serves `.json.xz`.
+ * `sitl_command_denied`, whose reason is an enum. Served as `.json.xz` at PX4's URIs (stored,
+ * not compressed: `events-xz.ts`).
  */
 import { px4EventId, type EventsMetadataJson } from '../../real/mavlink/events/events-metadata.js';
 
-/** Where the SITL's files are (PX4: `mftp://etc/extras/component_general.json.xz`). */
-export const GENERAL_METADATA_URI = 'mftp://etc/extras/component_general.json';
-export const EVENTS_METADATA_URI = 'mftp://etc/extras/all_events.json';
+/** Where the SITL's files are: PX4's URIs (xz-compressed files, see `events-xz.ts`). */
+export const GENERAL_METADATA_URI = 'mftp://etc/extras/component_general.json.xz';
+export const EVENTS_METADATA_URI = 'mftp://etc/extras/all_events.json.xz';
 
 /** PX4 navigation_mode_t values the SITL reports. */
 export const NAV_MODE = { auto_mission: 3, auto_loiter: 4, auto_rtl: 5, auto_takeoff: 10, auto_land: 11, posctl: 2, offboard: 7, unknown: 255 } as const;
@@ -165,7 +165,7 @@ export function denialOf(text: string, code?: string): keyof typeof DENIAL {
   return 'other';
 }
 
-/** The general metadata file: where the events metadata is, with its MAVLink CRC32. */
+/** The general metadata file: where the events metadata is, with the MAVLink CRC32 of that (.xz) file. */
 export function generalMetadata(eventsFileCrc: number): string {
   return JSON.stringify({ version: 1, metadataTypes: [{ type: 4, uri: EVENTS_METADATA_URI, fileCrc: eventsFileCrc }] });
 }

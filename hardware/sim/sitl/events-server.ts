@@ -15,7 +15,7 @@
  *   (whose text the ground station completes with that report); and, when PX4 would have no
  *   check to show, the SITL-only `sitl_command_denied` with the reason.
  * - COMPONENT_METADATA (REQUEST_MESSAGE 397) points at the general metadata served by the
- *   {@link FtpServer}, which also answers FILE_TRANSFER_PROTOCOL.
+ *   {@link FtpServer} (`.json.xz` at PX4's URIs), which also answers FILE_TRANSFER_PROTOCOL.
  * No timers: everything runs on calls from the vehicle (messages, ticks).
  */
 import { common, type MavLinkData } from 'node-mavlink';
@@ -27,6 +27,7 @@ import type { CommandContext } from './command-handler.js';
 import {
   DENIAL, EVENTS_METADATA_URI, GENERAL_METADATA_URI, HEALTH_BIT, MODE_GROUP, NAV_MODE, SITL_EVENTS_METADATA, denialOf, generalMetadata,
 } from './events-metadata.js';
+import { xzStore } from './events-xz.js';
 import { FtpServer } from './ftp-server.js';
 import { Cmd, Result, Severity, isForUs, num } from './internal/mav.js';
 
@@ -72,11 +73,13 @@ export class EventsServer {
 
   constructor(private readonly o: EventsServerOptions) {
     this.capacity = o.capacity ?? 32;
-    const events = new TextEncoder().encode(JSON.stringify(SITL_EVENTS_METADATA));
+    // As PX4: files served .xz; the events entry's fileCrc is the CRC of the .xz file, the
+    // COMPONENT_METADATA file_crc that of the uncompressed general JSON (PX4 generate_crc.py).
+    const events = xzStore(new TextEncoder().encode(JSON.stringify(SITL_EVENTS_METADATA)));
     const general = new TextEncoder().encode(generalMetadata(mavCrc32(events)));
     this.generalCrc = mavCrc32(general);
     this.ftp.addFile(pathOf(EVENTS_METADATA_URI), events);
-    this.ftp.addFile(pathOf(GENERAL_METADATA_URI), general);
+    this.ftp.addFile(pathOf(GENERAL_METADATA_URI), xzStore(general));
   }
 
   /** Handles REQUEST_EVENT and FILE_TRANSFER_PROTOCOL; false for anything else. */

@@ -100,12 +100,14 @@ export async function fetchMetadataFile(o: FetchMetadataOptions, uri: string, cr
   const max = o.maxFileBytes ?? 4 * 1024 * 1024;
   const file = await o.ftp.download(uri, o.signal);
   if (!file.ok) return file;
-  const crcOk = crc === undefined ? undefined : mavCrc32(file.value) === crc >>> 0;
+  let crcOk = crc === undefined ? undefined : mavCrc32(file.value) === crc >>> 0;
   let bytes = file.value;
   if (isXz(bytes)) {
     const d = await decompressXz(bytes, max);
     if (!d.ok) return d;
     bytes = d.value;
+    // PX4 announces the general file's CRC over its uncompressed JSON, the others' over the .xz.
+    if (crcOk === false) crcOk = mavCrc32(bytes) === crc! >>> 0;
   }
   const text = new TextDecoder('utf-8', { fatal: false }).decode(bytes);
   return ok({ text, crcOk });
