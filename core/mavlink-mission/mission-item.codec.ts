@@ -166,6 +166,8 @@ export interface DecodedMission<R> {
   readonly items: CodecItem<R>[];
   /** Item index → index of the row it came from (its NAV row). */
   readonly rowOf: number[];
+  /** Item index → why a raw item has no item of ours (undefined for the others). */
+  readonly why: (string | undefined)[];
 }
 
 const RELATIVE: readonly number[] = [MAV_FRAME.GLOBAL_RELATIVE_ALT, MAV_FRAME.GLOBAL_RELATIVE_ALT_INT];
@@ -197,20 +199,22 @@ export function decodeMission<R extends MissionRow>(rows: readonly R[], opts: De
   const acceptDefault = opts.defaultAcceptance_m ?? 2;
   const items: CodecItem<R>[] = [];
   const rowOf: number[] = [];
+  const why: (string | undefined)[] = [];
   let speed: number | undefined;
   let captureEach = false;
   let captureNext = false;
-  const add = (item: CodecItem<R>, k: number) => {
+  const add = (item: CodecItem<R>, k: number, reason?: string) => {
     items.push(item);
     rowOf.push(k);
+    why.push(reason);
   };
   for (let k = 0; k < rows.length; k++) {
     const r = rows[k]!;
     const [p1, p2, p3, p4] = r.params;
     /** No item for this row: keep it, drop it, or fail, by mode. */
-    const other = (why: string): Result<never, 'MISSION.INVALID'> | undefined => {
-      if (mode === 'fail') return fail('MISSION.INVALID', why, { context: { row: k, command: r.command, frame: r.frame } });
-      if (mode === 'raw') add({ kind: 'raw', item: r }, k);
+    const other = (reason: string): Result<never, 'MISSION.INVALID'> | undefined => {
+      if (mode === 'fail') return fail('MISSION.INVALID', reason, { context: { row: k, command: r.command, frame: r.frame } });
+      if (mode === 'raw') add({ kind: 'raw', item: r }, k, reason);
       return undefined;
     };
     const prev = items.at(-1);
@@ -229,7 +233,12 @@ export function decodeMission<R extends MissionRow>(rows: readonly R[], opts: De
         const loiter = r.command !== MAV_CMD.NAV_WAYPOINT;
         const exact = !loiter && p3 === 0 && (Number.isNaN(p4) || p4 === 0);
         if (alt_m === undefined || !Number.isFinite(r.x) || !Number.isFinite(r.y) || (loiter && !fly) || (mode === 'raw' && !exact)) {
-          failed = other(alt_m === undefined ? `MAV_CMD ${r.command} in frame ${r.frame} has no altitude above home` : `MAV_CMD ${r.command} has no item the twin flies`);
+          failed = other(
+            alt_m === undefined ? `frame ${r.frame} gives no altitude above home${ABSOLUTE.includes(r.frame) ? ' (the plan has no home)' : ''}`
+              : !Number.isFinite(r.x) || !Number.isFinite(r.y) ? 'a waypoint needs a latitude and longitude'
+              : loiter ? `MAV_CMD ${r.command} (loiter) has no item the twin flies`
+              : `pass radius ${p3} / yaw ${p4}: the twin flies waypoints without them`,
+          );
           break;
         }
         const hold = r.command === MAV_CMD.NAV_LOITER_UNLIM ? 3600 : p1;
@@ -247,7 +256,7 @@ export function decodeMission<R extends MissionRow>(rows: readonly R[], opts: De
         }
         const parsed = MissionItemSchema.safeParse(wp);
         if (parsed.success) add(parsed.data, k);
-        else failed = other(`waypoint: ${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}`);
+        else failed = other(`waypoint ${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}`);
         break;
       }
       case MAV_CMD.NAV_TAKEOFF: {
@@ -297,5 +306,5 @@ export function decodeMission<R extends MissionRow>(rows: readonly R[], opts: De
     }
     if (failed) return failed;
   }
-  return ok({ items, rowOf });
+  return ok({ items, rowOf, why });
 }

@@ -22,4 +22,4 @@ export {
 } from './model.js';
 export { parseQgcPlan, readQgcPlan, toQgcPlanJson, writeQgcPlan, type WriteQgcPlanOptions } from './qgc-plan.js';
 export { parseQgcWpl, writeQgcWpl, type QgcWplOptions, type WriteQgcWplOptions } from './qgc-wpl.js';
-export { fromMissionItems, toMissionItems, type PlanItem } from './mission-items.js';
+export { fromMissionItems, rawItemReasons, toMissionItems, type PlanItem } from './mission-items.js';

@@ -34,6 +34,15 @@ export function toMissionItems(plan: Pick<MissionPlan, 'items' | 'home'>): PlanI
 }
 
 /**
+ * Why each item of {@link toMissionItems} that stayed raw has no item we fly (same indices;
+ * undefined for the items we fly), e.g. `waypoint alt_m: Too big: expected number to be <=1000`.
+ */
+export function rawItemReasons(plan: Pick<MissionPlan, 'items' | 'home'>): (string | undefined)[] {
+  const r = decodeMission(plan.items, { unknown: 'raw', ...(plan.home ? { homeAlt_m: plan.home.alt_m } : {}) });
+  return r.ok ? r.value.why : plan.items.map(() => 'unreadable');
+}
+
+/**
  * Raw items (numbered from 0, altitudes relative to home) for a mission.
  *
  * @param home - gives a takeoff its position (MAVLink wants one); without it the takeoff's

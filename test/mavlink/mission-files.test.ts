@@ -10,6 +10,7 @@ import {
   parseQgcPlan,
   parseQgcWpl,
   rawItem,
+  rawItemReasons,
   readQgcPlan,
   toMissionItems,
   writeQgcPlan,
@@ -158,6 +159,18 @@ describe('raw items ⇄ the items we fly', () => {
     expect(items.map((i) => i.kind)).toEqual(['takeoff', 'waypoint', 'waypoint', 'waypoint', 'raw', 'rtl']);
     expect(items[3]).toEqual({ kind: 'waypoint', lat_deg: -35.362308, lon_deg: 149.166756, alt_m: 25, hold_s: 2, acceptance_m: 2, speed_mps: 5, capture: true });
     expect(items[4]).toMatchObject({ kind: 'raw', item: { command: 177 } }); // DO_JUMP
+  });
+
+  it('says why an item stays raw (for "is not one the twin flies" messages)', () => {
+    const plan = ok(parseQgcWpl(WPL.replace('-35.361197\t149.163757\t20.000000', '-35.361197\t149.163757\t1200')));
+    const items = toMissionItems(plan);
+    const why = rawItemReasons(plan);
+    expect(items[1]!.kind).toBe('raw');
+    expect(why[1]).toMatch(/^waypoint alt_m: /);
+    expect(why[0]).toBeUndefined();
+    expect(why[items.findIndex((i) => i.kind === 'raw' && i.item.command === 177)]).toBe('MAV_CMD 177 has no item the twin flies');
+    const abs = rawItem(16, { frame: 0, params: [0, 0, 0, Number.NaN], x: 47.39, y: 8.54, z: 528 });
+    expect(rawItemReasons({ items: [abs] })[0]).toBe('frame 0 gives no altitude above home (the plan has no home)');
   });
 
   it('an absolute-altitude waypoint is converted with the home altitude, kept raw without one', () => {
