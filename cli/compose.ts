@@ -12,7 +12,7 @@ import type { Scenario } from '../actors/scenario/scenario.schema.js';
 import type { Twin } from '../actors/twin.js';
 import type { Logger } from '../core/logger.js';
 import { parseConnectionUrl } from '../hardware/real/mavlink/index.js';
-import { restoreSavedMissions, savedMissions, type RestoreOutcome } from '../storage/mission-state.sink.js';
+import { persistMissionState, restoreSavedMissions, savedMissions, type RestoreOutcome } from '../storage/mission-state.sink.js';
 import { dataDir, openStore } from '../storage/store.js';
 import { startOperatorServices, type OperatorServices } from './operator-services.js';
 
@@ -73,6 +73,10 @@ export async function runTwinSession(options: TwinSessionOptions): Promise<Scena
   const saved = options.resume ? readSavedMissions(dataDir()) : [];
   const inspector = options.inspectUrl ? createWebSocketInspector({ url: options.inspectUrl }) : undefined;
   let services: Promise<OperatorServices | undefined> = Promise.resolve(undefined);
+  const withServices = options.services ?? true;
+  // Without the services (which keep the store), mission state is still kept for --resume.
+  const store = withServices ? undefined : openStore({ dir: dataDir() });
+  let detach: (() => void) | undefined;
   try {
     const { report } = await runScenario(scenario, {
       speed: options.speed,
@@ -86,7 +90,8 @@ export async function runTwinSession(options: TwinSessionOptions): Promise<Scena
       signal: stopped,
       ignoreStopWhenDone: true,
       onTwin: (twin) => {
-        if (options.services ?? true)
+        if (store) detach = persistMissionState(store, twin, (err) => logger.error({ err }, 'mission state write failed'));
+        if (withServices)
           services = startOperatorServices({ twin, scenario, logger }).then(
             (s) => {
               options.onServices?.(s);
@@ -109,5 +114,7 @@ export async function runTwinSession(options: TwinSessionOptions): Promise<Scena
   } finally {
     inspector?.stop();
     await (await services)?.stop();
+    detach?.();
+    store?.close();
   }
 }

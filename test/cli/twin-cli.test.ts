@@ -1,5 +1,6 @@
 import { describe, expect, it, beforeAll } from 'vitest';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import Database from 'better-sqlite3';
 import { createSocket } from 'node:dgram';
 import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -105,6 +106,31 @@ describe('twin CLI (the built binary, as a user runs it)', () => {
     const r = await twinEnv({ TWIN_DATA_DIR: join(dir, 'start-nc') }, 'start', 'scenarios/link-loss.yaml', '--vehicle', `udpin://127.0.0.1:${port}`, '--no-services', '--connect-timeout', '1');
     expect(r.code, r.stderr).toBe(1);
     expect(r.stdout).toContain('error: vehicles did not connect within 1 s');
+  });
+
+  it('start --no-services still keeps the mission state for --resume', { timeout: 30_000 }, async () => {
+    const data = join(dir, 'start-ns');
+    const child = spawn(process.execPath, [CLI, 'start', 'scenarios/link-loss.yaml', '--no-services', '--speed', '20'], {
+      env: { ...process.env, TWIN_LOG_LEVEL: 'silent', TWIN_DATA_DIR: data },
+      stdio: 'ignore',
+    });
+    const status = () => {
+      if (!existsSync(join(data, 'twin.db'))) return undefined;
+      const db = new Database(join(data, 'twin.db'), { readonly: true });
+      try {
+        const row = db.prepare("SELECT status FROM mission_state WHERE vehicle = 'drone1'").get() as { status: string } | undefined;
+        return row?.status;
+      } catch {
+        return undefined;
+      } finally {
+        db.close();
+      }
+    };
+    const t0 = performance.now();
+    while (status() !== 'RUNNING' && performance.now() - t0 < 20_000) await new Promise((r) => setTimeout(r, 200));
+    child.kill('SIGINT');
+    await new Promise((r) => child.once('exit', r));
+    expect(status()).toBe('RUNNING');
   });
 
   it('schema: prints a JSON Schema that describes the scenario format', async () => {
