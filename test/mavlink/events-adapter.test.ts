@@ -63,6 +63,8 @@ describe('MAVLink adapter ← PX4 events (built-in SITL)', () => {
     expect(r.error.code).toBe('VEHICLE.COMMAND_DENIED');
     expect(r.error.message).toBe(`MAV_CMD_DO_SET_MODE: TEMPORARILY_REJECTED; vehicle says: "Switching to mode 'Mission' is currently not possible: No valid mission available"`);
     expect(r.error.context?.vehicleSays).toBe("Switching to mode 'Mission' is currently not possible: No valid mission available");
+    expect(port.healthReport()?.checks.map((c) => c.name)).toEqual(['check_modes_mission']);
+    expect(port.healthReport()?.modeGroups.find((g) => g.name === 'mission')?.canRun).toBe(false);
     const ve = events.filter((e): e is Extract<VehicleEvent, { type: 'vehicle.event' }> => e.type === 'vehicle.event');
     expect(ve.map((e) => [e.name, e.severity, e.text])).toEqual([
       ['commander_modeswitch_not_avail', 'critical', "Switching to mode 'Mission' is currently not possible: No valid mission available"],

@@ -50,6 +50,7 @@ import type {
 } from '../../vehicle.port.js';
 import { CommandProtocol, type CommandOptions, type CommandRequest } from './command-protocol.js';
 import { createEventsClient, type EventsClient } from './events/events-client.js';
+import type { HealthReport } from './events/health-report.js';
 import { fencePlan } from './geofence.js';
 import { HeartbeatPlugin } from './heartbeat.js';
 import { setSilenced, silenceable } from './link-silencer.js';
@@ -132,6 +133,8 @@ export interface MavlinkVehiclePort extends VehiclePort {
   uploadItems(items: readonly MavMissionItem[], missionType: MissionType, signal?: AbortSignal): Promise<VehicleResult>;
   /** Why the vehicle can or cannot arm now. */
   readiness(): ReadinessReport;
+  /** PX4's latest health and arming-check report (events interface): failing checks, modes that can arm/run. */
+  healthReport(): HealthReport | undefined;
   /** The MAVLink system id of the vehicle, once known. */
   targetSystem(): number | undefined;
   linkStats(): Readonly<LinkStats> | undefined;
@@ -700,6 +703,7 @@ export function createMavlinkVehiclePort(options: MavlinkVehiclePortOptions): Ma
     },
 
     readiness: () => parts?.readiness.check() ?? { ready: false, missing: ['not connected'] },
+    healthReport: () => parts?.events.healthReport(),
     targetSystem: () => parts?.session.sysid,
     linkStats: () => link?.stats,
     command: (req, signal) => cmd(req, signal),
