@@ -17,7 +17,7 @@ import { FtpClient, toPath } from '../../hardware/real/mavlink/ftp/ftp-client.js
 import { FTP_MAX_DATA, FtpOpcode, decodeFtp, encodeFtp, mavCrc32 } from '../../hardware/real/mavlink/ftp/ftp-payload.js';
 import { openLink, type Link } from '../../hardware/real/mavlink/link.js';
 import { MavSession } from '../../hardware/real/mavlink/session.js';
-import { EVENTS_METADATA_URI, SITL_EVENTS_METADATA } from '../../hardware/sim/sitl/events-metadata.js';
+import { EVENTS_METADATA_URI, GENERAL_METADATA_URI, SITL_EVENTS_METADATA } from '../../hardware/sim/sitl/events-metadata.js';
 import { xzStore } from '../../hardware/sim/sitl/events-xz.js';
 import { FtpServer } from '../../hardware/sim/sitl/ftp-server.js';
 import { UdpMavlinkEndpoint } from '../../hardware/sim/sitl/mavlink-endpoint.js';
@@ -103,6 +103,19 @@ describe('MAVLink FTP over UDP with the SITL', () => {
     // The session was closed: a second download opens again without NO_SESSIONS_AVAILABLE.
     const again = await ftp.download(EVENTS_METADATA_URI);
     expect(again.ok).toBe(true);
+  });
+
+  it('serves each link its own FTP session (as PX4, one per MAVLink instance): two clients at once', async () => {
+    const { h, proxy } = await sitlWithProxy();
+    const a = await clientTo(h.clock, proxy.port);
+    const b = await clientTo(h.clock, h.sitl.endpoints[0]!.gcsLocalPort);
+    // Different files: with one shared session, one client would read the other's file or fail.
+    for (let i = 0; i < 3; i++) {
+      const [ra, rb] = await Promise.all([a.ftp.download(GENERAL_METADATA_URI), b.ftp.download(EVENTS_METADATA_URI)]);
+      expect(rb.ok && Buffer.from(rb.value).equals(Buffer.from(sitlEventsJson()))).toBe(true);
+      const general = ra.ok ? await decompressXz(ra.value, 1 << 20) : undefined;
+      expect(general?.ok && JSON.parse(new TextDecoder().decode(general.value)).metadataTypes[0].uri).toBe(EVENTS_METADATA_URI);
+    }
   });
 
   it('reports a NAK with its MAVLink error name, a bad path, and an oversized file', async () => {

@@ -15,7 +15,9 @@
  *   (whose text the ground station completes with that report); and, when PX4 would have no
  *   check to show, the SITL-only `sitl_command_denied` with the reason.
  * - COMPONENT_METADATA (REQUEST_MESSAGE 397) points at the general metadata served by the
- *   {@link FtpServer} (`.json.xz` at PX4's URIs), which also answers FILE_TRANSFER_PROTOCOL.
+ *   {@link FtpServer} (`.json.xz` at PX4's URIs), which also answers FILE_TRANSFER_PROTOCOL —
+ *   one per link, as PX4 runs one per MAVLink instance, so a GCS and an API client on the
+ *   other link each have their session.
  * No timers: everything runs on calls from the vehicle (messages, ticks).
  */
 import { common, type MavLinkData } from 'node-mavlink';
@@ -62,7 +64,9 @@ type Arg = readonly [BaseType, number];
 const pathOf = (uri: string) => uri.replace(/^mftp:\/\//, '/');
 
 export class EventsServer {
-  readonly ftp = new FtpServer();
+  /** One FTP server per link, as PX4 runs one per MAVLink instance (each with its session). */
+  private readonly ftps = new Map<Link, FtpServer>();
+  private readonly files: [string, Uint8Array][] = [];
   readonly stats: EventsServerStats = { sent: 0, resent: 0, unavailable: 0 };
   private readonly ring: EventMessage[] = [];
   private readonly capacity: number;
@@ -78,8 +82,7 @@ export class EventsServer {
     const events = xzStore(new TextEncoder().encode(JSON.stringify(SITL_EVENTS_METADATA)));
     const general = new TextEncoder().encode(generalMetadata(mavCrc32(events)));
     this.generalCrc = mavCrc32(general);
-    this.ftp.addFile(pathOf(EVENTS_METADATA_URI), events);
-    this.ftp.addFile(pathOf(GENERAL_METADATA_URI), xzStore(general));
+    this.files.push([pathOf(EVENTS_METADATA_URI), events], [pathOf(GENERAL_METADATA_URI), xzStore(general)]);
   }
 
   /** Handles REQUEST_EVENT and FILE_TRANSFER_PROTOCOL; false for anything else. */
@@ -92,7 +95,7 @@ export class EventsServer {
       if (!isForUs(this.o.sysid, num(m, 'targetSystem'), num(m, 'targetComponent'))) return true;
       const req = decodeFtp(m.payload);
       if (!req) return true;
-      this.ftp.handle(req, (p) => {
+      this.ftpFor(link).handle(req, (p) => {
         const out = new common.FileTransferProtocol();
         out.targetNetwork = 0;
         out.targetSystem = frame.sysid;
@@ -103,6 +106,17 @@ export class EventsServer {
       return true;
     }
     return false;
+  }
+
+  /** The FTP server of `link` (created on its first request). */
+  ftpFor(link: Link): FtpServer {
+    let f = this.ftps.get(link);
+    if (!f) {
+      f = new FtpServer();
+      for (const [path, data] of this.files) f.addFile(path, data);
+      this.ftps.set(link, f);
+    }
+    return f;
   }
 
   /** The COMPONENT_METADATA answer to REQUEST_MESSAGE 397. */
