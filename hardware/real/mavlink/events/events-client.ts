@@ -13,9 +13,11 @@
  * - An event of type `append_health_and_arming_messages` (PX4's "Switching to mode '…' is
  *   currently not possible") gets the messages of the failing checks for that mode appended, as
  *   QGroundControl shows them: `…: No valid mission available`; PX4's "Arming denied: Resolve
- *   system health failures first" gets the report's error-level checks.
- * - {@link EventsClient.refusalReason} gives the latest warning-or-worse text within a window,
- *   waiting briefly for it: PX4 sends a refusal's event and the command's ACK independently.
+ *   system health failures first" gets the checks that block the current mode (HEARTBEAT).
+ * - {@link EventsClient.refusalReason} gives the warning-or-worse texts of the events that
+ *   arrived after a cursor taken before a command, waiting briefly for them: PX4 sends a
+ *   refusal's event and the command's ACK independently.
+ * - Once the metadata is in, a fresh health report is asked for (MAV_CMD_RUN_PREARM_CHECKS).
  */
 import type { Logger } from '../../../../core/logger.js';
 import type { Result } from '../../../../core/result.js';
