@@ -256,6 +256,33 @@ describe('resume: following a mission an earlier process uploaded', () => {
     expect(events.filter((e) => e.type === 'mission.current').map((e) => (e as { seq: number; total: number }).total)).toContain(4);
   });
 
+  it('adopted mid-return (armed, in RTL on the final item): finished before the landing disarm', async () => {
+    const { px4, v } = await setup();
+    expect(code(await v.uploadMission([wp(1), wp(2), { kind: 'rtl' } as MissionItem]))).toBe('ok');
+    await v.dispose();
+    await sleep(100); // the scripted navigator's check of the plan
+    px4.state.armed = true;
+    px4.setMode(PX4.AUTO, PX4.RTL);
+    px4.setLanded(false);
+    px4.setCurrent(2);
+    const events: VehicleEvent[] = [];
+    const v2 = createMavlinkVehiclePort({ id: 'd1', url: px4.ap.url, clock: new WallClock() });
+    cleanup.push(() => v2.dispose());
+    v2.subscribeEvents((e) => events.push(e));
+    expect(code(await v2.connect())).toBe('ok');
+    await until(() => events.some((e) => e.type === 'armed' && e.armed), 2000, 'armed');
+    expect(code(await v2.adoptVehiclePlan())).toBe('ok');
+    await sleep(150);
+    px4.setLanded(true);
+    await sleep(150);
+    px4.state.armed = false;
+    px4.setMode(PX4.AUTO, PX4.MISSION);
+    await until(() => events.some((e) => e.type === 'armed' && !e.armed), 2000, 'disarm');
+    const finished = events.findIndex((e) => e.type === 'mission.finished');
+    expect(finished).toBeGreaterThan(-1);
+    expect(finished).toBeLessThan(events.findIndex((e) => e.type === 'armed' && !e.armed));
+  });
+
   it('adoptVehiclePlan says MISSION.NONE_LOADED when the vehicle has none', async () => {
     const { v } = await setup();
     const r = await v.adoptVehiclePlan();

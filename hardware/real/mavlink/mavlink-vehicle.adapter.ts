@@ -346,6 +346,8 @@ export function createMavlinkVehiclePort(options: MavlinkVehiclePortOptions): Ma
       uploadedMissionId = undefined;
       freshPlan = false;
       p.telemetry.progress.setPlan(plan.value);
+      // A vehicle flying it (a twin resumed mid-flight): the run is under way.
+      if (p.telemetry.armed) p.telemetry.progress.resumeRun();
     }
     return ok({ items: plan.value.source.length });
   }

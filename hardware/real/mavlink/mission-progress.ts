@@ -69,6 +69,14 @@ export class MissionProgress {
     this.seenActive = false;
   }
 
+  /**
+   * The plan was adopted from a vehicle that is flying it (armed): its run is under way, even
+   * if the vehicle is in its final RTL rather than Mission mode (a twin resumed mid-return).
+   */
+  resumeRun(): void {
+    if (this.plan && !this.finished) this.running = true;
+  }
+
   onCurrent(mavSeq: number, missionState: number | undefined, mode: FlightMode): void {
     const plan = this.plan;
     if (!plan) return;
