@@ -4,7 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import type { MissionItem } from '../../core/mission.js';
-import { parseQgcPlan, parseQgcWpl, toMissionItems } from '../../core/mission-files/index.js';
+import { parseQgcPlan, parseQgcWpl, rawItemReasons, toMissionItems } from '../../core/mission-files/index.js';
 import { isNode, LineCounter, parseDocument, type Document } from 'yaml';
 import { z } from 'zod';
 import { fail, ok, type Result } from '../../core/result.js';
@@ -78,9 +78,14 @@ async function resolvePlanFiles(
       // QGC surveys trigger the camera by distance (DO_SET_CAM_TRIGG_DIST, 206) between their
       // first and last transect waypoints: the twin captures at each waypoint in that stretch.
       let triggering = false;
+      let reasons: (string | undefined)[] | undefined;
       toMissionItems(plan.value).forEach((it, k) => {
         if (it.kind === 'raw' && it.item.command === MAV_CMD_DO_SET_CAM_TRIGG_DIST) triggering = (it.item.params[0] ?? 0) > 0;
-        else if (it.kind === 'raw') issues.push({ file, path, message: `${m.file}: item ${k} (MAV_CMD ${it.item.command}) is not one the twin flies` });
+        else if (it.kind === 'raw') {
+          // Say why: an item the twin does not fly, or one it flies whose values are out of range.
+          const why = (reasons ??= rawItemReasons(plan.value))[k];
+          issues.push({ file, path, message: `${m.file}: item ${k} (MAV_CMD ${it.item.command}) ${why ? `cannot be flown: ${why}` : 'is not one the twin flies'}` });
+        }
         else items.push(it.kind === 'waypoint' && triggering ? { ...it, capture: true } : it);
       });
       const home = plan.value.home;

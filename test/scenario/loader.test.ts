@@ -124,4 +124,25 @@ describe('QGroundControl plans in scenarios', () => {
     expect(bad.ok).toBe(false);
     if (!bad.ok) expect(bad.error.message).toMatch(/vehicles\.0\.mission\.file: nope\.plan: .*mission/);
   });
+
+  it('says why a plan item the twin reads cannot be flown (an altitude out of range), not only that it is unknown', async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const dir = mkdtempSync(join(tmpdir(), 'plan-'));
+    const scenario = join(dir, 's.yaml');
+    writeFileSync(scenario, 'name: p\nvehicles:\n  - id: d1\n    mission: { type: plan, file: high.plan }\n');
+    const item = (seq: number, command: number, alt: number) => ({
+      type: 'SimpleItem', doJumpId: seq + 1, autoContinue: true, command, frame: 3, params: [0, 0, 0, null, 47.398, 8.546, alt], AMSLAltAboveTerrain: null, Altitude: alt, AltitudeMode: 1,
+    });
+    const plan = {
+      fileType: 'Plan', version: 1, groundStation: 'QGroundControl',
+      mission: { version: 2, firmwareType: 12, vehicleType: 2, cruiseSpeed: 15, hoverSpeed: 5, plannedHomePosition: [47.3977, 8.5456, 488], items: [item(0, 22, 30), item(1, 16, 5000)] },
+      geoFence: { version: 2, polygons: [], circles: [] }, rallyPoints: { version: 2, points: [] },
+    };
+    writeFileSync(join(dir, 'high.plan'), JSON.stringify(plan));
+    const r = await loadScenarioFile(scenario);
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.error.message).toMatch(/item 1 \(MAV_CMD 16\) cannot be flown: .*alt/);
+  });
 });
