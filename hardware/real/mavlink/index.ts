@@ -12,3 +12,9 @@ export { ParamProtocol, decodeParamValue, encodeParamValue, MAV_PARAM_TYPE, type
 export { MissionProgress, MISSION_STATE } from './mission-progress.js';
 export { Readiness, type ReadinessReport } from './readiness.js';
 export { MavSession } from './session.js';
+export { MissionStatus, type MissionCurrentState, type MissionReadyOutcome } from './mission-status.js';
+export { planFromVehicleRows } from './vehicle-plan.js';
+export { fencePlan, GF_ACTION, VehicleGeofenceSchema, type FencePlan } from './geofence.js';
+export { Px4FaultInjector, px4FaultPlan, FAILURE_UNIT, FAILURE_TYPE, MAV_CMD_INJECT_FAILURE, type FaultPlan } from './px4-fault-injection.js';
+export { silenceable, setSilenced } from './link-silencer.js';
+export { retryTemporarilyRejected, waitUntil, type BackoffOptions } from './state-wait.js';
