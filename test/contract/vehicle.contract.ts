@@ -123,6 +123,23 @@ export function describeVehicleContract(name: string, makeHarness: () => Promise
       expect(distanceTo(port.home()!)).toBeLessThan(5);
     });
 
+    it('starts a 561-item survey right after its upload and arm (PX4 checks a new plan after its ACK)', async () => {
+      await connect();
+      // A lawnmower of 561 waypoints, 17 legs of 33 points, 5 m apart, within 170 m of home.
+      const items = Array.from({ length: 561 }, (_, i) => {
+        const leg = Math.floor(i / 33), k = i % 33;
+        return waypoint(20 + (leg % 2 === 0 ? k : 32 - k) * 5, leg * 10 - 80);
+      });
+      expectOk(await settle(port.uploadMission(items), 120_000));
+      expectOk(await settle(port.arm()));
+      expectOk(await settle(port.startMission(), 30_000));
+      expect(await h.waitFor(() => last('mode')?.mode === 'mission', 10_000)).toBe(true);
+      // It flies the survey from its first item.
+      expect(await h.waitFor(() => of('mission.reached').length > 0, 120_000)).toBe(true);
+      expect(of('mission.reached')[0]!.seq).toBe(0);
+      expect(of('mission.current').at(-1)!.total).toBe(561);
+    });
+
     it('hold pauses a mission and startMission resumes it', async () => {
       await armAndTakeoff(ALT);
       const items = [waypoint(150, 0), waypoint(150, 30)];
