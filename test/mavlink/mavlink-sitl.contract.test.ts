@@ -82,7 +82,7 @@ describe('MAVLink adapter extras against the built-in SITL (loopback UDP)', () =
     expect((await settle(port.injectFault({ kind: 'link_restore' }))).ok).toBe(true);
   });
 
-  it('uploadGeofence: the polygons reach the vehicle; a limit the vehicle has no parameter for is reported', async () => {
+  it('uploadGeofence: the polygons reach the vehicle, the limit and action its GF_ parameters', async () => {
     h = await makeSitlHarness();
     const port = h.port as MavlinkVehiclePort;
     expect((await settle(port.connect())).ok).toBe(true);
@@ -91,9 +91,19 @@ describe('MAVLink adapter extras against the built-in SITL (loopback UDP)', () =
     const d = 0.003;
     const polygon = [[-d, -d], [-d, d], [d, d], [d, -d]].map(([a, b]) => ({ lat_deg: home.lat_deg + a!, lon_deg: home.lon_deg + b! }));
     expect((await settle(port.uploadGeofence({ polygon }))).ok).toBe(true);
-    const withAlt = await settle(port.uploadGeofence({ polygon, max_alt_m: 100 }));
-    expect(!withAlt.ok && withAlt.error.code).toBe('VEHICLE.UNSUPPORTED');
-    expect(!withAlt.ok && withAlt.error.context?.['fenceUploaded']).toBe(true);
+    // The limit and the action are parameters: set where the vehicle has them, reported where not.
+    const has = (await settle(port.params.read('GF_MAX_VER_DIST'), 30_000)).ok;
+    const withAlt = await settle(port.uploadGeofence({ polygon, max_alt_m: 100, action: 'rtl' }), 30_000);
+    if (has) {
+      expect(withAlt.ok).toBe(true);
+      const alt = await settle(port.params.read('GF_MAX_VER_DIST'));
+      expect(alt.ok && alt.value.value).toBeCloseTo(100);
+      const action = await settle(port.params.read('GF_ACTION'));
+      expect(action.ok && action.value.value).toBe(3);
+    } else {
+      expect(!withAlt.ok && withAlt.error.code).toBe('VEHICLE.UNSUPPORTED');
+      expect(!withAlt.ok && withAlt.error.context?.['fenceUploaded']).toBe(true);
+    }
     expect((await settle(port.uploadGeofence({}))).ok).toBe(true); // clears
   });
 });

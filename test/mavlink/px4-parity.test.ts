@@ -328,6 +328,17 @@ describe('parameters, geofence and faults on a PX4', () => {
     expect(px4.ap.received.slice(before).some((x) => x.msg.constructor.name === 'MissionCount')).toBe(false);
   });
 
+  it('uploadGeofence on a vehicle without GF_MAX_VER_DIST: the polygons go up, the missing limit is reported', async () => {
+    const { v, px4 } = await setup({}, { speedFactor: 10 });
+    px4.params.delete('GF_MAX_VER_DIST');
+    const polygon = [[-1, -1], [-1, 1], [1, 1]].map(([a, b]) => ({ lat_deg: HOME.lat_deg + a! * 1e-3, lon_deg: HOME.lon_deg + b! * 1e-3 }));
+    const r = await v.uploadGeofence({ polygon, max_alt_m: 50 });
+    expect(!r.ok && r.error.code).toBe('VEHICLE.UNSUPPORTED');
+    expect(!r.ok && r.error.message).toContain('GF_MAX_VER_DIST');
+    expect(!r.ok && r.error.context?.['fenceUploaded']).toBe(true);
+    expect(px4.srv.committed.map((x) => x.command)).toEqual([5001, 5001, 5001]);
+  });
+
   it('injectFault: SYS_FAILURE_EN set first, then MAV_CMD_INJECT_FAILURE; the vehicle\'s answer per fault', async () => {
     const { v, px4 } = await setup({}, { speedFactor: 10 });
     const motor = await v.injectFault({ kind: 'motor_failure' });
