@@ -27,9 +27,10 @@ import { linkBackend, runScenario } from '../actors/scenario/scenario.runner.js'
 import { startPx4Fleet, type Px4Fleet } from '../scripts/px4/px4-fleet.js';
 import { resolvePx4Build } from '../scripts/px4/px4-launcher.js';
 
-/** PX4 SIH's default home (Zürich Irchel park). */
+/** Where the bench's PX4 starts (the twin's default home, Zürich Irchel park; SIH's own is near Montreal). */
 const HOME = { lat_deg: 47.397742, lon_deg: 8.545594 };
 const SIZES = [10, 100, 500] as const;
+const SETTLE_MS = Number(process.env.PX4_BENCH_SETTLE_MS ?? 3_000);
 const rounds = Number(process.argv[2] ?? 5);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
@@ -134,6 +135,9 @@ async function adapterUpload(url: string, items: readonly MissionItem[]): Promis
   try {
     const c = await port.connect();
     if (!c.ok) throw new Error(`adapter connect: ${c.error.code} ${c.error.message}`);
+    // Let the after-connect traffic (stream rates, HOME_POSITION, events metadata) settle first:
+    // an operator uploads some time after connecting; the minimal client has none of it.
+    await new Promise((r) => setTimeout(r, SETTLE_MS));
     const t0 = performance.now();
     const r = await port.uploadMission(items);
     const dt = performance.now() - t0;
@@ -221,7 +225,7 @@ async function cpu(px4Dir: string, instances: number[]): Promise<void> {
       console.log(`  ${k}: skipped (PX4_BENCH_INSTANCES has ${instances.length})`);
       continue;
     }
-    const fleet = await startPx4Fleet({ px4: px4Dir, instances: instances.slice(0, k), speed: 1 });
+    const fleet = await startPx4Fleet({ px4: px4Dir, instances: instances.slice(0, k), speed: 1, homes: instances.slice(0, k).map(() => HOME) });
     try {
       const idle = await cpuOf(fleet, scenarioYaml(k, true));
       const fly = await cpuOf(fleet, scenarioYaml(k, false));
@@ -245,7 +249,7 @@ async function main(): Promise<void> {
   const instances = instancesFromEnv();
   const only = process.env.PX4_BENCH_ONLY; // 'upload' | 'cpu'
   if (only !== 'cpu') {
-    const fleet = await startPx4Fleet({ px4: build, instances: instances.slice(0, 1), speed: 1 });
+    const fleet = await startPx4Fleet({ px4: build, instances: instances.slice(0, 1), speed: 1, homes: [HOME] });
     try {
       await uploads(fleet);
     } finally {

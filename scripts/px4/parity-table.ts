@@ -126,7 +126,8 @@ export function parityRows(scenarios: readonly string[], backends: readonly stri
         ...(same ? {} : { note: reasons.join(' | ') }),
       });
     }
-    const sim = by.get('sim') ? runTime(by.get('sim')!) : undefined;
+    const simRun = by.get('sim');
+    const sim = simRun ? runTime(simRun) : undefined;
     const timeCells: Record<string, string> = {};
     let within = true;
     let any = false;
@@ -137,14 +138,22 @@ export function parityRows(scenarios: readonly string[], backends: readonly stri
         timeCells[b] = r ? 'n/a' : '—';
         continue;
       }
-      if (b === 'sim' || !sim) {
+      if (b === 'sim' || !sim || !simRun) {
         timeCells[b] = t.label;
         continue;
       }
       any = true;
+      // judged vehicle by vehicle: the worst relative difference from the same vehicle in sim
+      const diffs = Object.entries(r!.missionTimes ?? {}).flatMap(([v, mt]) => {
+        const ref = simRun.missionTimes?.[v];
+        return ref && ref.seconds > 0 ? [(mt.seconds - ref.seconds) / ref.seconds] : [];
+      });
+      const missing = Object.keys(simRun.missionTimes ?? {}).some((v) => !(v in (r!.missionTimes ?? {})));
+      const worst = diffs.reduce((w, d) => (Math.abs(d) > Math.abs(w) ? d : w), 0);
+      if (missing || Math.abs(worst) > tolerance) within = false;
+      const pct = (d: number) => `${d >= 0 ? '+' : ''}${(d * 100).toFixed(1)} %`;
       const diff = (t.s - sim.s) / sim.s;
-      if (Math.abs(diff) > tolerance) within = false;
-      timeCells[b] = `${t.label} (${diff >= 0 ? '+' : ''}${(diff * 100).toFixed(1)} %)`;
+      timeCells[b] = `${t.label} (${pct(diff)}${diffs.length > 1 ? `; worst vehicle ${pct(worst)}` : ''}${missing ? '; a vehicle never ended its mission' : ''})`;
     }
     rows.push({ scenario, what: `mission time (±${(tolerance * 100).toFixed(0)} % of sim)`, cells: timeCells, same: any ? within : undefined });
   }

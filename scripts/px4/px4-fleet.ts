@@ -18,6 +18,8 @@ export interface Px4FleetOptions {
   readonly speed: number;
   /** Each vehicle's start (its home), degrees; default PX4's own home for all. */
   readonly homes?: readonly ({ readonly lat_deg: number; readonly lon_deg: number } | undefined)[];
+  /** Parameters every instance boots with (see Px4StartOptions.params). */
+  readonly params?: Readonly<Record<string, number>>;
   /** Where every API link sends; default 14540 + instances[0]. */
   readonly port?: number;
   /** Wall ms allowed for boot to ready; default 90 s + 60 s per extra instance. */
@@ -34,13 +36,24 @@ export interface Px4Fleet {
 }
 
 /** Starts the instances and waits until all are ready; on failure stops them and throws with PX4's log tail. */
-/** PX4 SITL's default home (Zürich Irchel park), as in airframe 10040_sihsim_quadx. */
+/**
+ * The twin's default home (actors/scenario/backends.ts DEFAULT_HOME: Gazebo's PX4 SITL home, Zürich
+ * Irchel park). SIH's own default (SIH_LOC_LAT0/LON0) is near Montreal, so runs place it explicitly.
+ */
 export const PX4_DEFAULT_HOME = { lat_deg: 47.397742, lon_deg: 8.545594 } as const;
 
 /** A point `north_m`/`east_m` metres from `origin`, in the twin's own local frame (core/geo.ts). */
 export function offsetHome(origin: { lat_deg: number; lon_deg: number }, north_m: number, east_m: number): { lat_deg: number; lon_deg: number } {
   return new LocalFrame({ ...origin, alt_m: 0 }).toLatLon(north_m, east_m);
 }
+
+/**
+ * What the parity runs boot PX4 with: a camera triggered over MAVLink, as the simulator's vehicle
+ * has one. Stock SITL has TRIG_MODE 0, so camera_trigger/camera_feedback never start (rcS starts
+ * them only when TRIG_MODE > 0 at boot) and a mission's single-image IMAGE_START_CAPTURE (which
+ * navigator turns into DO_DIGICAM_CONTROL for camera_trigger) yields no CAMERA_IMAGE_CAPTURED.
+ */
+export const PARITY_PX4_PARAMS: Readonly<Record<string, number>> = { TRIG_MODE: 4 };
 
 export async function startPx4Fleet(opts: Px4FleetOptions): Promise<Px4Fleet> {
   const build = typeof opts.px4 === 'string' ? resolvePx4Build(opts.px4) : opts.px4;
@@ -61,7 +74,7 @@ export async function startPx4Fleet(opts: Px4FleetOptions): Promise<Px4Fleet> {
     await Promise.all(instances.map((p) => p.stop()));
   };
   try {
-    opts.instances.forEach((instance, i) => instances.push(startPx4({ build, instance, speed: opts.speed, sysid: i + 1, apiRemotePort: port, ...(opts.homes?.[i] ? { home: opts.homes[i] } : {}) })));
+    opts.instances.forEach((instance, i) => instances.push(startPx4({ build, instance, speed: opts.speed, sysid: i + 1, apiRemotePort: port, ...(opts.homes?.[i] ? { home: opts.homes[i] } : {}), ...(opts.params ? { params: opts.params } : {}) })));
     const ready = await waitPx4Ready({
       port,
       sysids: instances.map((p) => p.sysid),

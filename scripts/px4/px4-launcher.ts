@@ -52,6 +52,8 @@ export interface Px4StartOptions {
    * Zürich home). Passed the stock way: PX4_HOME_LAT/LON (px4-rc.simulator → SIH_LOC_LAT0/LON0).
    */
   readonly home?: { readonly lat_deg: number; readonly lon_deg: number };
+  /** Parameters set at boot, before any module starts (`param set` in the px4-rc.params override). */
+  readonly params?: Readonly<Record<string, number>>;
   /** Working directory; default a fresh temporary one (removed by stop() unless keepWorkDir). */
   readonly workDir?: string;
   readonly keepWorkDir?: boolean;
@@ -99,12 +101,15 @@ function killAllOnExit(): void {
   }
 }
 
-function rcOverrides(dir: string, build: Px4Build, sysid: number | undefined, apiRemotePort: number | undefined): void {
+function rcOverrides(dir: string, build: Px4Build, sysid: number | undefined, apiRemotePort: number | undefined, params: Readonly<Record<string, number>> = {}): void {
   mkdirSync(dir, { recursive: true });
   const stock = (name: string) => readFileSync(join(build.buildDir, 'etc', 'init.d-posix', name), 'utf8');
-  if (sysid !== undefined) {
-    // Sourced by rcS after its own `param set MAV_SYS_ID $((px4_instance+1))`, before mavlink starts.
-    writeFileSync(join(dir, 'px4-rc.params'), `${stock('px4-rc.params')}\nparam set MAV_SYS_ID ${sysid}\n`);
+  const sets = { ...(sysid !== undefined ? { MAV_SYS_ID: sysid } : {}), ...params };
+  if (Object.keys(sets).length) {
+    for (const [k, v] of Object.entries(sets)) if (!/^[A-Z][A-Z0-9_]{0,15}$/.test(k) || !Number.isFinite(v)) throw new Error(`param ${k}=${v}: not a PX4 parameter assignment`);
+    // Sourced by rcS after its own `param set MAV_SYS_ID $((px4_instance+1))` and the airframe,
+    // before the modules (and mavlink) start.
+    writeFileSync(join(dir, 'px4-rc.params'), `${stock('px4-rc.params')}\n${Object.entries(sets).map(([k, v]) => `param set ${k} ${v}`).join('\n')}\n`);
   }
   if (apiRemotePort !== undefined) {
     const text = stock('px4-rc.mavlink').replace(/^udp_offboard_port_remote=.*$/m, `udp_offboard_port_remote=${apiRemotePort}`);
@@ -130,6 +135,7 @@ export function startPx4(opts: Px4StartOptions): Px4Instance {
     build,
     opts.sysid !== undefined && opts.sysid !== stockSysid ? opts.sysid : undefined,
     opts.apiRemotePort !== undefined && opts.apiRemotePort !== stockPort ? opts.apiRemotePort : undefined,
+    opts.params,
   );
   const logFile = join(workDir, 'px4.log');
   const out = openSync(logFile, 'a');

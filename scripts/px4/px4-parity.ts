@@ -6,7 +6,7 @@
  *
  *   PX4_DIR=/path/to/PX4-Autopilot node dist/scripts/px4/px4-parity.js \
  *     [--speeds 1,4] [--scenarios survey,fleet] [--backends sim,sitl,px4] [--instances 0-4] \
- *     [--parallel 3] [--out out/px4-parity.md] [--runs-dir out/px4-parity]
+ *     [--parallel 3] [--out out/px4-parity.md] [--runs-dir out/px4-parity] [--render-only]
  *
  * Single-vehicle scenarios fly one instance (as MAVLink system 1, so several run side by side on
  * different instances); an N-vehicle scenario flies N instances as systems 1..N, all reached
@@ -16,12 +16,12 @@
  * listed in the table, not failures of the runner).
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadScenarioFile } from '../../actors/scenario/scenario.loader.js';
 import { missionTimesFromEvents, parityMarkdown, parityRows, paritySummary, type ReportLike, type RunRecord } from './parity-table.js';
-import { offsetHome, PX4_DEFAULT_HOME, startPx4Fleet } from './px4-fleet.js';
+import { offsetHome, PARITY_PX4_PARAMS, PX4_DEFAULT_HOME, startPx4Fleet } from './px4-fleet.js';
 import { resolvePx4Build } from './px4-launcher.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -39,6 +39,8 @@ export interface ParityOptions {
   readonly twin: string;
   readonly px4Dir?: string;
   readonly px4Url?: string;
+  /** Build the table from the runs already in runsDir (no twin, no PX4). */
+  readonly renderOnly?: boolean;
   readonly log: (line: string) => void;
 }
 
@@ -68,13 +70,13 @@ async function scenarioInfo(file: string): Promise<ScenarioInfo> {
       : planned
         ? { lat_deg: planned.lat, lon_deg: planned.lon }
         : PX4_DEFAULT_HOME;
-  const moved = origin !== PX4_DEFAULT_HOME || sc.vehicles.some((v) => v.spawn.north !== 0 || v.spawn.east !== 0);
+  // Always placed: SIH's own default home (SIH_LOC_LAT0/LON0, near Montreal) is not the simulator's.
   return {
     name: basename(file, '.yaml'),
     file,
     vehicles: sc.vehicles.length,
     duration_s: sc.duration_s,
-    ...(moved ? { homes: sc.vehicles.map((v) => offsetHome(origin, v.spawn.north, v.spawn.east)) } : {}),
+    homes: sc.vehicles.map((v) => offsetHome(origin, v.spawn.north, v.spawn.east)),
   };
 }
 
@@ -82,19 +84,19 @@ async function scenarioInfo(file: string): Promise<ScenarioInfo> {
 function runTwin(twin: string, args: string[], timeoutMs: number, logFile: string): Promise<{ code: number | string; timedOut: boolean }> {
   return new Promise((res) => {
     const child = spawn(process.execPath, [twin, 'run', ...args], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TWIN_LOG_LEVEL: process.env.TWIN_LOG_LEVEL ?? 'info' } });
-    const chunks: Buffer[] = [];
-    child.stdout.on('data', (c: Buffer) => chunks.push(c));
-    child.stderr.on('data', (c: Buffer) => chunks.push(c));
+    // streamed, so a long PX4 run can be followed (tail -f) while it flies
+    const out = createWriteStream(logFile);
+    child.stdout.pipe(out, { end: false });
+    child.stderr.pipe(out, { end: false });
     let timedOut = false;
     const t = setTimeout(() => {
       timedOut = true;
       child.kill('SIGINT'); // the CLI stops the run and still writes its report
       setTimeout(() => child.kill('SIGKILL'), 30_000).unref();
     }, timeoutMs);
-    child.once('exit', (code, signal) => {
+    child.once('close', (code, signal) => {
       clearTimeout(t);
-      writeFileSync(logFile, Buffer.concat(chunks));
-      res({ code: code ?? signal ?? 'unknown', timedOut });
+      out.end(() => res({ code: code ?? signal ?? 'unknown', timedOut }));
     });
   });
 }
@@ -149,8 +151,18 @@ export async function runParity(opts: ParityOptions): Promise<{ runs: RunRecord[
   };
   const common = (dir: string) => ['--report', join(dir, 'report.json'), '--events', join(dir, 'events.jsonl'), '-q'];
 
+  if (opts.renderOnly) {
+    const names = opts.backends.flatMap((b) => (b === 'px4' ? opts.speeds.map((sp) => `px4@${sp}`) : [b]));
+    for (const s of infos)
+      for (const b of names) {
+        const d = join(opts.runsDir, `${s.name}.${b.replace('@', '-x')}`);
+        if (!existsSync(d)) continue;
+        const err = existsSync(join(d, 'error.txt')) ? readFileSync(join(d, 'error.txt'), 'utf8').split('\n')[0]! : undefined;
+        runs.push(readRun(s.name, b, d, err ? { error: err } : {}));
+      }
+  }
   // 1. sim and the built-in SITL, one after the other (cheap).
-  for (const s of infos) {
+  for (const s of opts.renderOnly ? [] : infos) {
     for (const b of opts.backends.filter((x) => x !== 'px4')) {
       const dir = dirFor(s.name, b);
       const t0 = performance.now();
@@ -162,7 +174,7 @@ export async function runParity(opts: ParityOptions): Promise<{ runs: RunRecord[
   }
 
   // 2. PX4: a fresh set of instances for every run; the widest scenarios first (they need the whole pool).
-  if (opts.backends.includes('px4')) {
+  if (opts.backends.includes('px4') && !opts.renderOnly) {
     const pool = new InstancePool(opts.instances);
     const jobs = opts.speeds
       .flatMap((speed) => infos.map((s) => ({ s, speed })))
@@ -189,7 +201,7 @@ export async function runParity(opts: ParityOptions): Promise<{ runs: RunRecord[
       const taken = await pool.take(s.vehicles);
       let rec: RunRecord;
       try {
-        const fleet = await startPx4Fleet({ px4: opts.px4Dir!, instances: taken, speed, ...(s.homes ? { homes: s.homes } : {}) });
+        const fleet = await startPx4Fleet({ px4: opts.px4Dir!, instances: taken, speed, params: PARITY_PX4_PARAMS, ...(s.homes ? { homes: s.homes } : {}) });
         const bootS = fleet.ready.elapsed_ms / 1000;
         try {
           const r = await runTwin(
@@ -258,7 +270,9 @@ function parseInstances(v: string): number[] {
   return parseList(v).map(Number);
 }
 
-export function parseParityArgs(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): ParityOptions | string {
+export function parseParityArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): ParityOptions | string {
+  const renderOnly = argv.includes('--render-only');
+  argv = argv.filter((a) => a !== '--render-only');
   const flags = new Map<string, string>();
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
@@ -273,7 +287,7 @@ export function parseParityArgs(argv: readonly string[], env: NodeJS.ProcessEnv 
   const px4Url = px4Dir ? undefined : env.PX4_SITL;
   const backends = parseList(flags.get('backends') ?? 'sim,sitl,px4');
   if (!backends.every((b) => b === 'sim' || b === 'sitl' || b === 'px4')) return '--backends: sim, sitl, px4';
-  if (backends.includes('px4') && !px4Dir && !px4Url) return 'PX4_DIR (a PX4-Autopilot v1.15 checkout with build/px4_sitl_default) or PX4_SITL (the URL of a running PX4) is needed for the px4 backend';
+  if (backends.includes('px4') && !px4Dir && !px4Url && !renderOnly) return 'PX4_DIR (a PX4-Autopilot v1.15 checkout with build/px4_sitl_default) or PX4_SITL (the URL of a running PX4) is needed for the px4 backend';
   if (px4Dir) {
     const b = resolvePx4Build(px4Dir);
     if (typeof b === 'string') return b;
@@ -304,6 +318,7 @@ export function parseParityArgs(argv: readonly string[], env: NodeJS.ProcessEnv 
     twin: resolve(flags.get('twin') ?? join(REPO, 'dist', 'cli', 'twin.js')),
     ...(px4Dir ? { px4Dir } : {}),
     ...(px4Url ? { px4Url } : {}),
+    ...(renderOnly ? { renderOnly } : {}),
     log: (line) => process.stderr.write(`${line}\n`),
   };
 }
