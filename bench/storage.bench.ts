@@ -143,29 +143,30 @@ async function fleetRun(n: number, duration_s: number, record: 'none' | 'events'
 async function main(): Promise<void> {
   const rows = Number(process.argv[2] ?? 500_000);
   const simSeconds = Number(process.argv[3] ?? 60);
-  console.log(`event-log rows: ${fmt(rows)} rows of ~${rowBytes(entry(12345))} bytes, 1,000-row transactions, WAL, synchronous=NORMAL`);
-  // Warm-up (JIT, page cache), then measure each twice and keep the best.
+  console.log(`event-log rows: ${fmt(rows)} rows of ~${rowBytes(entry(12345))} bytes, 1,000-row transactions, WAL, synchronous=NORMAL; medians of 3 interleaved rounds`);
+  // Warm-up (JIT, page cache), then medians of three interleaved rounds: other processes share
+  // this 2-core machine, and a median neither hides a bad round nor crowns a lucky one.
   baseline(100_000);
   sinkOnly(100_000);
-  const best = (f: () => number) => {
-    let b = 0;
-    for (let i = 0; i < 3; i++) {
-      gc?.();
-      b = Math.max(b, f());
-    }
-    return b;
-  };
-  // Interleaved, best of three each: other processes share this 2-core machine.
-  let base = 0;
-  let sink = 0;
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  const bases: number[] = [];
+  const sinks: number[] = [];
+  const logOnlys: number[] = [];
+  const logSinks: number[] = [];
   for (let i = 0; i < 3; i++) {
     gc?.();
-    base = Math.max(base, baseline(rows));
+    bases.push(baseline(rows));
     gc?.();
-    sink = Math.max(sink, sinkOnly(rows));
+    sinks.push(sinkOnly(rows));
+    gc?.();
+    logOnlys.push(throughLog(rows, false));
+    gc?.();
+    logSinks.push(throughLog(rows, true));
   }
-  const logOnly = best(() => throughLog(rows, false));
-  const logSink = best(() => throughLog(rows, true));
+  const base = median(bases);
+  const sink = median(sinks);
+  const logOnly = median(logOnlys);
+  const logSink = median(logSinks);
   console.log(`baseline: raw prepared inserts, pre-built rows      ${fmt(base).padStart(10)} rows/s`);
   console.log(`sink (entries → JSON → batched transactions)        ${fmt(sink).padStart(10)} rows/s  (${fmt((100 * sink) / base)} % of baseline)`);
   console.log(`EventLog.append alone (canonical JSON + SHA-256)    ${fmt(logOnly).padStart(10)} appends/s`);
