@@ -27,6 +27,7 @@ import { Ctl } from './multirotor.model.js';
 import { ItemKind, type SimMissionPlan } from './mission-plan.js';
 import type { SimParams } from './params.js';
 import type { VehicleStore } from './internal/vehicle-store.js';
+import { breachBits, breachTexts, GEOFENCE_CHECK_INTERVAL_MS, GfAction, type SimFence } from './geofence.js';
 
 export const Mode = { Manual: 0, Hold: 1, Takeoff: 2, Mission: 3, Rtl: 4, Land: 5 } as const;
 export const MODE_NAMES: readonly FlightMode[] = ['manual', 'hold', 'takeoff', 'mission', 'rtl', 'land'];
@@ -50,6 +51,8 @@ export interface AutopilotHost {
   readonly s: VehicleStore;
   readonly params: readonly SimParams[];
   readonly missions: readonly (SimMissionPlan | undefined)[];
+  /** Uploaded geofences (polygons and circles), local metres. */
+  readonly fences: readonly (SimFence | undefined)[];
   /** Altitude of the (flat) ground above mean sea level, m: home's AMSL altitude. */
   readonly groundAlt_m: number;
   emit(i: number, body: EventBody): void;
@@ -256,6 +259,37 @@ export function failsafe(h: AutopilotHost, i: number, reason: string, action: nu
   h.s.afterDisarm[i] = after;
 }
 
+/**
+ * PX4's geofence check (every 200 ms while GF_ACTION ≠ 0) and, on a new breach in the air,
+ * Commander's texts and the GF_ACTION failsafe (see geofence.ts).
+ */
+function geofenceStep(h: AutopilotHost, i: number, now: number): void {
+  const s = h.s, p = h.params[i]!;
+  s.gfCheckAt[i] = now + GEOFENCE_CHECK_INTERVAL_MS;
+  const action = Math.round(p.GF_ACTION);
+  if (action === GfAction.None) {
+    s.gfBreach[i] = 0;
+    return;
+  }
+  const prev = s.gfBreach[i]!;
+  const bits = breachBits(s, i, h.fences[i], p.GF_MAX_HOR_DIST, p.GF_MAX_VER_DIST);
+  s.gfBreach[i] = bits;
+  const fresh = bits & ~prev;
+  if (fresh === 0 || s.armed[i] === 0 || s.landed[i] === Landed.OnGround) return;
+  for (const text of breachTexts(bits)) h.emit(i, { type: 'statustext', severity: 'critical', text });
+  if (action === GfAction.Terminate) {
+    startFalling(h, i, 'geofence', 'Failsafe activated');
+    return;
+  }
+  h.emit(i, { type: 'statustext', severity: 'critical', text: 'Failsafe activated' });
+  const target = action === GfAction.Hold ? Mode.Hold : action === GfAction.Rtl ? Mode.Rtl : action === GfAction.Land ? Mode.Land : -1;
+  if (target < 0) return; // warning only
+  const mode = s.mode[i]!;
+  // The failsafe does not step down from a stronger action already under way.
+  if (mode === target || mode === Mode.Land || (mode === Mode.Rtl && target === Mode.Hold)) return;
+  failsafe(h, i, 'geofence', target);
+}
+
 /** One autopilot tick for vehicle `i` at sim time `now` (ms), before the physics step. */
 export function autopilotStep(h: AutopilotHost, i: number, now: number): void {
   const s = h.s, p = h.params[i]!;
@@ -271,6 +305,7 @@ export function autopilotStep(h: AutopilotHost, i: number, now: number): void {
     }
     return;
   }
+  if (now >= s.gfCheckAt[i]!) geofenceStep(h, i, now);
   if (s.armed[i] === 0) return;
   const onGround = s.landed[i] === Landed.OnGround;
 

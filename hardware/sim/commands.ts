@@ -8,7 +8,7 @@ import type { MissionItem } from '../../core/mission.js';
 import { fail, okVoid } from '../../core/result.js';
 import type { VehicleResult } from '../vehicle.port.js';
 import {
-  enterHold, enterLand, enterMission, enterRtl, enterTakeoff, Landed, Mode, MissionState, setArmed,
+  enterHold, enterLand, enterMission, enterRtl, enterTakeoff, Landed, Mode, MissionState, setArmed, setMode,
   type AutopilotHost,
 } from './autopilot.js';
 import { compileMission, type SimMissionPlan } from './mission-plan.js';
@@ -26,7 +26,13 @@ export type SimCommand =
   | { readonly kind: 'goto'; readonly lat_deg: number; readonly lon_deg: number; readonly alt_m: number }
   | { readonly kind: 'upload_mission'; readonly items: readonly MissionItem[] }
   | { readonly kind: 'start_mission' }
-  | { readonly kind: 'clear_mission' };
+  | { readonly kind: 'clear_mission' }
+  /**
+   * A mode switch as PX4's Commander takes it (DO_SET_MODE): while disarmed every mode is
+   * selected as is (`UserModeIntention::change` always allows it: Mission without a mission,
+   * Position without RC); armed, it runs the mode (mission → start_mission, …).
+   */
+  | { readonly kind: 'set_mode'; readonly mode: 'manual' | 'hold' | 'takeoff' | 'mission' | 'rtl' | 'land' };
 
 export interface CommandHost extends AutopilotHost {
   readonly frame: LocalFrame;
@@ -34,6 +40,25 @@ export interface CommandHost extends AutopilotHost {
 }
 
 const denied = (reason: string): VehicleResult => fail('VEHICLE.COMMAND_DENIED', reason);
+
+/**
+ * Why vehicle `i` cannot arm now (undefined: it can) — the simulator's preflight checks and
+ * Commander's canArm(nav_state): a geofence breach fails the arming checks of every mode, RTL
+ * and Land prevent arming, Mission needs a valid mission (check_modes_mission). PX4 sets
+ * SYS_STATUS' PREARM_CHECK health bit exactly when this is undefined.
+ */
+export function armRefusal(h: AutopilotHost, i: number): string | undefined {
+  const s = h.s, p = h.params[i]!;
+  if (s.falling[i] === 1) return 'no propulsion: vehicle is falling';
+  if (s.crashed[i] === 1) return 'Arming denied: vehicle crashed';
+  if (s.landed[i] !== Landed.OnGround) return 'Arming denied: not landed';
+  if (s.gpsOk[i] !== 1) return 'Arming denied: no 3D GPS fix';
+  if (s.batPct[i]! <= 10) return `Arming denied: battery ${s.batPct[i]!.toFixed(0)}% too low`;
+  if ((s.gfBreach[i] !== 0 && Math.round(p.GF_ACTION) !== 0) || s.mode[i] === Mode.Rtl || s.mode[i] === Mode.Land
+    || (s.mode[i] === Mode.Mission && !h.missions[i]))
+    return 'Arming denied: Resolve system health failures first';
+  return undefined;
+}
 
 /** Executes `cmd` on vehicle `i` at sim time `now` (ms). Never throws for bad arguments. */
 export function executeCommand(h: CommandHost, i: number, cmd: SimCommand, now: number): VehicleResult {
@@ -45,12 +70,15 @@ export function executeCommand(h: CommandHost, i: number, cmd: SimCommand, now: 
   switch (cmd.kind) {
     case 'arm':
       if (armed) return okVoid;
-      if (s.crashed[i] === 1) return denied('Arming denied: vehicle crashed');
-      if (!onGround) return denied('Arming denied: not landed');
-      if (noGps) return denied('Arming denied: no 3D GPS fix');
-      if (s.batPct[i]! <= 10) return denied(`Arming denied: battery ${s.batPct[i]!.toFixed(0)}% too low`);
+      {
+        const why = armRefusal(h, i);
+        if (why) return denied(why);
+      }
       setArmed(h, i, true, now);
       h.emit(i, { type: 'statustext', severity: 'info', text: `Armed by ${cmd.reason ?? 'external command'}` }); // Commander's
+      // Armed in Mission or Takeoff mode, the navigator runs it at once: takeoff, then the mission.
+      if (s.mode[i] === Mode.Mission && cmd.reason !== 'mission start' && !noGps) enterMission(h, i);
+      else if (s.mode[i] === Mode.Takeoff && !noGps) enterTakeoff(h, i, p.MIS_TAKEOFF_ALT);
       return okVoid;
     case 'disarm':
       if (!armed) return okVoid;
@@ -112,6 +140,24 @@ export function executeCommand(h: CommandHost, i: number, cmd: SimCommand, now: 
       if (noGps) return denied('Mission start denied: no position estimate');
       enterMission(h, i);
       return okVoid;
+    case 'set_mode': {
+      const mode = { manual: Mode.Manual, hold: Mode.Hold, takeoff: Mode.Takeoff, mission: Mode.Mission, rtl: Mode.Rtl, land: Mode.Land }[cmd.mode];
+      if (!armed) {
+        if (mode === Mode.Mission && s.missionState[i] === MissionState.Active) s.missionState[i] = MissionState.Paused;
+        setMode(h, i, mode);
+        s.phase[i] = 0;
+        return okVoid;
+      }
+      switch (cmd.mode) {
+        case 'manual': return denied('Switching to Position is currently not possible: No manual control input');
+        case 'hold': return executeCommand(h, i, { kind: 'hold' }, now);
+        case 'takeoff': return executeCommand(h, i, { kind: 'takeoff' }, now);
+        case 'mission': return executeCommand(h, i, { kind: 'start_mission' }, now);
+        case 'rtl': return executeCommand(h, i, { kind: 'rtl' }, now);
+        case 'land': return executeCommand(h, i, { kind: 'land' }, now);
+      }
+      return okVoid;
+    }
     case 'clear_mission':
       h.setMission(i, undefined);
       s.missionIdx[i] = 0;

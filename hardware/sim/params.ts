@@ -56,6 +56,11 @@ export const SIM_PARAM_DEFS = {
   gps_noise_sd_m: { default: 0.4, min: 0, max: 50, unit: 'm', doc: 'Horizontal GPS error standard deviation.' },
   gps_noise_alt_sd_m: { default: 0.7, min: 0, max: 50, unit: 'm', doc: 'Vertical GPS error standard deviation.' },
   gps_rate_hz: { default: 10, min: 1, max: 50, unit: 'Hz', doc: 'GPS update rate (capped at the physics rate).' },
+  GF_ACTION: { default: 2, min: 0, max: 5, unit: 'enum', doc: 'Geofence breach action: 0 none, 1 warning, 2 hold, 3 return, 4 terminate, 5 land (PX4 default).' },
+  GF_MAX_HOR_DIST: { default: 0, min: 0, max: 10_000, unit: 'm', doc: 'Maximum horizontal distance from home before the geofence action; 0 = off (PX4 default).' },
+  GF_MAX_VER_DIST: { default: 0, min: 0, max: 10_000, unit: 'm', doc: 'Maximum height above home before the geofence action; 0 = off (PX4 default).' },
+  GF_SOURCE: { default: 0, min: 0, max: 1, unit: 'enum', doc: 'Geofence position source: 0 global position, 1 GPS (the simulator has one source: the reported GPS).' },
+  GF_PREDICT: { default: 0, min: 0, max: 1, unit: 'bool', doc: 'Pre-emptive geofence triggering (PX4 default 0; not simulated: the check uses the current position).' },
   max_alt_m: { default: 500, min: 1, max: 10_000, unit: 'm', doc: 'Highest mission altitude the vehicle accepts (above home).' },
 } as const satisfies Record<string, SimParamDef>;
 

@@ -24,6 +24,8 @@ import type { SimCommand } from './commands.js';
 import type { SimWorld } from './sim-world.js';
 import { silentLogger, type Logger } from '../../core/logger.js';
 import { checkMissionDistance } from '../../core/mission-distance.js';
+import { GF_ACTION, VehicleGeofenceSchema } from '../real/mavlink/geofence.js';
+import type { SimFenceShape } from './geofence.js';
 
 export interface SimVehiclePortOptions {
   /** Telemetry rate, Hz (default 10; at most the physics rate). */
@@ -192,7 +194,16 @@ export function createSimVehiclePort(world: SimWorld, vehicleId: string, opts: S
       return () => eventSubs.delete(fn);
     },
 
-    arm: (signal) => command({ kind: 'arm' }, signal),
+    // As the MAVLink adapter does on PX4: a vehicle left disarmed in Mission/Takeoff/RTL/Land
+    // (where a mission ends) is switched to Hold first, so arming does not launch the old mission.
+    arm: (signal) => settleLater(() => {
+      const t = world.telemetry(vehicleId);
+      if (!t.armed && (t.mode === 'mission' || t.mode === 'takeoff' || t.mode === 'rtl' || t.mode === 'land')) {
+        const held = world.command(vehicleId, { kind: 'hold' });
+        if (!held.ok) return held;
+      }
+      return world.command(vehicleId, { kind: 'arm' });
+    }, signal),
     disarm: (signal) => command({ kind: 'disarm' }, signal),
     takeoff: (alt_m, signal) => command({ kind: 'takeoff', alt_m }, signal),
     land: (signal) => command({ kind: 'land' }, signal),
@@ -224,6 +235,33 @@ export function createSimVehiclePort(world: SimWorld, vehicleId: string, opts: S
           `parameters not set: ${bad.map((o) => `${o.name} (${o.error})`).join('; ')}`, { context: { outcomes } });
       }, signal);
       return r.ok ? { ok: true, value: outcomes } : r;
+    },
+    // As the MAVLink adapter uploads it to PX4: polygons as the vehicle's fence, GF_MAX_VER_DIST
+    // and GF_ACTION as parameters; the simulated autopilot enforces them (geofence.ts).
+    async uploadGeofence(fence, signal) {
+      if (disposed) return fail('VEHICLE.DISPOSED', 'port disposed');
+      const parsed = VehicleGeofenceSchema.safeParse(fence);
+      if (!parsed.success) {
+        const i = parsed.error.issues[0]!;
+        return fail('MISSION.INVALID', `fence.${i.path.join('.') || '(root)'}: ${i.message}`);
+      }
+      const f = parsed.data;
+      const shapes: SimFenceShape[] = [
+        ...(f.polygon ? [{ kind: 'polygon' as const, inclusion: true, vertices: f.polygon }] : []),
+        ...(f.exclusions ?? []).map((vertices) => ({ kind: 'polygon' as const, inclusion: false, vertices })),
+      ];
+      return settleLater(() => {
+        const r = world.setGeofence(vehicleId, shapes);
+        if (!r.ok) return fail('MISSION.INVALID', r.error.message);
+        const params: [string, number][] = [];
+        if (f.max_alt_m !== undefined) params.push(['GF_MAX_VER_DIST', f.max_alt_m]);
+        if (f.action !== undefined) params.push(['GF_ACTION', GF_ACTION[f.action]]);
+        for (const [name, value] of params) {
+          const set = world.setParam(vehicleId, name, value);
+          if (!set.ok) return fail('VEHICLE.COMMAND_DENIED', `fence uploaded, but ${name}: ${set.error.message}`);
+        }
+        return okVoid;
+      }, signal);
     },
     // A fault happens to the vehicle, not over the link: applied at once, even while the link is down.
     async injectFault(fault) {

@@ -16,12 +16,13 @@ import type { Rng } from '../../core/rng.js';
 import type { VehicleEvent, VehicleResult, VehicleTelemetry } from '../vehicle.port.js';
 import { autopilotStep, LANDED_NAMES, Landed, MODE_NAMES, type AutopilotHost, type EventBody } from './autopilot.js';
 import { batteryCurrent, stepBattery, updateBatteryReadout } from './battery.model.js';
-import { executeCommand, type CommandHost, type SimCommand } from './commands.js';
+import { armRefusal, executeCommand, type CommandHost, type SimCommand } from './commands.js';
 import { applyFault, expireFaults, type FaultHost } from './fault-injection.js';
 import { SimFaultSchema } from './faults.js';
 import { windVector } from './wind.js';
 import { VehicleStore } from './internal/vehicle-store.js';
 import type { SimMissionPlan } from './mission-plan.js';
+import type { SimFence, SimFenceShape } from './geofence.js';
 import { Ctl, stepMultirotor } from './multirotor.model.js';
 import { checkSimParam, resolveSimParams, type SimParamName, type SimParams } from './params.js';
 
@@ -69,6 +70,7 @@ export class SimWorld implements AutopilotHost, CommandHost, FaultHost {
   readonly s = new VehicleStore();
   readonly params: SimParams[] = [];
   readonly missions: (SimMissionPlan | undefined)[] = [];
+  readonly fences: (SimFence | undefined)[] = [];
   readonly rngs: Rng[] = [];
   readonly wind: { n: number; e: number; sd: number };
   private readonly rng: Rng;
@@ -127,6 +129,7 @@ export class SimWorld implements AutopilotHost, CommandHost, FaultHost {
     this.index.set(id, i);
     this.params[i] = params.value;
     this.missions[i] = undefined;
+    this.fences[i] = undefined;
     this.rngs[i] = rng;
     this.listeners[i] = [];
     s.pN[i] = north_m; s.pE[i] = east_m; s.pD[i] = 0;
@@ -149,7 +152,7 @@ export class SimWorld implements AutopilotHost, CommandHost, FaultHost {
     s.mode[i] = 0; s.phase[i] = 0; s.ctl[i] = Ctl.Off; s.landed[i] = Landed.OnGround; s.armed[i] = 0;
     s.gpsOk[i] = 1; s.linkOk[i] = 1; s.crashed[i] = 0; s.falling[i] = 0; s.missionIdx[i] = 0; s.missionState[i] = 0;
     s.dllAction[i] = 0; s.dllFired[i] = 0; s.flown[i] = 0; s.batLevel[i] = 0; s.gcs[i] = 0; s.dlUp[i] = 0;
-    s.afterDisarm[i] = 0; s.rtlItem[i] = 0;
+    s.afterDisarm[i] = 0; s.rtlItem[i] = 0; s.gfBreach[i] = 0; s.gfCheckAt[i] = 0;
     return okVoid;
   }
 
@@ -187,8 +190,46 @@ export class SimWorld implements AutopilotHost, CommandHost, FaultHost {
     return executeCommand(this, i, cmd, this.clock.now());
   }
 
+  /** Why vehicle `id` cannot arm now, or undefined when it can (PX4's pre-arm check state). */
+  armRefusal(id: string): string | undefined {
+    return armRefusal(this, this.slot(id));
+  }
+
   setMission(i: number, plan: SimMissionPlan | undefined): void {
     this.missions[i] = plan;
+  }
+
+  /**
+   * Replaces vehicle `id`'s own geofence (PX4: the MAV_MISSION_TYPE_FENCE plan); no shapes
+   * clears it. Enforced with the GF_* parameters (geofence.ts). SIM.INVALID_ARGUMENT for a
+   * polygon under 3 vertices, a non-positive radius or a non-finite coordinate.
+   */
+  setGeofence(id: string, shapes: readonly SimFenceShape[]): Result<void, SimWorldErrorCode> {
+    const i = this.index.get(id);
+    if (i === undefined) return fail('SIM.UNKNOWN_VEHICLE', `no vehicle ${id}`);
+    const polygons: { inclusion: boolean; ne: Float64Array }[] = [];
+    const circles: { inclusion: boolean; n: number; e: number; radius_m: number }[] = [];
+    const finite = (lat: number, lon: number) => Number.isFinite(lat) && Number.isFinite(lon) && Math.abs(lat) <= 90 && Math.abs(lon) <= 180;
+    for (const [k, sh] of shapes.entries()) {
+      if (sh.kind === 'polygon') {
+        if (sh.vertices.length < 3) return fail('SIM.INVALID_ARGUMENT', `fence shape ${k}: a polygon needs at least 3 vertices`);
+        const ne = new Float64Array(sh.vertices.length * 2);
+        for (const [j, v] of sh.vertices.entries()) {
+          if (!finite(v.lat_deg, v.lon_deg)) return fail('SIM.INVALID_ARGUMENT', `fence shape ${k}: vertex ${j} is not a position`);
+          const l = this.frame.toLocal(v.lat_deg, v.lon_deg);
+          ne[2 * j] = l.north_m;
+          ne[2 * j + 1] = l.east_m;
+        }
+        polygons.push({ inclusion: sh.inclusion, ne });
+      } else {
+        if (!finite(sh.lat_deg, sh.lon_deg) || !(sh.radius_m > 0)) return fail('SIM.INVALID_ARGUMENT', `fence shape ${k}: invalid circle`);
+        const l = this.frame.toLocal(sh.lat_deg, sh.lon_deg);
+        circles.push({ inclusion: sh.inclusion, n: l.north_m, e: l.east_m, radius_m: sh.radius_m });
+      }
+    }
+    this.fences[i] = polygons.length || circles.length ? { polygons, circles } : undefined;
+    this.s.gfCheckAt[i] = this.clock.now(); // checked on the next tick
+    return okVoid;
   }
 
   /** Subscribes to vehicle `id`'s events, delivered synchronously from inside the tick. */

@@ -57,6 +57,8 @@ describe('MAVLink adapter ← PX4 events (built-in SITL)', () => {
     expect((await run(clock, port.connect())).ok).toBe(true);
     // The metadata comes over FTP in the background, right after connect.
     await clock.run({ until: clock.now() + 2000, speed: SPEED });
+    // Armed (disarmed, PX4 v1.15 accepts any mode switch): the switch to Mission is checked.
+    expect((await run(clock, port.command({ command: 400, params: [1, 0, 0, 0, 0, 0, 0] }))).ok).toBe(true);
     const r = await run(clock, port.command({ command: 176, params: [1, 4, 4, 0, 0, 0, 0] }));
     expect(r.ok).toBe(false);
     if (r.ok) return;
@@ -75,6 +77,7 @@ describe('MAVLink adapter ← PX4 events (built-in SITL)', () => {
     const { clock, port } = await setup({ blockFtp: true });
     expect((await run(clock, port.connect())).ok).toBe(true);
     await clock.run({ until: clock.now() + 4000, speed: SPEED });
+    expect((await run(clock, port.command({ command: 400, params: [1, 0, 0, 0, 0, 0, 0] }))).ok).toBe(true);
     const t0 = clock.now();
     const r = await run(clock, port.command({ command: 176, params: [1, 4, 4, 0, 0, 0, 0] }));
     expect(!r.ok && r.error.message).toBe('MAV_CMD_DO_SET_MODE: TEMPORARILY_REJECTED');

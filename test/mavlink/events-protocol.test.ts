@@ -183,7 +183,9 @@ describe('events over UDP with the built-in SITL', () => {
     await h.waitSim(3100);
     expect(events.stats.tracking).toBe(true);
     const since = events.cursor();
-    // DO_SET_MODE AUTO.MISSION with no mission uploaded: PX4 (and the SITL) refuse it.
+    // DO_SET_MODE AUTO.MISSION with no mission uploaded, armed: PX4 (and the SITL) refuse it
+    // (disarmed, PX4 v1.15 accepts any mode switch).
+    expect((await commands.send({ command: 400, params: [1, 0, 0, 0, 0, 0, 0] })).ok).toBe(true);
     const r = await commands.send({ command: 176, params: [1, 4, 4, 0, 0, 0, 0] });
     expect(!r.ok && r.error.context?.result).toBe('TEMPORARILY_REJECTED');
     const why = await events.refusalReason(since, 3000);
@@ -195,6 +197,7 @@ describe('events over UDP with the built-in SITL', () => {
     expect(seen.map((e) => [e.name, e.severity])).toContainEqual(['commander_modeswitch_not_avail', 'critical']);
 
     // A takeoff while disarmed: the simulator refuses (PX4 would not), with its own event.
+    expect((await commands.send({ command: 400, params: [0, 0, 0, 0, 0, 0, 0] })).ok).toBe(true);
     const since2 = events.cursor();
     const t = await commands.send({ command: 22, params: [Number.NaN, 0, 0, Number.NaN, Number.NaN, Number.NaN, 500] });
     expect(t.ok).toBe(false);
@@ -204,6 +207,7 @@ describe('events over UDP with the built-in SITL', () => {
   it('COMMAND_ACK on its own (events client absent) still works: the SITL events are extra traffic only', async () => {
     const h = await startSitl({ speed: 20 });
     cleanups.push(() => h.close());
+    expect((await h.gcs.command(1, 400, [1])).result).toBe(0); // armed: the switch to Mission is checked
     const since = h.gcs.log.length;
     h.gcs.send(Object.assign(new common.CommandLong(), { targetSystem: 1, targetComponent: 1, command: 176, _param1: 1, _param2: 4, _param3: 4, _param4: 0, _param5: 0, _param6: 0, _param7: 0, confirmation: 0 }));
     const ack = await h.gcs.next(common.CommandAck, (m) => m.command === 176, { since });

@@ -26,6 +26,8 @@ export const F64_COLUMNS = [
   'gpsLossUntil', 'linkLossUntil', 'linkDownSince',
   // timers (ms): current phase entered, on ground and armed since
   'phaseT', 'groundSince',
+  // next geofence check (ms of sim time; PX4 checks every 200 ms)
+  'gfCheckAt',
 ] as const;
 
 /** Int32 columns (enums and flags). */
@@ -34,6 +36,8 @@ export const I32_COLUMNS = [
   'missionIdx', 'missionState', 'sats', 'dllAction', 'dllFired', 'flown', 'batLevel', 'gcs', 'dlUp',
   // PX4's nav_state_after_disarming (a Mode); 1 while a mission's RTL item has handed over to RTL
   'afterDisarm', 'rtlItem',
+  // geofence breach bits (1 max distance, 2 max altitude, 4 polygon/circle fence), as last checked
+  'gfBreach',
 ] as const;
 
 export type F64Column = (typeof F64_COLUMNS)[number];
@@ -56,11 +60,11 @@ export class VehicleStore {
   homeN = EMPTY_F64; homeE = EMPTY_F64; batUsed = EMPTY_F64; batCurrent = EMPTY_F64; batVoltage = EMPTY_F64;
   batPct = EMPTY_F64; gpsN = EMPTY_F64; gpsE = EMPTY_F64; gpsD = EMPTY_F64; gpsErrN = EMPTY_F64;
   gpsErrE = EMPTY_F64; gpsErrD = EMPTY_F64; hdop = EMPTY_F64; gpsLossUntil = EMPTY_F64;
-  linkLossUntil = EMPTY_F64; linkDownSince = EMPTY_F64; phaseT = EMPTY_F64; groundSince = EMPTY_F64;
+  linkLossUntil = EMPTY_F64; linkDownSince = EMPTY_F64; phaseT = EMPTY_F64; groundSince = EMPTY_F64; gfCheckAt = EMPTY_F64;
   mode = EMPTY_I32; phase = EMPTY_I32; ctl = EMPTY_I32; landed = EMPTY_I32; armed = EMPTY_I32;
   gpsOk = EMPTY_I32; linkOk = EMPTY_I32; crashed = EMPTY_I32; falling = EMPTY_I32; missionIdx = EMPTY_I32;
   missionState = EMPTY_I32; sats = EMPTY_I32; dllAction = EMPTY_I32; dllFired = EMPTY_I32; flown = EMPTY_I32;
-  batLevel = EMPTY_I32; gcs = EMPTY_I32; dlUp = EMPTY_I32; afterDisarm = EMPTY_I32; rtlItem = EMPTY_I32;
+  batLevel = EMPTY_I32; gcs = EMPTY_I32; dlUp = EMPTY_I32; afterDisarm = EMPTY_I32; rtlItem = EMPTY_I32; gfBreach = EMPTY_I32;
   /** Number of vehicles in use. */
   count = 0;
   /** Allocated slots. */

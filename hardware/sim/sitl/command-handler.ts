@@ -12,8 +12,10 @@
  *   motors (the simulator's motor-failure fall). The simulator cannot skip preflight checks, so a
  *   forced arm is an ordinary arm.
  * - DO_SET_MODE (param1 must carry MAV_MODE_FLAG_CUSTOM_MODE_ENABLED, param2 main, param3 sub):
- *   a refused mode change → TEMPORARILY_REJECTED. Manual modes and offboard are refused (no
- *   manual control input / no offboard setpoints in the simulator).
+ *   a refused mode change → TEMPORARILY_REJECTED. While disarmed every auto mode and Position are
+ *   selected without checks, as PX4's `UserModeIntention::change` does (Mission with no mission
+ *   too; arming then decides); armed, the mode must be able to run. Other manual modes and
+ *   offboard are refused (no manual control input / no offboard setpoints in the simulator).
  * - NAV_TAKEOFF (param7 altitude AMSL, NaN = MIS_TAKEOFF_ALT), NAV_LAND, NAV_RETURN_TO_LAUNCH,
  *   DO_REPOSITION (param5/6 lat/lon, param7 AMSL; NaN = keep): refusal → TEMPORARILY_REJECTED.
  *   PX4 (mavlink_receiver `handle_message_command_int`) ignores COMMAND_INT's frame: z becomes
@@ -189,14 +191,17 @@ export class CommandHandler {
     const m = Math.round(main), s = Math.round(sub);
     if (m === PX4_MAIN.AUTO) {
       switch (s) {
-        case PX4_AUTO_SUB.MISSION: return this.run(ctx, { kind: 'start_mission' }, rejected);
-        case PX4_AUTO_SUB.LOITER: return this.run(ctx, { kind: 'hold' }, rejected);
-        case PX4_AUTO_SUB.RTL: return this.run(ctx, { kind: 'rtl' }, rejected);
-        case PX4_AUTO_SUB.LAND: return this.run(ctx, { kind: 'land' }, rejected);
-        case PX4_AUTO_SUB.TAKEOFF: return this.run(ctx, { kind: 'takeoff' }, rejected);
+        case PX4_AUTO_SUB.MISSION: return this.run(ctx, { kind: 'set_mode', mode: 'mission' }, rejected);
+        case PX4_AUTO_SUB.LOITER: return this.run(ctx, { kind: 'set_mode', mode: 'hold' }, rejected);
+        case PX4_AUTO_SUB.RTL: return this.run(ctx, { kind: 'set_mode', mode: 'rtl' }, rejected);
+        case PX4_AUTO_SUB.LAND: return this.run(ctx, { kind: 'set_mode', mode: 'land' }, rejected);
+        case PX4_AUTO_SUB.TAKEOFF: return this.run(ctx, { kind: 'set_mode', mode: 'takeoff' }, rejected);
         default: break;
       }
     }
+    // Position: selectable while disarmed (PX4 always allows a disarmed mode change); armed, it
+    // needs manual control input, which the simulator has none of.
+    if (m === PX4_MAIN.POSCTL) return this.run(ctx, { kind: 'set_mode', mode: 'manual' }, rejected);
     const why = m === PX4_MAIN.OFFBOARD ? 'no offboard signal' : 'no manual control input';
     ctx.statustext(Severity.CRITICAL, `Switching to mode ${m}.${s} is currently not possible: ${why}`);
     return rejected;

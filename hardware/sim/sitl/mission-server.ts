@@ -21,13 +21,18 @@
  *   MISSION_ACK ends it.
  * - One transfer at a time per vehicle, on whichever link it started; the partner is the
  *   (sysid, compid) that started it. Timers run on the world's clock.
- * - Fence and rally plans are stored here and served back; the simulator does not enforce them.
+ * - Fence and rally plans are stored here and served back. The fence also goes to the simulator,
+ *   which enforces it with the GF_* parameters (`../geofence.ts`): polygons are runs of
+ *   NAV_FENCE_POLYGON_VERTEX_INCLUSION/EXCLUSION rows whose param1 is the vertex count, circles
+ *   NAV_FENCE_CIRCLE_INCLUSION/EXCLUSION rows with the radius in param1 (PX4's dataman layout).
+ *   Rally points are not used.
  */
 import type { Clock, TimerHandle } from '../../../core/clock.js';
 import { common, type MavLinkData } from 'node-mavlink';
 import type { MavFrame } from '../../real/mavlink/codec.js';
 import type { SimWorld } from '../sim-world.js';
-import { COMP_MISSIONPLANNER, MissionResult, MissionType, Severity, isForUs, msg, num } from './internal/mav.js';
+import { COMP_MISSIONPLANNER, Cmd, MissionResult, MissionType, Severity, isForUs, msg, num } from './internal/mav.js';
+import type { SimFenceShape } from '../geofence.js';
 import { MAX_ITEMS, formatItem, parseItem, toWorldPlan, type StoredItem, type WireItem } from './mission-items.js';
 import { MissionCursor } from './mission-cursor.js';
 
@@ -345,6 +350,14 @@ export class MissionServer {
       this.cursor.load(items.length, plan.seqOf, current, plan.items.map((it) => it.kind === 'rtl'));
       return MissionResult.ACCEPTED;
     }
+    if (type === MissionType.FENCE) {
+      const shapes = fenceShapes(items);
+      const r = shapes.ok ? this.o.world.setGeofence(this.o.id, shapes.value) : shapes;
+      if (!r.ok) {
+        this.o.statustext(Severity.CRITICAL, `Geofence rejected: ${r.error.message}`);
+        return MissionResult.INVALID;
+      }
+    }
     this.plans.set(type, { items, opaqueId: items.length ? planCrc(items) : 0 });
     return MissionResult.ACCEPTED;
   }
@@ -380,6 +393,26 @@ export class MissionServer {
     if (t.state === 'getlist' && now - t.lastSent >= MISSION_RETRY_MS) return this.sendRequest(t);
     this.schedule();
   };
+}
+
+/** The fence rows as the simulator's shapes; a polygon cut short is an error. */
+function fenceShapes(items: readonly StoredItem[]): { ok: true; value: SimFenceShape[] } | { ok: false; error: { message: string } } {
+  const out: SimFenceShape[] = [];
+  for (let k = 0; k < items.length;) {
+    const it = items[k]!;
+    if (it.command === Cmd.NAV_FENCE_POLYGON_VERTEX_INCLUSION || it.command === Cmd.NAV_FENCE_POLYGON_VERTEX_EXCLUSION) {
+      const count = it.params[0];
+      const rows = items.slice(k, k + count);
+      if (count < 3 || rows.length < count || rows.some((r) => r.command !== it.command)) return { ok: false, error: { message: `polygon at item ${k} has fewer than its ${count} vertices` } };
+      out.push({ kind: 'polygon', inclusion: it.command === Cmd.NAV_FENCE_POLYGON_VERTEX_INCLUSION, vertices: rows.map((r) => ({ lat_deg: r.x, lon_deg: r.y })) });
+      k += count;
+    } else {
+      if (it.command === Cmd.NAV_FENCE_CIRCLE_INCLUSION || it.command === Cmd.NAV_FENCE_CIRCLE_EXCLUSION)
+        out.push({ kind: 'circle', inclusion: it.command === Cmd.NAV_FENCE_CIRCLE_INCLUSION, lat_deg: it.x, lon_deg: it.y, radius_m: it.params[0] });
+      k++; // a return point (5000) is kept but not used
+    }
+  }
+  return { ok: true, value: out };
 }
 
 /** A 32-bit FNV-1a over the items' fields: PX4's opaque_id role (changes when the plan does). */

@@ -23,7 +23,7 @@ import { SIM_PARAM_DEFS, SIM_PARAM_NAMES, type SimParamName } from '../params.js
 import { ParamType, Severity, isForUs, msg, num, str } from './internal/mav.js';
 
 /** Parameters PX4 declares as INT32; every other one is REAL32. */
-const INT_PARAMS = new Set<string>(['COM_DL_LOSS_T', 'NAV_DLL_ACT', 'COM_LOW_BAT_ACT', 'BAT_N_CELLS']);
+const INT_PARAMS = new Set<string>(['COM_DL_LOSS_T', 'NAV_DLL_ACT', 'COM_LOW_BAT_ACT', 'BAT_N_CELLS', 'GF_ACTION', 'GF_SOURCE', 'GF_PREDICT']);
 
 /** Parameters in PX4's order (sorted by name); wire name = first 16 characters. */
 const ORDER: readonly SimParamName[] = [...SIM_PARAM_NAMES].sort();

@@ -59,7 +59,7 @@ const SEVERITY: Record<string, number> = {
  * World texts PX4 v1.15 logs with `mavlink_log_*("…\t")` beside an event (Commander's "Returning to
  * launch", "Armed by %s" and "Disarmed by %s", mission_base's "Mission finished, …", rtl_direct's "RTL: …").
  */
-const PX4_TAB_TEXTS = /^(Returning to launch|(Armed|Disarmed) by .+|Mission finished, (landed|loitering)|RTL: (start return at .*|land at destination))$/;
+const PX4_TAB_TEXTS = /^(Returning to launch|Failsafe activated|(Armed|Disarmed) by .+|Mission finished, (landed|loitering)|RTL: (start return at .*|land at destination))$/;
 
 /** STATUSTEXT carries 50 characters; longer texts go in MAVLink 2 chunks sharing an id. */
 const STATUSTEXT_LEN = 50;

@@ -65,6 +65,8 @@ const LANDED = { unknown: 0, on_ground: 1, in_air: 2, taking_off: 3, landing: 4 
 const SENSORS_PRESENT = 1 | 2 | 4 | 8 | 32 | 1024 | 2048 | 4096 | 8192 | 16384 | 32768 | 2097152 | 33554432;
 const SENSOR_GPS = 32;
 const SENSOR_BATTERY = 33554432;
+/** MAV_SYS_STATUS_PREARM_CHECK. */
+const SENSOR_PREARM_CHECK = 268435456;
 
 function heartbeat(src: StreamSource): MavLinkData {
   const t = src.sample();
@@ -90,6 +92,9 @@ const STREAMS: readonly StreamDef[] = [
       let health = SENSORS_PRESENT;
       if (t.gps.fix !== '3d') health &= ~SENSOR_GPS;
       if (batteryLevel(src, t.battery.remaining_pct) >= 3) health &= ~SENSOR_BATTERY;
+      // PX4 (SYS_STATUS.hpp): PREARM_CHECK in health only (never present/enabled), set when the
+      // vehicle can arm in its current mode.
+      if (src.world.armRefusal(src.id) === undefined) health |= SENSOR_PREARM_CHECK;
       return msg(common.SysStatus, {
         onboardControlSensorsPresent: SENSORS_PRESENT, onboardControlSensorsEnabled: SENSORS_PRESENT,
         onboardControlSensorsHealth: health >>> 0, load: 250,

@@ -1,0 +1,69 @@
+/**
+ * Mode selection while disarmed and arming in a mode, as PX4 v1.15's Commander does
+ * (`UserModeIntention::change`: every mode change is allowed while disarmed; `arm()` checks
+ * canArm(nav_state): Mission needs a valid mission, RTL/Land prevent arming), and the navigator
+ * launching the mission when the vehicle arms in AUTO.MISSION. Over loopback UDP.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { common, minimal } from 'node-mavlink';
+import { PX4_AUTO_SUB, PX4_MAIN, px4ModeToFlightMode, unpackPx4Mode } from '../../hardware/real/mavlink/px4-modes.js';
+import { LocalFrame } from '../../core/geo.js';
+import { ORIGIN, startSitl, type SitlHarness } from './support/sitl-harness.js';
+import { uploadMission, type ItemFields } from './support/mission-client.js';
+
+const ACCEPTED = 0, TEMP_REJECTED = 1;
+const PREARM = 268435456;
+let h: SitlHarness | undefined;
+afterEach(async () => {
+  await h?.close();
+  h = undefined;
+});
+
+const frame = new LocalFrame(ORIGIN);
+const at = (north_m: number, east_m: number) => {
+  const p = frame.toLatLon(north_m, east_m);
+  return { x: Math.round(p.lat_deg * 1e7), y: Math.round(p.lon_deg * 1e7) };
+};
+const MISSION: ItemFields[] = [
+  { frame: 3, command: 22, ...at(0, 0), z: 10 },
+  { frame: 3, command: 16, param2: 2, ...at(20, 0), z: 12 },
+];
+
+describe('SITL modes while disarmed (PX4 v1.15 Commander)', () => {
+  it('selects AUTO.MISSION with no mission and Position without RC while disarmed; arming in Mission without a mission is refused', async () => {
+    h = await startSitl();
+    const { gcs } = h;
+    expect((await gcs.command(1, 176, [1, PX4_MAIN.AUTO, PX4_AUTO_SUB.MISSION])).result).toBe(ACCEPTED);
+    let since = gcs.log.length;
+    const hb = await gcs.next(minimal.Heartbeat, (m) => px4ModeToFlightMode(m.customMode) === 'mission', { since: 0 });
+    expect(hb.msg.baseMode & 128).toBe(0);
+    const sys = await gcs.next(common.SysStatus, () => true, { since });
+    expect(sys.msg.onboardControlSensorsHealth & PREARM).toBe(0); // cannot arm in Mission without a mission
+    since = gcs.log.length;
+    expect((await gcs.command(1, 400, [1])).result).toBe(TEMP_REJECTED);
+    await gcs.next(common.StatusText, (m) => m.text.startsWith('Arming denied: Resolve system health failures'), { since });
+    expect((await gcs.command(1, 176, [1, PX4_MAIN.POSCTL, 0])).result).toBe(ACCEPTED);
+    since = gcs.log.length;
+    const pos = await gcs.next(minimal.Heartbeat, () => true, { since });
+    expect(unpackPx4Mode(pos.msg.customMode)).toEqual({ main: PX4_MAIN.POSCTL, sub: 0 });
+    // RTL and Land can be selected too, and then prevent arming.
+    expect((await gcs.command(1, 176, [1, PX4_MAIN.AUTO, PX4_AUTO_SUB.RTL])).result).toBe(ACCEPTED);
+    expect((await gcs.command(1, 400, [1])).result).toBe(TEMP_REJECTED);
+    expect(h.world.telemetry('d1').armed).toBe(false);
+  });
+
+  it('arming in AUTO.MISSION launches the mission: takeoff, then the items', async () => {
+    h = await startSitl();
+    const { gcs, world } = h;
+    expect((await uploadMission(gcs, MISSION)).ack.type).toBe(0);
+    expect((await gcs.command(1, 176, [1, PX4_MAIN.AUTO, PX4_AUTO_SUB.MISSION])).result).toBe(ACCEPTED);
+    await h.waitSim(2000);
+    expect(world.telemetry('d1').landed).toBe('on_ground'); // selecting the mode alone does not fly
+    const since = gcs.log.length;
+    expect((await gcs.command(1, 400, [1])).result).toBe(ACCEPTED);
+    await gcs.next(common.StatusText, (m) => m.text === 'Armed by external command\t', { since });
+    await gcs.next(common.ExtendedSysState, (m) => m.landedState === 3 || m.landedState === 2, { since });
+    const reached = await gcs.next(common.MissionItemReached, (m) => m.seq === 1, { since, timeoutMs: 20_000 });
+    expect(reached.msg.seq).toBe(1);
+  });
+});
