@@ -7,6 +7,7 @@
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { LocalFrame } from '../../core/geo.js';
+import type { Scenario } from '../../actors/scenario/scenario.schema.js';
 import { px4LogTail, resolvePx4Build, startPx4, type Px4Build, type Px4Instance } from './px4-launcher.js';
 import { waitPx4Ready, type ReadinessResult } from './px4-readiness.js';
 
@@ -54,6 +55,23 @@ export function offsetHome(origin: { lat_deg: number; lon_deg: number }, north_m
  * navigator turns into DO_DIGICAM_CONTROL for camera_trigger) yields no CAMERA_IMAGE_CAPTURED.
  */
 export const PARITY_PX4_PARAMS: Readonly<Record<string, number>> = { TRIG_MODE: 4 };
+
+/**
+ * Where each of a scenario's vehicles starts on PX4, placed as the simulator places them: the
+ * scenario's origin (explicit, else the .plan's planned home, else the twin's default home) plus
+ * the vehicle's spawn offset.
+ */
+export function scenarioHomes(sc: Scenario): { lat_deg: number; lon_deg: number }[] {
+  const first = sc.vehicles[0]?.mission;
+  const planned = first?.type === 'items' ? first.home : undefined;
+  const origin =
+    sc.world.origin !== 'home'
+      ? { lat_deg: sc.world.origin.lat, lon_deg: sc.world.origin.lon }
+      : planned
+        ? { lat_deg: planned.lat, lon_deg: planned.lon }
+        : PX4_DEFAULT_HOME;
+  return sc.vehicles.map((v) => offsetHome(origin, v.spawn.north, v.spawn.east));
+}
 
 export async function startPx4Fleet(opts: Px4FleetOptions): Promise<Px4Fleet> {
   const build = typeof opts.px4 === 'string' ? resolvePx4Build(opts.px4) : opts.px4;

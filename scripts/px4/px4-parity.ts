@@ -21,7 +21,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadScenarioFile } from '../../actors/scenario/scenario.loader.js';
 import { missionTimesFromEvents, parityMarkdown, parityRows, paritySummary, type ReportLike, type RunRecord } from './parity-table.js';
-import { offsetHome, PARITY_PX4_PARAMS, PX4_DEFAULT_HOME, startPx4Fleet } from './px4-fleet.js';
+import { PARITY_PX4_PARAMS, scenarioHomes, startPx4Fleet } from './px4-fleet.js';
 import { resolvePx4Build } from './px4-launcher.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -62,21 +62,13 @@ async function scenarioInfo(file: string): Promise<ScenarioInfo> {
   const loaded = await loadScenarioFile(file);
   if (!loaded.ok) throw new Error(loaded.error.message);
   const sc = loaded.value;
-  const first = sc.vehicles[0]?.mission;
-  const planned = first?.type === 'items' ? first.home : undefined;
-  const origin =
-    sc.world.origin !== 'home'
-      ? { lat_deg: sc.world.origin.lat, lon_deg: sc.world.origin.lon }
-      : planned
-        ? { lat_deg: planned.lat, lon_deg: planned.lon }
-        : PX4_DEFAULT_HOME;
   // Always placed: SIH's own default home (SIH_LOC_LAT0/LON0, near Montreal) is not the simulator's.
   return {
     name: basename(file, '.yaml'),
     file,
     vehicles: sc.vehicles.length,
     duration_s: sc.duration_s,
-    homes: sc.vehicles.map((v) => offsetHome(origin, v.spawn.north, v.spawn.east)),
+    homes: scenarioHomes(sc),
   };
 }
 
@@ -199,6 +191,7 @@ export async function runParity(opts: ParityOptions): Promise<{ runs: RunRecord[
         return;
       }
       const taken = await pool.take(s.vehicles);
+      const tStart = performance.now(); // wall time of this run only (not the wait for instances)
       let rec: RunRecord;
       try {
         const fleet = await startPx4Fleet({ px4: opts.px4Dir!, instances: taken, speed, params: PARITY_PX4_PARAMS, ...(s.homes ? { homes: s.homes } : {}) });
@@ -210,13 +203,13 @@ export async function runParity(opts: ParityOptions): Promise<{ runs: RunRecord[
             (s.duration_s / speed) * 1000 * 1.5 + 300_000,
             join(dir, 'twin.log'),
           );
-          rec = readRun(s.name, backend, dir, { wallSeconds: (performance.now() - t0) / 1000, ...(r.timedOut ? { error: `timed out (PX4 ready after ${bootS.toFixed(0)} s)` } : {}) });
+          rec = readRun(s.name, backend, dir, { wallSeconds: (performance.now() - tStart) / 1000, ...(r.timedOut ? { error: `timed out (PX4 ready after ${bootS.toFixed(0)} s)` } : {}) });
         } finally {
           await fleet.stop(dir);
         }
-        opts.log(`${s.name} ${backend} on px4 -i ${taken.join(',')}: ready after ${bootS.toFixed(1)} s, ${rec.report ? (rec.report.passed ? 'PASS' : 'FAIL') : `no report: ${rec.error ?? ''}`} in ${rec.wallSeconds!.toFixed(0)} s wall`);
+        opts.log(`${s.name} ${backend} on px4 -i ${taken.join(',')}: ready after ${bootS.toFixed(1)} s, ${rec.report ? (rec.report.passed ? 'PASS' : 'FAIL') : `no report: ${rec.error ?? ''}`} in ${rec.wallSeconds!.toFixed(0)} s wall (boot included)`);
       } catch (error) {
-        rec = { scenario: s.name, backend, error: String((error as Error).message ?? error).split('\n')[0]!, wallSeconds: (performance.now() - t0) / 1000 };
+        rec = { scenario: s.name, backend, error: String((error as Error).message ?? error).split('\n')[0]!, wallSeconds: (performance.now() - tStart) / 1000 };
         writeFileSync(join(dir, 'error.txt'), String((error as Error).message ?? error));
         opts.log(`${s.name} ${backend}: ${rec.error}`);
       } finally {

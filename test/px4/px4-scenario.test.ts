@@ -5,10 +5,10 @@
  * `PX4_TEST_SCENARIO` picks the scenario (default qgc-plan: a QGroundControl plan with a survey
  * complex item, camera triggers and RTL, no fault injection). Skipped without PX4_DIR.
  */
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { loadScenarioFile } from '../../actors/scenario/scenario.loader.js';
 import { linkBackend, runScenario, simBackend, type ScenarioRun } from '../../actors/scenario/scenario.runner.js';
-import { startPx4Fleet } from '../../scripts/px4/px4-fleet.js';
+import { PARITY_PX4_PARAMS, scenarioHomes, startPx4Fleet } from '../../scripts/px4/px4-fleet.js';
 import { missionTimesFromEvents } from '../../scripts/px4/parity-table.js';
 import { PX4_INSTANCE, PX4_SPEED, SKIP_REASON, px4Build } from './px4-env.js';
 
@@ -19,25 +19,39 @@ const reasons = (r: ScenarioRun) => r.report.expectations.map((e) => `${e.kind} 
 const missionSeconds = (r: ScenarioRun) => Math.max(...Object.values(missionTimesFromEvents(r.log.toJsonl())).map((t) => t.seconds));
 
 describe.skipIf(!px4Build)(`scenarios/${SCENARIO}.yaml on PX4 v1.15 SITL (px4 -i ${PX4_INSTANCE}, speed ${PX4_SPEED}) vs sim`, () => {
-  it('same verdict, expectation by expectation; mission time within 15 %', async () => {
+  let sim: ScenarioRun;
+  let px4: ScenarioRun;
+  beforeAll(async () => {
     const loaded = await loadScenarioFile(`scenarios/${SCENARIO}.yaml`);
     if (!loaded.ok) throw new Error(loaded.error.message);
     const scenario = loaded.value;
-    const sim = await runScenario(scenario, { backend: simBackend });
-    const fleet = await startPx4Fleet({ px4: px4Build!, instances: scenario.vehicles.map((_, i) => PX4_INSTANCE + i), speed: PX4_SPEED });
-    let px4: ScenarioRun;
+    sim = await runScenario(scenario, { backend: simBackend });
+    // placed and equipped as the parity runner does: at the plan's home, with a MAVLink camera
+    const fleet = await startPx4Fleet({
+      px4: px4Build!,
+      instances: scenario.vehicles.map((_, i) => PX4_INSTANCE + i),
+      speed: PX4_SPEED,
+      homes: scenarioHomes(scenario),
+      params: PARITY_PX4_PARAMS,
+    });
     try {
       px4 = await runScenario(scenario, { backend: linkBackend(fleet.url, PX4_SPEED), speed: PX4_SPEED, time: 'wall' });
     } finally {
       await fleet.stop();
     }
+  }, 3_600_000);
+
+  it('same verdict, expectation by expectation', () => {
     expect(px4.report.errors).toEqual([]);
-    // On a mismatch the message carries both sides' reasons.
+    // On a mismatch the message carries PX4's reasons.
     expect({ verdicts: verdicts(px4), reasons: reasons(px4) }).toMatchObject({ verdicts: verdicts(sim) });
     expect(px4.report.passed).toBe(sim.report.passed);
+  });
+
+  it('mission time within 15 % of sim', () => {
     const [ts, tp] = [missionSeconds(sim), missionSeconds(px4)];
     expect(Math.abs(tp - ts) / ts, `mission ${tp.toFixed(0)} s on PX4 vs ${ts.toFixed(0)} s in sim`).toBeLessThanOrEqual(0.15);
-  }, 3_600_000);
+  });
 });
 
 describe.skipIf(!!px4Build)('scenario on PX4 v1.15 SITL vs sim', () => {
