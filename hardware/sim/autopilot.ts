@@ -74,6 +74,9 @@ export function setMode(h: AutopilotHost, i: number, mode: number): void {
 
 export function setLanded(h: AutopilotHost, i: number, landed: number): void {
   if (h.s.landed[i] === landed) return;
+  // Commander's land detector texts (armed only).
+  if (h.s.armed[i] === 1 && h.s.landed[i] === Landed.OnGround) h.emit(i, { type: 'statustext', severity: 'info', text: 'Takeoff detected' });
+  else if (h.s.armed[i] === 1 && landed === Landed.OnGround) h.emit(i, { type: 'statustext', severity: 'info', text: 'Landing detected' });
   h.s.landed[i] = landed;
   h.emit(i, { type: 'landed', state: LANDED_NAMES[landed]! });
 }
@@ -153,6 +156,8 @@ export function enterRtl(h: AutopilotHost, i: number): void {
 export function enterMission(h: AutopilotHost, i: number): void {
   const s = h.s, p = h.params[i]!, plan = h.missions[i]!;
   if (s.missionState[i] === MissionState.Finished || s.missionIdx[i]! >= plan.kind.length) s.missionIdx[i] = 0;
+  // mission_base.cpp: "Executing Mission" when the navigator takes a mission up afresh.
+  if (s.missionState[i] !== MissionState.Active && s.missionState[i] !== MissionState.Paused) h.emit(i, { type: 'statustext', severity: 'info', text: 'Executing Mission' });
   setMode(h, i, Mode.Mission);
   s.missionState[i] = MissionState.Active;
   const idx = s.missionIdx[i]!;
@@ -160,6 +165,7 @@ export function enterMission(h: AutopilotHost, i: number): void {
   if (s.landed[i] === Landed.OnGround) {
     const alt = plan.alt[idx]!;
     const climb = Number.isFinite(alt) && alt >= 1 ? alt : p.MIS_TAKEOFF_ALT;
+    h.emit(i, { type: 'statustext', severity: 'info', text: `Climb to ${climb.toFixed(1)} meters above home` }); // mission.cpp
     s.phase[i] = Phase.MissionClimb;
     setTarget(h, i, s.pN[i]!, s.pE[i]!, -climb, p.MPC_XY_CRUISE, p.MPC_TKO_SPEED);
     setLanded(h, i, Landed.TakingOff);

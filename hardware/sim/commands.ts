@@ -44,7 +44,8 @@ const denied = (reason: string): VehicleResult => fail('VEHICLE.COMMAND_DENIED',
 /**
  * Why vehicle `i` cannot arm now (undefined: it can) — the simulator's preflight checks and
  * Commander's canArm(nav_state): a geofence breach fails the arming checks of every mode, RTL
- * and Land prevent arming, Mission needs a valid mission (check_modes_mission). PX4 sets
+ * and Land prevent arming, Mission needs a valid mission (check_modes_mission), Position needs
+ * manual control input (seen on PX4 v1.15.4 SIH without RC: all refused with this text). PX4 sets
  * SYS_STATUS' PREARM_CHECK health bit exactly when this is undefined.
  */
 export function armRefusal(h: AutopilotHost, i: number): string | undefined {
@@ -54,8 +55,9 @@ export function armRefusal(h: AutopilotHost, i: number): string | undefined {
   if (s.landed[i] !== Landed.OnGround) return 'Arming denied: not landed';
   if (s.gpsOk[i] !== 1) return 'Arming denied: no 3D GPS fix';
   if (s.batPct[i]! <= 10) return `Arming denied: battery ${s.batPct[i]!.toFixed(0)}% too low`;
+  // Position (Manual here) needs manual control input, which the simulator never has.
   if ((s.gfBreach[i] !== 0 && Math.round(p.GF_ACTION) !== 0) || s.mode[i] === Mode.Rtl || s.mode[i] === Mode.Land
-    || (s.mode[i] === Mode.Mission && !h.missions[i]))
+    || s.mode[i] === Mode.Manual || (s.mode[i] === Mode.Mission && !h.missions[i]))
     return 'Arming denied: Resolve system health failures first';
   return undefined;
 }

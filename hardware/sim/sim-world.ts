@@ -14,7 +14,7 @@ import { LocalFrame, type GeoPoint, type Ned } from '../../core/geo.js';
 import { fail, okVoid, type Result } from '../../core/result.js';
 import type { Rng } from '../../core/rng.js';
 import type { VehicleEvent, VehicleResult, VehicleTelemetry } from '../vehicle.port.js';
-import { autopilotStep, LANDED_NAMES, Landed, MODE_NAMES, type AutopilotHost, type EventBody } from './autopilot.js';
+import { autopilotStep, LANDED_NAMES, Landed, Mode, MODE_NAMES, type AutopilotHost, type EventBody } from './autopilot.js';
 import { batteryCurrent, stepBattery, updateBatteryReadout } from './battery.model.js';
 import { armRefusal, executeCommand, type CommandHost, type SimCommand } from './commands.js';
 import { applyFault, expireFaults, type FaultHost } from './fault-injection.js';
@@ -149,10 +149,11 @@ export class SimWorld implements AutopilotHost, CommandHost, FaultHost {
     s.hdop[i] = hdopFor(s.sats[i]!);
     s.gpsLossUntil[i] = Infinity; s.linkLossUntil[i] = Infinity; s.linkDownSince[i] = Infinity;
     s.phaseT[i] = 0; s.groundSince[i] = this.clock.now();
-    s.mode[i] = 0; s.phase[i] = 0; s.ctl[i] = Ctl.Off; s.landed[i] = Landed.OnGround; s.armed[i] = 0;
+    // PX4 v1.15.4 SIH without RC shows AUTO.LOITER from boot.
+    s.mode[i] = Mode.Hold; s.phase[i] = 0; s.ctl[i] = Ctl.Off; s.landed[i] = Landed.OnGround; s.armed[i] = 0;
     s.gpsOk[i] = 1; s.linkOk[i] = 1; s.crashed[i] = 0; s.falling[i] = 0; s.missionIdx[i] = 0; s.missionState[i] = 0;
     s.dllAction[i] = 0; s.dllFired[i] = 0; s.flown[i] = 0; s.batLevel[i] = 0; s.gcs[i] = 0; s.dlUp[i] = 0;
-    s.afterDisarm[i] = 0; s.rtlItem[i] = 0; s.gfBreach[i] = 0; s.gfCheckAt[i] = 0;
+    s.afterDisarm[i] = Mode.Hold; s.rtlItem[i] = 0; s.gfBreach[i] = 0; s.gfCheckAt[i] = 0;
     return okVoid;
   }
 

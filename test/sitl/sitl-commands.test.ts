@@ -35,7 +35,7 @@ describe('SITL heartbeat', () => {
       expect(hb.msg.baseMode & 1).toBe(1);
       expect(hb.msg.baseMode & 128).toBe(0);
       expect(hb.msg.systemStatus).toBe(3); // STANDBY
-      expect(px4ModeToFlightMode(hb.msg.customMode)).toBe('manual');
+      expect(px4ModeToFlightMode(hb.msg.customMode)).toBe('hold'); // PX4 v1.15.4 SIH without RC: AUTO.LOITER from boot
       expect(sitl.endpoints[0]!.apiLocalPort).toBeGreaterThan(0);
       expect(sitl.endpoints[0]!.apiRemotePort).toBe(client.port);
       // 1 Hz in sim time

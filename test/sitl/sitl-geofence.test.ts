@@ -98,7 +98,7 @@ describe('SITL geofence (PX4 v1.15 navigator + Commander)', () => {
     expect((await gcs.command(1, 400, [1])).result).toBe(ACCEPTED);
     expect((await gcs.command(1, 22, [0, 0, 0, Number.NaN, Number.NaN, Number.NaN, 488 + 25])).result).toBe(ACCEPTED);
     await gcs.next(common.StatusText, text('Geofence violation: exceeding maximum altitude above Home'), { since, timeoutMs: 20_000 });
-    const hb = await gcs.next(minimal.Heartbeat, (m) => px4ModeToFlightMode(m.customMode) === 'hold', { since });
+    const hb = await gcs.next(minimal.Heartbeat, (m) => px4ModeToFlightMode(m.customMode) === 'hold' && (m.baseMode & 128) !== 0, { since });
     expect(hb.msg.systemStatus).toBe(5);
     await h.waitSim(5000);
     const alt = -world.truePosition('d1').down_m;

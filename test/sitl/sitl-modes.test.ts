@@ -30,6 +30,13 @@ const MISSION: ItemFields[] = [
 ];
 
 describe('SITL modes while disarmed (PX4 v1.15 Commander)', () => {
+  it('boots in AUTO.LOITER, as PX4 v1.15.4 SIH without RC shows it, and arms there', async () => {
+    h = await startSitl();
+    const hb = await h.gcs.next(minimal.Heartbeat, () => true, { since: 0 });
+    expect(unpackPx4Mode(hb.msg.customMode)).toEqual({ main: PX4_MAIN.AUTO, sub: PX4_AUTO_SUB.LOITER });
+    expect((await h.gcs.command(1, 400, [1])).result).toBe(ACCEPTED);
+  });
+
   it('selects AUTO.MISSION with no mission and Position without RC while disarmed; arming in Mission without a mission is refused', async () => {
     h = await startSitl();
     const { gcs } = h;
@@ -46,6 +53,11 @@ describe('SITL modes while disarmed (PX4 v1.15 Commander)', () => {
     since = gcs.log.length;
     const pos = await gcs.next(minimal.Heartbeat, () => true, { since });
     expect(unpackPx4Mode(pos.msg.customMode)).toEqual({ main: PX4_MAIN.POSCTL, sub: 0 });
+    // Position without RC cannot arm (PX4 v1.15.4 SIH: the same refusal, tab-suffixed).
+    since = gcs.log.length;
+    expect((await gcs.command(1, 400, [1])).result).toBe(TEMP_REJECTED);
+    const chunks = gcs.all(common.StatusText, since).filter((r) => r.msg.severity === 2).map((r) => r.msg.text).join('');
+    expect(chunks).toBe('Arming denied: Resolve system health failures first\t');
     // RTL and Land can be selected too, and then prevent arming.
     expect((await gcs.command(1, 176, [1, PX4_MAIN.AUTO, PX4_AUTO_SUB.RTL])).result).toBe(ACCEPTED);
     expect((await gcs.command(1, 400, [1])).result).toBe(TEMP_REJECTED);
@@ -61,7 +73,11 @@ describe('SITL modes while disarmed (PX4 v1.15 Commander)', () => {
     expect(world.telemetry('d1').landed).toBe('on_ground'); // selecting the mode alone does not fly
     const since = gcs.log.length;
     expect((await gcs.command(1, 400, [1])).result).toBe(ACCEPTED);
+    // As PX4 v1.15.4 SIH said it (recorded on the real SITL, instance 5): armed, then the navigator.
     await gcs.next(common.StatusText, (m) => m.text === 'Armed by external command\t', { since });
+    await gcs.next(common.StatusText, (m) => m.text === 'Executing Mission\t', { since });
+    await gcs.next(common.StatusText, (m) => m.text === 'Climb to 10.0 meters above home\t', { since });
+    await gcs.next(common.StatusText, (m) => m.text === 'Takeoff detected\t', { since });
     await gcs.next(common.ExtendedSysState, (m) => m.landedState === 3 || m.landedState === 2, { since });
     const reached = await gcs.next(common.MissionItemReached, (m) => m.seq === 1, { since, timeoutMs: 20_000 });
     expect(reached.msg.seq).toBe(1);

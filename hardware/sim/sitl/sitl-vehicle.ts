@@ -56,10 +56,12 @@ const SEVERITY: Record<string, number> = {
 };
 
 /**
- * World texts PX4 v1.15 logs with `mavlink_log_*("…\t")` beside an event (Commander's "Returning to
- * launch", "Armed by %s" and "Disarmed by %s", mission_base's "Mission finished, …", rtl_direct's "RTL: …").
+ * Texts PX4 v1.15 logs with `mavlink_log_*("…\t")` beside an event (Commander's "Returning to
+ * launch", "Armed by %s" and "Disarmed by %s", "Arming denied: Resolve system health failures first",
+ * "Failsafe activated", "Takeoff/Landing detected"; mission_base's "Executing Mission" and "Mission
+ * finished, …", mission's "Climb to …", rtl_direct's "RTL: …").
  */
-const PX4_TAB_TEXTS = /^(Returning to launch|Failsafe activated|(Armed|Disarmed) by .+|Mission finished, (landed|loitering)|RTL: (start return at .*|land at destination))$/;
+const PX4_TAB_TEXTS = /^(Returning to launch|Failsafe activated|Executing Mission|Climb to .* meters above home|(Takeoff|Landing) detected|Arming denied: Resolve system health failures first|(Armed|Disarmed) by .+|Mission finished, (landed|loitering)|RTL: (start return at .*|land at destination))$/;
 
 /** STATUSTEXT carries 50 characters; longer texts go in MAVLink 2 chunks sharing an id. */
 const STATUSTEXT_LEN = 50;
@@ -185,6 +187,8 @@ export class SitlVehicle implements StreamSource {
   }
 
   statustext(severity: number, text: string): void {
+    // PX4 ends a text that is also sent as an event with a tab (QGC hides it when it shows events).
+    if (PX4_TAB_TEXTS.test(text)) text = `${text}\t`;
     if (text.length <= STATUSTEXT_LEN) {
       this.broadcast(msg(common.StatusText, { severity, text, id: 0, chunkSeq: 0 }));
       return;
@@ -212,8 +216,7 @@ export class SitlVehicle implements StreamSource {
   private onWorldEvent(e: VehicleEvent): void {
     switch (e.type) {
       case 'statustext':
-        // PX4 ends a text that is also sent as an event with a tab (QGC hides it when it shows events).
-        this.statustext(SEVERITY[e.severity] ?? Severity.INFO, PX4_TAB_TEXTS.test(e.text) ? `${e.text}\t` : e.text);
+        this.statustext(SEVERITY[e.severity] ?? Severity.INFO, e.text);
         break;
       case 'failsafe':
         this.failsafe = true;
