@@ -10,7 +10,7 @@ import { runScenario, sitlBackend } from '../../actors/scenario/scenario.runner.
 const SCENARIO = `
 name: refused-arm
 seed: 1
-duration_s: 60
+duration_s: 90
 world:
   origin: home
 vehicles:

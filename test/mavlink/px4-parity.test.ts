@@ -24,14 +24,14 @@ afterEach(async () => {
   cleanup = [];
 });
 
-async function setup(knobs: Partial<ScriptedPx4Knobs> = {}, port: Partial<MavlinkVehiclePortOptions> = {}) {
+async function setup(knobs: Partial<ScriptedPx4Knobs> = {}, port: Partial<MavlinkVehiclePortOptions> = {}, waitReady = true) {
   const px4 = await startScriptedPx4({ knobs });
   const events: VehicleEvent[] = [];
   const v = createMavlinkVehiclePort({ id: 'd1', url: px4.ap.url, clock: new WallClock(), ...port });
   cleanup.push(() => px4.close(), () => v.dispose());
   v.subscribeEvents((e) => events.push(e));
   expect(code(await v.connect())).toBe('ok');
-  await until(() => v.home() !== undefined && v.readiness().ready, 3000, 'ready telemetry');
+  await until(() => v.home() !== undefined && (!waitReady || v.readiness().ready), 3000, 'ready telemetry');
   return { px4, v, events };
 }
 
@@ -130,6 +130,59 @@ describe('a new plan starts at its first item', () => {
     expect(code(await v.arm())).toBe('ok');
     expect(px4.state.armed).toBe(true);
   });
+});
+
+describe('arming waits for PX4\'s own pre-arm verdict (px4-findings F1, F2)', () => {
+  it('F1: PX4 sets PREARM_CHECK in SYS_STATUS health only: arm waits for it (no ARM while its checks fail)', async () => {
+    const { px4, v } = await setup({ checksFailing: 'Preflight Fail: horizontal velocity unstable' }, {}, false);
+    expect(v.readiness().ready).toBe(false);
+    expect(v.readiness().missing).toContain('pre-arm checks failing');
+    setTimeout(() => (px4.knobs.checksFailing = undefined), 700);
+    const t0 = Date.now();
+    expect(code(await v.arm())).toBe('ok');
+    expect(px4.armAttempts).toEqual([{ at: expect.any(Number), result: 0 }]);
+    expect(px4.armAttempts[0]!.at - t0).toBeGreaterThanOrEqual(700);
+  }, 15_000);
+
+  it('F1: a PX4 whose checks never pass: after the readiness timeout one ARM, refused, in PX4\'s words', async () => {
+    const { px4, v } = await setup({ checksFailing: 'Preflight Fail: horizontal velocity unstable' }, { readinessTimeoutMs: 2500 }, false);
+    const t0 = Date.now();
+    const r = await v.arm();
+    expect(!r.ok && r.error.code).toBe('VEHICLE.COMMAND_DENIED');
+    expect(!r.ok && r.error.message).toMatch(/TEMPORARILY_REJECTED \(after waiting 2.5 s: pre-arm checks failing\); vehicle says: "Preflight Fail: horizontal velocity unstable"/);
+    expect(px4.armAttempts.map((a) => [a.result, a.at - t0 >= 2400])).toEqual([[1, true]]);
+  }, 15_000);
+
+  it('F2: NAV_DLL_ACT = 2 set right after connect, arm and mission at once: armed only once PX4 has seen our GCS heartbeat, no failsafe', async () => {
+    // PX4: gcs_connection_lost until ~1–1.3 s after our first heartbeat; its checks re-run every 300 ms.
+    const px4 = await startScriptedPx4({ knobs: { gcsSeenDelayMs: 1300, checksPeriodMs: 300 } });
+    const v = createMavlinkVehiclePort({ id: 'd1', url: px4.ap.url, clock: new WallClock() });
+    cleanup.push(() => px4.close(), () => v.dispose());
+    expect(code(await v.connect())).toBe('ok');
+    expect(code(await v.setParameters({ COM_DL_LOSS_T: 10, NAV_DLL_ACT: 2 }))).toBe('ok');
+    await until(() => v.home() !== undefined, 3000, 'home');
+    expect(code(await v.uploadMission([wp(1), wp(2)]))).toBe('ok');
+    expect(code(await v.arm())).toBe('ok');
+    expect(code(await v.startMission())).toBe('ok');
+    await sleep(400);
+    expect(px4.failsafes).toEqual([]);
+    expect(px4.armAttempts.map((a) => a.result)).toEqual([0]);
+    expect(px4.state.sub).toBe(PX4.MISSION);
+  }, 15_000);
+
+  it('a parameter set after readiness was judged makes arm judge it again (the bit of a stale SYS_STATUS does not count)', async () => {
+    const px4 = await startScriptedPx4({ knobs: { gcsSeenDelayMs: 60_000, checksPeriodMs: 300 } });
+    const v = createMavlinkVehiclePort({ id: 'd1', url: px4.ap.url, clock: new WallClock(), readinessTimeoutMs: 2500 });
+    cleanup.push(() => px4.close(), () => v.dispose());
+    expect(code(await v.connect())).toBe('ok');
+    await until(() => v.readiness().ready, 4000, 'ready with NAV_DLL_ACT 0');
+    expect(code(await v.setParameters({ NAV_DLL_ACT: 2 }))).toBe('ok');
+    expect(v.readiness().ready).toBe(false);
+    const r = await v.arm();
+    expect(!r.ok && r.error.code).toBe('VEHICLE.COMMAND_DENIED');
+    expect(!r.ok && r.error.message).toMatch(/pre-arm checks failing.*"Preflight Fail: No connection to the ground/);
+    expect(px4.armAttempts.map((a) => a.result)).toEqual([1]); // the one ARM after the wait, refused
+  }, 15_000);
 });
 
 describe('the end of a mission as PX4 v1.15.4 reports it', () => {
@@ -345,8 +398,6 @@ describe('parameters, geofence and faults on a PX4', () => {
     expect(motor.ok && motor.value.result).toBe('ACCEPTED');
     expect(px4.params.get('SYS_FAILURE_EN')!.value).toBe(1);
     expect(px4.injections[0]).toEqual({ unit: 101, type: 1, instance: 0, result: 0 });
-    const battery = await v.injectFault({ kind: 'battery_drop', pct: 40 });
-    expect(battery.ok && battery.value.note).toContain('empties the battery');
     // No module handles GPS failures here (SIH): PX4 never answers.
     const gps = await v.injectFault({ kind: 'gps_loss', duration_s: 5 });
     expect(!gps.ok && gps.error.code).toBe('VEHICLE.TIMEOUT');
@@ -358,6 +409,60 @@ describe('parameters, geofence and faults on a PX4', () => {
     expect(code(await v.injectFault({ kind: 'sensor_failure', sensor: 'flux_capacitor' }))).toMatch(/^VEHICLE.UNSUPPORTED/);
     expect(px4.injections.length).toBe(n);
     expect(code(await v.injectFault({ kind: 'battery_drop', pct: -3 } as never))).toMatch(/^VEHICLE.COMMAND_DENIED: invalid fault/);
+  });
+
+  it('F3: battery_drop on a PX4 SITL: a drop of N points through SIM_BAT_MIN_PCT / SIM_BAT_DRAIN, both restored, no battery failure injected', async () => {
+    const { v, px4 } = await setup({}, { speedFactor: 10 });
+    px4.params.get('SIM_BAT_DRAIN')!.value = 1800;
+    px4.params.get('SIM_BAT_MIN_PCT')!.value = 0;
+    const disarmed = await v.injectFault({ kind: 'battery_drop', pct: 30 });
+    expect(!disarmed.ok && disarmed.error.code).toBe('VEHICLE.COMMAND_DENIED');
+    expect(!disarmed.ok && disarmed.error.message).toContain('disarmed');
+    expect(code(await v.arm())).toBe('ok');
+    await until(() => (v.snapshot()?.battery.remaining_pct ?? 0) > 0, 2000, 'battery');
+    const before = v.snapshot()!.battery.remaining_pct;
+    const r = await v.injectFault({ kind: 'battery_drop', pct: 30 });
+    expect(code(r)).toBe('ok');
+    expect(r.ok && r.value.note).toMatch(/SIM_BAT_MIN_PCT .*SIM_BAT_DRAIN back to 1800 s, SIM_BAT_MIN_PCT back to 0 %/);
+    const after = v.snapshot()!.battery.remaining_pct;
+    expect(after).toBeGreaterThanOrEqual(before - 31);
+    expect(after).toBeLessThanOrEqual(before - 29);
+    expect(px4.params.get('SIM_BAT_DRAIN')!.value).toBe(1800);
+    expect(px4.params.get('SIM_BAT_MIN_PCT')!.value).toBe(0);
+    expect(px4.injections).toEqual([]);
+    expect(px4.paramSets.filter((p) => p.name.startsWith('SIM_BAT')).map((p) => [p.name, Math.round(p.value)])).toEqual([
+      ['SIM_BAT_MIN_PCT', Math.round(before - 30)], ['SIM_BAT_DRAIN', 1], ['SIM_BAT_DRAIN', 1800], ['SIM_BAT_MIN_PCT', 0],
+    ]);
+    await sleep(500);
+    expect(v.snapshot()!.battery.remaining_pct).toBeGreaterThanOrEqual(after - 1); // drains at its own pace again
+  });
+
+  it('F3: a floor above the new level (stock SIM_BAT_MIN_PCT 50) is left at the new level, else the level would jump back', async () => {
+    const { v, px4 } = await setup({}, { speedFactor: 10 });
+    px4.params.get('SIM_BAT_DRAIN')!.value = 600;
+    expect(code(await v.arm())).toBe('ok');
+    await until(() => (v.snapshot()?.battery.remaining_pct ?? 0) > 90, 2000, 'battery');
+    const r = await v.injectFault({ kind: 'battery_drop', pct: 70 });
+    expect(code(r)).toBe('ok');
+    expect(r.ok && r.value.note).toContain('left at');
+    expect(px4.params.get('SIM_BAT_MIN_PCT')!.value).toBeLessThan(31);
+    await sleep(300);
+    expect(v.snapshot()!.battery.remaining_pct).toBeLessThan(32);
+  });
+
+  it('F3: battery_drop on a vehicle without SIM_BAT_MIN_PCT (real hardware): a partial drop is refused with the reason; a drop to empty is PX4\'s battery failure', async () => {
+    const { v, px4 } = await setup({}, { speedFactor: 10 });
+    px4.params.delete('SIM_BAT_MIN_PCT');
+    px4.params.delete('SIM_BAT_DRAIN');
+    const r = await v.injectFault({ kind: 'battery_drop', pct: 40 });
+    expect(!r.ok && r.error.code).toBe('VEHICLE.UNSUPPORTED');
+    expect(!r.ok && r.error.message).toMatch(/cannot be injected.*no SIM_BAT_MIN_PCT.*"battery empty"/);
+    expect(!r.ok && r.error.context?.['note']).toContain('battery empty');
+    expect(px4.injections).toEqual([]);
+    const empty = await v.injectFault({ kind: 'battery_drop', pct: 100 });
+    expect(code(empty)).toBe('ok');
+    expect(empty.ok && empty.value.note).toContain('empties the battery');
+    expect(px4.injections).toEqual([{ unit: 100, type: 1, instance: 0, result: 0 }]);
   });
 
   it('injectFault refused by the vehicle: its exact result code; SYS_FAILURE_EN that will not turn on', async () => {

@@ -91,13 +91,19 @@ export function ackCommands(ap: ScriptedAutopilot, result: (cmd: number, msg: Ma
   });
 }
 
-/** Sends what makes the adapter's readiness check pass (home, 3D fix, position, health). */
-export function sendReadyTelemetry(ap: ScriptedAutopilot, home = { lat: 47.397742, lon: 8.545594, alt: 488 }): void {
+/**
+ * Sends what makes the adapter's readiness check pass (home, 3D fix, position, health).
+ * `sysStatus.prearm` given: SYS_STATUS as PX4 v1.15 sends it — MAV_SYS_STATUS_PREARM_CHECK in
+ * `health` only (set when it can arm in the current mode), never in present/enabled.
+ */
+export function sendReadyTelemetry(ap: ScriptedAutopilot, home = { lat: 47.397742, lon: 8.545594, alt: 488 }, sysStatus: { prearm?: boolean; batteryPct?: number } = {}): void {
   ap.send(Object.assign(new common.HomePosition(), { latitude: Math.round(home.lat * 1e7), longitude: Math.round(home.lon * 1e7), altitude: home.alt * 1000, q: [1, 0, 0, 0] }));
   ap.send(Object.assign(new common.GpsRawInt(), { fixType: 3, satellitesVisible: 12, eph: 80, epv: 100, lat: Math.round(home.lat * 1e7), lon: Math.round(home.lon * 1e7) }));
+  const px4 = sysStatus.prearm !== undefined;
   ap.send(Object.assign(new common.SysStatus(), {
-    onboardControlSensorsPresent: 0x10000020, onboardControlSensorsEnabled: 0x10000020, onboardControlSensorsHealth: 0x10000020,
-    voltageBattery: 16000, currentBattery: 50, batteryRemaining: 95,
+    onboardControlSensorsPresent: px4 ? 0x20 : 0x10000020, onboardControlSensorsEnabled: px4 ? 0x20 : 0x10000020,
+    onboardControlSensorsHealth: px4 ? (0x20 | (sysStatus.prearm ? 0x10000000 : 0)) >>> 0 : 0x10000020,
+    voltageBattery: 16000, currentBattery: 50, batteryRemaining: Math.round(sysStatus.batteryPct ?? 95),
   }));
   ap.send(Object.assign(new common.GlobalPositionInt(), { lat: Math.round(home.lat * 1e7), lon: Math.round(home.lon * 1e7), alt: home.alt * 1000, relativeAlt: 0, vx: 0, vy: 0, vz: 0, hdg: 9000 }));
 }

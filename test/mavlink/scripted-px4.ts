@@ -14,9 +14,18 @@
  *   not the parameter's is refused by answering the unchanged value (`mavlink_parameters.cpp`).
  * - MAV_CMD_INJECT_FAILURE: DENIED unless SYS_FAILURE_EN = 1 (`mavlink_receiver.cpp`); then
  *   ACCEPTED for the units a module handles (`failureUnits`), never answered for the others.
+ * - Arming checks as Commander's (px4-findings F1/F2): a report recomputed every
+ *   `checksPeriodMs`, read by ARM (TEMPORARILY_REJECTED while it cannot arm) and by SYS_STATUS
+ *   (PREARM_CHECK in `health` only, for the CURRENT mode: RTL, Land and Mission without a plan
+ *   cannot arm). `gcs_connection_lost` holds until `gcsSeenDelayMs` after our first GCS heartbeat;
+ *   with NAV_DLL_ACT > 0 that fails every mode, and armed it is a failsafe to Hold. That check
+ *   starting to fail (even disarmed) starts the failsafe delay (COM_FAIL_ACT_T, 5 s): arming
+ *   within it is "Failsafe activated: Autopilot disengaged, switching to Hold" (FailsafeBase).
+ * - Battery simulator (BatterySimulator.cpp): armed, the level falls by dt / SIM_BAT_DRAIN, floored
+ *   at SIM_BAT_MIN_PCT; disarmed it is held at 100 %; battery failure OFF empties it.
  * Wall-clock timers are fine here: this is the world, not the runtime.
  */
-import { common, type MavLinkData } from 'node-mavlink';
+import { common, minimal, type MavLinkData } from 'node-mavlink';
 import { decodeParamValue, encodeParamValue, MAV_PARAM_TYPE } from '../../hardware/real/mavlink/param-protocol.js';
 import { ackCommands, sendReadyTelemetry, startScriptedAutopilot, type ScriptedAutopilot } from './scripted-autopilot.js';
 import { serveMissions, type MissionServerKnobs, type ScriptedMissionServer } from './scripted-mission-server.js';
@@ -46,6 +55,12 @@ export interface ScriptedPx4Knobs {
   frozenParams: Set<string>;
   /** Answer every MAV_CMD_INJECT_FAILURE with this MAV_RESULT (a vehicle refusing). */
   injectResult?: number;
+  /** An arming check failing in every mode (EKF not converged…); its STATUSTEXT is sent every second. */
+  checksFailing: string | undefined;
+  /** How long after our first GCS heartbeat PX4 counts the GCS as connected, ms. */
+  gcsSeenDelayMs: number;
+  /** Commander's arming-check report period, ms. */
+  checksPeriodMs: number;
 }
 
 export interface ScriptedPx4 {
@@ -64,6 +79,12 @@ export interface ScriptedPx4 {
   readonly params: Map<string, { value: number; type: number }>;
   /** Every PARAM_SET received: name, the type it was sent as, and whether it was taken. */
   readonly paramSets: { name: string; type: number; value: number; taken: boolean }[];
+  /** Every ARM request: when, and whether the vehicle's checks let it arm. */
+  readonly armAttempts: { at: number; result: number }[];
+  /** Failsafes taken (F2: armed with NAV_DLL_ACT > 0 and no GCS seen → Hold). */
+  readonly failsafes: string[];
+  /** The battery simulator's level, % (float). */
+  readonly battery: { level: number; empty: boolean };
   /** Every MAV_CMD_INJECT_FAILURE received (unit, type, instance) and its answer. */
   readonly injections: { unit: number; type: number; instance: number; result: number | undefined }[];
   setMode(main: number, sub: number): void;
@@ -78,13 +99,18 @@ export interface ScriptedPx4 {
 export async function startScriptedPx4(opts: { knobs?: Partial<ScriptedPx4Knobs>; missions?: MissionServerKnobs } = {}): Promise<ScriptedPx4> {
   const ap = await startScriptedAutopilot();
   const knobs: ScriptedPx4Knobs = {
-    checkDelayMs: 0, sendMissionId: true, rejectMission: false, dropAckFor: new Set(), loseCommand: new Set(), failureUnits: new Set([100, 101]), frozenParams: new Set(), armRejections: 0, ...opts.knobs,
+    checkDelayMs: 0, sendMissionId: true, rejectMission: false, dropAckFor: new Set(), loseCommand: new Set(), failureUnits: new Set([100, 101]), frozenParams: new Set(), armRejections: 0,
+    checksFailing: undefined, gcsSeenDelayMs: 0, checksPeriodMs: 100, ...opts.knobs,
   };
   const I = MAV_PARAM_TYPE.INT32, F = MAV_PARAM_TYPE.REAL32;
   const params = new Map<string, { value: number; type: number }>([
     ['SYS_FAILURE_EN', { value: 0, type: I }], ['COM_DL_LOSS_T', { value: 10, type: I }], ['NAV_DLL_ACT', { value: 0, type: I }],
     ['GF_MAX_VER_DIST', { value: 0, type: F }], ['GF_ACTION', { value: 2, type: I }], ['MPC_XY_CRUISE', { value: 5, type: F }],
+    ['SIM_BAT_MIN_PCT', { value: 50, type: F }], ['SIM_BAT_DRAIN', { value: 60, type: F }], ['COM_FAIL_ACT_T', { value: 5, type: F }],
   ]);
+  const armAttempts: ScriptedPx4['armAttempts'] = [];
+  const failsafes: string[] = [];
+  const battery = { level: 100, empty: false };
   const paramSets: ScriptedPx4['paramSets'] = [];
   const injections: ScriptedPx4['injections'] = [];
   const state = { armed: false, main: PX4.AUTO as number, sub: PX4.LOITER as number, landed: LANDED.ON_GROUND as number, checked: true, currentSeq: 0 };
@@ -144,9 +170,17 @@ export async function startScriptedPx4(opts: { knobs?: Partial<ScriptedPx4Knobs>
     const c = m as common.CommandLong;
     let result = 0;
     if (cmd === 400) {
+      if (Math.round(c._param1) === 1 && !state.armed && !report.canArm) {
+        armAttempts.push({ at: Date.now(), result: MAV_RESULT_TEMPORARILY_REJECTED });
+        return MAV_RESULT_TEMPORARILY_REJECTED;
+      }
       if (Math.round(c._param1) === 1 && knobs.armRejections > 0) {
         knobs.armRejections--;
         return MAV_RESULT_TEMPORARILY_REJECTED;
+      }
+      if (Math.round(c._param1) === 1 && !state.armed) {
+        armAttempts.push({ at: Date.now(), result: 0 });
+        if (Date.now() < failsafeDelayUntil) failsafes.push('Failsafe activated: Autopilot disengaged, switching to Hold');
       }
       state.armed = Math.round(c._param1) === 1;
       if (state.armed) armedIn.push({ main: state.main, sub: state.sub });
@@ -155,6 +189,7 @@ export async function startScriptedPx4(opts: { knobs?: Partial<ScriptedPx4Knobs>
       const unit = Math.round(c._param1), type = Math.round(c._param2), instance = Math.round(c._param3);
       const r = params.get('SYS_FAILURE_EN')!.value !== 1 ? 2 /* DENIED */ : knobs.injectResult ?? (knobs.failureUnits.has(unit) ? 0 : undefined);
       injections.push({ unit, type, instance, result: r });
+      if (r === 0 && unit === 100) battery.empty = type === 1;
       return r;
     } else if (cmd === 176) {
       const main = Math.round(c._param2), sub = Math.round(c._param3);
@@ -197,15 +232,50 @@ export async function startScriptedPx4(opts: { knobs?: Partial<ScriptedPx4Knobs>
     }
   });
 
+  // Commander's arming checks (HealthAndArmingChecks): a report recomputed periodically.
+  let firstGcsAt: number | undefined;
+  ap.onMessage((m) => {
+    if (m instanceof minimal.Heartbeat && m.type === 6 /* MAV_TYPE_GCS */) firstGcsAt ??= Date.now();
+  });
+  const gcsLost = () => firstGcsAt === undefined || Date.now() - firstGcsAt < knobs.gcsSeenDelayMs;
+  const modeCanArm = () => !(state.main === PX4.AUTO && (state.sub === PX4.RTL || state.sub === PX4.LAND || (state.sub === PX4.MISSION && srv.committed.length === 0)));
+  const computeCanArm = () => knobs.checksFailing === undefined && !(params.get('NAV_DLL_ACT')!.value > 0 && gcsLost()) && modeCanArm();
+  const report = { canArm: computeCanArm() };
+  let dlFailing = false;
+  let failsafeDelayUntil = 0;
+  const checks = setInterval(() => {
+    report.canArm = computeCanArm();
+    const failing = params.get('NAV_DLL_ACT')!.value > 0 && gcsLost();
+    if (failing && !dlFailing) failsafeDelayUntil = Date.now() + params.get('COM_FAIL_ACT_T')!.value * 1000;
+    dlFailing = failing;
+  }, knobs.checksPeriodMs);
+  const complaints = setInterval(() => {
+    const text = knobs.checksFailing ?? (params.get('NAV_DLL_ACT')!.value > 0 && gcsLost() ? 'Preflight Fail: No connection to the ground control station' : undefined);
+    if (text && !state.armed) ap.send(Object.assign(new common.StatusText(), { severity: 4, text, id: 0, chunkSeq: 0 }));
+  }, 1000);
+
   // Telemetry to whoever the GCS is (the autopilot answers to the last peer heard).
+  let lastTick = Date.now();
   const ticker = setInterval(() => {
+    const now = Date.now();
+    // BatterySimulator::Run: drain while armed, 100 % while disarmed, floored at SIM_BAT_MIN_PCT.
+    if (state.armed) battery.level -= ((now - lastTick) / 1000 / Math.max(1, params.get('SIM_BAT_DRAIN')?.value ?? 60)) * 100;
+    else battery.level = 100;
+    battery.level = Math.max(battery.level, params.get('SIM_BAT_MIN_PCT')?.value ?? 50);
+    lastTick = now;
+    if (state.armed && params.get('NAV_DLL_ACT')!.value > 0 && gcsLost() && !(state.main === PX4.AUTO && state.sub === PX4.LOITER)) {
+      failsafes.push('no connection to the ground control station → Hold');
+      state.main = PX4.AUTO;
+      state.sub = PX4.LOITER;
+      heartbeatState();
+    }
     sendCurrent();
     sendExtState();
-    sendReadyTelemetry(ap);
+    sendReadyTelemetry(ap, undefined, { prearm: report.canArm, batteryPct: battery.empty ? 0 : battery.level });
   }, 50);
 
   return {
-    ap, srv, knobs, state, modeRequests, missionStarts, armedIn, params, paramSets, injections,
+    ap, srv, knobs, state, modeRequests, missionStarts, armedIn, params, paramSets, injections, armAttempts, failsafes, battery,
     setMode(main, sub) {
       state.main = main;
       state.sub = sub;
@@ -229,6 +299,8 @@ export async function startScriptedPx4(opts: { knobs?: Partial<ScriptedPx4Knobs>
     },
     async close() {
       clearInterval(ticker);
+      clearInterval(checks);
+      clearInterval(complaints);
       for (const t of timers) clearTimeout(t);
       await ap.close();
     },

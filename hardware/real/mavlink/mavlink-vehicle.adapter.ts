@@ -11,8 +11,10 @@
  * Semantics:
  * - `connect` opens the link (when given a URL), starts our 1 Hz heartbeat, waits for the
  *   vehicle's, requests telemetry rates (MAV_CMD_SET_MESSAGE_INTERVAL) and HOME_POSITION.
- * - `arm` first waits (up to `readinessTimeoutMs`) until the vehicle can arm, and fails with
- *   VEHICLE.NOT_READY and the reason rather than collect a DENIED.
+ * - `arm` first waits (up to `readinessTimeoutMs`) until the vehicle can arm — GPS, home and,
+ *   on PX4, its own pre-arm bit settled (readiness.ts, px4-findings F1/F2) — and fails with
+ *   VEHICLE.NOT_READY and the reason rather than collect a DENIED; when only the vehicle's own
+ *   verdict was missing, one ARM is sent at the end so the error carries its refusal.
  *   A PX4 left disarmed in Mission, Takeoff, RTL or Land mode (as a flight ends) is put in hold
  *   first: armed in Mission mode it would launch at once; in RTL or Land it refuses to arm.
  * - `takeoff` is refused here (COMMAND_DENIED) while disarmed: PX4 would accept NAV_TAKEOFF and
@@ -259,6 +261,7 @@ export function createMavlinkVehiclePort(options: MavlinkVehiclePortOptions): Ma
     parts.status.dispose();
     parts.faults.dispose();
     parts.events.dispose();
+    parts.readiness.dispose();
     silence(false);
     parts.session.close();
     parts = undefined;
@@ -359,6 +362,9 @@ export function createMavlinkVehiclePort(options: MavlinkVehiclePortOptions): Ma
     const outcomes: ParamOutcome[] = [];
     for (const [name, value] of Object.entries(parsed.data)) {
       const r = await p.params.set(name, value, undefined, signal);
+      // PX4 re-runs its arming checks with the new value (NAV_DLL_ACT > 0 makes a GCS not yet
+      // seen an arming failure): readiness judged before this no longer counts.
+      if (r.ok) p.readiness.mark();
       outcomes.push(r.ok ? { name, ok: true, value: r.value.value } : { name, ok: false, error: `${r.error.code}: ${r.error.message}` });
       if (!r.ok && (r.error.code === 'VEHICLE.NO_LINK' || r.error.code === 'VEHICLE.DISPOSED' || signal?.aborted)) break;
     }
@@ -426,13 +432,16 @@ export function createMavlinkVehiclePort(options: MavlinkVehiclePortOptions): Ma
       });
       const commands = new CommandProtocol(session, options.command);
       const params = new ParamProtocol(session);
+      const events = createEventsClient({ session, logger, commands });
+      const readiness = new Readiness(session, telemetry, {
+        healthReport: () => events.healthReport(),
+        modeGroupOf: (customMode) => events.metadata?.modeGroupOf(customMode),
+      });
       parts = {
-        session, heartbeat, telemetry, commands, params,
+        session, heartbeat, telemetry, commands, params, readiness, events,
         missions: new MissionProtocol(session, options.mission),
-        readiness: new Readiness(session, telemetry),
         status: new MissionStatus(session),
-        faults: new Px4FaultInjector({ session, commands, params, silence }),
-        events: createEventsClient({ session, logger, commands }),
+        faults: new Px4FaultInjector({ session, commands, params, silence, battery: () => telemetry.current()?.battery.remaining_pct, armed: () => telemetry.armed, logger }),
       };
       parts.events.subscribe((e) => emit({ type: 'vehicle.event', severity: e.severity, text: e.text, id: e.id, name: e.name }));
       connected = true;
@@ -484,17 +493,34 @@ export function createMavlinkVehiclePort(options: MavlinkVehiclePortOptions): Ma
     async arm(signal) {
       const p = ready();
       if (!p.ok) return p;
-      const { readiness, commands, session } = p.value;
-      const wait = await readiness.wait(session.ms(o.readinessTimeoutMs), signal);
-      if (!wait.ok) return wait;
-      const { telemetry } = p.value;
-      if (session.autopilot === 'px4' && telemetry.armed === false && (telemetry.mode === 'mission' || telemetry.mode === 'takeoff' || telemetry.mode === 'rtl' || telemetry.mode === 'land')) {
+      const { readiness, commands, session, telemetry } = p.value;
+      if (session.autopilot === 'px4' && telemetry.armed === false
+        && (telemetry.mode === 'mission' || telemetry.mode === 'takeoff' || telemetry.mode === 'rtl' || telemetry.mode === 'land' || readiness.holdWouldArm())) {
         // PX4 flies off as soon as it is armed in Mission (or Takeoff) mode, and refuses to arm
         // in RTL or Land ("Resolve system health failures first"); after a mission or a landing
-        // it sits disarmed in one of them. Arm means arm: hold first.
+        // it sits disarmed in one of them. Arm means arm: hold first — before judging readiness,
+        // as PX4's pre-arm bit speaks of the current mode (disarmed, PX4 takes any mode).
         const h = await mode('hold', signal);
         if (!h.ok) logger.warn({ vehicle: o.id, error: h.error }, 'mavlink-vehicle: could not switch to hold before arming');
+        readiness.mark();
       }
+      const wait = await readiness.wait(session.ms(o.readinessTimeoutMs), signal);
+      if (!wait.ok && wait.error.context?.['onlyPrearm'] === true) {
+        // Waited the whole timeout for the vehicle's own pre-arm verdict: let it answer one ARM,
+        // so the error is its refusal in its words (it will not arm while its checks fail).
+        const since = p.value.events.cursor();
+        const once = await commands.send({ command: CMD.COMPONENT_ARM_DISARM, params: [1, 0, 0, 0, 0, 0, 0] }, signal);
+        if (once.ok) return armedState(p.value, true);
+        const missing = (wait.error.context?.['missing'] as string[] | undefined) ?? [];
+        const message = `${once.error.message} (after waiting ${o.readinessTimeoutMs / 1000} s: ${missing.join(', ')})`;
+        const context = { ...once.error.context, readiness: wait.error.context };
+        const waited: VehicleResult = fail(once.error.code, message, { context });
+        const explained = await explain(p.value, since, waited);
+        if (explained !== waited) return explained;
+        const says = readiness.check().vehicleSays;
+        return says ? fail(once.error.code, `${message}; vehicle says: "${says}"`, { context }) : waited;
+      }
+      if (!wait.ok) return wait;
       const since = p.value.events.cursor();
       // PX4 refuses with TEMPORARILY_REJECTED while a check is transiently failing (EKF settling).
       const r = await retryTemporarilyRejected(session, () => commands.send({ command: CMD.COMPONENT_ARM_DISARM, params: [1, 0, 0, 0, 0, 0, 0] }, signal), options.armRetry ?? {}, signal);
@@ -674,7 +700,10 @@ export function createMavlinkVehiclePort(options: MavlinkVehiclePortOptions): Ma
       },
       set: async (name, value, signal) => {
         const p = ready();
-        return p.ok ? p.value.params.set(name, value, undefined, signal) : p;
+        if (!p.ok) return p;
+        const r = await p.value.params.set(name, value, undefined, signal);
+        if (r.ok) p.value.readiness.mark();
+        return r;
       },
       list: async (signal) => {
         const p = ready();

@@ -16,13 +16,25 @@
  *   failsafe then runs), commands sent meanwhile time out. `link_restore` or the end of the
  *   duration lifts it.
  * - Timed GPS losses send FAILURE_TYPE_OK at the end of their duration.
+ * - `battery_drop { pct }` (px4-findings F3): PX4's battery failure (FAILURE_TYPE_OFF) forces the
+ *   cell voltage to empty — "battery empty", not a drop of N points. On a PX4 SITL the drop is
+ *   emulated with its battery simulator's own parameters (BatterySimulator.cpp, v1.15.4: every
+ *   cycle, armed, the level falls by dt / SIM_BAT_DRAIN and is floored at SIM_BAT_MIN_PCT; both
+ *   are re-read on any parameter update; disarmed, the pack is held at 100 %): SIM_BAT_MIN_PCT =
+ *   current − N and SIM_BAT_DRAIN = 1 s until the vehicle reports the new level, then
+ *   SIM_BAT_DRAIN back and SIM_BAT_MIN_PCT back — or left at the new level when it was higher,
+ *   since a higher floor would lift the level again. A vehicle without SIM_BAT_MIN_PCT (real
+ *   hardware) cannot take a partial drop: refused with that reason, unless the drop empties the
+ *   battery anyway (then PX4's battery failure is injected).
  * Durations are in the adapter's clock (the scenario's time).
  */
+import type { Logger } from '../../../core/logger.js';
 import { fail, ok } from '../../../core/result.js';
-import type { FaultReport, VehicleFault, VehicleResult } from '../../vehicle.port.js';
+import type { FaultReport, VehicleErrorCode, VehicleFault, VehicleResult } from '../../vehicle.port.js';
 import type { CommandProtocol } from './command-protocol.js';
-import type { ParamProtocol } from './param-protocol.js';
+import type { ParamErrorCode, ParamProtocol } from './param-protocol.js';
 import type { MavSession } from './session.js';
+import { waitUntil } from './state-wait.js';
 
 export const MAV_CMD_INJECT_FAILURE = 420;
 
@@ -78,7 +90,7 @@ export function px4FaultPlan(fault: VehicleFault): FaultPlan {
     case 'gps_restore':
       return { how: 'inject', command: { unit: FAILURE_UNIT.SENSOR_GPS, type: FAILURE_TYPE.OK, instance: 0 } };
     case 'battery_drop':
-      return { how: 'inject', command: { unit: FAILURE_UNIT.SYSTEM_BATTERY, type: FAILURE_TYPE.OFF, instance: 0, note: `PX4 empties the battery (FAILURE_TYPE_OFF); a drop of ${fault.pct} points is not available` } };
+      return { how: 'inject', command: { unit: FAILURE_UNIT.SYSTEM_BATTERY, type: FAILURE_TYPE.OFF, instance: 0, note: `PX4's battery failure empties the battery (FAILURE_TYPE_OFF); a drop of ${fault.pct} points is emulated through SIM_BAT_MIN_PCT where the vehicle has it (Px4FaultInjector)` } };
     case 'motor_failure':
       return { how: 'inject', command: { unit: FAILURE_UNIT.SYSTEM_MOTOR, type: FAILURE_TYPE.OFF, instance: 0, note: 'all motors off (instance 0), as the simulator loses propulsion' } };
     case 'wind_gust':
@@ -97,16 +109,38 @@ export interface FaultInjectorDeps {
   readonly params: ParamProtocol;
   /** Silences (true) or restores (false) everything we send to the vehicle. */
   readonly silence: (on: boolean) => void;
+  /** The battery level the vehicle reports, % (undefined before telemetry). */
+  readonly battery?: () => number | undefined;
+  /** Whether the vehicle is armed (undefined before its heartbeat). */
+  readonly armed?: () => boolean | undefined;
+  readonly logger?: Logger;
 }
+
+/** A parameter error as the port's code: a missing parameter is unsupported, a refused one denied. */
+function vehicleCode(code: ParamErrorCode): VehicleErrorCode {
+  return code === 'PARAM.NOT_FOUND' ? 'VEHICLE.UNSUPPORTED' : code === 'PARAM.NOT_SET' ? 'VEHICLE.COMMAND_DENIED' : code;
+}
+
+/** SIM_BAT_DRAIN while emulating a drop: 1 s per 100 % (the parameter's minimum). */
+const FAST_DRAIN_S = 1;
+/** How long a drop may take to show in the vehicle's reported level, ms of autopilot time. */
+const DROP_TIMEOUT_MS = 15_000;
 
 export class Px4FaultInjector {
   private enabled = false;
   private timers = new Set<() => void>();
   private linkTimer: (() => void) | undefined;
+  private batteryChain: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly d: FaultInjectorDeps) {}
 
   async inject(fault: VehicleFault, signal?: AbortSignal): Promise<VehicleResult<FaultReport>> {
+    if (fault.kind === 'battery_drop') {
+      // One drop at a time: a second would read the first one's parameters as the originals.
+      const run = this.batteryChain.then(() => this.batteryDrop(fault.pct, signal));
+      this.batteryChain = run.then(() => undefined, () => undefined);
+      return run;
+    }
     const plan = px4FaultPlan(fault);
     const kind = fault.kind;
     switch (plan.how) {
@@ -140,6 +174,56 @@ export class Px4FaultInjector {
         return ok({ kind, result: 'ACCEPTED', ...(plan.command.note ? { note: plan.command.note } : {}) });
       }
     }
+  }
+
+  /**
+   * A drop of `pct` points through the SITL battery simulator's parameters (see the file's
+   * remarks); on a vehicle without them, PX4's battery failure only when it empties the pack.
+   */
+  private async batteryDrop(pct: number, signal?: AbortSignal): Promise<VehicleResult<FaultReport>> {
+    const kind = 'battery_drop' as const;
+    const { params, session } = this.d;
+    const level = this.d.battery?.();
+    const minParam = await params.read('SIM_BAT_MIN_PCT', signal);
+    if (!minParam.ok) {
+      if (minParam.error.code !== 'PARAM.NOT_FOUND') return fail(vehicleCode(minParam.error.code), `battery_drop: reading SIM_BAT_MIN_PCT: ${minParam.error.message}`, { context: { kind } });
+      const note = `a drop of ${pct} points cannot be injected into this vehicle: it has no SIM_BAT_MIN_PCT (no PX4 SITL battery simulator), and PX4's battery failure injection (FAILURE_UNIT_SYSTEM_BATTERY) means "battery empty"`;
+      if (level === undefined || pct < level) return fail('VEHICLE.UNSUPPORTED', `battery_drop: ${note}`, { context: { kind, note } });
+      const r = await this.send({ unit: FAILURE_UNIT.SYSTEM_BATTERY, type: FAILURE_TYPE.OFF, instance: 0 }, signal);
+      if (!r.ok) return fail(r.error.code, `battery_drop: ${r.error.message}`, { context: { ...r.error.context, kind, note } });
+      return ok({ kind, result: 'ACCEPTED', note: `the drop of ${pct} points from ${level} % empties the battery: PX4's battery failure (battery empty) injected` });
+    }
+    if (this.d.armed?.() !== true)
+      return fail('VEHICLE.COMMAND_DENIED', 'battery_drop: PX4\'s battery simulator holds a disarmed vehicle\'s pack at 100 % (BatterySimulator: reset while disarmed); a drop only holds in flight', { context: { kind } });
+    if (level === undefined) return fail('VEHICLE.NOT_READY', 'battery_drop: the vehicle has not reported its battery level yet', { context: { kind } });
+    const drainParam = await params.read('SIM_BAT_DRAIN', signal);
+    if (!drainParam.ok) return fail(vehicleCode(drainParam.error.code), `battery_drop: reading SIM_BAT_DRAIN: ${drainParam.error.message}`, { context: { kind } });
+    const minWas = minParam.value.value, drainWas = drainParam.value.value;
+    const target = Math.max(0, Math.round((level - pct) * 10) / 10);
+    const setMin = await params.set('SIM_BAT_MIN_PCT', target, minParam.value.type, signal);
+    if (!setMin.ok) return fail(vehicleCode(setMin.error.code), `battery_drop: setting SIM_BAT_MIN_PCT = ${target}: ${setMin.error.message}`, { context: { kind } });
+    const setDrain = await params.set('SIM_BAT_DRAIN', FAST_DRAIN_S, drainParam.value.type, signal);
+    let reached = false;
+    if (setDrain.ok) {
+      // The reported level follows PX4's filtered, voltage-based estimate: allow one point.
+      reached = await waitUntil(session, () => (this.d.battery?.() ?? Number.POSITIVE_INFINITY) <= target + 1, session.ms(DROP_TIMEOUT_MS), signal);
+    }
+    // Restore whatever happened (no abort signal: the vehicle must not keep draining fast).
+    const minAfter = Math.min(minWas, target);
+    const restoredDrain = await params.set('SIM_BAT_DRAIN', drainWas, drainParam.value.type);
+    const restoredMin = await params.set('SIM_BAT_MIN_PCT', minAfter, minParam.value.type);
+    const now = this.d.battery?.();
+    const restoreNote = `SIM_BAT_DRAIN ${restoredDrain.ok ? `back to ${drainWas} s` : `NOT restored (${restoredDrain.error.message})`}, SIM_BAT_MIN_PCT ${!restoredMin.ok ? `NOT restored (${restoredMin.error.message})` : minAfter === minWas ? `back to ${minWas} %` : `left at ${minAfter} % (it was ${minWas} %: a higher floor would lift the level again)`}`;
+    this.d.logger?.info({ pct, from: level, target, now, restoreNote }, 'px4-faults: battery drop emulated through the battery simulator');
+    if (!setDrain.ok) return fail(vehicleCode(setDrain.error.code), `battery_drop: setting SIM_BAT_DRAIN = ${FAST_DRAIN_S}: ${setDrain.error.message}; ${restoreNote}`, { context: { kind } });
+    if (!reached) {
+      if (signal?.aborted) return fail('VEHICLE.TIMEOUT', `battery_drop: aborted by caller; ${restoreNote}`, { context: { kind, aborted: true } });
+      return fail('VEHICLE.TIMEOUT', `battery_drop: the vehicle still reports ${now ?? '?'} % (target ${target} %) after ${DROP_TIMEOUT_MS / 1000} s; ${restoreNote}`, { context: { kind } });
+    }
+    return ok({
+      kind, result: 'ACCEPTED',
+      note: `emulated with PX4's battery simulator (its battery failure would mean "battery empty"): ${level} % → ${now ?? target} % through SIM_BAT_MIN_PCT ${target} and SIM_BAT_DRAIN ${FAST_DRAIN_S} s; ${restoreNote}`,
+    });
   }
 
   dispose(): void {
