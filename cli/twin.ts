@@ -26,6 +26,7 @@ import { runSitlCommand } from '../hardware/sim/sitl/index.js';
 import { ScenarioSchema } from '../actors/scenario/scenario.schema.js';
 import { createLogger } from '../core/logger.js';
 import { junitXml, summaryTable } from './report-format.js';
+import { exitWhenDrained } from './exit-backstop.js';
 import { startLiveView } from './live-view.js';
 import { registerMissionCommand } from './mission-command.js';
 import { registerUserCommand } from './user-command.js';
@@ -282,4 +283,7 @@ const isMain = (): boolean => {
     return false;
   }
 };
-if (isMain()) process.exitCode = await main(process.argv);
+if (isMain()) {
+  process.exitCode = await main(process.argv);
+  exitWhenDrained(process.exitCode, createLogger(process.env.TWIN_LOG_LEVEL ?? 'warn'));
+}

@@ -359,6 +359,18 @@ export class WallClock implements RunnableClock {
   }
 
   /**
+   * Cancels every pending timer and returns how many there were. For the owner of the clock once
+   * everything living on it has stopped: a wall-clock timer is a real one, and one left behind
+   * keeps the process alive (and fires into components already torn down).
+   */
+  cancelAll(): number {
+    const n = this.timers.size;
+    for (const h of this.timers.values()) clearTimeout(h);
+    this.timers.clear();
+    return n;
+  }
+
+  /**
    * Waits (in wall time) until `until`, `stopWhen` (polled every few ms) or the abort signal.
    * `speed` in the options is ignored: the clock's own speed applies.
    */

@@ -20,7 +20,12 @@ import { createSitl } from '../../hardware/sim/sitl/index.js';
 import { createMavlinkVehiclePort, openLink, parseConnectionUrl, type Link } from '../../hardware/real/mavlink/index.js';
 import type { FaultSpec, Scenario } from './scenario.schema.js';
 
-/** PX4 SITL's default home (Zürich Irchel park), used when a scenario's origin is `home`. */
+/**
+ * The twin's default home (Zürich Irchel park, 47.397742° N 8.545594° E, 488 m AMSL), used when a
+ * scenario's origin is `home` and no .plan gives one. It is PX4 SITL's default home under Gazebo
+ * (and jMAVSim) only: PX4 SIH starts at SIH_LOC_LAT0/LON0 = 45.467116, −73.757837 (near Montreal)
+ * unless PX4_HOME_LAT/LON are set, so a PX4 SIH run must place its vehicles explicitly.
+ */
 export const DEFAULT_HOME: GeoPoint = { lat_deg: 47.397742, lon_deg: 8.545594, alt_m: 488.0 };
 
 export interface VehicleBackend {
@@ -57,7 +62,7 @@ export interface BackendFactory {
 
 function buildWorld({ scenario, clock, rng }: BackendContext): SimWorld {
   // With `origin: home` the first vehicle (spawned at 0,0, the loader checks) sits where its
-  // .plan was planned from, else at PX4 SITL's default home.
+  // .plan was planned from, else at DEFAULT_HOME (Gazebo's PX4 SITL home, not SIH's).
   const planned = scenario.vehicles[0]?.mission?.type === 'items' ? scenario.vehicles[0].mission.home : undefined;
   const origin =
     scenario.world.origin === 'home'
@@ -139,6 +144,8 @@ export function sitlBackend(speed = 20): BackendFactory {
         }
       },
       async stop() {
+        // The ports it made are its to dispose (the twin disposes them too; dispose is idempotent).
+        await Promise.all([...ports.values()].map((p) => p.dispose()));
         await sitl.stop();
         world.stop();
       },
@@ -167,6 +174,8 @@ export function linkBackend(url: string, speed = 1): BackendFactory {
         });
       },
       async stop() {
+        // Ports first (their timers and sessions), then the link they share.
+        await Promise.all([...ports.values()].map((p) => p.dispose()));
         await link?.close();
       },
       injectFault: (_vehicle, fault) => ({ ok: false, reason: `cannot inject ${fault.kind} into a real vehicle` }),

@@ -7,7 +7,7 @@
  * Under the virtual clock the run reads no wall time and draws every random number from the
  * scenario seed, so the same file and seed give the same event log hash in any process.
  */
-import { after, VirtualClock, WallClock, type RunnableClock } from '../../core/clock.js';
+import { after, VirtualClock, WallClock, type RunnableClock, type TimerHandle } from '../../core/clock.js';
 import { silentLogger, type Logger } from '../../core/logger.js';
 import { Rng } from '../../core/rng.js';
 import type { Geofence } from '../../core/planning/index.js';
@@ -161,6 +161,15 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
   });
 
   const ids = scenario.vehicles.map((v) => v.id);
+  // A vehicle that never answered is not the fleet the scenario describes: the run fails, saying which.
+  const notConnected = new Map<string, string>();
+  const offConnect = log.addSink((e) => {
+    if (e.type === 'connect.failed' && ids.includes(e.source)) notConnected.set(e.source, `${String(e.data?.code)}: ${String(e.data?.message)}`);
+  });
+  // Everything the run schedules on its clock, cancelled when it ends: on the wall clock a timer
+  // left behind (a fault due after an early end) is a real one, keeping the process alive.
+  const scheduled: TimerHandle[] = [];
+  const runEnd = new AbortController();
   const built = new Map<string, BuiltMission>();
   const startedAt = new Map<string, number>();
   // With a bounded log window the expectations read their own journal of the entries they judge.
@@ -212,6 +221,8 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
   }
   options.signal?.removeEventListener('abort', onAbort);
   await starting;
+  offConnect();
+  for (const [id, why] of notConnected) errors.push(`vehicles.${id}: did not connect: ${why}`);
   options.onPhase?.('connected');
   const frame = twin.frame();
   const fenceResult = buildGeofence(frame, scenario);
@@ -261,7 +272,7 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
       return;
     }
     built.set(v.id, r.value);
-    after(clock, v.mission.start_at_s * 1000, () => {
+    scheduled.push(after(clock, v.mission.start_at_s * 1000, () => {
       startedAt.set(v.id, clock.now());
       if (twin.missionStatus(v.id) !== 'IDLE') {
         // Restored from a previous session: the vehicle is already on it.
@@ -271,19 +282,19 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
       const m = twin.mission(v.id);
       m.load(r.value.mission, `scenario:mission:${v.id}`);
       m.start(`scenario:mission:${v.id}`);
-    });
+    }));
   });
   scenario.faults.forEach((f, i) => {
-    after(clock, f.at_s * 1000, () => {
+    scheduled.push(after(clock, f.at_s * 1000, () => {
       // A real vehicle takes the fault itself (PX4 failure injection, a silenced link); its answer is logged when it comes.
       const port = backend.ports.get(f.vehicle);
-      if (!backend.world && port && injectIntoVehicle(port, f.fault, log, () => clock.now(), `scenario:fault:${i}`, () => clock.notifyAsync())) return;
+      if (!backend.world && port && injectIntoVehicle(port, f.fault, log, () => clock.now(), `scenario:fault:${i}`, () => clock.notifyAsync(), runEnd.signal)) return;
       const r = backend.injectFault(f.vehicle, f.fault);
       log.append(clock.now(), 'scenario', r.ok ? 'fault' : 'fault.unsupported', { vehicle: f.vehicle, ...f.fault, ...(r.ok ? {} : { reason: r.reason }) }, `scenario:fault:${i}`);
-    });
+    }));
   });
   scenario.actions.forEach((a, i) => {
-    after(clock, a.at_s * 1000, () => {
+    scheduled.push(after(clock, a.at_s * 1000, () => {
       const cid = `scenario:action:${i}`;
       const m = twin.mission(a.vehicle);
       switch (a.action) {
@@ -296,7 +307,7 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
         default:
           return twin.command(a.vehicle, { kind: a.action }, cid);
       }
-    });
+    }));
   });
 
   const terminal = new Set<MissionStatus>(['COMPLETED', 'ABORTED', 'FAILED']);
@@ -336,6 +347,10 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
 
   /** Stops the twin and the backend and writes the report (also for a run that never connected). */
   async function finish(expectations: readonly ExpectationResult[]): Promise<ScenarioRun> {
+    // The run is over: nothing it scheduled may fire, no late answer may reach its log.
+    runEnd.abort();
+    for (const h of scheduled.splice(0)) clock.clearTimeout(h);
+    offConnect();
     const vehicles: Record<string, VehicleOutcome> = {};
     const missions = missionsNow();
     for (const id of ids) {
@@ -355,6 +370,9 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
     }
     await twin.stop();
     await backend.stop();
+    // Everything on the run's clock has stopped; a wall-clock timer still pending is a leak (it
+    // would hold the process and fire into torn-down ports): say so, and cancel it.
+    if (clock instanceof WallClock && clock.pending > 0) logger.warn({ timers: clock.cancelAll() }, 'run clock: timers left after the vehicles stopped were cancelled');
     options.onPhase?.('stopped');
 
     const report: ScenarioReport = {

@@ -71,10 +71,14 @@ export async function configureVehicles(options: {
  * Injects a scenario fault into a real vehicle and logs its answer when it comes: `fault` with
  * the vehicle's result (and how it differs from the simulator's fault), or `fault.refused`.
  * Returns false when the port cannot inject faults at all.
+ *
+ * @param signal aborted when the run ends: a pending injection is cancelled, and an answer that
+ *   comes later is not logged (the run's log is closed by then).
  */
-export function injectIntoVehicle(port: VehiclePort, fault: FaultSpec, log: EventLog, now: () => number, cid: string, onDone: () => void): boolean {
+export function injectIntoVehicle(port: VehiclePort, fault: FaultSpec, log: EventLog, now: () => number, cid: string, onDone: () => void, signal?: AbortSignal): boolean {
   if (!port.injectFault) return false;
-  void port.injectFault(fault as VehicleFault).then((r) => {
+  void port.injectFault(fault as VehicleFault, signal).then((r) => {
+    if (signal?.aborted) return;
     if (r.ok) log.append(now(), 'scenario', 'fault', { vehicle: port.id, ...fault, result: r.value.result, ...(r.value.note ? { note: r.value.note } : {}) }, cid);
     else log.append(now(), 'scenario', 'fault.refused', { vehicle: port.id, ...fault, code: r.error.code, reason: r.error.message }, cid);
     onDone();

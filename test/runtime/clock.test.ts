@@ -189,3 +189,22 @@ describe('field time: now() and timers from I/O callbacks', () => {
     expect(clock.now()).toBe(100);
   });
 });
+
+describe('WallClock.cancelAll', () => {
+  it('cancels every pending timer (a real one, that would hold the process) and says how many', async () => {
+    const clock = new WallClock({ startMs: 0, speed: 10 });
+    const fired: number[] = [];
+    clock.setTimeout(() => fired.push(1), 50);
+    clock.setTimeout(() => fired.push(2), 100);
+    const kept = clock.setTimeout(() => fired.push(3), 20);
+    clock.clearTimeout(kept);
+    expect(clock.pending).toBe(2);
+    const before = process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    expect(clock.cancelAll()).toBe(2);
+    expect(clock.pending).toBe(0);
+    expect(process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length).toBe(before - 2);
+    await new Promise((r) => setTimeout(r, 30)); // 300 ms of clock time: both were due
+    expect(fired).toEqual([]);
+    expect(clock.cancelAll()).toBe(0);
+  });
+});
