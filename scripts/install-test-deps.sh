@@ -1,17 +1,23 @@
 #!/usr/bin/env bash
-# Installs what the test suite needs beyond npm packages: Debian's Chromium for the dashboard's
-# browser test (driven by playwright-core; `npx playwright install` is not used).
+# Installs what the test suite needs beyond npm packages, from Debian:
+# - chromium: the dashboard's browser test (driven by playwright-core; `npx playwright install` is not used);
+# - xz-utils: the events test checks the SITL's .json.xz files with the reference `xz` tool;
+# - python3: the serial-link test drives a pseudo-terminal from a small Python helper.
 set -euo pipefail
-if command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ]; then
-  echo "chromium: $(chromium --version 2>/dev/null || echo present)"
+missing=()
+{ command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ]; } || missing+=(chromium)
+[ -x /usr/bin/xz ] || missing+=(xz-utils)
+command -v python3 >/dev/null 2>&1 || missing+=(python3)
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "test deps present: $(chromium --version 2>/dev/null || echo chromium), $(/usr/bin/xz --version | head -1), $(python3 --version)"
   exit 0
 fi
 if ! command -v apt-get >/dev/null 2>&1; then
-  echo "install Chromium with your package manager (the dashboard test looks for /usr/bin/chromium)" >&2
+  echo "install with your package manager: ${missing[*]} (the dashboard test looks for /usr/bin/chromium)" >&2
   exit 1
 fi
 SUDO=""
 [ "$(id -u)" -ne 0 ] && SUDO="sudo"
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update
-$SUDO apt-get install -y --no-install-recommends chromium
+$SUDO apt-get install -y --no-install-recommends "${missing[@]}"
