@@ -12,6 +12,7 @@ import {
   type AutopilotHost,
 } from './autopilot.js';
 import { compileMission, type SimMissionPlan } from './mission-plan.js';
+import { allowsPosition } from './geofence.js';
 
 export type SimCommand =
   /** `reason`: what Commander names in "Armed by …" (default 'external command'). */
@@ -122,6 +123,11 @@ export function executeCommand(h: CommandHost, i: number, cmd: SimCommand, now: 
         return denied('Reposition denied: invalid position');
       if (alt_m < 1 || alt_m > p.max_alt_m) return denied(`Reposition denied: altitude ${alt_m} m out of range`);
       const l = h.frame.toLocal(lat_deg, lon_deg);
+      if (!allowsPosition(s, i, h.fences[i], Math.round(p.GF_ACTION), p.GF_MAX_HOR_DIST, p.GF_MAX_VER_DIST, l.north_m, l.east_m, alt_m)) {
+        // PX4: Commander ACCEPTS DO_REPOSITION; the navigator then ignores a target outside the fence.
+        h.emit(i, { type: 'statustext', severity: 'critical', text: 'Reposition is outside geofence' });
+        return okVoid;
+      }
       enterHold(h, i, { n: l.north_m, e: l.east_m, alt: alt_m });
       return okVoid;
     }

@@ -76,6 +76,19 @@ export function breachBits(s: VehicleStore, i: number, fence: SimFence | undefin
   return bits;
 }
 
+/**
+ * PX4's `Navigator::geofence_allows_position` (`checkPointAgainstAllGeofences`): with GF_ACTION
+ * other than none/warning, a reposition target (local metres, height above home) must be within
+ * GF_MAX_HOR_DIST / GF_MAX_VER_DIST of home and inside the fence; otherwise the navigator ignores
+ * it ("Reposition is outside geofence") although Commander ACCEPTED the command.
+ */
+export function allowsPosition(s: VehicleStore, i: number, fence: SimFence | undefined, action: number, maxHor: number, maxVer: number, n: number, e: number, up: number): boolean {
+  if (action === GfAction.None || action === GfAction.Warn) return true;
+  if (maxHor > 0 && !(Math.hypot(n - s.homeN[i]!, e - s.homeE[i]!) < maxHor)) return false;
+  if (maxVer > 0 && !(up < maxVer)) return false;
+  return !fence || insideFence(fence, n, e);
+}
+
 /** Commander's health-check texts for the breach bits (mavlink_log_critical, no tab). */
 export function breachTexts(bits: number): string[] {
   const out: string[] = [];

@@ -19,21 +19,28 @@ describe('sim geofence (PX4 v1.15 semantics)', () => {
     const events: VehicleEvent[] = [];
     port.subscribeEvents((e) => events.push(e));
     ok(await settle(port.connect()));
-    // Spawn is at (10, -5): a 60 m square around it.
-    ok(await settle(port.uploadGeofence!({ polygon: [ll(-50, -65), ll(70, -65), ll(70, 55), ll(-50, 55)], max_alt_m: 100, action: 'rtl' })));
+    // Spawn is at (10, -5): an L-shaped fence around it (as in scenarios/geofence-breach.yaml).
+    const at = (n: number, e: number) => ll(10 + n, -5 + e);
+    ok(await settle(port.uploadGeofence!({ polygon: [at(-20, -20), at(100, -20), at(100, 20), at(20, 20), at(20, 100), at(-20, 100)], max_alt_m: 100, action: 'rtl' })));
     expect(world.getParams('d1').GF_ACTION).toBe(3);
     expect(world.getParams('d1').GF_MAX_VER_DIST).toBe(100);
     ok(await settle(port.arm()));
     ok(await settle(port.takeoff(15)));
     expect(await harness.waitFor(() => port.snapshot()!.landed === 'in_air', 60_000)).toBe(true);
-    ok(await settle(port.goto({ ...ll(200, -5), alt_m: 15 })));
+    // A target outside the fence is accepted and ignored (PX4's navigator).
+    ok(await settle(port.goto({ ...at(60, 60), alt_m: 15 })));
+    await sim.clock.run({ until: sim.clock.now() + 3000 });
+    expect(events.some((e) => e.type === 'statustext' && e.text === 'Reposition is outside geofence')).toBe(true);
+    expect(Math.hypot(world.truePosition('d1').north_m - 10, world.truePosition('d1').east_m + 5)).toBeLessThan(3);
+    const wp = (n: number, e: number) => ({ kind: 'waypoint' as const, ...at(n, e), alt_m: 15, hold_s: 0, acceptance_m: 2, capture: false });
+    ok(await settle(port.uploadMission([wp(0, 80), wp(80, 0)])));
+    ok(await settle(port.startMission()));
     expect(await harness.waitFor(() => events.some((e) => e.type === 'failsafe'), 120_000)).toBe(true);
     const fs = events.find((e) => e.type === 'failsafe')!;
     expect(fs).toMatchObject({ reason: 'geofence', action: 'rtl' });
     const texts = events.filter((e) => e.type === 'statustext').map((e) => (e as { text: string }).text);
     expect(texts).toContain('Geofence violation: approaching or outside geofence');
     expect(texts).toContain('Failsafe activated');
-    expect(world.truePosition('d1').north_m).toBeLessThan(80);
     expect(await harness.waitFor(() => port.snapshot()!.armed === false, 120_000)).toBe(true);
     const p = world.truePosition('d1');
     expect(Math.hypot(p.north_m - 10, p.east_m + 5)).toBeLessThan(3);

@@ -66,20 +66,34 @@ describe('SITL geofence (PX4 v1.15 navigator + Commander)', () => {
     expect(h.world.getParams('d1').GF_ACTION).toBe(3);
   });
 
-  it('an uploaded polygon is enforced: leaving it says PX4\'s texts and GF_ACTION 3 returns home', async () => {
+  it('an uploaded polygon is enforced: a target outside is ignored, a leg that leaves it says PX4\'s texts and GF_ACTION 3 returns home', async () => {
     h = await startSitl();
     const { gcs, world } = h;
-    expect((await uploadMission(gcs, square(40), { type: 1 })).ack.type).toBe(0);
-    expect((await downloadMission(gcs, { type: 1 })).map((r) => r.command)).toEqual([5001, 5001, 5001, 5001]);
+    // An L-shaped fence (QGC's rows, MAV_FRAME_GLOBAL): both waypoints inside, the leg between
+    // them cuts the inner corner, outside.
+    const L = [at(-20, -20), at(100, -20), at(100, 20), at(20, 20), at(20, 100), at(-20, 100)].map((p) => ({ frame: 0, command: 5001, param1: 6, ...p, z: 0 }));
+    expect((await uploadMission(gcs, L, { type: 1 })).ack.type).toBe(0);
+    expect((await downloadMission(gcs, { type: 1 })).map((r) => r.command)).toEqual(Array(6).fill(5001));
     await setParam('GF_ACTION', 3, INT32);
     await takeoff(10);
-    const since = gcs.log.length;
-    // Fly north, out of the fence.
-    const p = frame.toLatLon(100, 0);
-    expect((await gcs.command(1, 192, [-1, 1, 0, Number.NaN, p.lat_deg, p.lon_deg, 488 + 10])).result).toBe(ACCEPTED);
-    const breach = await gcs.next(common.StatusText, text('Geofence violation: approaching or outside geofence'), { since, timeoutMs: 20_000 });
+    // PX4 v1.15.4 SIH: DO_REPOSITION outside the fence is ACCEPTED, then ignored by the navigator.
+    let since = gcs.log.length;
+    const out = frame.toLatLon(60, 60);
+    expect((await gcs.command(1, 192, [-1, 1, 0, Number.NaN, out.lat_deg, out.lon_deg, 488 + 10])).result).toBe(ACCEPTED);
+    await gcs.next(common.StatusText, text('Reposition is outside geofence\t'), { since });
+    await h.waitSim(3000);
+    expect(Math.hypot(world.truePosition('d1').north_m, world.truePosition('d1').east_m)).toBeLessThan(3);
+    const mission: ItemFields[] = [
+      { frame: 3, command: 16, param2: 2, ...at(0, 80), z: 10 },
+      { frame: 3, command: 16, param2: 2, ...at(80, 0), z: 10 },
+    ];
+    expect((await uploadMission(gcs, mission)).ack.type).toBe(0);
+    since = gcs.log.length;
+    expect((await gcs.command(1, 176, [1, PX4_MAIN.AUTO, PX4_AUTO_SUB.MISSION])).result).toBe(ACCEPTED);
+    const breach = await gcs.next(common.StatusText, text('Geofence violation: approaching or outside geofence'), { since, timeoutMs: 30_000 });
     expect(breach.msg.severity).toBe(2);
-    expect(Math.abs(world.truePosition('d1').north_m - 40)).toBeLessThan(6); // checked every 200 ms at the GPS position
+    const p = world.truePosition('d1');
+    expect(p.north_m > 14 && p.east_m > 14).toBe(true); // past the inner corner (20, 20), GPS error aside
     const fs = await gcs.next(common.StatusText, text('Failsafe activated\t'), { since });
     expect(fs.t).toBe(breach.t);
     const hb = await gcs.next(minimal.Heartbeat, (m) => px4ModeToFlightMode(m.customMode) === 'rtl', { since });

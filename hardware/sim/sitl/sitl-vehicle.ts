@@ -61,7 +61,7 @@ const SEVERITY: Record<string, number> = {
  * "Failsafe activated", "Takeoff/Landing detected"; mission_base's "Executing Mission" and "Mission
  * finished, …", mission's "Climb to …", rtl_direct's "RTL: …").
  */
-const PX4_TAB_TEXTS = /^(Returning to launch|Failsafe activated|Executing Mission|Climb to .* meters above home|(Takeoff|Landing) detected|Arming denied: Resolve system health failures first|(Armed|Disarmed) by .+|Mission finished, (landed|loitering)|RTL: (start return at .*|land at destination))$/;
+const PX4_TAB_TEXTS = /^(Returning to launch|Failsafe activated|Reposition is outside geofence|Executing Mission|Climb to .* meters above home|(Takeoff|Landing) detected|Arming denied: Resolve system health failures first|(Armed|Disarmed) by .+|Mission finished, (landed|loitering)|RTL: (start return at .*|land at destination))$/;
 
 /** STATUSTEXT carries 50 characters; longer texts go in MAVLink 2 chunks sharing an id. */
 const STATUSTEXT_LEN = 50;
