@@ -412,7 +412,7 @@ describe('parameters, geofence and faults on a PX4', () => {
   });
 
   it('F3: battery_drop on a PX4 SITL: a drop of N points through SIM_BAT_MIN_PCT / SIM_BAT_DRAIN, both restored, no battery failure injected', async () => {
-    const { v, px4 } = await setup({}, { speedFactor: 10 });
+    const { v, px4 } = await setup({ simSpeed: 10 }, { speedFactor: 10 });
     px4.params.get('SIM_BAT_DRAIN')!.value = 1800;
     px4.params.get('SIM_BAT_MIN_PCT')!.value = 0;
     const disarmed = await v.injectFault({ kind: 'battery_drop', pct: 30 });
@@ -423,7 +423,7 @@ describe('parameters, geofence and faults on a PX4', () => {
     const before = v.snapshot()!.battery.remaining_pct;
     const r = await v.injectFault({ kind: 'battery_drop', pct: 30 });
     expect(code(r)).toBe('ok');
-    expect(r.ok && r.value.note).toMatch(/SIM_BAT_MIN_PCT .*SIM_BAT_DRAIN back to 1800 s, SIM_BAT_MIN_PCT back to 0 %/);
+    expect(r.ok && r.value.note).toMatch(/SIM_BAT_MIN_PCT .*SIM_BAT_DRAIN back to 1800 s, SIM_BAT_MIN_PCT back to 0 %$/);
     const after = v.snapshot()!.battery.remaining_pct;
     expect(after).toBeGreaterThanOrEqual(before - 31);
     expect(after).toBeLessThanOrEqual(before - 29);
@@ -437,8 +437,24 @@ describe('parameters, geofence and faults on a PX4', () => {
     expect(v.snapshot()!.battery.remaining_pct).toBeGreaterThanOrEqual(after - 1); // drains at its own pace again
   });
 
+  it('F3: PX4 reports the level plus its load-drop compensation, clamped at 100 %: the floor is corrected until the reported level dropped N points', async () => {
+    const { v, px4 } = await setup({ batteryOffsetPct: 20, simSpeed: 10 }, { speedFactor: 10 });
+    px4.params.get('SIM_BAT_DRAIN')!.value = 1800;
+    px4.params.get('SIM_BAT_MIN_PCT')!.value = 0;
+    expect(code(await v.arm())).toBe('ok');
+    await sleep(200);
+    expect(v.snapshot()!.battery.remaining_pct).toBe(100); // 99.x + 20, clamped
+    const r = await v.injectFault({ kind: 'battery_drop', pct: 30 });
+    expect(code(r)).toBe('ok');
+    expect(v.snapshot()!.battery.remaining_pct).toBeGreaterThanOrEqual(69);
+    expect(v.snapshot()!.battery.remaining_pct).toBeLessThanOrEqual(71);
+    expect(px4.battery.level).toBeGreaterThan(48);
+    expect(px4.battery.level).toBeLessThan(51);
+    expect(px4.params.get('SIM_BAT_MIN_PCT')!.value).toBe(0);
+  });
+
   it('F3: a floor above the new level (stock SIM_BAT_MIN_PCT 50) is left at the new level, else the level would jump back', async () => {
-    const { v, px4 } = await setup({}, { speedFactor: 10 });
+    const { v, px4 } = await setup({ simSpeed: 10 }, { speedFactor: 10 });
     px4.params.get('SIM_BAT_DRAIN')!.value = 600;
     expect(code(await v.arm())).toBe('ok');
     await until(() => (v.snapshot()?.battery.remaining_pct ?? 0) > 90, 2000, 'battery');

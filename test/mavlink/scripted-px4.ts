@@ -61,6 +61,10 @@ export interface ScriptedPx4Knobs {
   gcsSeenDelayMs: number;
   /** Commander's arming-check report period, ms. */
   checksPeriodMs: number;
+  /** PX4_SIM_SPEED_FACTOR of the battery simulator (its drain runs on autopilot time). */
+  simSpeed: number;
+  /** What PX4's estimator adds to the simulator's battery level while armed (load-drop compensation), points. */
+  batteryOffsetPct: number;
 }
 
 export interface ScriptedPx4 {
@@ -100,7 +104,7 @@ export async function startScriptedPx4(opts: { knobs?: Partial<ScriptedPx4Knobs>
   const ap = await startScriptedAutopilot();
   const knobs: ScriptedPx4Knobs = {
     checkDelayMs: 0, sendMissionId: true, rejectMission: false, dropAckFor: new Set(), loseCommand: new Set(), failureUnits: new Set([100, 101]), frozenParams: new Set(), armRejections: 0,
-    checksFailing: undefined, gcsSeenDelayMs: 0, checksPeriodMs: 100, ...opts.knobs,
+    checksFailing: undefined, gcsSeenDelayMs: 0, checksPeriodMs: 100, batteryOffsetPct: 0, simSpeed: 1, ...opts.knobs,
   };
   const I = MAV_PARAM_TYPE.INT32, F = MAV_PARAM_TYPE.REAL32;
   const params = new Map<string, { value: number; type: number }>([
@@ -259,7 +263,7 @@ export async function startScriptedPx4(opts: { knobs?: Partial<ScriptedPx4Knobs>
   const ticker = setInterval(() => {
     const now = Date.now();
     // BatterySimulator::Run: drain while armed, 100 % while disarmed, floored at SIM_BAT_MIN_PCT.
-    if (state.armed) battery.level -= ((now - lastTick) / 1000 / Math.max(1, params.get('SIM_BAT_DRAIN')?.value ?? 60)) * 100;
+    if (state.armed) battery.level -= (((now - lastTick) * knobs.simSpeed) / 1000 / Math.max(1, params.get('SIM_BAT_DRAIN')?.value ?? 60)) * 100;
     else battery.level = 100;
     battery.level = Math.max(battery.level, params.get('SIM_BAT_MIN_PCT')?.value ?? 50);
     lastTick = now;
@@ -271,7 +275,7 @@ export async function startScriptedPx4(opts: { knobs?: Partial<ScriptedPx4Knobs>
     }
     sendCurrent();
     sendExtState();
-    sendReadyTelemetry(ap, undefined, { prearm: report.canArm, batteryPct: battery.empty ? 0 : battery.level });
+    sendReadyTelemetry(ap, undefined, { prearm: report.canArm, batteryPct: battery.empty ? 0 : Math.min(100, battery.level + (state.armed ? knobs.batteryOffsetPct : 0)) });
   }, 50);
 
   return {

@@ -20,10 +20,12 @@
  *   cell voltage to empty — "battery empty", not a drop of N points. On a PX4 SITL the drop is
  *   emulated with its battery simulator's own parameters (BatterySimulator.cpp, v1.15.4: every
  *   cycle, armed, the level falls by dt / SIM_BAT_DRAIN and is floored at SIM_BAT_MIN_PCT; both
- *   are re-read on any parameter update; disarmed, the pack is held at 100 %): SIM_BAT_MIN_PCT =
- *   current − N and SIM_BAT_DRAIN = 1 s until the vehicle reports the new level, then
- *   SIM_BAT_DRAIN back and SIM_BAT_MIN_PCT back — or left at the new level when it was higher,
- *   since a higher floor would lift the level again. A vehicle without SIM_BAT_MIN_PCT (real
+ *   are re-read on any parameter update; disarmed, the pack is held at 100 %): SIM_BAT_DRAIN =
+ *   1 s and SIM_BAT_MIN_PCT = reported − N, then the floor corrected (≤ 3 times, 3 s apart) by
+ *   how far the reported level is from the goal — PX4's estimator reports the simulator's level
+ *   plus a load-drop compensation (throttle × BAT1_V_LOAD_DROP, ~+20 points hovering on SIH),
+ *   clamped at 100 % — then SIM_BAT_DRAIN back and SIM_BAT_MIN_PCT back, or left at the new
+ *   floor when it was higher, since a higher floor would lift the level again. A vehicle without SIM_BAT_MIN_PCT (real
  *   hardware) cannot take a partial drop: refused with that reason, unless the drop empties the
  *   battery anyway (then PX4's battery failure is injected).
  * Durations are in the adapter's clock (the scenario's time).
@@ -123,8 +125,10 @@ function vehicleCode(code: ParamErrorCode): VehicleErrorCode {
 
 /** SIM_BAT_DRAIN while emulating a drop: 1 s per 100 % (the parameter's minimum). */
 const FAST_DRAIN_S = 1;
-/** How long a drop may take to show in the vehicle's reported level, ms of autopilot time. */
-const DROP_TIMEOUT_MS = 15_000;
+/** Settling time after each SIM_BAT_MIN_PCT step, ms of autopilot time (PX4's voltage filter: 1 s time constant). */
+const SETTLE_MS = 3000;
+/** SIM_BAT_MIN_PCT steps at most (the first, then corrections for PX4's estimator offset). */
+const DROP_STEPS = 4;
 
 export class Px4FaultInjector {
   private enabled = false;
@@ -199,30 +203,51 @@ export class Px4FaultInjector {
     const drainParam = await params.read('SIM_BAT_DRAIN', signal);
     if (!drainParam.ok) return fail(vehicleCode(drainParam.error.code), `battery_drop: reading SIM_BAT_DRAIN: ${drainParam.error.message}`, { context: { kind } });
     const minWas = minParam.value.value, drainWas = drainParam.value.value;
-    const target = Math.max(0, Math.round((level - pct) * 10) / 10);
-    const setMin = await params.set('SIM_BAT_MIN_PCT', target, minParam.value.type, signal);
-    if (!setMin.ok) return fail(vehicleCode(setMin.error.code), `battery_drop: setting SIM_BAT_MIN_PCT = ${target}: ${setMin.error.message}`, { context: { kind } });
-    const setDrain = await params.set('SIM_BAT_DRAIN', FAST_DRAIN_S, drainParam.value.type, signal);
-    let reached = false;
-    if (setDrain.ok) {
-      // The reported level follows PX4's filtered, voltage-based estimate: allow one point.
-      reached = await waitUntil(session, () => (this.d.battery?.() ?? Number.POSITIVE_INFINITY) <= target + 1, session.ms(DROP_TIMEOUT_MS), signal);
+    // The level PX4 reports is not the simulator's: its estimator adds a load-drop compensation
+    // (throttle × BAT1_V_LOAD_DROP) the simulated voltage never had (+20 points hovering on SIH)
+    // and clamps at 100 %. So the floor is set, the reported level read once it has settled, and
+    // the floor moved by the remaining error (the floor lifts the level too), a few times.
+    const goal = Math.max(0, level - pct);
+    let floor = goal;
+    let now: number | undefined = level;
+    let steps = 0;
+    let failed: VehicleResult<FaultReport> | undefined;
+    for (; steps < DROP_STEPS; steps++) {
+      const setMin = await params.set('SIM_BAT_MIN_PCT', floor, minParam.value.type, signal);
+      if (!setMin.ok) {
+        failed = fail(vehicleCode(setMin.error.code), `battery_drop: setting SIM_BAT_MIN_PCT = ${floor}: ${setMin.error.message}`, { context: { kind } });
+        break;
+      }
+      if (steps === 0) {
+        const setDrain = await params.set('SIM_BAT_DRAIN', FAST_DRAIN_S, drainParam.value.type, signal);
+        if (!setDrain.ok) {
+          failed = fail(vehicleCode(setDrain.error.code), `battery_drop: setting SIM_BAT_DRAIN = ${FAST_DRAIN_S}: ${setDrain.error.message}`, { context: { kind } });
+          break;
+        }
+      }
+      // Drain time (100 % per FAST_DRAIN_S) + PX4's voltage filter (1 s time constant) settling.
+      const settle = (steps === 0 ? (pct / 100) * FAST_DRAIN_S * 1000 : 0) + SETTLE_MS;
+      await waitUntil(session, () => signal?.aborted === true, session.ms(settle), signal);
+      if (signal?.aborted) break;
+      now = this.d.battery?.();
+      if (now === undefined) break;
+      const error = now - goal;
+      if (Math.abs(error) <= 1) break;
+      floor = Math.min(100, Math.max(0, Math.round((floor - error) * 10) / 10));
     }
     // Restore whatever happened (no abort signal: the vehicle must not keep draining fast).
-    const minAfter = Math.min(minWas, target);
+    const minAfter = Math.min(minWas, floor);
     const restoredDrain = await params.set('SIM_BAT_DRAIN', drainWas, drainParam.value.type);
     const restoredMin = await params.set('SIM_BAT_MIN_PCT', minAfter, minParam.value.type);
-    const now = this.d.battery?.();
     const restoreNote = `SIM_BAT_DRAIN ${restoredDrain.ok ? `back to ${drainWas} s` : `NOT restored (${restoredDrain.error.message})`}, SIM_BAT_MIN_PCT ${!restoredMin.ok ? `NOT restored (${restoredMin.error.message})` : minAfter === minWas ? `back to ${minWas} %` : `left at ${minAfter} % (it was ${minWas} %: a higher floor would lift the level again)`}`;
-    this.d.logger?.info({ pct, from: level, target, now, restoreNote }, 'px4-faults: battery drop emulated through the battery simulator');
-    if (!setDrain.ok) return fail(vehicleCode(setDrain.error.code), `battery_drop: setting SIM_BAT_DRAIN = ${FAST_DRAIN_S}: ${setDrain.error.message}; ${restoreNote}`, { context: { kind } });
-    if (!reached) {
-      if (signal?.aborted) return fail('VEHICLE.TIMEOUT', `battery_drop: aborted by caller; ${restoreNote}`, { context: { kind, aborted: true } });
-      return fail('VEHICLE.TIMEOUT', `battery_drop: the vehicle still reports ${now ?? '?'} % (target ${target} %) after ${DROP_TIMEOUT_MS / 1000} s; ${restoreNote}`, { context: { kind } });
-    }
+    this.d.logger?.info({ pct, from: level, goal, floor, now, steps, restoreNote }, 'px4-faults: battery drop emulated through the battery simulator');
+    if (failed && !failed.ok) return fail(failed.error.code, `${failed.error.message}; ${restoreNote}`, { context: failed.error.context });
+    if (signal?.aborted) return fail('VEHICLE.TIMEOUT', `battery_drop: aborted by caller; ${restoreNote}`, { context: { kind, aborted: true } });
+    if (now === undefined || Math.abs(now - goal) > 2)
+      return fail('VEHICLE.TIMEOUT', `battery_drop: the vehicle reports ${now ?? '?'} % (goal ${goal} %) after ${steps + 1} adjustments of SIM_BAT_MIN_PCT (last ${floor} %); ${restoreNote}`, { context: { kind } });
     return ok({
       kind, result: 'ACCEPTED',
-      note: `emulated with PX4's battery simulator (its battery failure would mean "battery empty"): ${level} % → ${now ?? target} % through SIM_BAT_MIN_PCT ${target} and SIM_BAT_DRAIN ${FAST_DRAIN_S} s; ${restoreNote}`,
+      note: `emulated with PX4's battery simulator (its battery failure would mean "battery empty"): reported ${level} % → ${now} % through SIM_BAT_DRAIN ${FAST_DRAIN_S} s and SIM_BAT_MIN_PCT ${floor} % (PX4 reports the simulator's level plus its load-drop compensation); ${restoreNote}`,
     });
   }
 
