@@ -38,7 +38,7 @@ export const LANDED_NAMES: readonly LandedState[] = ['unknown', 'on_ground', 'ta
 export const Phase = {
   None: 0,
   MissionClimb: 10, MissionFly: 11, MissionHold: 12, MissionLandApproach: 13, MissionLand: 14, MissionDone: 15,
-  RtlClimb: 20, RtlReturn: 21, RtlLand: 22,
+  RtlClimb: 20, RtlReturn: 21, RtlLand: 22, RtlDescend: 23,
 } as const;
 
 export const MissionState = { Idle: 0, Active: 1, Paused: 2, Finished: 3 } as const;
@@ -140,7 +140,10 @@ export function enterLand(h: AutopilotHost, i: number, mode: number = Mode.Land,
   setLanded(h, i, Landed.Landing);
 }
 
-/** RTL: climb to RTL_RETURN_ALT if lower, fly home, land (PX4's RTL_TYPE 0, direct). */
+/**
+ * RTL as PX4's rtl_direct (RTL_TYPE 0): climb to RTL_RETURN_ALT if lower, fly home, descend to
+ * RTL_DESCEND_ALT (LOITER_DOWN), then land ("RTL: land at destination").
+ */
 export function enterRtl(h: AutopilotHost, i: number): void {
   const s = h.s, p = h.params[i]!;
   const alt = Math.max(p.RTL_RETURN_ALT, height(s, i));
@@ -385,6 +388,17 @@ function stepNav(h: AutopilotHost, i: number, now: number, landingTouched: boole
       }
       return;
     case Phase.RtlReturn:
+      if (reached3d(s, i, accRad, altRad)) {
+        if (-s.pD[i]! > p.RTL_DESCEND_ALT + altRad) {
+          s.phase[i] = Phase.RtlDescend;
+          setTarget(h, i, s.homeN[i]!, s.homeE[i]!, -p.RTL_DESCEND_ALT, p.MPC_XY_CRUISE, p.MPC_Z_VEL_MAX_UP);
+          return;
+        }
+        h.emit(i, { type: 'statustext', severity: 'info', text: 'RTL: land at destination' });
+        enterLand(h, i, s.mode[i]!, Phase.RtlLand);
+      }
+      return;
+    case Phase.RtlDescend:
       if (reached3d(s, i, accRad, altRad)) {
         h.emit(i, { type: 'statustext', severity: 'info', text: 'RTL: land at destination' });
         enterLand(h, i, s.mode[i]!, Phase.RtlLand);

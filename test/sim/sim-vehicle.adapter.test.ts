@@ -139,7 +139,7 @@ describe('sim end of mission (PX4 v1.15)', () => {
     const shown = tail.slice(from).map((e) =>
       e.type === 'mode' ? `mode ${e.mode}` : e.type === 'mission.reached' ? `reached ${e.seq}` : e.type === 'armed' ? `armed ${e.armed}` : e.type === 'statustext' ? e.text : e.type);
     expect(shown).toEqual([
-      'Returning to launch', 'mode rtl', 'RTL: start return at 518 m (30 m above destination)', 'RTL: land at destination',
+      'Returning to launch', 'mode rtl', 'RTL: start return at 548 m (60 m above destination)', 'RTL: land at destination',
       'Landing detected', 'Disarmed by landing', 'reached 2', 'mission.finished', 'armed false', 'mode mission',
     ]);
   });

@@ -74,7 +74,7 @@ describe('SITL end of mission, as PX4 v1.15.4', () => {
     // As PX4 sends them: with the trailing tab of a text that is also an event.
     expect(texts).toContain('Returning to launch\t');
     expect(texts).toContain('Disarmed by landing\t');
-    expect(texts).toContain('RTL: start return at 518 m (30 m above destination)\t'); // home 488 m AMSL, RTL_RETURN_ALT 30 m
+    expect(texts).toContain('RTL: start return at 548 m (60 m above destination)\t'); // home 488 m AMSL, RTL_RETURN_ALT 60 m (PX4's)
     expect(texts).toContain('RTL: land at destination\t');
     expect(texts.some((t) => t.startsWith('Mission finished'))).toBe(false);
     const beats = gcs.all(minimal.Heartbeat, since);

@@ -36,7 +36,7 @@ describe('SITL parameter protocol', () => {
     let since = gcs.log.length;
     gcs.send(mk(common.ParamRequestRead, { targetSystem: 1, targetComponent: 1, paramId: 'RTL_RETURN_ALT', paramIndex: -1 }));
     const byName = (await gcs.next(common.ParamValue, () => true, { since })).msg;
-    expect(byName.paramValue).toBe(30);
+    expect(byName.paramValue).toBe(60); // PX4 default
     since = gcs.log.length;
     gcs.send(mk(common.ParamRequestRead, { targetSystem: 1, targetComponent: 1, paramId: '', paramIndex: byName.paramIndex }));
     expect((await gcs.next(common.ParamValue, () => true, { since })).msg.paramId).toBe('RTL_RETURN_ALT');
