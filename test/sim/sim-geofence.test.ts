@@ -81,3 +81,27 @@ describe('sim geofence (PX4 v1.15 semantics)', () => {
     expect(world.telemetry('d1').landed).not.toBe('on_ground');
   });
 });
+
+describe('sim geofence: GF_MAX_HOR_DIST and GF_ACTION 4 (terminate)', () => {
+  it('past GF_MAX_HOR_DIST from home with GF_ACTION 4 the motors stop: the vehicle falls', async () => {
+    const sim = makeSim({ params: { GF_MAX_HOR_DIST: 30, GF_ACTION: 4 } });
+    const { port, settle, harness, world } = sim;
+    const events: VehicleEvent[] = [];
+    port.subscribeEvents((e) => events.push(e));
+    ok(await settle(port.connect()));
+    ok(await settle(port.arm()));
+    ok(await settle(port.takeoff(15)));
+    expect(await harness.waitFor(() => port.snapshot()!.landed === 'in_air', 60_000)).toBe(true);
+    const wp = { kind: 'waypoint' as const, ...ll(10 + 80, -5), alt_m: 15, hold_s: 0, acceptance_m: 2, capture: false };
+    ok(await settle(port.uploadMission([wp])));
+    ok(await settle(port.startMission()));
+    expect(await harness.waitFor(() => events.some((e) => e.type === 'failsafe'), 120_000)).toBe(true);
+    const texts = events.filter((e) => e.type === 'statustext').map((e) => (e as { text: string }).text);
+    expect(texts).toContain('Geofence violation: exceeding maximum distance to Home');
+    expect(events.find((e) => e.type === 'failsafe')).toMatchObject({ reason: 'geofence' });
+    const p = world.truePosition('d1');
+    expect(Math.hypot(p.north_m - 10, p.east_m + 5)).toBeGreaterThan(29);
+    expect(Math.hypot(p.north_m - 10, p.east_m + 5)).toBeLessThan(36);
+    expect(await harness.waitFor(() => world.s.crashed[0] === 1, 60_000)).toBe(true);
+  });
+});
