@@ -317,6 +317,14 @@ export function autopilotStep(h: AutopilotHost, i: number, now: number): void {
   if (now >= s.gfCheckAt[i]!) geofenceStep(h, i, now);
   if (s.armed[i] === 0) return;
   const onGround = s.landed[i] === Landed.OnGround;
+  // PX4's takeoff state machine (mc_pos_control Takeoff): no climb before COM_SPOOLUP_TIME after
+  // arming, then the climb rate ramps up to MPC_TKO_SPEED over MPC_TKO_RAMP_T.
+  if (s.landed[i] === Landed.TakingOff) {
+    if (Number.isNaN(s.tkoAt[i]!)) s.tkoAt[i] = Math.max(now, s.groundSince[i]! + p.COM_SPOOLUP_TIME * 1000);
+    const ramp = p.MPC_TKO_RAMP_T * 1000;
+    const f = ramp > 0 ? (now - s.tkoAt[i]!) / ramp : 1;
+    s.tgtVUp[i] = f >= 1 ? p.MPC_TKO_SPEED : Math.max(0, f) * p.MPC_TKO_SPEED;
+  } else if (!Number.isNaN(s.tkoAt[i]!)) s.tkoAt[i] = Number.NaN;
 
   // Battery: warnings and the low-battery action, and motors stop when empty.
   const frac = s.batPct[i]! / 100;

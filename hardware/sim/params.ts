@@ -28,6 +28,8 @@ export const SIM_PARAM_DEFS = {
   MPC_Z_VEL_MAX_UP: { default: 3, min: 0.5, max: 8, unit: 'm/s', doc: 'Maximum climb rate (PX4 default).' },
   MPC_Z_VEL_MAX_DN: { default: 1.5, min: 0.5, max: 4, unit: 'm/s', doc: 'Maximum descent rate.' },
   MPC_TKO_SPEED: { default: 1.5, min: 0.5, max: 5, unit: 'm/s', doc: 'Climb rate during takeoff (PX4 default).' },
+  COM_SPOOLUP_TIME: { default: 1, min: 0, max: 5, unit: 's', doc: 'Motor spool-up after arming before a takeoff may climb (PX4 default).' },
+  MPC_TKO_RAMP_T: { default: 3, min: 0, max: 10, unit: 's', doc: 'Takeoff climb-rate ramp from 0 to MPC_TKO_SPEED (PX4 default).' },
   MPC_LAND_SPEED: { default: 0.7, min: 0.3, max: 2, unit: 'm/s', doc: 'Descent rate below MPC_LAND_ALT2 (PX4 default).' },
   MPC_LAND_ALT2: { default: 5, min: 0, max: 50, unit: 'm', doc: 'Height above home below which landing slows to MPC_LAND_SPEED.' },
   MPC_YAWRAUTO_MAX: { default: 45, min: 5, max: 360, unit: 'deg/s', doc: 'Yaw rate limit in auto modes (PX4 default).' },

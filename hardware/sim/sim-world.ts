@@ -153,7 +153,7 @@ export class SimWorld implements AutopilotHost, CommandHost, FaultHost {
     s.mode[i] = Mode.Hold; s.phase[i] = 0; s.ctl[i] = Ctl.Off; s.landed[i] = Landed.OnGround; s.armed[i] = 0;
     s.gpsOk[i] = 1; s.linkOk[i] = 1; s.crashed[i] = 0; s.falling[i] = 0; s.missionIdx[i] = 0; s.missionState[i] = 0;
     s.dllAction[i] = 0; s.dllFired[i] = 0; s.flown[i] = 0; s.batLevel[i] = 0; s.gcs[i] = 0; s.dlUp[i] = 0;
-    s.afterDisarm[i] = Mode.Hold; s.rtlItem[i] = 0; s.gfBreach[i] = 0; s.gfCheckAt[i] = 0;
+    s.afterDisarm[i] = Mode.Hold; s.rtlItem[i] = 0; s.gfBreach[i] = 0; s.gfCheckAt[i] = 0; s.tkoAt[i] = Number.NaN;
     return okVoid;
   }
 

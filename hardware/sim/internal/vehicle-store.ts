@@ -26,8 +26,8 @@ export const F64_COLUMNS = [
   'gpsLossUntil', 'linkLossUntil', 'linkDownSince',
   // timers (ms): current phase entered, on ground and armed since
   'phaseT', 'groundSince',
-  // next geofence check (ms of sim time; PX4 checks every 200 ms)
-  'gfCheckAt',
+  // next geofence check (ms of sim time; PX4 checks every 200 ms); takeoff start (ms, NaN = none)
+  'gfCheckAt', 'tkoAt',
 ] as const;
 
 /** Int32 columns (enums and flags). */
@@ -60,7 +60,7 @@ export class VehicleStore {
   homeN = EMPTY_F64; homeE = EMPTY_F64; batUsed = EMPTY_F64; batCurrent = EMPTY_F64; batVoltage = EMPTY_F64;
   batPct = EMPTY_F64; gpsN = EMPTY_F64; gpsE = EMPTY_F64; gpsD = EMPTY_F64; gpsErrN = EMPTY_F64;
   gpsErrE = EMPTY_F64; gpsErrD = EMPTY_F64; hdop = EMPTY_F64; gpsLossUntil = EMPTY_F64;
-  linkLossUntil = EMPTY_F64; linkDownSince = EMPTY_F64; phaseT = EMPTY_F64; groundSince = EMPTY_F64; gfCheckAt = EMPTY_F64;
+  linkLossUntil = EMPTY_F64; linkDownSince = EMPTY_F64; phaseT = EMPTY_F64; groundSince = EMPTY_F64; gfCheckAt = EMPTY_F64; tkoAt = EMPTY_F64;
   mode = EMPTY_I32; phase = EMPTY_I32; ctl = EMPTY_I32; landed = EMPTY_I32; armed = EMPTY_I32;
   gpsOk = EMPTY_I32; linkOk = EMPTY_I32; crashed = EMPTY_I32; falling = EMPTY_I32; missionIdx = EMPTY_I32;
   missionState = EMPTY_I32; sats = EMPTY_I32; dllAction = EMPTY_I32; dllFired = EMPTY_I32; flown = EMPTY_I32;
