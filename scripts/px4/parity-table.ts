@@ -185,3 +185,26 @@ export function paritySummary(rows: readonly ParityRow[]): { expectations: numbe
   const times = rows.filter((r) => r.what.startsWith('mission time') && r.same !== undefined);
   return { expectations: exp.length, agree: exp.filter((r) => r.same).length, timed: times.length, timesWithin: times.filter((r) => r.same).length };
 }
+
+/**
+ * One line per scenario (for a README): each backend's verdict with its mission-time difference
+ * from sim, how many expectations agree on every backend, and the overall same-verdict mark.
+ */
+export function parityCompactMarkdown(rows: readonly ParityRow[], backends: readonly string[]): string {
+  const out = [`| scenario | ${backends.join(' | ')} | expectations alike | same verdict |`, `| --- | ${backends.map(() => '---').join(' | ')} | --- | --- |`];
+  const scenarios = [...new Set(rows.map((r) => r.scenario))];
+  for (const sc of scenarios) {
+    const rs = rows.filter((r) => r.scenario === sc);
+    const verdict = rs.find((r) => r.what === 'scenario verdict')!;
+    const time = rs.find((r) => r.what.startsWith('mission time'));
+    const exp = rs.filter((r) => r !== verdict && r !== time);
+    const cell = (b: string) => {
+      const v = verdict.cells[b] ?? '—';
+      const t = time?.cells[b];
+      const m = t ? /^(\d+) s (\S+)(?: \(([+-][\d.]+ %))?/.exec(t) : null;
+      return m ? `${v}, ${m[1]} s${m[3] ? ` (${m[3]})` : ''}` : v;
+    };
+    out.push(`| \`${sc}\` | ${backends.map(cell).join(' | ')} | ${exp.filter((r) => r.same).length}/${exp.length} | ${verdict.same && exp.every((r) => r.same) ? 'yes' : '**NO**'} |`);
+  }
+  return out.join('\n') + '\n';
+}

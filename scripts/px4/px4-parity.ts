@@ -20,7 +20,7 @@ import { createWriteStream, existsSync, mkdirSync, readFileSync, readdirSync, wr
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadScenarioFile } from '../../actors/scenario/scenario.loader.js';
-import { missionTimesFromEvents, parityMarkdown, parityRows, paritySummary, type ReportLike, type RunRecord } from './parity-table.js';
+import { missionTimesFromEvents, parityCompactMarkdown, parityMarkdown, parityRows, paritySummary, type ReportLike, type RunRecord } from './parity-table.js';
 import { PARITY_PX4_PARAMS, scenarioHomes, startPx4Fleet } from './px4-fleet.js';
 import { resolvePx4Build } from './px4-launcher.js';
 
@@ -239,7 +239,7 @@ export async function runParity(opts: ParityOptions): Promise<{ runs: RunRecord[
   const header = [
     `# Sim-to-field parity: sim · built-in SITL · PX4 SITL`,
     '',
-    `Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC; PX4 ${opts.px4Url ? `at ${opts.px4Url}` : `from ${opts.px4Dir}`}, speed factors ${opts.speeds.join(', ')}; ` +
+    `Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC; PX4 ${opts.px4Url ? `at ${opts.px4Url}` : opts.px4Dir ? `from ${opts.px4Dir}` : '(runs read back from ' + opts.runsDir + ')'}, speed factors ${opts.speeds.join(', ')}; ` +
       `${sum.agree}/${sum.expectations} expectation rows give the same verdict on every backend; mission times within 15 % of sim in ${sum.timesWithin}/${sum.timed} scenarios.`,
     '',
     'Cells: `pass`/`FAIL` = the expectation\'s verdict (`not held` = the condition did not hold, which an `xfail` expectation wants). ' +
@@ -247,7 +247,7 @@ export async function runParity(opts: ParityOptions): Promise<{ runs: RunRecord[
     '',
     '',
   ].join('\n');
-  const markdown = header + parityMarkdown(rows, backends);
+  const markdown = header + parityCompactMarkdown(rows, backends) + '\nExpectation by expectation:\n\n' + parityMarkdown(rows, backends);
   mkdirSync(dirname(resolve(opts.out)), { recursive: true });
   writeFileSync(opts.out, markdown);
   writeFileSync(opts.out.replace(/\.md$/, '') + '.json', JSON.stringify({ backends, runs, rows }, null, 2) + '\n');

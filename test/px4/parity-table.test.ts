@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadScenarioFile } from '../../actors/scenario/scenario.loader.js';
 import { runScenario, simBackend } from '../../actors/scenario/scenario.runner.js';
-import { missionTimesFromEvents, parityMarkdown, parityRows, paritySummary, type RunRecord } from '../../scripts/px4/parity-table.js';
+import { missionTimesFromEvents, parityCompactMarkdown, parityMarkdown, parityRows, paritySummary, type RunRecord } from '../../scripts/px4/parity-table.js';
 
 async function simRun(name: string, seed?: number) {
   const loaded = await loadScenarioFile(`scenarios/${name}.yaml`);
@@ -54,6 +54,9 @@ describe('parity table', () => {
     expect(time.same).toBe(false);
     const md = parityMarkdown(rows, backends);
     expect(md).toContain('| `battery-failsafe` | scenario verdict | PASS | PASS | FAIL | no run: PX4 not ready | **NO** |');
+    expect(parityCompactMarkdown(rows, backends)).toContain(
+      `| \`battery-failsafe\` | PASS, 100 s | PASS, 110 s (+10.0 %) | FAIL, 130 s (+30.0 %) | no run: PX4 not ready | ${run.report.expectations.length - 1}/${run.report.expectations.length} | **NO** |`,
+    );
     expect(paritySummary(rows)).toEqual({ expectations: run.report.expectations.length, agree: run.report.expectations.length - 1, timed: 1, timesWithin: 0 });
   });
 });
