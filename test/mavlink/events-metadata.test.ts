@@ -1,7 +1,7 @@
 /**
  * Events metadata (libevents JSON) parsing, argument decoding and message formatting, on real
  * PX4 v1.15.4 metadata (test/fixtures/px4-events), xz-compressed as PX4 serves it; and the full
- * file of a local PX4 build when one is at /work/px4.
+ * file of a local PX4 build when PX4_DIR points at one.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -14,7 +14,7 @@ import { mavCrc32 } from '../../hardware/real/mavlink/ftp/ftp-payload.js';
 import { SITL_EVENTS_METADATA } from '../../hardware/sim/sitl/events-metadata.js';
 
 const FIXTURE = new URL('../fixtures/px4-events/', import.meta.url);
-const PX4_BUILD = '/work/px4/PX4-Autopilot/build/px4_sitl_default';
+const PX4_BUILD = `${process.env.PX4_DIR ?? '/nonexistent'}/build/px4_sitl_default`;
 
 async function px4Excerpt(): Promise<EventsMetadata> {
   const xz = readFileSync(new URL('all_events.excerpt.json.xz', FIXTURE));

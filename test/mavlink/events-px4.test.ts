@@ -1,7 +1,7 @@
 /**
  * The events client against a real PX4 SITL (v1.15+), enabled by `PX4_EVENTS=<url>` with the
  * vehicle's system id in `PX4_EVENTS_SYSID` (default 1), e.g. for instance 8 of
- * /work/px4/run-px4.sh: `PX4_EVENTS=udpin://0.0.0.0:14548 PX4_EVENTS_SYSID=9 npx vitest run
+ * a PX4 SITL instance 8 (`px4 -i 8`, see README: Flying PX4 SITL): `PX4_EVENTS=udpin://0.0.0.0:14548 PX4_EVENTS_SYSID=9 npx vitest run
  * test/mavlink/events-px4.test.ts`. Wall clock. Skipped, with that reason, otherwise.
  *
  * Checks: COMPONENT_METADATA → general metadata (.json.xz) → all_events.json.xz over MAVLink FTP,

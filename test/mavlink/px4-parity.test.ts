@@ -132,7 +132,7 @@ describe('a new plan starts at its first item', () => {
   });
 });
 
-describe('arming waits for PX4\'s own pre-arm verdict (px4-findings F1, F2)', () => {
+describe('arming waits for PX4\'s own pre-arm verdict (scripts/px4/FINDINGS.md F1, F2)', () => {
   it('F1: PX4 sets PREARM_CHECK in SYS_STATUS health only: arm waits for it (no ARM while its checks fail)', async () => {
     const { px4, v } = await setup({ checksFailing: 'Preflight Fail: horizontal velocity unstable' }, {}, false);
     expect(v.readiness().ready).toBe(false);

@@ -1,7 +1,7 @@
 /**
  * The MAVLink adapter against a real PX4 v1.15 SITL (SIH), for findings F1–F3 of
- * /work/briefs/px4-findings.md. Opt-in: `PX4_ADAPTER=<url>` with the vehicle's system id in
- * `PX4_ADAPTER_SYSID`, e.g. instance 6 of /work/px4/run-px4.sh (fresh, never connected):
+ * scripts/px4/FINDINGS.md. Opt-in: `PX4_ADAPTER=<url>` with the vehicle's system id in
+ * `PX4_ADAPTER_SYSID`, e.g. instance 6 (`px4 -i 6`, see README: Flying PX4 SITL) (fresh, never connected):
  * `PX4_ADAPTER=udpin://0.0.0.0:14546 PX4_ADAPTER_SYSID=7 npx vitest run test/mavlink/px4-sitl-adapter.test.ts`.
  * Wall clock, PX4 at 1×. Skipped, with that reason, otherwise. The F2 case needs a PX4 that has
  * not heard a GCS for COM_DL_LOSS_T (a fresh instance): that is the state PX4 boots in.

@@ -14,7 +14,7 @@
  *   not the parameter's is refused by answering the unchanged value (`mavlink_parameters.cpp`).
  * - MAV_CMD_INJECT_FAILURE: DENIED unless SYS_FAILURE_EN = 1 (`mavlink_receiver.cpp`); then
  *   ACCEPTED for the units a module handles (`failureUnits`), never answered for the others.
- * - Arming checks as Commander's (px4-findings F1/F2): a report recomputed every
+ * - Arming checks as Commander's (scripts/px4/FINDINGS.md F1/F2): a report recomputed every
  *   `checksPeriodMs`, read by ARM (TEMPORARILY_REJECTED while it cannot arm) and by SYS_STATUS
  *   (PREARM_CHECK in `health` only, for the CURRENT mode: RTL, Land and Mission without a plan
  *   cannot arm). `gcs_connection_lost` holds until `gcsSeenDelayMs` after our first GCS heartbeat;

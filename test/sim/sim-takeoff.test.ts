@@ -1,6 +1,6 @@
 /**
  * Takeoff as PX4 v1.15's mc_pos_control takeoff state machine: no climb for COM_SPOOLUP_TIME
- * after arming, then the climb rate ramps to MPC_TKO_SPEED over MPC_TKO_RAMP_T (px4-findings
+ * after arming, then the climb rate ramps to MPC_TKO_SPEED over MPC_TKO_RAMP_T (scripts/px4/FINDINGS.md
  * F10: START → takeoff took 3 s on PX4 SIH, 0 s in the simulator; on the real SITL "Takeoff
  * detected" came 2.0 s after "Armed by external command").
  */

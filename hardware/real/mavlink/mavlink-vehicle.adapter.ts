@@ -12,7 +12,7 @@
  * - `connect` opens the link (when given a URL), starts our 1 Hz heartbeat, waits for the
  *   vehicle's, requests telemetry rates (MAV_CMD_SET_MESSAGE_INTERVAL) and HOME_POSITION.
  * - `arm` first waits (up to `readinessTimeoutMs`) until the vehicle can arm — GPS, home and,
- *   on PX4, its own pre-arm bit settled (readiness.ts, px4-findings F1/F2) — and fails with
+ *   on PX4, its own pre-arm bit settled (readiness.ts, scripts/px4/FINDINGS.md F1/F2) — and fails with
  *   VEHICLE.NOT_READY and the reason rather than collect a DENIED; when only the vehicle's own
  *   verdict was missing, one ARM is sent at the end so the error carries its refusal.
  *   A PX4 left disarmed in Mission, Takeoff, RTL or Land mode (as a flight ends) is put in hold

@@ -16,7 +16,7 @@
  *   failsafe then runs), commands sent meanwhile time out. `link_restore` or the end of the
  *   duration lifts it.
  * - Timed GPS losses send FAILURE_TYPE_OK at the end of their duration.
- * - `battery_drop { pct }` (px4-findings F3): PX4's battery failure (FAILURE_TYPE_OFF) forces the
+ * - `battery_drop { pct }` (scripts/px4/FINDINGS.md F3): PX4's battery failure (FAILURE_TYPE_OFF) forces the
  *   cell voltage to empty — "battery empty", not a drop of N points. On a PX4 SITL the drop is
  *   emulated with its battery simulator's own parameters (BatterySimulator.cpp, v1.15.4: every
  *   cycle, armed, the level falls by dt / SIM_BAT_DRAIN and is floored at SIM_BAT_MIN_PCT; both

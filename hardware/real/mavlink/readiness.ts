@@ -10,7 +10,7 @@
  *
  * PX4 v1.15 (`SYS_STATUS.hpp`) sets that bit in `onboard_control_sensors_health` only — never in
  * `present`/`enabled` — as `can_arm_mode_flags & (1 << nav_state)`: "can arm in the CURRENT
- * mode". So for a PX4 autopilot the bit is judged whatever `present` says (px4-findings F1;
+ * mode". So for a PX4 autopilot the bit is judged whatever `present` says (scripts/px4/FINDINGS.md F1;
  * other autopilots: where `present` has it). Because PX4's checks change with what we do —
  * NAV_DLL_ACT > 0 makes "no GCS heartbeat seen yet" (Commander starts with
  * `gcs_connection_lost = true` and clears it only ~1–1.3 s after our first heartbeat) an arming

@@ -75,7 +75,7 @@ export class SitlVehicle implements StreamSource {
   readonly mission: MissionServer;
   readonly params: ParamServer;
   readonly presence: GcsPresence;
-  /** Events interface, component metadata and FTP (helper H). */
+  /** Events interface, component metadata and FTP. */
   readonly events: EventsServer;
   failsafe = false;
   private readonly commands = new CommandHandler();

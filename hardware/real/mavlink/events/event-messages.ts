@@ -11,8 +11,8 @@
  * FILE_TRANSFER_PROTOCOL (84) and COMPONENT_INFORMATION (0). {@link registerEventMessages} adds
  * the classes to the codec's shared {@link REGISTRY}; it runs when this module is first
  * imported, before any parser builds its message table (tables are built lazily, on the first
- * parser or decode), so links opened afterwards accept the frames. The codec is helper B's: the
- * lasting home of these definitions is its registry (see the events README).
+ * parser or decode), so links opened afterwards accept the frames. (node-mavlink lacks these
+ * five messages; should it gain them, this module shrinks to the registration.)
  */
 import { MavLinkData, MavLinkPacketField, type MavLinkPacketRegistry } from 'node-mavlink';
 import { REGISTRY } from '../codec.js';
