@@ -9,7 +9,7 @@ import { common, minimal } from 'node-mavlink';
 import { PX4_AUTO_SUB, PX4_MAIN, px4ModeToFlightMode, unpackPx4Mode } from '../../hardware/real/mavlink/px4-modes.js';
 import { intToWireFloat, wireFloatToInt } from '../../hardware/sim/sitl/param-server.js';
 import { LocalFrame } from '../../core/geo.js';
-import { ORIGIN, startSitl, type SitlHarness } from './support/sitl-harness.js';
+import { ORIGIN, at, startSitl, type SitlHarness } from './support/sitl-harness.js';
 import { mk } from './support/test-gcs.js';
 import { downloadMission, uploadMission, type ItemFields } from './support/mission-client.js';
 
@@ -23,10 +23,6 @@ afterEach(async () => {
 });
 
 const frame = new LocalFrame(ORIGIN);
-const at = (north_m: number, east_m: number) => {
-  const p = frame.toLatLon(north_m, east_m);
-  return { x: Math.round(p.lat_deg * 1e7), y: Math.round(p.lon_deg * 1e7) };
-};
 /** A square inclusion polygon of half-side `r` m around home, QGC's rows (MAV_FRAME_GLOBAL). */
 const square = (r: number): ItemFields[] =>
   [at(-r, -r), at(r, -r), at(r, r), at(-r, r)].map((p) => ({ frame: 0, command: 5001, param1: 4, ...p, z: 0 }));

@@ -8,8 +8,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { common, minimal } from 'node-mavlink';
 import { PX4_AUTO_SUB, PX4_MAIN, px4ModeToFlightMode } from '../../hardware/real/mavlink/px4-modes.js';
-import { LocalFrame } from '../../core/geo.js';
-import { ORIGIN, startSitl, type SitlHarness } from './support/sitl-harness.js';
+import { at, startSitl, type SitlHarness } from './support/sitl-harness.js';
 import { uploadMission, type ItemFields } from './support/mission-client.js';
 import type { Received } from './support/test-gcs.js';
 
@@ -19,11 +18,6 @@ afterEach(async () => {
   h = undefined;
 });
 
-const frame = new LocalFrame(ORIGIN);
-const at = (north_m: number, east_m: number) => {
-  const p = frame.toLatLon(north_m, east_m);
-  return { x: Math.round(p.lat_deg * 1e7), y: Math.round(p.lon_deg * 1e7) };
-};
 const BODY: ItemFields[] = [
   { frame: 3, command: 22, ...at(0, 0), z: 10 },
   { frame: 3, command: 16, param2: 2, ...at(20, 0), z: 12 },

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { common, minimal } from 'node-mavlink';
 import { PX4_AUTO_SUB, PX4_MAIN, px4ModeToFlightMode } from '../../hardware/real/mavlink/px4-modes.js';
 import { LocalFrame } from '../../core/geo.js';
-import { ORIGIN, startSitl, type SitlHarness } from './support/sitl-harness.js';
+import { ORIGIN, at, startSitl, type SitlHarness } from './support/sitl-harness.js';
 import { mk } from './support/test-gcs.js';
 import { downloadMission, uploadMission, type ItemFields } from './support/mission-client.js';
 
@@ -13,10 +13,6 @@ afterEach(async () => {
 });
 
 const frame = new LocalFrame(ORIGIN);
-const at = (north_m: number, east_m: number) => {
-  const p = frame.toLatLon(north_m, east_m);
-  return { x: Math.round(p.lat_deg * 1e7), y: Math.round(p.lon_deg * 1e7) };
-};
 const home = at(0, 0);
 const MISSION: ItemFields[] = [
   { frame: 3, command: 22, ...home, z: 10 },

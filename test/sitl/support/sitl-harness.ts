@@ -12,6 +12,7 @@
  * Tests await messages with wall-time timeouts and read sim time from the log; `waitSim`
  * sleeps in sim time. `close()` stops the clock, the SITL and the sockets.
  */
+import { LocalFrame } from '../../../core/geo.js';
 import { VirtualClock } from '../../../core/clock.js';
 import { Rng } from '../../../core/rng.js';
 import { SimWorld, type SimParams } from '../../../hardware/sim/index.js';
@@ -19,6 +20,13 @@ import { createSitl, type Sitl } from '../../../hardware/sim/sitl/index.js';
 import { TestGcs } from './test-gcs.js';
 
 export const ORIGIN = { lat_deg: 47.397742, lon_deg: 8.545594, alt_m: 488 };
+
+const ORIGIN_FRAME = new LocalFrame(ORIGIN);
+/** MISSION_ITEM_INT x/y (degE7) of a point `north_m`, `east_m` from the SITL's home. */
+export const at = (north_m: number, east_m: number): { x: number; y: number } => {
+  const p = ORIGIN_FRAME.toLatLon(north_m, east_m);
+  return { x: Math.round(p.lat_deg * 1e7), y: Math.round(p.lon_deg * 1e7) };
+};
 
 export interface SitlHarness {
   clock: VirtualClock;
