@@ -9,22 +9,11 @@
  * layout follows the .xz file format specification 1.2.1 (stream header/footer, block header
  * with one LZMA2 filter, index), LZMA2 chunks of at most 64 KiB.
  */
+import { crc32 as zlibCrc32 } from 'node:zlib';
 
-const CRC_TABLE = (() => {
-  const t = new Uint32Array(256);
-  for (let i = 0; i < 256; i++) {
-    let k = i;
-    for (let j = 0; j < 8; j++) k = k & 1 ? (k >>> 1) ^ 0xedb88320 : k >>> 1;
-    t[i] = k >>> 0;
-  }
-  return t;
-})();
-
-/** CRC-32 (IEEE, as zlib and .xz use it). */
+/** CRC-32 (IEEE, as zlib and .xz use it): Node's own `zlib.crc32`. */
 export function crc32(data: ArrayLike<number>, from = 0, to = data.length): number {
-  let c = 0xffffffff;
-  for (let i = from; i < to; i++) c = (c >>> 8) ^ CRC_TABLE[(c ^ data[i]!) & 0xff]!;
-  return (c ^ 0xffffffff) >>> 0;
+  return zlibCrc32(Uint8Array.from({ length: to - from }, (_, i) => data[from + i]!));
 }
 
 const le32 = (v: number) => [v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, (v >>> 24) & 0xff];
