@@ -178,7 +178,7 @@ function scenarioYaml(k: number, idle: boolean): string {
     const e = i * 80;
     const mission = idle
       ? ''
-      : `\n    mission: { type: waypoints, alt: 20, end: rtl, waypoints: [{ north: 60, east: ${e} }, { north: 60, east: ${e + 60} }, { north: 0, east: ${e + 60} }, { north: 0, east: ${e} }] }`;
+      : `\n    mission: { type: waypoints, end: rtl, waypoints: [{ north: 60, east: ${e}, alt: 20 }, { north: 60, east: ${e + 60}, alt: 20 }, { north: 0, east: ${e + 60}, alt: 20 }, { north: 0, east: ${e}, alt: 20 }] }`;
     return `  - id: d${i + 1}\n    spawn: { north: 0, east: 0 }${mission}`;
   }).join('\n');
   return `name: cpu-${k}${idle ? '-idle' : ''}\nseed: 1\nduration_s: ${idle ? 30 : 600}\nstop_when_done: ${idle ? 'false' : 'true'}\nworld: { origin: home }\nvehicles:\n${vehicles}\nexpect: []\n`;
