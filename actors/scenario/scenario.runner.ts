@@ -7,6 +7,7 @@
  * Under the virtual clock the run reads no wall time and draws every random number from the
  * scenario seed, so the same file and seed give the same event log hash in any process.
  */
+import { setMaxListeners } from 'node:events';
 import { after, VirtualClock, WallClock, type RunnableClock, type TimerHandle } from '../../core/clock.js';
 import { silentLogger, type Logger } from '../../core/logger.js';
 import { Rng } from '../../core/rng.js';
@@ -189,6 +190,9 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
   // Ports answer on the clock, so the clock must run while they connect.
   const connectTimeout_ms = (options.connectTimeout_s ?? CONNECT_TIMEOUT_S) * 1000;
   const giveUp = new AbortController();
+  // Every vehicle's connect (and every scheduled fault, below) listens on these signals: one
+  // listener per vehicle by design, so Node's 10-listener leak warning does not apply.
+  setMaxListeners(0, giveUp.signal, runEnd.signal);
   const onAbort = () => giveUp.abort();
   options.signal?.addEventListener('abort', onAbort, { once: true });
   let connected = false;
