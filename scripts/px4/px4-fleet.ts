@@ -49,12 +49,17 @@ export function offsetHome(origin: { lat_deg: number; lon_deg: number }, north_m
 }
 
 /**
- * What the parity runs boot PX4 with: a camera triggered over MAVLink, as the simulator's vehicle
- * has one. Stock SITL has TRIG_MODE 0, so camera_trigger/camera_feedback never start (rcS starts
- * them only when TRIG_MODE > 0 at boot) and a mission's single-image IMAGE_START_CAPTURE (which
- * navigator turns into DO_DIGICAM_CONTROL for camera_trigger) yields no CAMERA_IMAGE_CAPTURED.
+ * What the parity runs boot PX4 with, so it carries what the simulator's vehicle carries:
+ * - a camera triggered over MAVLink: stock SITL has TRIG_MODE 0, so camera_trigger/camera_feedback
+ *   never start (rcS starts them only when TRIG_MODE > 0 at boot) and a mission's single-image
+ *   IMAGE_START_CAPTURE (navigator → DO_DIGICAM_CONTROL for camera_trigger) yields no
+ *   CAMERA_IMAGE_CAPTURED (FINDINGS F9);
+ * - the simulator's pack: SIH's battery_simulator drains 100 % over SIM_BAT_DRAIN (default 60 s!)
+ *   down to SIM_BAT_MIN_PCT (default 50 %); the simulator's 5000 mAh pack at ~10 A lasts ~1800 s
+ *   (hardware/sim/params.ts BAT_CAPACITY, hover_current_a), so a whole flight drains alike and a
+ *   battery_drop leaves the same reserve to fly home on (FINDINGS F3).
  */
-export const PARITY_PX4_PARAMS: Readonly<Record<string, number>> = { TRIG_MODE: 4 };
+export const PARITY_PX4_PARAMS: Readonly<Record<string, number>> = { TRIG_MODE: 4, SIM_BAT_DRAIN: 1800, SIM_BAT_MIN_PCT: 0 };
 
 /**
  * Where each of a scenario's vehicles starts on PX4, placed as the simulator places them: the
