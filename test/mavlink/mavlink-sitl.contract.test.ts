@@ -63,7 +63,7 @@ describe('MAVLink adapter extras against the built-in SITL (loopback UDP)', () =
     return v!.value;
   };
 
-  it('datalink-loss failsafe on the vehicle: parameters set in their declared types, our uplink silenced, the vehicle returns', async () => {
+  it('datalink-loss failsafe on the vehicle: parameters set in their declared types, the link silenced both ways, the vehicle returns', async () => {
     h = await makeSitlHarness();
     const port = h.port as MavlinkVehiclePort;
     const events: VehicleEvent[] = [];
@@ -77,9 +77,13 @@ describe('MAVLink adapter extras against the built-in SITL (loopback UDP)', () =
     expect(await h.waitFor(() => port.snapshot()!.alt_rel_m > 12, 60_000)).toBe(true);
     const r = await settle(port.injectFault({ kind: 'link_loss', duration_s: 120 }));
     expect(r.ok && r.value.result).toBe('LINK_SILENCED');
-    // The vehicle stops hearing us; we keep hearing it take its datalink-loss action.
-    expect(await h.waitFor(() => events.some((e) => e.type === 'mode' && e.mode === 'rtl'), 20_000)).toBe(true);
+    // A two-way outage: we stop hearing the vehicle (the port reports the link down) …
+    expect(await h.waitFor(() => events.some((e) => e.type === 'link' && !e.up), 20_000)).toBe(true);
+    expect(events.some((e) => e.type === 'mode' && e.mode === 'rtl')).toBe(false);
+    // … and it stops hearing us: past COM_DL_LOSS_T it returns by itself, seen once the link is back.
+    await new Promise((r) => setTimeout(r, 3000));
     expect((await settle(port.injectFault({ kind: 'link_restore' }))).ok).toBe(true);
+    expect(await h.waitFor(() => events.some((e) => e.type === 'mode' && e.mode === 'rtl'), 20_000)).toBe(true);
   });
 
   it('uploadGeofence: the polygons reach the vehicle, the limit and action its GF_ parameters', async () => {

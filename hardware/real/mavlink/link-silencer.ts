@@ -1,6 +1,7 @@
 /**
- * A link whose outgoing frames can be silenced, for injecting link loss into a real vehicle:
- * an RF outage as the vehicle sees it (it stops hearing us) while we keep listening.
+ * A link whose frames to and from a system can be silenced, for injecting link loss into a real
+ * vehicle: an RF outage is two-way — the vehicle stops hearing us (its datalink-loss failsafe),
+ * and we stop hearing it (the twin's own link-lost judgement), as in the simulator.
  *
  * @remarks
  * One silencer per underlying link (cached), so every session on a shared link still sees one
@@ -37,9 +38,17 @@ function silencerOf(link: Link): Silencer {
     }
     link.send(frame, toSysid);
   };
+  // Inbound: frames from a silenced system (or from anyone while the whole link is) never reach
+  // the sessions.
+  const onFrame: Link['onFrame'] = (fn) =>
+    link.onFrame((frame, from) => {
+      if (state.all > 0 || (state.systems.get(frame.sysid) ?? 0) > 0) return;
+      fn(frame, from);
+    });
   state.link = new Proxy(link, {
     get(target, key) {
       if (key === 'send') return send;
+      if (key === 'onFrame') return onFrame;
       const v = Reflect.get(target, key, target) as unknown;
       return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
     },

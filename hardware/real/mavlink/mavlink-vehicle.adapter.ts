@@ -277,7 +277,10 @@ export function createMavlinkVehiclePort(options: MavlinkVehiclePortOptions): Ma
     }
     if (silenced.length > 0) return;
     const sysid = parts?.session.sysid;
-    silenced = [...(sysid !== undefined ? [sysid] : []), ...(ownsLink || sysid === undefined ? ['all' as const] : [])];
+    // Our broadcasts (the link's one GCS heartbeat) stop too when this vehicle is the only far
+    // end of the link; on a link shared with other vehicles they go on for the others.
+    const alone = link.peers().length <= 1;
+    silenced = [...(sysid !== undefined ? [sysid] : []), ...(ownsLink || alone || sysid === undefined ? ['all' as const] : [])];
     for (const k of silenced) setSilenced(link, k, true);
   }
 
