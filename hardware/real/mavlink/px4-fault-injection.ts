@@ -11,10 +11,10 @@
  *   simulator_mavlink (SENSOR_GPS/ACCEL/GYRO/MAG/BARO/AIRSPEED/VIO, Gazebo Classic only). A
  *   unit no running module handles is never answered: the command times out, and we say so.
  * - So SYS_FAILURE_EN is set to 1 first (once per connection) when it is not.
- * - `link_loss` stops every frame we send (our HEARTBEAT included) for its duration while we
- *   keep listening: an uplink outage as the vehicle sees it (its COM_DL_LOSS_T / NAV_DLL_ACT
- *   failsafe then runs), commands sent meanwhile time out. `link_restore` or the end of the
- *   duration lifts it.
+ * - `link_loss` is a two-way outage for its duration, as in the simulator: every frame we send
+ *   stops (our HEARTBEAT included, so the vehicle's COM_DL_LOSS_T / NAV_DLL_ACT failsafe runs)
+ *   and the vehicle's frames are dropped on arrival (so the twin's own link-lost judgement runs);
+ *   commands sent meanwhile time out. `link_restore` or the end of the duration lifts it.
  * - Timed GPS losses send FAILURE_TYPE_OK at the end of their duration.
  * - `battery_drop { pct }` (scripts/px4/FINDINGS.md F3): PX4's battery failure (FAILURE_TYPE_OFF) forces the
  *   cell voltage to empty — "battery empty", not a drop of N points. On a PX4 SITL the drop is
@@ -163,7 +163,7 @@ export class Px4FaultInjector {
           this.timers.add(cancel);
           this.linkTimer = cancel;
         }
-        return ok({ kind, result: plan.silence ? 'LINK_SILENCED' : 'LINK_RESTORED', note: 'our transmissions stop (heartbeat, commands); we keep listening' });
+        return ok({ kind, result: plan.silence ? 'LINK_SILENCED' : 'LINK_RESTORED', note: 'two-way outage: our transmissions stop (heartbeat, commands) and the vehicle\'s are dropped on arrival' });
       }
       case 'inject': {
         const r = await this.send(plan.command, signal);
