@@ -8,32 +8,21 @@
  * neither side felt the outage (seen on PX4 v1.15.4: scripts/px4/FINDINGS.md F14).
  */
 import { describe, expect, it, afterAll } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createSocket } from 'node:dgram';
-import { existsSync } from 'node:fs';
 import { parseScenario } from '../../actors/scenario/scenario.loader.js';
 import { linkBackend, runScenario } from '../../actors/scenario/scenario.runner.js';
+import { startOutOfProcessSitl, type OutOfProcessSitl } from './support/out-of-process-sitl.js';
 
-const CLI = 'dist/cli/bin.js';
 const SPEED = 5;
 
 describe('link_loss on an out-of-process MAVLink vehicle', () => {
-  const children: ChildProcess[] = [];
+  const sitls: OutOfProcessSitl[] = [];
   afterAll(() => {
-    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+    for (const s of sitls) s.stop();
   });
 
   it('both sides feel it: the twin records link-lost, the vehicle returns by itself', { timeout: 120_000 }, async () => {
-    if (!existsSync(CLI)) throw new Error('run `npm run build` first (npm test does)');
-    const s = createSocket('udp4');
-    await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
-    const gcsPort = s.address().port;
-    s.close();
-    const sitl = spawn(process.execPath, [CLI, 'sitl', '--count', '1', '--speed', String(SPEED), '--api-port', '0', '--api-local-port', '0', '--gcs-port', String(gcsPort), '--gcs-local-port', '0'], {
-      env: { ...process.env, TWIN_LOG_LEVEL: 'silent' },
-      stdio: 'ignore',
-    });
-    children.push(sitl);
+    const sitl = await startOutOfProcessSitl(SPEED);
+    sitls.push(sitl);
     const loaded = parseScenario(
       [
         'name: field-link-loss',
@@ -53,11 +42,11 @@ describe('link_loss on an out-of-process MAVLink vehicle', () => {
     );
     if (!loaded.ok) throw new Error(loaded.error.message);
     const { report, log } = await runScenario(loaded.value, {
-      backend: linkBackend(`udpin://127.0.0.1:${gcsPort}`, SPEED),
+      backend: linkBackend(sitl.url, SPEED),
       speed: SPEED,
       connectTimeout_s: 60,
     });
-    sitl.kill('SIGINT');
+    sitl.child.kill('SIGINT');
     const entries = log.entries;
     const fault = entries.find((e) => e.type === 'fault' && e.source === 'scenario');
     expect(fault?.data).toMatchObject({ kind: 'link_loss', result: 'LINK_SILENCED' });

@@ -5,32 +5,21 @@
  * the vehicle instead of logging them unsupported, recording the vehicle's answer to each.
  */
 import { describe, expect, it, afterAll } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createSocket } from 'node:dgram';
-import { existsSync } from 'node:fs';
 import { parseScenario } from '../../actors/scenario/scenario.loader.js';
 import { linkBackend, runScenario } from '../../actors/scenario/scenario.runner.js';
+import { startOutOfProcessSitl, type OutOfProcessSitl } from './support/out-of-process-sitl.js';
 
-const CLI = 'dist/cli/bin.js';
 const SPEED = 5;
 
 describe('a real (out-of-process MAVLink) vehicle under a scenario', () => {
-  const children: ChildProcess[] = [];
+  const sitls: OutOfProcessSitl[] = [];
   afterAll(() => {
-    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+    for (const s of sitls) s.stop();
   });
 
   it('wall clock; parameters and geofence set before the mission; faults injected with the answer logged', { timeout: 90_000 }, async () => {
-    if (!existsSync(CLI)) throw new Error('run `npm run build` first (npm test does)');
-    const s = createSocket('udp4');
-    await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
-    const gcsPort = s.address().port;
-    s.close();
-    const sitl = spawn(process.execPath, [CLI, 'sitl', '--count', '1', '--speed', String(SPEED), '--api-port', '0', '--api-local-port', '0', '--gcs-port', String(gcsPort), '--gcs-local-port', '0'], {
-      env: { ...process.env, TWIN_LOG_LEVEL: 'silent' },
-      stdio: 'ignore',
-    });
-    children.push(sitl);
+    const sitl = await startOutOfProcessSitl(SPEED);
+    sitls.push(sitl);
     const loaded = parseScenario(
       [
         'name: field-setup',
@@ -53,12 +42,12 @@ describe('a real (out-of-process MAVLink) vehicle under a scenario', () => {
     if (!loaded.ok) throw new Error(loaded.error.message);
     let clockKind = '';
     const { report, log } = await runScenario(loaded.value, {
-      backend: linkBackend(`udpin://127.0.0.1:${gcsPort}`, SPEED),
+      backend: linkBackend(sitl.url, SPEED),
       speed: SPEED,
       connectTimeout_s: 60,
       onTwin: (twin) => (clockKind = twin.clock.kind),
     });
-    sitl.kill('SIGINT');
+    sitl.child.kill('SIGINT');
     // Real vehicles live in wall time.
     expect(clockKind).toBe('wall');
     expect(report.errors).toEqual([]);
