@@ -42,7 +42,7 @@ function silencerOf(link: Link): Silencer {
   // the sessions.
   const onFrame: Link['onFrame'] = (fn) =>
     link.onFrame((frame, from) => {
-      if (state.all > 0 || (state.systems.get(frame.sysid) ?? 0) > 0) return;
+      if (state.all > 0 || (state.systems.size > 0 && (state.systems.get(frame.sysid) ?? 0) > 0)) return;
       fn(frame, from);
     });
   state.link = new Proxy(link, {
