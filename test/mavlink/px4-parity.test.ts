@@ -494,8 +494,9 @@ describe('parameters, geofence and faults on a PX4', () => {
   });
 
   it('link_loss is a two-way outage for its duration: nothing we send (heartbeat included) goes out, nothing the vehicle sends comes in', async () => {
-    const { v, px4 } = await setup({}, { speedFactor: 10 });
+    const { v, px4, events } = await setup({}, { speedFactor: 10 });
     const ours = () => px4.ap.received.filter((x) => x.msg.constructor.name === 'Heartbeat').length;
+    const linkEvents = () => events.filter((e) => e.type === 'link').map((e) => (e as { up: boolean }).up);
     const r = await v.injectFault({ kind: 'link_loss', duration_s: 1.5 });
     expect(r.ok && r.value.result).toBe('LINK_SILENCED');
     const at0 = ours();
@@ -505,6 +506,9 @@ describe('parameters, geofence and faults on a PX4', () => {
     expect(v.snapshot()?.t_ms ?? 0).toBe(telemetryBefore); // and we hear nothing from it
     await until(() => ours() > at0, 3000, 'heartbeats again');
     await until(() => (v.snapshot()?.t_ms ?? 0) > telemetryBefore, 3000, 'telemetry again');
+    // The twin judged the link lost during the silence (15 s of vehicle time) and judges it up again on the
+    // vehicle's next heartbeat, which can come a little after its first telemetry: commands wait for that.
+    await until(() => linkEvents().at(-1) === true && linkEvents().includes(false), 3000, 'link judged up again');
     // link_restore lifts an open-ended silence.
     expect(code(await v.injectFault({ kind: 'link_loss' }))).toBe('ok');
     await sleep(300);

@@ -10,13 +10,17 @@
  * 0.4 s wall for 561 items). Until then Commander refuses Mission mode (TEMPORARILY_REJECTED).
  * So "ready" = a MISSION_CURRENT with our id and `seq < total`. A vehicle that never sends a
  * non-zero `mission_id` (MAVLink 1, ArduPilot, older PX4) gives no such signal: callers do not
- * wait for it and rely on retrying the refusal instead.
+ * wait for it and rely on retrying the refusal instead. Until it has sent one, a vehicle that
+ * gave our upload an opaque id is heard once more (≤ {@link FIRST_REPORT_MS}) before we decide:
+ * right after the first upload to an empty PX4 no MISSION_CURRENT has carried an id yet.
  */
 import type { common } from 'node-mavlink';
 import type { MavSession } from './session.js';
 import { waitUntil } from './state-wait.js';
 
 const MSG_MISSION_CURRENT = 42;
+/** How long (ms of autopilot time) to wait for a first MISSION_CURRENT that would say whether the vehicle sends mission ids. */
+export const FIRST_REPORT_MS = 1500;
 
 export interface MissionCurrentState {
   readonly seq: number;
@@ -31,6 +35,8 @@ export class MissionStatus {
   last: MissionCurrentState | undefined;
   /** The vehicle has sent a non-zero mission_id at least once (it speaks the opaque-id protocol). */
   sendsMissionId = false;
+  /** MISSION_CURRENT messages heard so far. */
+  private heard = 0;
   private readonly off: () => void;
 
   constructor(private readonly session: MavSession) {
@@ -38,6 +44,7 @@ export class MissionStatus {
       const c = m as common.MissionCurrent;
       const missionId = (c.missionId ?? 0) >>> 0;
       this.last = { seq: c.seq, total: c.total, missionId };
+      this.heard++;
       if (missionId !== 0) this.sendsMissionId = true;
     });
   }
@@ -49,11 +56,17 @@ export class MissionStatus {
   }
 
   /**
-   * Waits (≤ `timeoutMs` clock ms) until {@link isReady}. 'no-signal' at once when there is
-   * nothing to wait for: no opaque id from the upload, or a vehicle that never sent a mission_id.
+   * Waits (≤ `timeoutMs` clock ms) until {@link isReady}. 'no-signal' when there is nothing to
+   * wait for: no opaque id from the upload, or a vehicle whose next MISSION_CURRENT (heard within
+   * {@link FIRST_REPORT_MS}) still carries no mission_id.
    */
   async waitReady(opaqueId: number | undefined, timeoutMs: number, signal?: AbortSignal): Promise<MissionReadyOutcome> {
-    if (!opaqueId || !this.sendsMissionId) return 'no-signal';
+    if (!opaqueId) return 'no-signal';
+    if (!this.sendsMissionId) {
+      const before = this.heard;
+      await waitUntil(this.session, () => this.heard > before, Math.min(timeoutMs, this.session.ms(FIRST_REPORT_MS)), signal);
+      if (!this.sendsMissionId) return 'no-signal';
+    }
     return (await waitUntil(this.session, () => this.isReady(opaqueId), timeoutMs, signal)) ? 'ready' : 'timeout';
   }
 
