@@ -9,6 +9,7 @@
  */
 import type { BatteryState, FlightMode, LandedState, VehicleTelemetry } from '../hardware/vehicle.port.js';
 import type { GeoPoint, Ned } from '../core/geo.js';
+import type { CaptureRef, ScanRef, SensorHealth, SensorKind } from '../hardware/sensor.port.js';
 
 export type Unsubscribe = () => void;
 
@@ -49,13 +50,27 @@ export interface MissionStatusMsg {
   readonly reason?: string;
 }
 
-/** Topic name → message type. Vehicle topics are `/<vehicle>/<name>`. */
+/** A sensor's 1 Hz health with its identity, on `/<vehicle>/<sensor>/health`. */
+export interface SensorHealthMsg extends SensorHealth {
+  readonly vehicle: string;
+  readonly sensor: string;
+  readonly kind: SensorKind;
+  /** The sensor machine's state, e.g. `ready`, `capturing`, `error`. */
+  readonly machine_state: string;
+}
+
+/** Topic name → message type. Vehicle topics are `/<vehicle>/<name>`, sensor topics `/<vehicle>/<sensor>/<name>`. */
 export interface Topics {
   [topic: `/${string}/telemetry`]: VehicleTelemetry;
   [topic: `/${string}/pose`]: PoseMsg;
   [topic: `/${string}/battery`]: BatteryMsg;
   [topic: `/${string}/state`]: VehicleStateMsg;
   '/mission/status': MissionStatusMsg;
+  /** A stored image (reference only; the bytes are in the blob store). */
+  [topic: `/${string}/capture`]: CaptureRef;
+  /** A completed LiDAR frame (reference only). */
+  [topic: `/${string}/scan`]: ScanRef;
+  [topic: `/${string}/health`]: SensorHealthMsg;
 }
 
 export const topics = {
@@ -64,6 +79,9 @@ export const topics = {
   battery: (vehicle: string) => `/${vehicle}/battery` as const,
   state: (vehicle: string) => `/${vehicle}/state` as const,
   missionStatus: '/mission/status' as const,
+  sensorCapture: (vehicle: string, sensor: string) => `/${vehicle}/${sensor}/capture` as const,
+  sensorScan: (vehicle: string, sensor: string) => `/${vehicle}/${sensor}/scan` as const,
+  sensorHealth: (vehicle: string, sensor: string) => `/${vehicle}/${sensor}/health` as const,
 };
 
 type Handler = (msg: unknown, topic: string) => void;
