@@ -45,6 +45,13 @@ export interface SensorInfo {
   readonly model: string;
   readonly vendor: string;
   readonly firmware?: string;
+  /**
+   * How the sensor is mounted on the vehicle: rotation from the vehicle body frame (FRD) to the
+   * sensor frame, degrees (roll, pitch, yaw applied in that order, body axes). Cameras: a nadir
+   * camera has pitch -90. LiDAR points are in the sensor's own frame (Ouster: x forward, y left,
+   * z up); `core/sensors/sensor-frame.ts` turns them into world coordinates with the pose.
+   */
+  readonly mount_deg?: { readonly roll: number; readonly pitch: number; readonly yaw: number };
   /** Camera: image size in pixels, sensor size in mm, focal length in mm. */
   readonly camera?: {
     readonly resolution_px: { readonly width: number; readonly height: number };
@@ -156,6 +163,14 @@ export interface BlobSink {
  */
 export interface VehiclePoseSource {
   pose(): (SensorPose & { readonly t_ms: number; readonly velocity_ned_mps?: { readonly north: number; readonly east: number; readonly down: number } }) | undefined;
+}
+
+/**
+ * The autopilot's camera trigger (mission capture items, trigger distance) as a simulated camera
+ * hears it; a MAVLink camera hears its autopilot on the link instead.
+ */
+export interface CameraTriggerSource {
+  subscribe(fn: (trigger: { readonly seq: number; readonly t_ms: number }) => void): Unsubscribe;
 }
 
 /** What every sensor port offers. */
