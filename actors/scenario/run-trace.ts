@@ -7,7 +7,8 @@
  * between vehicles that are both airborne (a fleet parked 3 m apart on the pad is fine).
  */
 import type { Geofence } from '../../core/planning/index.js';
-import type { VehicleTelemetry } from '../../hardware/vehicle.port.js';
+import type { GeoPoint } from '../../core/geo.js';
+import type { VehiclePort, VehicleTelemetry } from '../../hardware/vehicle.port.js';
 
 export interface VehicleTrace {
   readonly id: string;
@@ -57,10 +58,33 @@ export class RunTrace {
     }
   }
 
-  /** The vehicle's home as it reports it (world frame); else its first sample stands in. */
+  /** The vehicle's home as it reports it (world frame); until then its first sample stands in. */
   setHome(id: string, home: { north_m: number; east_m: number }): void {
     const v = this.vehicles.get(id);
     if (v) v.home = home;
+  }
+
+  /**
+   * Follows the vehicle's home as its port reports it: the one it has now, then every `home`
+   * event until `signal` aborts. A real vehicle's HOME_POSITION can arrive after the fleet has
+   * connected (PX4 at 4× on a busy host: scripts/px4/FINDINGS.md F11), and PX4 moves home when
+   * it arms; taking it once at connect judged such a vehicle against its first sample.
+   *
+   * @param toWorld - the vehicle's home (WGS-84) in the world frame, metres.
+   */
+  followHome(
+    id: string,
+    port: Pick<VehiclePort, 'home' | 'subscribeEvents'>,
+    toWorld: (home: GeoPoint) => { north_m: number; east_m: number },
+    signal?: AbortSignal,
+  ): void {
+    if (signal?.aborted) return;
+    const now = port.home();
+    if (now) this.setHome(id, toWorld(now));
+    const off = port.subscribeEvents((e) => {
+      if (e.type === 'home') this.setHome(id, toWorld(e.home));
+    });
+    signal?.addEventListener('abort', off, { once: true });
   }
 
   /** One telemetry sample with its world-frame position. */

@@ -233,10 +233,8 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
   if (!fenceResult.ok) errors.push(fenceResult.error.message);
   else fence = fenceResult.value;
   limitsRef.value = missionLimits(frame, scenario);
-  for (const id of ids) {
-    const home = twin.port(id).home();
-    if (home) trace.setHome(id, frame.toLocal(home.lat_deg, home.lon_deg));
-  }
+  // Each vehicle's home as it reports it, also one that arrives (or moves) after connect (F11).
+  for (const id of ids) trace.followHome(id, twin.port(id), (h) => frame.toLocal(h.lat_deg, h.lon_deg), runEnd.signal);
 
   // Promises settled by ports answer on the clock: keep it running while we wait for them.
   const onClock = async <T>(work: Promise<T>, limit_ms: number): Promise<T | undefined> => {
