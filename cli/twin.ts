@@ -211,7 +211,9 @@ export function buildProgram(): Command {
     .option('--api-local-port <port>', 'instance i binds this port + i for its API link', parsePort, 14580)
     .option('--gcs-port <port>', 'every instance sends its GCS link here (QGroundControl listens on 14550)', parsePort, 14550)
     .option('--gcs-local-port <port>', 'instance i binds this port + i for its GCS link', parsePort, 18570)
-    .action(async (flags: { count: number; speed: number; seed: number; host: string; apiPort: number; apiLocalPort: number; gcsPort: number; gcsLocalPort: number }) => {
+    .option('--camera <profile>', 'camera profile of each vehicle\'s MAVLink camera component (100)', 'generic-mavlink-camera')
+    .option('--no-camera', 'no MAVLink camera component')
+    .action(async (flags: { count: number; speed: number; seed: number; host: string; apiPort: number; apiLocalPort: number; gcsPort: number; gcsLocalPort: number; camera: string | false }) => {
       if (!Number.isFinite(flags.speed)) throw new InvalidArgumentError('--speed must be a finite factor for the SITL');
       await runSitlCommand({
         count: flags.count,
@@ -222,6 +224,7 @@ export function buildProgram(): Command {
         apiLocalPortBase: flags.apiLocalPort,
         gcsRemotePort: flags.gcsPort,
         gcsLocalPortBase: flags.gcsLocalPort,
+        camera: flags.camera,
         logger: createLogger(),
       });
     });

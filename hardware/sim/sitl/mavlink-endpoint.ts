@@ -126,6 +126,17 @@ export class UdpMavlinkEndpoint {
     });
   }
 
+  /** Sends a frame another component of this system encoded (the camera) to {@link remote}. */
+  sendFrame(buf: Buffer): void {
+    const to = this.remote;
+    const s = this.socket;
+    if (!to || !s) return;
+    this.stats.txMessages++;
+    s.send(buf, to.port, to.address, (err) => {
+      if (err) this.stats.txErrors++;
+    });
+  }
+
   private onDatagram(buf: Buffer, rinfo: RemoteInfo): void {
     const st = this.stats;
     st.rxDatagrams++;

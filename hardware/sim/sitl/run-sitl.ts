@@ -29,6 +29,8 @@ export interface RunSitlOptions {
   /** Where the one line per instance goes (default stdout). */
   readonly print?: (line: string) => void;
   readonly logger?: Logger;
+  /** Each vehicle's MAVLink camera component profile, or false for none (default: the generic camera). */
+  readonly camera?: string | false;
 }
 
 /** One line per instance, e.g. `drone1 sysid=1 api=udp:127.0.0.1:14580→14540 gcs=udp:127.0.0.1:18570→14550`. */
@@ -53,6 +55,7 @@ export async function runSitlCommand(opts: RunSitlOptions): Promise<void> {
   const sitl = createSitl({
     world, vehicles, host, apiRemotePortBase: opts.apiRemotePortBase, apiLocalPortBase: opts.apiLocalPortBase,
     gcsRemotePort: opts.gcsRemotePort, gcsLocalPortBase: opts.gcsLocalPortBase, logger: opts.logger,
+    camera: opts.camera ?? true,
   });
   const ac = new AbortController();
   const onSigint = () => ac.abort();

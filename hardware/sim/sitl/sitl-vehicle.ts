@@ -13,6 +13,8 @@ import type { Logger } from '../../../core/logger.js';
 import type { MavFrame } from '../../real/mavlink/codec.js';
 import type { SimWorld } from '../sim-world.js';
 import type { VehicleEvent, VehicleTelemetry } from '../../vehicle.port.js';
+import type { CameraProfile } from '../../../core/sensors/camera-profiles.js';
+import { SitlCamera } from './camera-component.js';
 import { CommandHandler, type CommandContext } from './command-handler.js';
 import { EventsServer } from './events-server.js';
 import { GcsPresence } from './gcs-presence.js';
@@ -36,6 +38,8 @@ export interface SitlVehicleOptions {
   readonly logger: Logger;
   /** Optional wall-clock reader for profiling handler time (benchmarks); never used for behaviour. */
   readonly profileNow?: () => number;
+  /** A MAVLink camera component (100) with this profile; none when absent. */
+  readonly camera?: CameraProfile;
 }
 
 /** Per-vehicle counters beyond the links' own. */
@@ -77,6 +81,8 @@ export class SitlVehicle implements StreamSource {
   readonly presence: GcsPresence;
   /** Events interface, component metadata and FTP. */
   readonly events: EventsServer;
+  /** The vehicle's MAVLink camera component, when it has one. */
+  readonly camera: SitlCamera | undefined;
   failsafe = false;
   private readonly commands = new CommandHandler();
   private readonly streams: Map<UdpMavlinkEndpoint, LinkStreams>;
@@ -108,6 +114,7 @@ export class SitlVehicle implements StreamSource {
     this.params = new ParamServer(o.world, o.id, o.sysid, statustext);
     this.presence = new GcsPresence(o.world, o.id, o.sysid);
     this.events = new EventsServer({ sysid: o.sysid, now: () => o.world.clock.now(), timeBootMs: () => this.timeBootMs(), broadcast: (m) => this.broadcast(m) });
+    this.camera = o.camera && createSitlCamera(this, o.camera);
   }
 
   stats(): SitlVehicleStats {
@@ -204,6 +211,7 @@ export class SitlVehicle implements StreamSource {
   /** Called after every physics tick: streams, the 1 s mission beat, GCS presence. */
   onTick(now: number): void {
     this.presence.tick(now);
+    this.camera?.tick(now);
     if (!this.linkUp()) return;
     for (const [link, s] of this.streams) s.run(now, this, (m) => link.send(m));
     this.events.tick(now);
@@ -235,6 +243,7 @@ export class SitlVehicle implements StreamSource {
         break;
       case 'capture':
         this.broadcast(msg(common.CameraTrigger, { timeUsec: BigInt(Math.round(this.timeBootMs() * 1000)), seq: e.seq }));
+        this.camera?.trigger();
         break;
       default:
         break;
@@ -253,6 +262,7 @@ export class SitlVehicle implements StreamSource {
       link.stats.rxForeign++;
       return;
     }
+    if (this.camera?.handle(frame, m, (f) => link.sendFrame(f))) return;
     const t0 = this.o.profileNow?.();
     if (m instanceof minimal.Heartbeat) this.presence.onHeartbeat(frame.sysid, num(m, 'type'), this.world.clock.now());
     else if (this.commands.handle(this.events.observe(this.commandContext(link), m), frame, m)) this.counters.commands++;
@@ -286,4 +296,23 @@ export class SitlVehicle implements StreamSource {
       send: (m) => link.send(m),
     };
   }
+}
+
+/** The camera component of a SITL vehicle: geotags from the world's truth, frames on both links. */
+function createSitlCamera(v: SitlVehicle, profile: CameraProfile): SitlCamera {
+  const { world, id } = v;
+  return new SitlCamera({
+    sysid: v.sysid, profile, now: () => world.clock.now(), timeBootMs: () => v.timeBootMs(),
+    pose: () => {
+      const ned = world.truePosition(id);
+      const position = world.frame.toGeo(ned);
+      const a = v.attitude();
+      return { position, relAlt_m: position.alt_m - world.home(id).alt_m, roll: a.roll, pitch: a.pitch, yaw: a.yaw };
+    },
+    broadcast: (f) => {
+      if (!world.isLinkUp(id)) return;
+      v.api.sendFrame(f);
+      v.gcs.sendFrame(f);
+    },
+  });
 }

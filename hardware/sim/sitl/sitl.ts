@@ -26,6 +26,8 @@ import { standard, type MavLinkPacketRegistry } from 'node-mavlink';
 import { silentLogger, type Logger } from '../../../core/logger.js';
 import { REGISTRY } from '../../real/mavlink/codec.js';
 import type { SimWorld } from '../sim-world.js';
+import { cameraProfile, DEFAULT_CAMERA_PROFILE } from '../../../core/sensors/camera-profiles.js';
+import type { SitlCamera } from './camera-component.js';
 import { SitlVehicle, type SitlVehicleStats } from './sitl-vehicle.js';
 
 export interface SitlVehicleConfig {
@@ -33,6 +35,8 @@ export interface SitlVehicleConfig {
   readonly id: string;
   /** MAVLink system id (default 1 + index). */
   readonly sysid?: number;
+  /** This vehicle's MAVLink camera component: a profile name, or false for none (default: `SitlOptions.camera`). */
+  readonly camera?: string | false;
 }
 
 export interface SitlOptions {
@@ -51,6 +55,11 @@ export interface SitlOptions {
   readonly logger?: Logger;
   /** A wall-clock reader to profile message handling (benchmarks only; behaviour never reads it). */
   readonly profileNow?: () => number;
+  /**
+   * Gives every vehicle a MAVLink camera component (100) with this profile (true = the generic
+   * one); default none. `twin sitl` turns it on.
+   */
+  readonly camera?: string | boolean;
 }
 
 export interface SitlEndpoint {
@@ -74,6 +83,8 @@ export interface Sitl {
   /** One entry per instance; ports are known after `start()`. */
   readonly endpoints: readonly SitlEndpoint[];
   stats(): SitlStats;
+  /** Vehicle `id`'s camera component, when it has one (tests and fault injection). */
+  camera(id: string): SitlCamera | undefined;
 }
 
 /** The codec's registry plus `standard` (AUTOPILOT_VERSION lives there). */
@@ -97,7 +108,11 @@ export function createSitl(opts: SitlOptions): Sitl {
     const sysid = v.sysid ?? 1 + i;
     if (!Number.isInteger(sysid) || sysid < 1 || sysid > 254 || sysids.has(sysid)) throw new RangeError(`SITL.INVALID_SYSID: ${sysid}`);
     sysids.add(sysid);
+    const camName = v.camera ?? (opts.camera === true ? DEFAULT_CAMERA_PROFILE : opts.camera);
+    const camera = typeof camName === 'string' ? cameraProfile(camName) : undefined;
+    if (typeof camName === 'string' && !camera) throw new RangeError(`SITL.UNKNOWN_CAMERA: ${camName}`);
     return new SitlVehicle({
+      camera,
       world, id: v.id, sysid, bindHost: host, remoteHost: host,
       apiLocalPort: port(apiLocal, i), apiRemotePort: port(apiRemote, i),
       gcsLocalPort: port(gcsLocal, i), gcsRemotePort: gcsRemote,
@@ -155,6 +170,7 @@ export function createSitl(opts: SitlOptions): Sitl {
       startedPhysics = false;
       await Promise.all(vehicles.map((v) => v.stop()));
     },
+    camera: (id) => vehicles.find((v) => v.id === id)?.camera,
     stats() {
       return { vehicles: vehicles.map((v) => ({ id: v.id, sysid: v.sysid, ...v.stats() })) };
     },
