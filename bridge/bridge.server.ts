@@ -32,6 +32,8 @@ import { silentLogger, type Logger } from '../core/logger.js';
 import { ClientSession, type Authenticate, type BridgeSocket, type ClientInfo, type PreAuth } from './client-session.js';
 import { CommandWaiter } from './internal/command-waiter.js';
 import type { BridgeMetrics } from './metrics.js';
+import type { BlobReader, SensorDirectory } from './sensor-directory.js';
+import { SensorLatest, sensorServices, sensorTopics } from './sensor-topics.js';
 import { buildServices } from './services.js';
 import { buildTopicCatalog } from './topic-catalog.js';
 import { TopicHub, type TopicHubStats } from './topic-hub.js';
@@ -73,6 +75,13 @@ export interface BridgeServerOptions {
   readonly maxPendingPerAddress?: number;
   /** Bytes a connection may send before it authenticates; beyond, it is closed (1009). Default maxMessageBytes. */
   readonly preAuthMaxBytes?: number;
+  /**
+   * The twin's sensors: their topics (`/<vehicle>/<sensor>/…`) and the camera services. Absent:
+   * no sensor topics.
+   */
+  readonly sensors?: SensorDirectory;
+  /** Where images and scans are read from (the store's blob store). Absent: no image or point topics carry data. */
+  readonly blobs?: BlobReader;
 }
 
 export interface BridgeStats {
@@ -115,10 +124,16 @@ export function createBridgeServer(options: BridgeServerOptions): BridgeServer {
   const maxPending = options.maxPending ?? 64;
   const maxPendingPerAddress = options.maxPendingPerAddress ?? 8;
   const preAuthMaxBytes = options.preAuthMaxBytes ?? maxMessageBytes;
-  const catalog = buildTopicCatalog(twin);
+  const sensorList = options.sensors?.list() ?? [];
+  const latest = new SensorLatest(sensorList);
+  const sensorDefs = options.sensors
+    ? sensorTopics({ directory: options.sensors, latest, now: () => twin.clock.now(), ...(options.blobs ? { blobs: options.blobs } : {}) })
+    : [];
+  const catalog = buildTopicCatalog(twin, sensorDefs);
   const waiter = new CommandWaiter(twin.log);
   const hub = new TopicHub(twin.bus, catalog, (error, topic) => logger.error({ err: error, topic }, 'topic mapping failed'));
   const services = buildServices(twin, catalog, waiter);
+  if (options.sensors) for (const def of sensorServices(options.sensors)) services.set(def.name, def);
   const sessions = new Map<WebSocket, ClientSession>();
   /** The remote address of each session (for the per-address cap on unauthenticated ones). */
   const remotes = new Map<ClientSession, string>();
@@ -241,6 +256,7 @@ export function createBridgeServer(options: BridgeServerOptions): BridgeServer {
   return {
     async start() {
       if (http) throw new Error('bridge: already started');
+      latest.attach(twin.bus as never);
       http = createServer((_req, res) => {
         res.writeHead(426, { 'content-type': 'text/plain' }).end('rosbridge v2 WebSocket endpoint: connect with ws://\n');
       });
@@ -277,6 +293,7 @@ export function createBridgeServer(options: BridgeServerOptions): BridgeServer {
         socket.close(1001, 'server stopping');
       }
       hub.detachAll();
+      latest.detach();
       waiter.cancelAll();
       if (ws) {
         // Give closing handshakes a moment, then cut whatever is left.

@@ -343,12 +343,22 @@ export class ClientSession implements StreamHost {
       queue_length: queue,
       compression: op.compression ?? 'none',
       ...(op.fragment_size !== undefined ? { fragment_size: op.fragment_size } : {}),
+      ...(op.point_budget !== undefined ? { point_budget: op.point_budget } : {}),
     });
     if (isNew) {
       this.streams.set(topic, stream);
       stream.detach = this.deps.hub.attach(topic, stream);
     }
     for (const m of this.deps.hub.current(topic)) stream.offer(m);
+    // Latched values that need I/O (the latest image from the blob store) follow when read.
+    const later = this.deps.hub.currentLater(topic);
+    if (later) {
+      const s = stream;
+      void later.then((ms) => {
+        if (this.closed || this.streams.get(topic) !== s) return;
+        for (const m of ms) s.offer(m);
+      });
+    }
     this.status('info', `subscribed to ${topic}`, op.id);
   }
 

@@ -33,10 +33,19 @@ export class OutgoingMessage {
   private pngFrame: Frame[] | undefined;
   private fragmented: Map<number, Frame[]> | undefined;
 
-  constructor(readonly op: ServerOp) {}
+  /**
+   * @param op the server op.
+   * @param withBytes set when the op holds `Uint8Array`s (images, point clouds): JSON then carries
+   *   them base64 (rosbridge's `uint8[]` convention), CBOR as byte strings. Off by default, so
+   *   telemetry is stringified without a replacer.
+   */
+  constructor(readonly op: ServerOp, private readonly withBytes = false) {}
 
-  /** The frames for a client that asked for `compression` and `fragmentSize` (characters). */
-  frames(compression: OutCompression = 'none', fragmentSize?: number): Frame[] {
+  /**
+   * The frames for a client that asked for `compression` and `fragmentSize` (characters).
+   * `variant` selects a per-client form of the message (a point budget); plain messages have one.
+   */
+  frames(compression: OutCompression = 'none', fragmentSize?: number, _variant?: number): Frame[] {
     if (compression === 'cbor') return (this.cborFrame ??= [{ data: cborEncode(this.op), binary: true }]);
     if (compression === 'png') return (this.pngFrame ??= [textFrame(JSON.stringify({ op: 'png', data: pngBase64(this.text()) }))]);
     const text = this.text();
@@ -58,7 +67,55 @@ export class OutgoingMessage {
   }
 
   private text(): string {
-    return (this.json ??= JSON.stringify(this.op));
+    return (this.json ??= this.withBytes ? JSON.stringify(this.op, bytesAsBase64) : JSON.stringify(this.op));
+  }
+}
+
+/** JSON replacer: `Uint8Array` → base64 text (a Buffer would already be `{type, data}` here). */
+function bytesAsBase64(_key: string, value: unknown): unknown {
+  return value instanceof Uint8Array ? Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64') : value;
+}
+
+/**
+ * A message with one form per variant (a LiDAR scan decimated to each client's point budget):
+ * each variant is built on first use, then encoded once and shared like any message, so ten
+ * clients with the same budget cost one decimation and one encoding.
+ */
+export class VariantMessage extends OutgoingMessage {
+  private readonly variants = new Map<number, OutgoingMessage>();
+
+  /**
+   * @param build the message for one variant.
+   * @param normalize maps a requested variant to the one to build (e.g. budgets to powers of
+   *   two), bounding how many forms one message can have.
+   * @param fallback the variant of a client that asked for none.
+   */
+  constructor(
+    topic: string,
+    private readonly build: (variant: number) => OutgoingMessage,
+    private readonly normalize: (variant: number) => number,
+    private readonly fallback: number,
+  ) {
+    // The op is only a label (topic); every frame comes from a variant.
+    super({ op: 'publish', topic, msg: null });
+  }
+
+  override frames(compression: OutCompression = 'none', fragmentSize?: number, variant?: number): Frame[] {
+    return this.variant(variant).frames(compression, fragmentSize);
+  }
+
+  override get jsonBytes(): number {
+    return this.variant(undefined).jsonBytes;
+  }
+
+  variant(requested: number | undefined): OutgoingMessage {
+    const v = this.normalize(requested ?? this.fallback);
+    let m = this.variants.get(v);
+    if (!m) {
+      m = this.build(v);
+      this.variants.set(v, m);
+    }
+    return m;
   }
 }
 

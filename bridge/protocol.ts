@@ -54,6 +54,8 @@ const SubscribeOp = z.object({
   /** JSON longer than this many characters is sent as `fragment` ops. */
   fragment_size: z.number().int().min(1).optional(),
   compression: CompressionSchema.optional(),
+  /** Ours, for sensor_msgs/PointCloud2 topics: at most this many points per message (decimated). */
+  point_budget: z.number().int().min(1).max(10_000_000).optional(),
 });
 
 const UnsubscribeOp = z.object({ op: z.literal('unsubscribe'), id: Id, topic: Name });

@@ -12,6 +12,7 @@
 import type { Twin } from '../actors/twin.js';
 import type { MissionStatusMsg, VehicleStateMsg } from '../actors/bus.js';
 import { missionStatusMessage } from '../machines/mission.machine.js';
+import type { OutgoingMessage } from './encoding.js';
 import { batteryState, missionStatusString, navSatFix, poseStamped, ROS_TYPES, vehicleState } from './ros-messages.js';
 
 export interface TopicDef {
@@ -25,6 +26,15 @@ export interface TopicDef {
   readonly toRos: (msg: never) => unknown;
   /** For latched topics: the current value(s), sent to a new subscriber. */
   readonly current?: () => unknown[];
+  /**
+   * For topics whose message needs I/O (an image or a scan read from the blob store): bus message
+   * → the message to fan out, once per bus message whatever the number of clients; undefined
+   * skips it. Used instead of `toRos` when present; at most one runs per topic at a time and only
+   * the newest waiting bus message is kept (older ones are counted as skipped).
+   */
+  readonly load?: (msg: never) => Promise<OutgoingMessage | undefined>;
+  /** Like `current`, for latched values that need I/O (the latest image). */
+  readonly currentLater?: () => Promise<OutgoingMessage[]>;
 }
 
 /** Topics a client may publish to (`/<vehicle>/cmd`), with their type. */
@@ -39,7 +49,8 @@ export interface TopicCatalog {
   readonly inbound: ReadonlyMap<string, InboundTopicDef>;
 }
 
-export function buildTopicCatalog(twin: Twin): TopicCatalog {
+/** @param extra further topics (the sensors'), fixed with the rest. */
+export function buildTopicCatalog(twin: Twin, extra: readonly TopicDef[] = []): TopicCatalog {
   const topics = new Map<string, TopicDef>();
   const add = (def: TopicDef) => topics.set(def.name, def);
   const inbound = new Map<string, InboundTopicDef>();
@@ -70,6 +81,7 @@ export function buildTopicCatalog(twin: Twin): TopicCatalog {
       return m ? [missionStatusString(m)] : [];
     }),
   });
+  for (const def of extra) add(def);
   return { topics, inbound };
 }
 

@@ -23,12 +23,20 @@ interface Channel {
   readonly sinks: HubSink[];
   unsubscribe?: () => void;
   published: number;
+  /** Loading topics: a load is running. */
+  loading?: boolean;
+  /** Loading topics: the newest bus message waiting for the running load to finish. */
+  waiting?: { msg: unknown };
+  /** Loading topics: bus messages replaced by a newer one before their load started. */
+  skipped: number;
 }
 
 export interface TopicHubStats {
   readonly topic: string;
   readonly subscribers: number;
   readonly messages: number;
+  /** Bus messages of a loading topic (images, scans) skipped because a newer one came first. */
+  readonly skipped: number;
 }
 
 export class TopicHub {
@@ -46,14 +54,15 @@ export class TopicHub {
     if (!def) throw new Error(`TopicHub: no topic ${topic}`);
     let ch = this.channels.get(topic);
     if (!ch) {
-      ch = { def, sinks: [], published: 0 };
+      ch = { def, sinks: [], published: 0, skipped: 0 };
       this.channels.set(topic, ch);
     }
     ch.sinks.push(sink);
     if (!ch.unsubscribe) {
       const channel = ch;
       // The bus is typed by topic name; the catalog pairs each ROS topic with its bus topic.
-      channel.unsubscribe = (this.bus as unknown as Bus<Record<string, unknown>>).subscribe(def.busTopic, (msg) => this.fanOut(channel, msg));
+      const onMsg = def.load ? (msg: unknown) => this.loadThenFanOut(channel, msg) : (msg: unknown) => this.fanOut(channel, msg);
+      channel.unsubscribe = (this.bus as unknown as Bus<Record<string, unknown>>).subscribe(def.busTopic, onMsg);
     }
     let attached = true;
     return () => {
@@ -82,6 +91,16 @@ export class TopicHub {
     }
   }
 
+  /** Latched values that need I/O (`TopicDef.currentLater`), or undefined when the topic has none. */
+  currentLater(topic: string): Promise<OutgoingMessage[]> | undefined {
+    const def = this.catalog.topics.get(topic);
+    if (!def?.currentLater) return undefined;
+    return def.currentLater().catch((error: unknown) => {
+      this.onError(error, topic);
+      return [];
+    });
+  }
+
   /** Stops every bus subscription (server shutdown). */
   detachAll(): void {
     for (const ch of this.channels.values()) ch.unsubscribe?.();
@@ -89,7 +108,40 @@ export class TopicHub {
   }
 
   stats(): TopicHubStats[] {
-    return [...this.channels.values()].map((c) => ({ topic: c.def.name, subscribers: c.sinks.length, messages: c.published }));
+    return [...this.channels.values()].map((c) => ({ topic: c.def.name, subscribers: c.sinks.length, messages: c.published, skipped: c.skipped }));
+  }
+
+  /**
+   * One load at a time per topic; while it runs, only the newest bus message waits (a camera or
+   * LiDAR faster than the disk skips frames instead of queueing reads without bound).
+   */
+  private loadThenFanOut(ch: Channel, msg: unknown): void {
+    if (ch.loading) {
+      if (ch.waiting) ch.skipped++;
+      ch.waiting = { msg };
+      return;
+    }
+    ch.loading = true;
+    const load = ch.def.load as (m: unknown) => Promise<OutgoingMessage | undefined>;
+    let pending: Promise<OutgoingMessage | undefined>;
+    try {
+      pending = load(msg);
+    } catch (error) {
+      pending = Promise.reject(error);
+    }
+    pending
+      .then(
+        (out) => {
+          if (out && this.channels.get(ch.def.name) === ch) this.deliver(ch, out);
+        },
+        (error: unknown) => this.onError(error, ch.def.name),
+      )
+      .finally(() => {
+        ch.loading = false;
+        const next = ch.waiting;
+        ch.waiting = undefined;
+        if (next && this.channels.get(ch.def.name) === ch) this.loadThenFanOut(ch, next.msg);
+      });
   }
 
   private fanOut(ch: Channel, msg: unknown): void {
@@ -100,8 +152,11 @@ export class TopicHub {
       this.onError(error, ch.def.name);
       return;
     }
+    this.deliver(ch, new OutgoingMessage({ op: 'publish', topic: ch.def.name, msg: ros }));
+  }
+
+  private deliver(ch: Channel, out: OutgoingMessage): void {
     ch.published++;
-    const out = new OutgoingMessage({ op: 'publish', topic: ch.def.name, msg: ros });
     // Index loop over a snapshot length: a sink may detach (splice) while we deliver.
     const sinks = ch.sinks.length === 1 ? ch.sinks : ch.sinks.slice();
     for (let i = 0; i < sinks.length; i++) {

@@ -34,6 +34,8 @@ export interface StreamRequest {
   readonly queue_length: number;
   readonly fragment_size?: number;
   readonly compression: OutCompression;
+  /** Points per message on point-cloud topics (our extension of `subscribe`); absent = the topic's default. */
+  readonly point_budget?: number;
 }
 
 export class TopicStream implements HubSink {
@@ -42,6 +44,7 @@ export class TopicStream implements HubSink {
   private throttle_ms = 0;
   private fragmentSize: number | undefined;
   private compression: OutCompression = 'none';
+  private variant: number | undefined;
   private ring: (OutgoingMessage | undefined)[] = [undefined];
   private head = 0;
   private size = 0;
@@ -90,7 +93,7 @@ export class TopicStream implements HubSink {
   }
 
   get settings() {
-    return { throttle_ms: this.throttle_ms, capacity: this.ring.length, fragment_size: this.fragmentSize, compression: this.compression };
+    return { throttle_ms: this.throttle_ms, capacity: this.ring.length, fragment_size: this.fragmentSize, compression: this.compression, point_budget: this.variant };
   }
 
   offer(message: OutgoingMessage): void {
@@ -134,7 +137,7 @@ export class TopicStream implements HubSink {
   }
 
   private send(message: OutgoingMessage): void {
-    this.host.write(message.frames(this.compression, this.fragmentSize));
+    this.host.write(message.frames(this.compression, this.fragmentSize, this.variant));
     this.sent++;
     if (this.throttle_ms > 0) this.lastSent = this.host.now();
   }
@@ -147,6 +150,7 @@ export class TopicStream implements HubSink {
     this.fragmentSize = sizes.length ? Math.min(...sizes) : undefined;
     // The newest request names the encoding: one stream has one encoding.
     this.compression = last.compression;
+    this.variant = last.point_budget;
     this.resize(Math.max(1, ...all.map((r) => r.queue_length)));
   }
 
