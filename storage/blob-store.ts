@@ -1,106 +1,109 @@
 /**
- * Blobs (images, point clouds) on the local filesystem under `<data dir>/blobs`, indexed in
- * SQLite. The file is written to a temporary name, fsynced and renamed before its index row is
- * inserted, so an index row never points at a missing or partial file: a crash leaves at most
- * an orphaned file, never a dangling row. (MinIO/S3 will be another adapter of the same shape.)
+ * The filesystem blob driver (the default): files under `<data dir>/blobs`, indexed in SQLite.
+ * The other driver is `S3BlobStore` (`s3-blob-store.ts`); both implement `BlobStore`
+ * (`blob-store.port.ts`).
+ *
+ * @remarks
+ * Every driver writes the bytes durably before their index row: a crash leaves at most an
+ * orphaned file or object, never a row pointing at missing or partial bytes. Reads check the
+ * bytes against the indexed size and SHA-256. A store may carry a quota: a put that would pass
+ * it, or a disk that reports ENOSPC, fails with `BLOB.FULL` and leaves everything else as it was.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Database, Statement } from 'better-sqlite3';
+import type { Database } from 'better-sqlite3';
 import { fail, ok, type Result } from '../core/result.js';
-import { fromSqliteError, notFound, type StoreErrorCode } from './errors.js';
+import type { BlobErrorCode, BlobMeta, BlobStore } from './blob-store.port.js';
+import { BlobIndex, isNoSpace, sha256Hex, verify } from './internal/blob-index.js';
 
-export interface BlobMeta {
-  readonly key: string;
-  readonly bytes: number;
-  readonly sha256: string;
-  readonly media_type: string;
-  readonly created_at: string;
+export type { BlobErrorCode, BlobMeta, BlobStore } from './blob-store.port.js';
+
+export interface LocalBlobStoreOptions {
+  /** Most bytes the store may hold; a put beyond it fails with `BLOB.FULL`. */
+  readonly quotaBytes?: number;
 }
 
-export type BlobErrorCode = StoreErrorCode | 'BLOB.INVALID_KEY';
+export class LocalBlobStore implements BlobStore {
+  readonly driver = 'fs';
+  private readonly index: BlobIndex;
 
-/** Keys are path-like (`captures/drone1/0001.jpg`) but may not climb out of the blob root. */
-const KEY = /^(?!.*\.\.)[A-Za-z0-9_][A-Za-z0-9_\-./]{0,255}$/;
-
-export class LocalBlobStore {
-  private readonly insertStmt: Statement<[string, string, number, string, string, string]>;
-  private readonly getStmt: Statement<[string], BlobMeta & { path: string }>;
-  private readonly deleteStmt: Statement<[string]>;
-
-  constructor(db: Database, private readonly root: string, private readonly now: () => string) {
-    this.insertStmt = db.prepare('INSERT INTO blobs (key, path, bytes, sha256, media_type, created_at) VALUES (?, ?, ?, ?, ?, ?)');
-    this.getStmt = db.prepare('SELECT key, path, bytes, sha256, media_type, created_at FROM blobs WHERE key = ?');
-    this.deleteStmt = db.prepare('DELETE FROM blobs WHERE key = ?');
+  constructor(db: Database, private readonly root: string, private readonly now: () => string, options: LocalBlobStoreOptions = {}) {
+    this.index = new BlobIndex(db, options.quotaBytes);
   }
 
-  /** Writes the bytes durably, then indexes them. Resolves once both are on disk. */
   async put(key: string, data: Uint8Array, mediaType = 'application/octet-stream'): Promise<Result<BlobMeta, BlobErrorCode>> {
-    if (!KEY.test(key)) return fail('BLOB.INVALID_KEY', `invalid blob key '${key}'`);
-    const rel = key;
-    const path = join(this.root, rel);
-    const dir = join(path, '..');
-    const tmp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
+    const reserved = this.index.reserve(key, data.byteLength);
+    if (!reserved.ok) return reserved;
     try {
-      await mkdir(dir, { recursive: true });
-      const fh = await open(tmp, 'wx', 0o640);
-      try {
-        await fh.writeFile(data);
-        await fh.sync();
-      } finally {
-        await fh.close();
-      }
-      await rename(tmp, path);
-      // The rename is durable only once the directory entry is.
-      const dh = await open(dir, 'r');
-      try {
-        await dh.sync();
-      } finally {
-        await dh.close();
-      }
-    } catch (error) {
-      await rm(tmp, { force: true });
-      return fail('STORE.IO', `blob '${key}': ${(error as Error).message}`, { cause: error });
+      const path = join(this.root, key);
+      const written = await writeDurably(path, data);
+      if (!written.ok) return fail(written.error.code, `blob '${key}': ${written.error.message}`, { cause: written.error.cause });
+      const meta: BlobMeta = { key, bytes: data.byteLength, sha256: sha256Hex(data), media_type: mediaType, created_at: this.now() };
+      return this.index.insert(meta, key);
+    } finally {
+      this.index.release(data.byteLength);
     }
-    const meta: BlobMeta = {
-      key,
-      bytes: data.byteLength,
-      sha256: createHash('sha256').update(data).digest('hex'),
-      media_type: mediaType,
-      created_at: this.now(),
-    };
-    try {
-      this.insertStmt.run(key, rel, meta.bytes, meta.sha256, meta.media_type, meta.created_at);
-    } catch (error) {
-      return fromSqliteError(error, `blob '${key}'`);
-    }
-    return ok(meta);
   }
 
   meta(key: string): Result<BlobMeta, BlobErrorCode> {
-    const row = this.getStmt.get(key);
-    if (!row) return notFound(`blob '${key}'`);
-    const { path: _p, ...meta } = row;
-    return ok(meta);
+    return this.index.meta(key);
   }
 
   async get(key: string): Promise<Result<Uint8Array, BlobErrorCode>> {
-    const row = this.getStmt.get(key);
-    if (!row) return notFound(`blob '${key}'`);
+    const row = this.index.row(key);
+    if (!row.ok) return row;
     try {
-      return ok(new Uint8Array(await readFile(join(this.root, row.path))));
+      return verify(key, new Uint8Array(await readFile(join(this.root, row.value.path))), row.value);
     } catch (error) {
+      if ((error as { code?: unknown }).code === 'ENOENT') return fail('STORE.NOT_FOUND', `blob '${key}': indexed but its file is missing`, { cause: error });
       return fail('STORE.IO', `blob '${key}': ${(error as Error).message}`, { cause: error });
     }
   }
 
-  /** Removes the index row first (the file becomes an orphan if we crash in between). */
   async delete(key: string): Promise<Result<void, BlobErrorCode>> {
-    const row = this.getStmt.get(key);
-    if (!row) return notFound(`blob '${key}'`);
-    this.deleteStmt.run(key);
-    await rm(join(this.root, row.path), { force: true });
+    const row = this.index.row(key);
+    if (!row.ok) return row;
+    const removed = this.index.remove(key, row.value.bytes);
+    if (!removed.ok) return removed;
+    await rm(join(this.root, row.value.path), { force: true });
     return ok(undefined);
+  }
+
+  list(prefix = '', options: { readonly limit?: number; readonly offset?: number } = {}): BlobMeta[] {
+    return this.index.list(prefix, options.limit ?? 1000, options.offset ?? 0);
+  }
+
+  usage(): { readonly used_bytes: number; readonly quota_bytes?: number } {
+    return this.index.usage();
+  }
+}
+
+/** Temp file, fsync, rename, fsync of the directory: the file exists whole or not at all. */
+async function writeDurably(path: string, data: Uint8Array): Promise<Result<void, 'BLOB.FULL' | 'STORE.IO'>> {
+  const dir = join(path, '..');
+  const tmp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
+  try {
+    await mkdir(dir, { recursive: true });
+    const fh = await open(tmp, 'wx', 0o640);
+    try {
+      await fh.writeFile(data);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await rename(tmp, path);
+    // The rename is durable only once the directory entry is.
+    const dh = await open(dir, 'r');
+    try {
+      await dh.sync();
+    } finally {
+      await dh.close();
+    }
+    return ok(undefined);
+  } catch (error) {
+    await rm(tmp, { force: true });
+    if (isNoSpace(error)) return fail('BLOB.FULL', `no space left on the blob disk (${(error as Error).message})`, { cause: error });
+    return fail('STORE.IO', (error as Error).message, { cause: error });
   }
 }

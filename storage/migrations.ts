@@ -109,6 +109,44 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE users ADD COLUMN token_version INTEGER NOT NULL DEFAULT 0;
     `,
   },
+  {
+    version: 4,
+    name: 'captures',
+    sql: `
+      -- One row per stored camera image. The image's blob row comes first (blob_key references
+      -- it), so a crash between the two leaves an orphaned blob, never a capture without bytes.
+      CREATE TABLE captures (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        run         TEXT,
+        mission     TEXT,
+        vehicle     TEXT NOT NULL,
+        sensor      TEXT NOT NULL,
+        idx         INTEGER NOT NULL CHECK (idx >= 0),
+        t_ms        INTEGER NOT NULL,
+        lat_deg     REAL NOT NULL,
+        lon_deg     REAL NOT NULL,
+        alt_m       REAL NOT NULL,
+        roll_deg    REAL NOT NULL,
+        pitch_deg   REAL NOT NULL,
+        yaw_deg     REAL NOT NULL,
+        -- A stored image (blob_key), or one the device keeps and serves (file_url), or both.
+        blob_key    TEXT REFERENCES blobs (key),
+        file_url    TEXT,
+        media_type  TEXT,
+        bytes       INTEGER,
+        sha256      TEXT,
+        footprint   TEXT CHECK (footprint IS NULL OR json_valid(footprint)),
+        created_at  TEXT NOT NULL,
+        CHECK (blob_key IS NOT NULL OR file_url IS NOT NULL)
+      );
+      -- A camera's image index is unique within a run (live captures have no run).
+      CREATE UNIQUE INDEX captures_key ON captures (coalesce(run, ''), vehicle, sensor, idx);
+      CREATE INDEX captures_vehicle ON captures (vehicle, id);
+      CREATE INDEX captures_mission ON captures (mission, id) WHERE mission IS NOT NULL;
+      CREATE INDEX captures_blob ON captures (blob_key) WHERE blob_key IS NOT NULL;
+      CREATE INDEX captures_run ON captures (run, id) WHERE run IS NOT NULL;
+    `,
+  },
 ];
 
 /**

@@ -10,7 +10,9 @@
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import DatabaseCtor, { type Database } from 'better-sqlite3';
-import { LocalBlobStore } from './blob-store.js';
+import { blobConfigFromEnv, createBlobStore, type BlobConfig } from './blob-config.js';
+import type { BlobStore } from './blob-store.port.js';
+import { CapturesRepository } from './captures.repository.js';
 import { EventLogRepository } from './event-log.repository.js';
 import { migrate } from './migrations.js';
 import { MissionsRepository } from './missions.repository.js';
@@ -24,6 +26,8 @@ export interface StoreOptions {
   readonly dir?: string;
   /** Wall-clock timestamps (ISO 8601) for created/updated columns; injectable for tests. */
   readonly now?: () => string;
+  /** Blob driver: filesystem (default) or S3; default from the environment (`blob-config.ts`). */
+  readonly blobs?: BlobConfig;
 }
 
 export interface Store {
@@ -35,7 +39,9 @@ export interface Store {
   readonly events: EventLogRepository;
   readonly vehicles: VehiclesRepository;
   readonly missionState: MissionStateRepository;
-  readonly blobs: LocalBlobStore;
+  readonly blobs: BlobStore;
+  /** The capture index (rows after their blobs). */
+  readonly captures: CapturesRepository;
   /** Migrations applied by this open (empty when the schema was current). */
   readonly migrated: readonly number[];
   /** Runs `fn` in one transaction: everything it writes lands, or nothing does. */
@@ -52,6 +58,7 @@ export function openStore(options: StoreOptions = {}): Store {
   const dir = resolve(options.dir ?? dataDir());
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const now = options.now ?? (() => new Date().toISOString());
+  const blobConfig = options.blobs ?? blobConfigFromEnv();
   const file = join(dir, 'twin.db');
   // It holds password hashes: owner only from the first byte (created 0600, never umask-wide),
   // and tightened if someone loosened it by hand.
@@ -78,7 +85,8 @@ export function openStore(options: StoreOptions = {}): Store {
       events: new EventLogRepository(db),
       vehicles: new VehiclesRepository(db, now),
       missionState: new MissionStateRepository(db, now),
-      blobs: new LocalBlobStore(db, join(dir, 'blobs'), now),
+      blobs: createBlobStore(db, dir, blobConfig, now),
+      captures: new CapturesRepository(db, now),
       migrated,
       transaction: <T>(fn: () => T): T => db.transaction(fn)(),
       close() {
