@@ -27,9 +27,11 @@ import { LocalFrame, type GeoPoint } from '../core/geo.js';
 import { silentLogger, type Logger } from '../core/logger.js';
 import type { Mission } from '../core/mission.js';
 import type { VehiclePort, VehicleTelemetry } from '../hardware/vehicle.port.js';
-import { fleetMachine, missionActorId, vehicleActorId } from '../machines/fleet.machine.js';
+import { fleetMachine, missionActorId, vehicleActorId, type ChildKind, type ChildSpec } from '../machines/fleet.machine.js';
 import { missionMachine, type MissionContext, type MissionLimitsData, type MissionStatus } from '../machines/mission.machine.js';
+import { sensorMachine } from '../machines/sensor.machine.js';
 import { squadMachine } from '../machines/squad.machine.js';
+import type { SensorFault, SensorPort, SensorSettings } from '../hardware/sensor.port.js';
 import { vehicleMachine, type FailsafeConfig, type VehicleCommand, type VehicleContext } from '../machines/vehicle.machine.js';
 import { Bus } from './bus.js';
 import { CommandPipeline, type PipelineConfig } from './command-pipeline.js';
@@ -41,11 +43,13 @@ import { firstHome } from './internal/port-waits.js';
 import { statePath, topStatus } from './internal/state-path.js';
 import { createMissionHandle, type MissionHandle } from './mission-handle.js';
 import { DEFAULT_MONITOR, VehicleMonitor, type FenceCheck, type MonitorConfig } from './monitors.js';
+import { SensorRuntime, type SensorRequestOutcome, type SensorStatus, type TwinSensorConfig } from './sensor-runtime.js';
 
 export { dispatchCommand } from './internal/machine-wiring.js';
 export { statePath } from './internal/state-path.js';
 export type { MissionHandle, MissionRequestResult, MissionRequestErrorCode } from './mission-handle.js';
 export type { PipelineConfig, PipelineResult } from './command-pipeline.js';
+export type { SensorStatus, SensorRequestOutcome, SensorRequestErrorCode, TwinSensorConfig } from './sensor-runtime.js';
 
 export type InspectionObserver = Observer<InspectionEvent> | ((event: InspectionEvent) => void);
 
@@ -59,6 +63,8 @@ export interface TwinVehicleConfig {
   readonly abortAction?: 'rtl' | 'land' | 'hold';
   /** This vehicle's command pipeline (queue bound, time to live); defaults from {@link TwinConfig.pipeline}. */
   readonly pipeline?: PipelineConfig;
+  /** The cameras and LiDARs this vehicle carries (ports built by the composition root). */
+  readonly sensors?: readonly TwinSensorConfig[];
 }
 
 export interface TwinConfig {
@@ -86,7 +92,7 @@ export interface TwinConfig {
    */
   readonly inspect?: InspectionObserver;
   /** Replace the machines (tests of supervision use a machine that fails on purpose). */
-  readonly machines?: { readonly vehicle?: typeof vehicleMachine; readonly mission?: typeof missionMachine };
+  readonly machines?: { readonly vehicle?: typeof vehicleMachine; readonly mission?: typeof missionMachine; readonly sensor?: typeof sensorMachine };
 }
 
 export interface Twin {
@@ -121,6 +127,17 @@ export interface Twin {
   onMissionChange(fn: (vehicle: string, status: MissionStatus, context: MissionContext) => void): () => void;
   /** The last telemetry sample of each vehicle, with its world-frame position. */
   latest(vehicle: string): { telemetry?: VehicleTelemetry; north_m: number; east_m: number; alt_m: number };
+  /** Every sensor (or one vehicle's) with its machine state and health. */
+  sensors(vehicle?: string): SensorStatus[];
+  sensorPort(vehicle: string, sensor: string): SensorPort | undefined;
+  /** Takes one image now; `SENSOR.UNKNOWN`, `SENSOR.NO_LINK` (not ready), `SENSOR.BUSY`, or the camera's own refusal. */
+  capture(vehicle: string, sensor: string, cid?: string): Promise<SensorRequestOutcome<{ index: number }>>;
+  /** Applies sensor settings; nothing changes when any is refused (`SENSOR.INVALID`). */
+  configure(vehicle: string, sensor: string, settings: SensorSettings, cid?: string): Promise<SensorRequestOutcome>;
+  /** LiDAR streaming on/off. */
+  stream(vehicle: string, sensor: string, on: boolean, cid?: string): Promise<SensorRequestOutcome>;
+  /** Injects `sensor_failure` (optionally for `duration_s`) or `sensor_restore` through the sensor's port. */
+  injectSensorFault(vehicle: string, sensor: string, fault: SensorFault, cid?: string): Promise<SensorRequestOutcome>;
 }
 
 export function createTwin(config: TwinConfig): Twin {
@@ -157,11 +174,26 @@ export function createTwin(config: TwinConfig): Twin {
       logger.warn({ vehicle: id, armed, error }, armed ? 'ARM ACK lost but the vehicle reports armed' : 'ARM unanswered and not armed');
     },
   };
-  const vehicleLogic = wireVehicleMachine(config.machines?.vehicle ?? vehicleMachine, wiring);
-  const missionLogic = wireMissionMachine(config.machines?.mission ?? missionMachine, wiring);
+  const sensors = new SensorRuntime({ clock, bus, logger, append }, config.vehicles);
+  // The registry of child kinds (machines/squad.machine.ts `childKinds`), each bound to its ports.
+  const childLogic: { [K in ChildKind]: unknown } = {
+    vehicle: wireVehicleMachine(config.machines?.vehicle ?? vehicleMachine, wiring),
+    mission: wireMissionMachine(config.machines?.mission ?? missionMachine, wiring),
+    sensor: sensors.logic(config.machines?.sensor ?? sensorMachine),
+  };
+  /** A vehicle's children, in spawn order: the vehicle, its mission, its sensors (one squad). */
+  const childrenOf = (v: TwinVehicleConfig): { spec: ChildSpec; group: string }[] => {
+    const group = vehicleActorId(v.id);
+    const commandQueueMax = v.pipeline?.maxQueue ?? config.pipeline?.maxQueue;
+    return [
+      { group, spec: { kind: 'vehicle', id: group, input: { vehicleId: v.id, failsafe: v.failsafe, ...(commandQueueMax !== undefined ? { commandQueueMax } : {}) } } },
+      { group, spec: { kind: 'mission', id: missionActorId(v.id), input: { vehicleId: v.id, limits: v.missionLimits } } },
+      ...sensors.children().filter((c) => c.group === group),
+    ];
+  };
 
   const fleet = createActor(
-    fleetMachine.provide({ actors: { squad: squadMachine.provide({ actors: { vehicle: vehicleLogic, mission: missionLogic } }) } }),
+    fleetMachine.provide({ actors: { squad: squadMachine.provide({ actors: childLogic as Parameters<typeof squadMachine.provide>[0]['actors'] }) } }),
     {
       clock,
       input: { restartBase_ms: config.restartBase_ms, restartMax_ms: config.restartMax_ms },
@@ -182,6 +214,10 @@ export function createTwin(config: TwinConfig): Twin {
     append,
     portSnapshot: (id) => ports.get(id)?.snapshot(),
     linkUp: (id) => linkUp.get(id) ?? false,
+  });
+  children.registerKind('sensor', {
+    spawned: (id, ref) => sensors.spawned(id, ref as Parameters<SensorRuntime['spawned']>[1]),
+    failed: (id) => sensors.failed(id),
   });
   const portDeps: PortEventDeps = { bus, logger, append, children, linkUp, latestTelemetry };
   const handles = new Map<string, MissionHandle>();
@@ -205,17 +241,12 @@ export function createTwin(config: TwinConfig): Twin {
           (event) => children.sendVehicle(v.id, event),
         );
         monitors.set(v.id, monitor);
-        const commandQueueMax = v.pipeline?.maxQueue ?? config.pipeline?.maxQueue;
-        fleet.send({
-          type: 'FLEET.ADD_VEHICLE',
-          id: vehicleActorId(v.id),
-          input: { vehicleId: v.id, failsafe: v.failsafe, ...(commandQueueMax !== undefined ? { commandQueueMax } : {}) },
-        });
-        fleet.send({ type: 'FLEET.ADD_MISSION', id: missionActorId(v.id), input: { vehicleId: v.id, limits: v.missionLimits } });
+        for (const { spec, group } of childrenOf(v)) fleet.send({ type: 'FLEET.ADD', group, ...spec });
         portUnsubs.push(v.port.subscribeEvents((e) => onPortEvent(portDeps, v.id, e)));
         portUnsubs.push(v.port.subscribeTelemetry(telemetryFanOut(portDeps, v.id, monitor)));
       }
-      append('twin', 'started', { vehicles: config.vehicles.map((v) => v.id) });
+      sensors.start();
+      append('twin', 'started', { vehicles: config.vehicles.map((v) => v.id), ...(sensors.size ? { sensors: sensors.list().map((x) => `${x.vehicle}/${x.sensor}`) } : {}) });
       const results = await Promise.all(config.vehicles.map((v) => v.port.connect(signal)));
       results.forEach((r, i) => {
         const id = config.vehicles[i]!.id;
@@ -234,10 +265,11 @@ export function createTwin(config: TwinConfig): Twin {
     },
     async stop() {
       for (const u of portUnsubs.splice(0)) u();
+      sensors.stop();
       children.stop();
       fleet.stop();
       for (const p of pipelines.values()) p.dispose();
-      await Promise.all(config.vehicles.map((v) => v.port.dispose()));
+      await Promise.all([...config.vehicles.map((v) => v.port.dispose()), sensors.dispose()]);
     },
     frame() {
       if (!frame) throw new CodedError('TWIN.NO_FRAME', 'the world frame is known once the twin has started');
@@ -279,6 +311,12 @@ export function createTwin(config: TwinConfig): Twin {
       const m = monitors.get(vehicle);
       return { telemetry: latestTelemetry.get(vehicle), north_m: m?.north_m ?? 0, east_m: m?.east_m ?? 0, alt_m: m?.alt_m ?? 0 };
     },
+    sensors: (vehicle) => sensors.list(vehicle),
+    sensorPort: (vehicle, sensor) => sensors.port(vehicle, sensor),
+    capture: (vehicle, sensor, cid) => sensors.capture(vehicle, sensor, cid),
+    configure: (vehicle, sensor, settings, cid) => sensors.configure(vehicle, sensor, settings, cid),
+    stream: (vehicle, sensor, on, cid) => sensors.stream(vehicle, sensor, on, cid),
+    injectSensorFault: (vehicle, sensor, fault, cid) => sensors.injectFault(vehicle, sensor, fault, cid),
   };
   return twin;
 }

@@ -10,17 +10,22 @@
  * the fleet announces with `squad.spawned`.
  */
 import { enqueueActions, setup } from 'xstate';
-import { squadMachine, type ChildKind, type SquadEmitted, type SquadEvent, type SquadInput } from './squad.machine.js';
+import { squadMachine, type AddChildEvent, type ChildKind, type SquadEmitted, type SquadEvent, type SquadInput } from './squad.machine.js';
 import type { MissionInput } from './mission.machine.js';
 import type { VehicleInput } from './vehicle.machine.js';
 
-export { vehicleActorId, missionActorId, type ChildKind, type ChildSpec } from './squad.machine.js';
+export { vehicleActorId, missionActorId, sensorActorId, childKinds, type ChildKind, type ChildSpec, type ChildInput } from './squad.machine.js';
 
 export interface FleetContext {
   /** Vehicles (and their mission actors) per squad. */
   readonly squadSize: number;
-  /** Children added so far; child i goes to squad ⌊i / (2 · squadSize)⌋ (a vehicle and its mission). */
+  /** Children added so far. */
   added: number;
+  /**
+   * Groups seen so far (a group is one vehicle's actors: the vehicle, its mission, its sensors);
+   * group g goes to squad ⌊g / squadSize⌋, and a child joins its group's squad.
+   */
+  groups: number;
   /**
    * Ids added, per squad (index = squad number); duplicates are ignored. Plain values, replaced
    * never mutated (the context stays serialisable): adding copies one squad's entry (≤ 2 ·
@@ -31,8 +36,9 @@ export interface FleetContext {
 }
 
 export type FleetEvent =
-  | { type: 'FLEET.ADD_VEHICLE'; id: string; input: VehicleInput }
-  | { type: 'FLEET.ADD_MISSION'; id: string; input: MissionInput }
+  | AddChildEvent
+  | { type: 'FLEET.ADD_VEHICLE'; id: string; input: VehicleInput; group?: string }
+  | { type: 'FLEET.ADD_MISSION'; id: string; input: MissionInput; group?: string }
   | { type: 'FLEET.REMOVE'; id: string };
 
 export type FleetEmitted = SquadEmitted | { type: 'squad.spawned'; id: string };
@@ -54,17 +60,21 @@ export const fleetMachine = setup({
   actors: { squad: squadMachine },
   actions: {
     route: enqueueActions(({ context, event, enqueue }) => {
-      if (event.type !== 'FLEET.ADD_VEHICLE' && event.type !== 'FLEET.ADD_MISSION') return;
+      if (event.type !== 'FLEET.ADD' && event.type !== 'FLEET.ADD_VEHICLE' && event.type !== 'FLEET.ADD_MISSION') return;
       if (context.known.some((ids) => ids[event.id])) return;
-      const n = Math.floor(context.added / (2 * context.squadSize));
+      // A child joins the squad of its group's first member; a new group opens the next place.
+      const group = event.group ?? event.id;
+      const existing = group === event.id ? -1 : context.known.findIndex((ids) => ids[group]);
+      const newGroup = existing < 0;
+      const n = newGroup ? Math.floor(context.groups / context.squadSize) : existing;
       const known = [...context.known];
-      known[n] = { ...known[n], [event.id]: true };
+      known[n] = { ...known[n], [event.id]: true, ...(newGroup && group !== event.id ? { [group]: true as const } : {}) };
       const squadId = squadActorId(n);
-      if (context.added % (2 * context.squadSize) === 0) {
+      if (newGroup && context.groups % context.squadSize === 0) {
         enqueue.spawnChild('squad', { id: squadId, systemId: squadId, input: context.squadInput });
         enqueue.emit({ type: 'squad.spawned', id: squadId });
       }
-      enqueue.assign({ added: context.added + 1, known });
+      enqueue.assign({ added: context.added + 1, groups: context.groups + (newGroup ? 1 : 0), known });
       enqueue.sendTo(squadId, event as SquadEvent);
     }),
   },
@@ -73,6 +83,7 @@ export const fleetMachine = setup({
   context: ({ input }) => ({
     squadSize: Math.max(1, Math.floor(input.squadSize ?? 32)),
     added: 0,
+    groups: 0,
     known: [],
     squadInput: { restartBase_ms: input.restartBase_ms, restartMax_ms: input.restartMax_ms },
   }),
@@ -80,6 +91,7 @@ export const fleetMachine = setup({
   states: {
     running: {
       on: {
+        'FLEET.ADD': { actions: 'route' },
         'FLEET.ADD_VEHICLE': { actions: 'route' },
         'FLEET.ADD_MISSION': { actions: 'route' },
         // Rare: every squad is asked; the one that has the child removes it.
@@ -90,7 +102,7 @@ export const fleetMachine = setup({
               const { [event.id]: _gone, ...rest } = context.known[n]!;
               enqueue.assign({ known: context.known.map((ids, i) => (i === n ? rest : ids)) });
             }
-            const squads = Math.ceil(context.added / (2 * context.squadSize));
+            const squads = context.known.length;
             for (let n = 0; n < squads; n++) enqueue.sendTo(squadActorId(n), event as SquadEvent);
           }),
         },

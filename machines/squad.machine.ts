@@ -1,26 +1,33 @@
 /**
- * A squad: a supervisor of up to a few dozen vehicle and mission actors (the fleet root spreads
- * vehicles over squads so that no actor has thousands of children — XState copies a parent's
- * children map on every spawn and stop).
+ * A squad: a supervisor of the actors of up to a few dozen vehicles — vehicle, mission, sensors:
+ * any kind in {@link childKinds} (the fleet root spreads vehicles over squads so that no actor
+ * has thousands of children — XState copies a parent's children map on every spawn and stop).
  *
  * @remarks
  * Supervision: when a child actor fails (an exception inside it — expected failures are values
  * and never get here), the squad records it and respawns the child with the same id and input
  * after an exponential backoff (`restartBase_ms · 2^n`, capped at `restartMax_ms`), so a failure
  * is reported and recovered, never silently lost. The runtime re-syncs a restarted vehicle actor
- * from its port and restores a restarted mission actor where the failed one was.
+ * from its port, restores a restarted mission actor where the failed one was, and reconnects a
+ * restarted sensor actor.
  */
-import { assign, emit, enqueueActions, setup, type AnyActorRef } from 'xstate';
+import { enqueueActions, setup, type AnyActorRef, type InputFrom } from 'xstate';
 import { missionMachine, type MissionInput } from './mission.machine.js';
+import { sensorMachine } from './sensor.machine.js';
 import { vehicleMachine, type VehicleInput } from './vehicle.machine.js';
 
-export type ChildKind = 'vehicle' | 'mission';
+/**
+ * The kinds of child a squad spawns and supervises: kind name → machine. Adding a kind (SLAM is
+ * next) is one entry here and one binding in the runtime (`actors/child-kinds.ts`); nothing else
+ * in the squad or the fleet knows which kinds exist.
+ */
+export const childKinds = { vehicle: vehicleMachine, mission: missionMachine, sensor: sensorMachine } as const;
 
-export interface ChildSpec {
-  readonly kind: ChildKind;
-  readonly id: string;
-  readonly input: VehicleInput | MissionInput;
-}
+export type ChildKind = keyof typeof childKinds;
+export type ChildInput<K extends ChildKind = ChildKind> = InputFrom<(typeof childKinds)[K]>;
+
+/** One supervised child: what to spawn again after a failure. */
+export type ChildSpec = { [K in ChildKind]: { readonly kind: K; readonly id: string; readonly input: ChildInput<K> } }[ChildKind];
 
 export interface SquadContext {
   children: Record<string, ChildSpec>;
@@ -30,16 +37,21 @@ export interface SquadContext {
   readonly restartMax_ms: number;
 }
 
+/** Adds a child of any kind; `group` (e.g. the vehicle's actor id) keeps related children in one squad. */
+export type AddChildEvent = { type: 'FLEET.ADD'; group?: string } & ChildSpec;
+
 export type SquadEvent =
-  | { type: 'FLEET.ADD_VEHICLE'; id: string; input: VehicleInput }
-  | { type: 'FLEET.ADD_MISSION'; id: string; input: MissionInput }
+  | AddChildEvent
+  /** Older spellings of `FLEET.ADD` for the two first kinds. */
+  | { type: 'FLEET.ADD_VEHICLE'; id: string; input: VehicleInput; group?: string }
+  | { type: 'FLEET.ADD_MISSION'; id: string; input: MissionInput; group?: string }
   | { type: 'FLEET.REMOVE'; id: string }
   | { type: 'FLEET.RESTART'; id: string }
   | { type: `xstate.error.actor.${string}`; error: unknown };
 
 export type SquadEmitted =
-  | { type: 'child.failed'; id: string; error: string; restartIn_ms: number }
-  | { type: 'child.restarted'; id: string; restart: number }
+  | { type: 'child.failed'; id: string; kind: ChildKind; error: string; restartIn_ms: number }
+  | { type: 'child.restarted'; id: string; kind: ChildKind; restart: number }
   | { type: 'child.spawned'; id: string; kind: ChildKind };
 
 export interface SquadInput {
@@ -50,6 +62,27 @@ export interface SquadInput {
 /** Actor ids of a vehicle's actors in the system (`system.get(id)`). */
 export const vehicleActorId = (vehicle: string) => `vehicle:${vehicle}`;
 export const missionActorId = (vehicle: string) => `mission:${vehicle}`;
+export const sensorActorId = (vehicle: string, sensor: string) => `sensor:${vehicle}/${sensor}`;
+
+/** The child spec an add event describes (any spelling). */
+export function specOfAdd(event: AddChildEvent | Extract<SquadEvent, { type: 'FLEET.ADD_VEHICLE' | 'FLEET.ADD_MISSION' }>): ChildSpec {
+  if (event.type === 'FLEET.ADD_VEHICLE') return { kind: 'vehicle', id: event.id, input: event.input };
+  if (event.type === 'FLEET.ADD_MISSION') return { kind: 'mission', id: event.id, input: event.input };
+  return { kind: event.kind, id: event.id, input: event.input } as ChildSpec;
+}
+
+/** One generic spawn: the kind names the (provided) actor logic in {@link childKinds}. */
+function spawnChildOf(
+  enqueue: { spawnChild: unknown; emit: (e: SquadEmitted) => void },
+  spec: ChildSpec,
+): void {
+  (enqueue.spawnChild as (src: ChildKind, o: { id: string; systemId: string; input: unknown }) => void)(spec.kind, {
+    id: spec.id,
+    systemId: spec.id,
+    input: spec.input,
+  });
+  enqueue.emit({ type: 'child.spawned', id: spec.id, kind: spec.kind });
+}
 
 const ERROR_PREFIX = 'xstate.error.actor.';
 
@@ -60,13 +93,14 @@ export const squadMachine = setup({
     input: {} as SquadInput,
     emitted: {} as SquadEmitted,
   },
-  actors: { vehicle: vehicleMachine, mission: missionMachine },
+  actors: childKinds,
   actions: {
-    spawn: enqueueActions(({ enqueue }, spec: ChildSpec) => {
-      if (spec.kind === 'vehicle')
-        enqueue.spawnChild('vehicle', { id: spec.id, systemId: spec.id, input: spec.input as VehicleInput });
-      else enqueue.spawnChild('mission', { id: spec.id, systemId: spec.id, input: spec.input as MissionInput });
-      enqueue.emit({ type: 'child.spawned', id: spec.id, kind: spec.kind });
+    spawn: enqueueActions(({ enqueue }, spec: ChildSpec) => spawnChildOf(enqueue, spec)),
+    add: enqueueActions(({ context, event, enqueue }) => {
+      const spec = specOfAdd(event as AddChildEvent);
+      if (context.children[spec.id]) return;
+      enqueue.assign({ children: { ...context.children, [spec.id]: spec } });
+      spawnChildOf(enqueue, spec);
     }),
   },
 }).createMachine({
@@ -82,24 +116,9 @@ export const squadMachine = setup({
   states: {
     running: {
       on: {
-        'FLEET.ADD_VEHICLE': {
-          guard: ({ context, event }) => !context.children[event.id],
-          actions: [
-            assign({
-              children: ({ context, event }) => ({ ...context.children, [event.id]: { kind: 'vehicle', id: event.id, input: event.input } }),
-            }),
-            { type: 'spawn', params: ({ event }) => ({ kind: 'vehicle' as const, id: event.id, input: event.input }) },
-          ],
-        },
-        'FLEET.ADD_MISSION': {
-          guard: ({ context, event }) => !context.children[event.id],
-          actions: [
-            assign({
-              children: ({ context, event }) => ({ ...context.children, [event.id]: { kind: 'mission', id: event.id, input: event.input } }),
-            }),
-            { type: 'spawn', params: ({ event }) => ({ kind: 'mission' as const, id: event.id, input: event.input }) },
-          ],
-        },
+        'FLEET.ADD': { actions: 'add' },
+        'FLEET.ADD_VEHICLE': { actions: 'add' },
+        'FLEET.ADD_MISSION': { actions: 'add' },
         'FLEET.REMOVE': {
           actions: enqueueActions(({ context, event, enqueue }) => {
             enqueue.stopChild(event.id);
@@ -113,14 +132,15 @@ export const squadMachine = setup({
             const spec = context.children[event.id]!;
             enqueue.stopChild(spec.id);
             enqueue({ type: 'spawn', params: spec });
-            enqueue.emit({ type: 'child.restarted', id: spec.id, restart: context.restarts[spec.id] ?? 0 });
+            enqueue.emit({ type: 'child.restarted', id: spec.id, kind: spec.kind, restart: context.restarts[spec.id] ?? 0 });
           }),
         },
         '*': {
           guard: ({ event }) => event.type.startsWith(ERROR_PREFIX),
           actions: enqueueActions(({ context, event, enqueue }) => {
             const id = event.type.slice(ERROR_PREFIX.length);
-            if (!context.children[id]) return;
+            const spec = context.children[id];
+            if (!spec) return;
             const n = (context.restarts[id] ?? 0) + 1;
             const delay = Math.min(context.restartBase_ms * 2 ** (n - 1), context.restartMax_ms);
             const error = describeError((event as { error?: unknown }).error);
@@ -128,7 +148,7 @@ export const squadMachine = setup({
               restarts: { ...context.restarts, [id]: n },
               failures: [...context.failures, { id, error, restart: n }],
             });
-            enqueue.emit({ type: 'child.failed', id, error, restartIn_ms: delay });
+            enqueue.emit({ type: 'child.failed', id, kind: spec.kind, error, restartIn_ms: delay });
             enqueue.raise({ type: 'FLEET.RESTART', id }, { delay, id: `restart:${id}` });
           }),
         },

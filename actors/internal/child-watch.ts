@@ -4,8 +4,9 @@
  * every state change and emitted event to the event log and the bus.
  *
  * @remarks
- * The squads spawn and supervise the vehicle and mission actors (machines/squad.machine.ts);
- * this only listens. It never reads wall time: entries are stamped with the injected clock.
+ * The squads spawn and supervise every child actor (machines/squad.machine.ts); this only
+ * listens. Vehicle and mission actors are watched here; other kinds (sensors) by the watcher
+ * registered for their kind ({@link ChildWatch.registerKind}). It never reads wall time: entries are stamped with the injected clock.
  */
 import type { Actor, AnyActorRef, Subscription } from 'xstate';
 import type { Clock } from '../../core/clock.js';
@@ -13,12 +14,21 @@ import type { Logger } from '../../core/logger.js';
 import type { VehicleTelemetry } from '../../hardware/vehicle.port.js';
 import type { FleetEmitted, fleetMachine } from '../../machines/fleet.machine.js';
 import { missionStatusMessage, type missionMachine, type MissionContext, type MissionEvent, type MissionStatus } from '../../machines/mission.machine.js';
-import type { SquadEmitted, squadMachine } from '../../machines/squad.machine.js';
+import type { ChildKind, SquadEmitted, squadMachine } from '../../machines/squad.machine.js';
 import type { VehicleEmitted, VehicleMachineEvent, vehicleMachine } from '../../machines/vehicle.machine.js';
 import { topics, type Bus } from '../bus.js';
 import { statePath, topStatus } from './state-path.js';
 
 export type AppendFn = (source: string, type: string, data?: Record<string, unknown>, cid?: string) => void;
+/**
+ * What the runtime does about one kind of child besides vehicles and missions (sensors; SLAM
+ * next): told when one is spawned (also after a restart) and when one failed.
+ */
+export interface ChildKindWatcher {
+  spawned(childId: string, ref: AnyActorRef): void;
+  failed(childId: string): void;
+}
+
 export type MissionListener = (vehicle: string, status: MissionStatus, context: MissionContext) => void;
 
 export interface ChildWatchDeps {
@@ -40,6 +50,7 @@ export class ChildWatch {
   private readonly childSubs = new Map<string, Subscription[]>();
   private readonly lastMission = new Map<string, { status: MissionStatus; context: MissionContext }>();
   private readonly missionListeners = new Set<MissionListener>();
+  private readonly kindWatchers = new Map<ChildKind, ChildKindWatcher>();
 
   constructor(private readonly deps: ChildWatchDeps) {
     // Squads spawn and supervise the vehicle and mission actors; listen to each one's events.
@@ -63,6 +74,11 @@ export class ChildWatch {
 
   sendMission(id: string, event: MissionEvent): void {
     this.refs.get(id)?.mission?.send(event);
+  }
+
+  /** Hands the children of `kind` to `watcher` (the twin registers its sensor runtime here). */
+  registerKind(kind: Exclude<ChildKind, 'vehicle' | 'mission'>, watcher: ChildKindWatcher): void {
+    this.kindWatchers.set(kind, watcher);
   }
 
   onMissionChange(fn: MissionListener): () => void {
@@ -195,11 +211,21 @@ export class ChildWatch {
 
   private onSquadEvent(ev: SquadEmitted): void {
     const { append, logger } = this.deps;
+    const other = ev.kind === 'vehicle' || ev.kind === 'mission' ? undefined : this.kindWatchers.get(ev.kind);
     switch (ev.type) {
       case 'child.spawned':
-        this.watch(ev.id);
+        if (other) {
+          const ref = this.deps.fleet.system.get(ev.id) as AnyActorRef | undefined;
+          if (ref) other.spawned(ev.id, ref);
+        } else this.watch(ev.id);
         break;
       case 'child.failed': {
+        if (other) {
+          other.failed(ev.id);
+          append('fleet', 'child.failed', { id: ev.id, error: ev.error, restartIn_ms: ev.restartIn_ms });
+          logger.error({ child: ev.id, error: ev.error }, 'actor failed; restarting');
+          break;
+        }
         // Until the restart, events for this actor go nowhere (as they would to a dead actor).
         const [kind, vehicle] = ev.id.split(':') as ['vehicle' | 'mission', string];
         const entry = this.refs.get(vehicle);
@@ -210,7 +236,8 @@ export class ChildWatch {
       }
       case 'child.restarted':
         append('fleet', 'child.restarted', { id: ev.id, restart: ev.restart });
-        this.resync(ev.id);
+        // Other kinds re-sync when spawned again (a sensor reconnects by itself).
+        if (!other) this.resync(ev.id);
         break;
     }
   }

@@ -32,11 +32,11 @@ describe('sensor machine (pure transitions)', () => {
     const [snap0] = initialTransition(sensorMachine, camera);
     const [snap, actions] = transition(sensorMachine, snap0, { type: 'CAPTURE', cid: 'c1' });
     expect(sensorStateName(snap.value)).toBe('offline');
-    const emitted = actions.filter((a) => a.type === 'xstate.emit');
+    const emitted = actions.filter((a) => (a.type as string) === 'xstate.emit');
     expect(emitted).toHaveLength(1);
     // A camera does not stream.
     const [, acts] = transition(sensorMachine, snap0, { type: 'STREAM.START', cid: 's1' });
-    expect(acts.some((a) => a.type === 'xstate.emit')).toBe(true);
+    expect(acts.some((a) => (a.type as string) === 'xstate.emit')).toBe(true);
   });
 
   it('counts captures and losses from the port in any state', () => {
