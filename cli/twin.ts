@@ -18,6 +18,7 @@ import cliProgress from 'cli-progress';
 import { z } from 'zod';
 import { loadScenarioFile, formatIssues } from '../actors/scenario/scenario.loader.js';
 import { runScenario, type ScenarioReport } from '../actors/scenario/scenario.runner.js';
+import type { Twin } from '../actors/twin.js';
 import { backendFor } from './compose.js';
 import { randomUUID } from 'node:crypto';
 import { openStore, dataDir } from '../storage/store.js';
@@ -32,6 +33,8 @@ import { registerMissionCommand } from './mission-command.js';
 import { registerUserCommand } from './user-command.js';
 import { registerFuzzCommand } from './fuzz-command.js';
 import { declaresInvariants, runChecked } from '../testing/run-checked.js';
+import { registerReplayCommand } from './replay-command.js';
+import { chunkBytesFromEnv, openRunRecording, recordPathFor, type RunRecording } from './record-option.js';
 
 export { backendFor } from './compose.js';
 
@@ -78,6 +81,7 @@ interface RunFlags {
   vehicle: string;
   store?: boolean;
   connectTimeout?: number;
+  record?: string;
 }
 
 async function runCommand(files: string[], flags: RunFlags): Promise<number> {
@@ -110,6 +114,19 @@ async function runCommand(files: string[], flags: RunFlags): Promise<number> {
       const ac = new AbortController();
       const onSigint = () => ac.abort();
       process.once('SIGINT', onSigint);
+      let recording: RunRecording | undefined;
+      if (flags.record) {
+        const opened = await openRunRecording(recordPathFor(flags.record, scenario.name, files.length > 1), {
+          logger,
+          metadata: { scenario: scenario.name, seed: String(flags.seed ?? scenario.seed), file },
+          ...(chunkBytesFromEnv() ? { chunkBytes: chunkBytesFromEnv() } : {}),
+        });
+        if (typeof opened === 'string') {
+          process.stderr.write(`twin: --record: ${opened}\n`);
+          return 2;
+        }
+        recording = opened;
+      }
       // A scenario with a `fuzz:` block (a minimal failing case among them) is judged by the invariants too.
       const { report, log } = await (declaresInvariants(scenario) ? runChecked : runScenario)(scenario, {
         seed: flags.seed,
@@ -120,11 +137,17 @@ async function runCommand(files: string[], flags: RunFlags): Promise<number> {
         signal: ac.signal,
         ...(backend.time ? { time: backend.time } : {}),
         ...(flags.connectTimeout !== undefined ? { connectTimeout_s: flags.connectTimeout } : {}),
+        ...(recording ? { onTwin: (twin: Twin) => recording.attach(twin) } : {}),
         onProgress: bar
           ? (t) => bar.update(Math.round(t), { speed: `${(t / Math.max((performance.now() - wallStart) / 1000, 1e-3)).toFixed(0)}x` })
           : undefined,
       });
       process.off('SIGINT', onSigint);
+      if (recording) {
+        const closed = await recording.close();
+        process.stderr.write(`${closed.line}\n`);
+        if (!closed.ok) return 2;
+      }
       report.wallSeconds = (performance.now() - wallStart) / 1000;
       bar?.stop();
       reports.push(report);
@@ -161,6 +184,7 @@ export function buildProgram(): Command {
     .option('--report <file>', 'write the JSON report')
     .option('--junit <file>', 'write JUnit XML')
     .option('--events <file>', 'write the event log as JSON lines')
+    .option('--record <file>', 'record telemetry, events, images and point clouds to an MCAP file (Foxglove; twin replay)')
     .option('--store', 'keep the report and event log in the store (TWIN_DATA_DIR), served at GET /runs')
     .option('--vehicle <kind>', "'sim' (in-process simulator), 'sitl' (built-in MAVLink SITL over loopback) or a connection URL (udpin://0.0.0.0:14540 for PX4 SITL)", 'sim')
     .option('--connect-timeout <s>', 'seconds allowed for the vehicles to connect; past it the run fails (default 60)', parseSeconds)
@@ -257,6 +281,7 @@ export function buildProgram(): Command {
       process.stdout.write(`${JSON.stringify({ title: 'OverWatch Twin scenario', ...schema }, null, 2)}\n`);
     });
   registerFuzzCommand(program);
+  registerReplayCommand(program);
   return program;
 }
 
