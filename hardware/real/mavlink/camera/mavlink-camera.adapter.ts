@@ -22,6 +22,8 @@
  *   `capture.lost`. A gap in the indices (or an image count ahead of what we heard) is asked for
  *   again with MAV_CMD_REQUEST_MESSAGE(CAMERA_IMAGE_CAPTURED, index), up to 3 times, then
  *   reported as `capture.lost`.
+ * - CAMERA_CAPTURE_STATUS is polled every 5 s (free storage, and images the camera counted that
+ *   we never heard of).
  * - Health at 1 Hz: `offline` once the camera's heartbeat has been missing `heartbeatTimeoutMs`
  *   (link event, commands NO_LINK; the vehicle and the rest of the link are untouched), `failed`
  *   while its heartbeat reports MAV_STATE_CRITICAL or worse, `degraded` after a refused
@@ -110,6 +112,8 @@ const MAX_RECOVERY_ATTEMPTS = 3;
 /** At most this many missing indices are asked for at once (a camera restarting at a high index must not flood the link). */
 const MAX_RECOVERY_BATCH = 32;
 const DEGRADED_AFTER_MALFORMED_MS = 5000;
+/** Storage and image count are refreshed from CAMERA_CAPTURE_STATUS every this many 1 Hz ticks. */
+const STATUS_POLL_TICKS = 5;
 
 /** Creates the port; nothing is sent until `connect`. Throws RangeError for bad options (a bug). */
 export function createMavlinkCameraPort(options: MavlinkCameraPortOptions): MavlinkCameraPort {
@@ -395,8 +399,22 @@ export function createMavlinkCameraPort(options: MavlinkCameraPortOptions): Mavl
     };
   }
 
+  /** Ticks since connect: CAMERA_CAPTURE_STATUS is polled every {@link STATUS_POLL_TICKS}. */
+  let ticks = 0;
+  let polling = false;
+  async function pollStatus(): Promise<void> {
+    if (polling) return;
+    polling = true;
+    try {
+      await requestMessage(CAMERA_MSG.CAMERA_CAPTURE_STATUS);
+    } finally {
+      polling = false;
+    }
+  }
+
   function tick(): void {
     if (disposed || !session) return;
+    if (up && ++ticks % STATUS_POLL_TICKS === 0) void pollStatus();
     if (up && clock.now() - lastBeatAt >= ms(o.heartbeatTimeoutMs)) setUp(false);
     const h = health();
     reportedState = h.state;
