@@ -62,7 +62,7 @@ export interface SpecFile {
   schemas: Map<number, SpecSchema>;
   channels: Map<number, SpecChannel>;
   messages: SpecMessage[];
-  chunks: { compression: string; compressedSize: number; uncompressedSize: number; start: bigint; end: bigint; messages: number }[];
+  chunks: { at: number; compression: string; compressedSize: number; uncompressedSize: number; start: bigint; end: bigint; messages: number }[];
   metadata: Map<string, Map<string, string>>;
   /** Opcodes of the top-level records, in file order. */
   opcodes: number[];
@@ -130,7 +130,7 @@ export function readMcapBySpec(file: Buffer): SpecFile {
   let inSummary = false;
   let dataEndAt = -1;
   let dataSectionCrc = 0;
-  const onRecord = (op: number, c: Cursor, top: boolean) => {
+  const onRecord = (op: number, c: Cursor, top: boolean, at = -1) => {
     if (top) out.opcodes.push(op);
     switch (op) {
       case OP.HEADER:
@@ -168,7 +168,7 @@ export function readMcapBySpec(file: Buffer): SpecFile {
         const before = out.messages.length;
         const stop = records(raw, 0, raw.length, (o, body) => onRecord(o, body, false));
         if (stop !== raw.length) throw new Error('chunk records do not fill the chunk');
-        out.chunks.push({ compression, compressedSize: len, uncompressedSize, start, end, messages: out.messages.length - before });
+        out.chunks.push({ at, compression, compressedSize: len, uncompressedSize, start, end, messages: out.messages.length - before });
         break;
       }
       case OP.METADATA: {
@@ -208,7 +208,7 @@ export function readMcapBySpec(file: Buffer): SpecFile {
       out.opcodes.push(op);
       return;
     }
-    onRecord(op, c, true);
+    onRecord(op, c, true, at);
   });
   if (footerAt >= 0 && stop === file.length - 8 && file.subarray(file.length - 8).equals(MAGIC)) {
     out.truncated = false;
