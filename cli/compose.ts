@@ -15,6 +15,7 @@ import { parseConnectionUrl } from '../hardware/real/mavlink/index.js';
 import { persistMissionState, restoreSavedMissions, savedMissions, type RestoreOutcome } from '../storage/mission-state.sink.js';
 import { dataDir, openStore } from '../storage/store.js';
 import { startOperatorServices, type OperatorServices } from './operator-services.js';
+import { chunkBytesFromEnv, openRunRecording, type RunRecording } from './record-option.js';
 
 /** Event log entries a long-running twin keeps in memory (the store keeps all). */
 export const EVENT_WINDOW = 10_000;
@@ -60,6 +61,10 @@ export interface TwinSessionOptions {
   readonly onServices?: (services: OperatorServices) => void;
   readonly onServicesFailed?: (error: Error) => void;
   readonly onResumed?: (outcome: RestoreOutcome) => void;
+  /** Record the session to this MCAP file (`twin start --record`). */
+  readonly record?: string;
+  /** Called with the recording's one-line summary (or error) when it closes. */
+  readonly onRecorded?: (line: string) => void;
 }
 
 /**
@@ -77,7 +82,13 @@ export async function runTwinSession(options: TwinSessionOptions): Promise<Scena
   // Without the services (which keep the store), mission state is still kept for --resume.
   const store = withServices ? undefined : openStore({ dir: dataDir() });
   let detach: (() => void) | undefined;
+  let recording: RunRecording | undefined;
   try {
+    if (options.record) {
+      const opened = await openRunRecording(options.record, { logger, metadata: { scenario: scenario.name, file: options.file }, chunkBytes: chunkBytesFromEnv() ?? 256 * 1024 });
+      if (typeof opened === 'string') throw new Error(`--record: ${opened}`);
+      recording = opened;
+    }
     const { report } = await runScenario(scenario, {
       speed: options.speed,
       file: options.file,
@@ -90,6 +101,7 @@ export async function runTwinSession(options: TwinSessionOptions): Promise<Scena
       signal: stopped,
       ignoreStopWhenDone: true,
       onTwin: (twin) => {
+        recording?.attach(twin);
         if (store) detach = persistMissionState(store, twin, (err) => logger.error({ err }, 'mission state write failed'));
         if (withServices)
           services = startOperatorServices({ twin, scenario, logger }).then(
@@ -116,5 +128,6 @@ export async function runTwinSession(options: TwinSessionOptions): Promise<Scena
     await (await services)?.stop();
     detach?.();
     store?.close();
+    if (recording) options.onRecorded?.((await recording.close()).line);
   }
 }

@@ -88,6 +88,8 @@ export interface LiveViewOptions {
   readonly resume?: boolean;
   /** Seconds allowed for the vehicles to connect (default 60). */
   readonly connectTimeout_s?: number;
+  /** Record the session to this MCAP file. */
+  readonly record?: string;
 }
 
 export async function startLiveView(file: string, options: LiveViewOptions): Promise<number> {
@@ -120,6 +122,7 @@ export async function startLiveView(file: string, options: LiveViewOptions): Pro
     ...(options.resume !== undefined ? { resume: options.resume } : {}),
     ...(options.inspectUrl ? { inspectUrl: options.inspectUrl } : {}),
     ...(options.connectTimeout_s !== undefined ? { connectTimeout_s: options.connectTimeout_s } : {}),
+    ...(options.record ? { record: options.record, onRecorded: (line: string) => process.stderr.write(`${line}\n`) } : {}),
     onServices: (s) => {
       banner = `dashboard ${s.apiUrl}/  ·  REST ${s.apiUrl}/docs  ·  rosbridge ${s.bridgeUrl}`;
       process.stdout.write(`${banner}\n`);

@@ -203,7 +203,8 @@ export function buildProgram(): Command {
     .option('--vehicle <kind>', "'sim', 'sitl' or a connection URL for real vehicles (udpin://0.0.0.0:14540, serial://…)", 'sim')
     .option('--resume', 'restore the missions the last session (same data directory) left loaded, running or paused')
     .option('--connect-timeout <s>', 'seconds allowed for the vehicles to connect; past it twin start stops with exit 1 (default 60)', parseSeconds)
-    .action(async (file: string, flags: { speed: number; services: boolean; inspect?: string; vehicle: string; resume?: boolean; connectTimeout?: number }) => {
+    .option('--record <file>', 'record the session to an MCAP file (Foxglove; twin replay); closed on Ctrl-C')
+    .action(async (file: string, flags: { speed: number; services: boolean; inspect?: string; vehicle: string; resume?: boolean; connectTimeout?: number; record?: string }) => {
       const backend = backendFor(flags.vehicle, flags.speed);
       if (typeof backend === 'string') {
         process.stderr.write(`${backend}\n`);
@@ -216,6 +217,7 @@ export function buildProgram(): Command {
         inspectUrl: flags.inspect,
         backend,
         resume: flags.resume ?? false,
+        ...(flags.record ? { record: flags.record } : {}),
         ...(flags.connectTimeout !== undefined ? { connectTimeout_s: flags.connectTimeout } : {}),
       });
     });
