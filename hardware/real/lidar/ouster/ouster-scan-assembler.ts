@@ -10,8 +10,9 @@
  * operations. Fields are stored column-major (`m·h + i`), the order packets deliver them in; use
  * `destagger` for row-major images.
  *
- * A frame is handed on when all its window columns arrived, or when a packet of a frame two ids
- * newer arrives (one frame of reordering is tolerated; `maxOpenFrames`), or on {@link flush}.
+ * A frame is handed on when all its window columns arrived (older open frames first: frames
+ * leave in id order), or when a packet of a frame two ids newer arrives (one frame of reordering
+ * is tolerated; `maxOpenFrames`), or on {@link flush}.
  */
 import { inWindow, windowColumns, type OusterSensorInfo } from './ouster-metadata.js';
 import { OusterPacketFormat, PACKET_TYPE_LIDAR } from './ouster-packet-format.js';
@@ -156,7 +157,11 @@ export class OusterScanAssembler {
     if (shot > frame.shot_limiting) frame.shot_limiting = shot;
     if (thermal > frame.thermal_shutdown) frame.thermal_shutdown = thermal;
     this.decodeColumns(u32, frame);
-    if (frame.received_columns >= this.windowCols) this.close(frame);
+    if (frame.received_columns >= this.windowCols) {
+      // Frames leave in id order: older ones still open lack packets a whole frame late.
+      while (this.open[0] !== frame) this.close(this.open[0]!);
+      this.close(frame);
+    }
     return 'ok';
   }
 
