@@ -130,6 +130,8 @@ export class SitlCamera {
 
   /** Called on every physics tick: heartbeat at 1 Hz, interval and distance captures. */
   tick(now: number): void {
+    // The camera's first heartbeat half a second after the vehicle's (it boots after the autopilot).
+    if (this.nextBeat === Number.NEGATIVE_INFINITY) this.nextBeat = now + 500;
     if (now + 1e-6 >= this.nextBeat) {
       this.nextBeat = Math.max(this.nextBeat + 1000, now + 500);
       this.send(msg(minimal.Heartbeat, {

@@ -211,9 +211,9 @@ export class SitlVehicle implements StreamSource {
   /** Called after every physics tick: streams, the 1 s mission beat, GCS presence. */
   onTick(now: number): void {
     this.presence.tick(now);
-    this.camera?.tick(now);
-    if (!this.linkUp()) return;
+    if (!this.linkUp()) return void this.camera?.tick(now);
     for (const [link, s] of this.streams) s.run(now, this, (m) => link.send(m));
+    this.camera?.tick(now);
     this.events.tick(now);
     if (now + 1e-6 >= this.nextBeat) {
       this.nextBeat = Math.max(this.nextBeat + 1000, now + 500);
