@@ -170,6 +170,31 @@ describe('arming waits for PX4\'s own pre-arm verdict (scripts/px4/FINDINGS.md F
     expect(px4.state.sub).toBe(PX4.MISSION);
   }, 15_000);
 
+  // F2b: PX4 at PX4_SIM_SPEED_FACTOR=4 on a starved host runs well below 4×; the adapter's clock
+  // (the runner's wall clock at speed 4) then overstates PX4's time. Played here by a scripted
+  // PX4 at 1× and the adapter on a 4× clock: PX4 counts the GCS as seen 1.3 s after our first heartbeat and its failsafe
+  // delay (COM_FAIL_ACT_T 5 s) starts when NAV_DLL_ACT = 2 is set before that.
+  for (const ignores of [false, true]) {
+    it(`F2b: PX4 slower than its nominal speed${ignores ? ', pre-arm bit blind to the GCS check' : ''}: arm waits on PX4's own clock (time_boot_ms), outside its failsafe delay`, async () => {
+      const px4 = await startScriptedPx4({ knobs: { gcsSeenDelayMs: 1300, checksPeriodMs: 300, sendTimeBoot: true, prearmIgnoresGcs: ignores } });
+      const v = createMavlinkVehiclePort({ id: 'd1', url: px4.ap.url, clock: new WallClock({ speed: 4 }) });
+      cleanup.push(() => px4.close(), () => v.dispose());
+      expect(code(await v.connect())).toBe('ok');
+      const setAt = Date.now();
+      expect(code(await v.setParameters({ COM_DL_LOSS_T: 10, NAV_DLL_ACT: 2 }))).toBe('ok');
+      await until(() => v.home() !== undefined, 3000, 'home');
+      expect(code(await v.uploadMission([wp(1), wp(2)]))).toBe('ok');
+      expect(code(await v.arm())).toBe('ok');
+      expect(code(await v.startMission())).toBe('ok');
+      await sleep(300);
+      expect(px4.failsafes).toEqual([]);
+      expect(px4.armAttempts.map((a) => a.result)).toEqual([0]);
+      // Not before PX4's own 5 s failsafe delay from the moment NAV_DLL_ACT took effect.
+      expect(px4.armAttempts[0]!.at - setAt).toBeGreaterThanOrEqual(5000);
+      expect(px4.state.sub).toBe(PX4.MISSION);
+    }, 30_000);
+  }
+
   it('a parameter set after readiness was judged makes arm judge it again (the bit of a stale SYS_STATUS does not count)', async () => {
     const px4 = await startScriptedPx4({ knobs: { gcsSeenDelayMs: 60_000, checksPeriodMs: 300 } });
     const v = createMavlinkVehiclePort({ id: 'd1', url: px4.ap.url, clock: new WallClock(), readinessTimeoutMs: 2500 });

@@ -95,8 +95,9 @@ export function ackCommands(ap: ScriptedAutopilot, result: (cmd: number, msg: Ma
  * Sends what makes the adapter's readiness check pass (home, 3D fix, position, health).
  * `sysStatus.prearm` given: SYS_STATUS as PX4 v1.15 sends it — MAV_SYS_STATUS_PREARM_CHECK in
  * `health` only (set when it can arm in the current mode), never in present/enabled.
+ * `sysStatus.timeBootMs`: the vehicle's clock in GLOBAL_POSITION_INT (0 = none).
  */
-export function sendReadyTelemetry(ap: ScriptedAutopilot, home = { lat: 47.397742, lon: 8.545594, alt: 488 }, sysStatus: { prearm?: boolean; batteryPct?: number } = {}): void {
+export function sendReadyTelemetry(ap: ScriptedAutopilot, home = { lat: 47.397742, lon: 8.545594, alt: 488 }, sysStatus: { prearm?: boolean; batteryPct?: number; timeBootMs?: number } = {}): void {
   ap.send(Object.assign(new common.HomePosition(), { latitude: Math.round(home.lat * 1e7), longitude: Math.round(home.lon * 1e7), altitude: home.alt * 1000, q: [1, 0, 0, 0] }));
   ap.send(Object.assign(new common.GpsRawInt(), { fixType: 3, satellitesVisible: 12, eph: 80, epv: 100, lat: Math.round(home.lat * 1e7), lon: Math.round(home.lon * 1e7) }));
   const px4 = sysStatus.prearm !== undefined;
@@ -105,7 +106,7 @@ export function sendReadyTelemetry(ap: ScriptedAutopilot, home = { lat: 47.39774
     onboardControlSensorsHealth: px4 ? (0x20 | (sysStatus.prearm ? 0x10000000 : 0)) >>> 0 : 0x10000020,
     voltageBattery: 16000, currentBattery: 50, batteryRemaining: Math.round(sysStatus.batteryPct ?? 95),
   }));
-  ap.send(Object.assign(new common.GlobalPositionInt(), { lat: Math.round(home.lat * 1e7), lon: Math.round(home.lon * 1e7), alt: home.alt * 1000, relativeAlt: 0, vx: 0, vy: 0, vz: 0, hdg: 9000 }));
+  ap.send(Object.assign(new common.GlobalPositionInt(), { lat: Math.round(home.lat * 1e7), lon: Math.round(home.lon * 1e7), alt: home.alt * 1000, relativeAlt: 0, vx: 0, vy: 0, vz: 0, hdg: 9000, timeBootMs: Math.round(sysStatus.timeBootMs ?? 0) }));
 }
 
 /** Resolves when `pred` holds (polling every 5 ms), rejects after `ms`. */

@@ -65,6 +65,14 @@ export interface ScriptedPx4Knobs {
   simSpeed: number;
   /** What PX4's estimator adds to the simulator's battery level while armed (load-drop compensation), points. */
   batteryOffsetPct: number;
+  /**
+   * SYS_STATUS's pre-arm bit leaves the GCS check out (as seen on a CPU-starved PX4 v1.15.4 at 4×,
+   * scripts/px4/FINDINGS.md F2b: the bit stayed set while PX4 said "No connection to the ground
+   * control station" and ARM was taken into the failsafe delay).
+   */
+  prearmIgnoresGcs: boolean;
+  /** Send the vehicle's clock (time_boot_ms, at `simSpeed` × wall) in GLOBAL_POSITION_INT. */
+  sendTimeBoot: boolean;
 }
 
 export interface ScriptedPx4 {
@@ -104,7 +112,7 @@ export async function startScriptedPx4(opts: { knobs?: Partial<ScriptedPx4Knobs>
   const ap = await startScriptedAutopilot();
   const knobs: ScriptedPx4Knobs = {
     checkDelayMs: 0, sendMissionId: true, rejectMission: false, dropAckFor: new Set(), loseCommand: new Set(), failureUnits: new Set([100, 101]), frozenParams: new Set(), armRejections: 0,
-    checksFailing: undefined, gcsSeenDelayMs: 0, checksPeriodMs: 100, batteryOffsetPct: 0, simSpeed: 1, ...opts.knobs,
+    checksFailing: undefined, gcsSeenDelayMs: 0, checksPeriodMs: 100, batteryOffsetPct: 0, simSpeed: 1, prearmIgnoresGcs: false, sendTimeBoot: false, ...opts.knobs,
   };
   const I = MAV_PARAM_TYPE.INT32, F = MAV_PARAM_TYPE.REAL32;
   const params = new Map<string, { value: number; type: number }>([
@@ -244,11 +252,13 @@ export async function startScriptedPx4(opts: { knobs?: Partial<ScriptedPx4Knobs>
   const gcsLost = () => firstGcsAt === undefined || Date.now() - firstGcsAt < knobs.gcsSeenDelayMs;
   const modeCanArm = () => !(state.main === PX4.AUTO && (state.sub === PX4.RTL || state.sub === PX4.LAND || (state.sub === PX4.MISSION && srv.committed.length === 0)));
   const computeCanArm = () => knobs.checksFailing === undefined && !(params.get('NAV_DLL_ACT')!.value > 0 && gcsLost()) && modeCanArm();
-  const report = { canArm: computeCanArm() };
+  const computePrearm = () => knobs.checksFailing === undefined && modeCanArm();
+  const report = { canArm: computeCanArm(), prearm: computePrearm() };
   let dlFailing = false;
   let failsafeDelayUntil = 0;
   const checks = setInterval(() => {
     report.canArm = computeCanArm();
+    report.prearm = knobs.prearmIgnoresGcs ? computePrearm() : report.canArm;
     const failing = params.get('NAV_DLL_ACT')!.value > 0 && gcsLost();
     if (failing && !dlFailing) failsafeDelayUntil = Date.now() + params.get('COM_FAIL_ACT_T')!.value * 1000;
     dlFailing = failing;
@@ -260,6 +270,7 @@ export async function startScriptedPx4(opts: { knobs?: Partial<ScriptedPx4Knobs>
 
   // Telemetry to whoever the GCS is (the autopilot answers to the last peer heard).
   let lastTick = Date.now();
+  const bootAt = Date.now();
   const ticker = setInterval(() => {
     const now = Date.now();
     // BatterySimulator::Run: drain while armed, 100 % while disarmed, floored at SIM_BAT_MIN_PCT.
@@ -275,7 +286,7 @@ export async function startScriptedPx4(opts: { knobs?: Partial<ScriptedPx4Knobs>
     }
     sendCurrent();
     sendExtState();
-    sendReadyTelemetry(ap, undefined, { prearm: report.canArm, batteryPct: battery.empty ? 0 : Math.min(100, battery.level + (state.armed ? knobs.batteryOffsetPct : 0)) });
+    sendReadyTelemetry(ap, undefined, { prearm: report.prearm, ...(knobs.sendTimeBoot ? { timeBootMs: 1 + (now - bootAt) * knobs.simSpeed } : {}), batteryPct: battery.empty ? 0 : Math.min(100, battery.level + (state.armed ? knobs.batteryOffsetPct : 0)) });
   }, 50);
 
   return {

@@ -27,6 +27,20 @@
  * Autopilot disengaged, switching to Hold" right after arming, even though PX4 let us arm (seen
  * on PX4 v1.15.4 SIH: armed 3.6 s after "GCS connection regained" → failsafe; 11 s after → none).
  *
+ * All of this is also judged on the vehicle's own clock (time_boot_ms of GLOBAL_POSITION_INT and
+ * ATTITUDE), not only ours: a CPU-starved PX4 at `PX4_SIM_SPEED_FACTOR=4` runs well below 4×, so
+ * 1.5 s / 6 s of our 4× clock were 0.6 s / 2.5 s of PX4's — it armed inside its failsafe delay
+ * (scripts/px4/FINDINGS.md F2b). Evidence that a failsafe-starting check failed is the bit seen
+ * clear, or PX4 saying "No connection to the ground control station" (STATUSTEXT or its health
+ * report's `check_rc_dl_no_dllink` blocking modes), the delay counted from the latest of them.
+ *
+ * And PX4 must positively have seen our GCS heartbeat: its health report lists the
+ * `communication_links` component as present (`rcAndDataLinkCheck.cpp`: `setIsPresent` once
+ * `gcs_connection_lost` is clear); with no report (events metadata not loaded yet), at least
+ * `gcsSeenMs` (2 s) of the vehicle's time must have passed since its first time-stamped message
+ * after we started heartbeating (Commander clears `gcs_connection_lost` ~1–1.3 s after our first
+ * heartbeat: the receiver publishes telemetry_status at ~1 Hz).
+ *
  * Where the events interface gave a health report (`healthReport`), the reason names the PX4
  * checks that block the current mode ("No connection to the ground control station");
  * {@link Readiness.holdWouldArm} says when the current mode cannot arm but Hold can.
@@ -66,7 +80,13 @@ export interface ReadinessOptions {
   readonly healthReport?: () => HealthReport | undefined;
   /** PX4 custom mode → navigation-mode group (events metadata), if known. */
   readonly modeGroupOf?: (customMode: number) => number | undefined;
+  /** With no health report: vehicle-time ms after our first heartbeat before PX4 counts as seeing us (default 2000). */
+  readonly gcsSeenMs?: number;
 }
+
+/** PX4's words for its GCS-loss arming check (rcAndDataLinkCheck.cpp), which starts the failsafe delay. */
+const NO_GCS_TEXT = /no connection to the ground/i;
+const NO_GCS_CHECK = 'check_rc_dl_no_dllink';
 
 export class Readiness {
   private readonly settleMs: number;
@@ -80,11 +100,42 @@ export class Readiness {
   private markAt: number;
   private customMode: number | undefined;
   private readonly offs: (() => void)[];
+  private readonly gcsSeenMs: number;
+  /**
+   * The same instants on the vehicle's clock (time_boot_ms, ms): the latest received, and the
+   * vehicle time at the mark, when the bit was last set, at the latest failing-check evidence, and
+   * of the first time-stamped message after we started heartbeating. `null`: pending, taken from
+   * the next time-stamped message.
+   */
+  private vt: number | undefined;
+  private markVt: number | null = null;
+  private bitSinceVt: number | null | undefined;
+  private failingVt: number | null | undefined;
+  private failingAt: number | undefined;
+  private firstVt: number | null = null;
+  /** The health report already looked at (its completion time). */
+  private reportSeenAt: number | undefined;
 
   constructor(private readonly session: MavSession, private readonly telemetry: TelemetryMapper, private readonly opts: ReadinessOptions = {}) {
     this.settleMs = opts.settleMs ?? 1500;
     this.failsafeDelayMs = opts.failsafeDelayMs ?? 6000;
+    this.gcsSeenMs = opts.gcsSeenMs ?? 2000;
     this.markAt = session.clock.now();
+    const onVehicleTime = (m: unknown) => {
+      const t = Number((m as { timeBootMs?: number }).timeBootMs);
+      if (!Number.isFinite(t) || t <= 0) return;
+      if (this.vt !== undefined && t < this.vt - 1000) {
+        // The vehicle rebooted: its clock restarted, and so does everything judged on it.
+        this.markVt = this.firstVt = null;
+        if (this.bitSinceVt !== undefined) this.bitSinceVt = null;
+        if (this.failingVt !== undefined) this.failingVt = null;
+      }
+      this.vt = t;
+      if (this.markVt === null) this.markVt = t;
+      if (this.firstVt === null) this.firstVt = t;
+      if (this.bitSinceVt === null) this.bitSinceVt = t;
+      if (this.failingVt === null) this.failingVt = t;
+    };
     this.offs = [
       session.on(MSG_ID.SYS_STATUS, (m) => {
         const now = session.clock.now();
@@ -92,18 +143,56 @@ export class Readiness {
         this.lastStatusAt = now;
         if ((health & MAV_SYS_STATUS_PREARM_CHECK) === 0) {
           this.bitSince = undefined;
-          this.seenClear = true;
-        } else this.bitSince ??= now;
+          this.bitSinceVt = undefined;
+          this.failing();
+        } else if (this.bitSince === undefined) {
+          this.bitSince = now;
+          this.bitSinceVt = this.vt ?? null;
+        }
       }),
       session.on(MSG_ID.HEARTBEAT, (m) => {
         this.customMode = Number((m as unknown as { customMode: number }).customMode) >>> 0;
       }),
+      session.on(MSG_ID.STATUSTEXT, (m) => {
+        if (NO_GCS_TEXT.test(String((m as unknown as { text: string }).text))) this.failing();
+      }),
+      session.on(MSG_ID.GLOBAL_POSITION_INT, onVehicleTime),
+      session.on(MSG_ID.ATTITUDE, onVehicleTime),
     ];
+  }
+
+  /** A check that starts PX4's failsafe delay was seen failing now. */
+  private failing(): void {
+    this.seenClear = true;
+    this.failingAt = this.session.clock.now();
+    this.failingVt = this.vt ?? null;
   }
 
   /** Something that changes the vehicle's checks happened now: earlier pre-arm evidence no longer counts. */
   mark(): void {
     this.markAt = this.session.clock.now();
+    this.markVt = this.vt ?? null;
+  }
+
+  /** Vehicle-time ms since `since` (Infinity when the vehicle sends no time: judged on our clock alone). */
+  private vehicleSince(since: number | null | undefined): number {
+    if (this.vt === undefined) return Infinity;
+    if (since === null || since === undefined) return 0;
+    return this.vt - since;
+  }
+
+  /** Why PX4 may not have seen our GCS heartbeat yet, or undefined when it has. */
+  private gcsNotSeen(): string | undefined {
+    if (this.session.autopilot !== 'px4') return undefined;
+    const report = this.opts.healthReport?.();
+    if (report && report.t_ms !== this.reportSeenAt) {
+      this.reportSeenAt = report.t_ms;
+      if (report.checks.some((c) => c.name === NO_GCS_CHECK && c.modeGroups !== 0)) this.failing();
+    }
+    const links = report?.components.find((c) => c.name === 'communication_links');
+    if (links) return links.present ? undefined : 'PX4 has not seen our heartbeat yet (communication links not present)';
+    if (this.vt === undefined) return undefined;
+    return this.vehicleSince(this.firstVt) >= this.gcsSeenMs ? undefined : 'PX4 may not have seen our heartbeat yet';
   }
 
   dispose(): void {
@@ -154,12 +243,16 @@ export class Readiness {
       // Judged by our clock since the evidence, with at least one SYS_STATUS after the mark.
       const now = this.session.clock.now();
       const settle = this.session.ms(this.settleMs);
+      const gcs = this.gcsNotSeen();
+      const sinceMarkVt = Math.min(this.vehicleSince(this.markVt), this.vehicleSince(this.bitSinceVt));
       if (this.lastStatusAt === undefined) missing.push('pre-arm checks not reported yet (no SYS_STATUS)');
       else if (this.bitSince === undefined) {
         const why = this.blockingChecks();
         missing.push(`pre-arm checks failing${why.length ? `: ${why.join('; ')}` : ''}`);
-      } else if (this.lastStatusAt <= this.markAt || now - Math.max(this.bitSince, this.markAt) < settle) missing.push('pre-arm checks settling');
-      else if (this.seenClear && this.session.autopilot === 'px4' && now - this.bitSince < this.session.ms(this.failsafeDelayMs))
+      } else if (this.lastStatusAt <= this.markAt || now - Math.max(this.bitSince, this.markAt) < settle || sinceMarkVt < this.settleMs) missing.push('pre-arm checks settling');
+      else if (gcs) missing.push(gcs);
+      else if (this.seenClear && this.session.autopilot === 'px4' && (
+        now - Math.max(this.bitSince, this.failingAt ?? -Infinity) < this.session.ms(this.failsafeDelayMs) || this.vehicleSince(this.failingVt) < this.failsafeDelayMs))
         missing.push('pre-arm checks passing, waiting out PX4\'s failsafe delay (COM_FAIL_ACT_T)');
     }
     const complaint = [...t.recentText].reverse().find((l) => SERIOUS.has(l.severity));
