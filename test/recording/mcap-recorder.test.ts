@@ -14,8 +14,10 @@ import { Bus, topics } from '../../actors/bus.js';
 import { EventLog, type LogEntry } from '../../actors/event-log.js';
 import { fail, ok } from '../../core/result.js';
 import type { CaptureRef, ScanRef } from '../../hardware/sensor.port.js';
+import { McapIndexedReader } from '@mcap/core';
 import { McapRecorder } from '../../recording/index.js';
 import { jsonMessages, readMcapBySpec } from './mcap-spec-reader.js';
+import zstd from '@foxglove/wasm-zstd';
 
 const dir = mkdtempSync(join(tmpdir(), 'twin-mcap-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -97,6 +99,17 @@ describe('recording a scenario run', () => {
     expect(events).toEqual(log.entries.map((e) => JSON.parse(JSON.stringify(e))));
     expect(jsonMessages(f, '/events').map((m) => m.logTime)).toEqual(log.entries.map((e) => BigInt(e.t_ms) * 1_000_000n));
     expect(jsonMessages(f, '/log').length).toBe(log.count);
+    // Opens the way Foxglove opens a local file: through the summary and chunk indexes.
+    const bytes = readFileSync(path);
+    await zstd.isLoaded;
+    const indexed = await McapIndexedReader.Initialize({
+      readable: { size: async () => BigInt(bytes.length), read: async (offset, size) => bytes.subarray(Number(offset), Number(offset + size)) },
+      decompressHandlers: { zstd: (data, size) => zstd.decompress(data, Number(size)) },
+    });
+    expect(indexed.chunkIndexes.length).toBe(f.chunks.length);
+    let viaIndex = 0;
+    for await (const _ of indexed.readMessages({ topics: ['/drone1/gps'] })) viaIndex++;
+    expect(viaIndex).toBe(poses.length);
     // Statistics per channel agree with what is in the chunks.
     for (const c of f.channels.values())
       expect(f.summary?.statistics?.channelMessageCounts.get(c.id), c.topic).toBe(BigInt(f.messages.filter((m) => m.channelId === c.id).length));
