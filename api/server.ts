@@ -32,6 +32,9 @@ import type { RouteDeps } from './routes/deps.js';
 import { healthRoutes } from './routes/health.routes.js';
 import { missionRoutes } from './routes/missions.routes.js';
 import { runRoutes } from './routes/runs.routes.js';
+import { sensorRoutes } from './routes/sensors.routes.js';
+import type { CaptureIndexer } from './capture-indexer.js';
+import { twinSensorDirectory, type SensorDirectory } from '../bridge/sensor-directory.js';
 import { vehicleRoutes } from './routes/vehicles.routes.js';
 
 import { DASHBOARD_HEADERS, dashboardAssets, publicDashboardConfig, type DashboardConfig } from '../dashboard/index.js';
@@ -62,6 +65,12 @@ export interface ApiServerOptions {
    * geofence need a valid token (any role).
    */
   readonly dashboard?: DashboardConfig | (() => DashboardConfig);
+  /** The sensors of `GET /vehicles/{id}/sensors` and `POST …/capture`. Default: the twin's own. */
+  readonly sensors?: SensorDirectory;
+  /** What indexes live captures (for the capture id in a `POST …/capture` answer). */
+  readonly captureIndexer?: CaptureIndexer;
+  /** Longest wait for a camera on `POST …/capture`, wall ms. Default 10 000. */
+  readonly captureTimeout_ms?: number;
 }
 
 export interface ApiServer {
@@ -144,6 +153,13 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
     missionRoutes(typed, deps);
     vehicleRoutes(typed, deps);
     runRoutes(typed, deps);
+    // The twin's own sensors unless the caller gives a directory.
+    const sensors = options.sensors ?? twinSensorDirectory(twin);
+    sensorRoutes(typed, deps, {
+      ...(sensors ? { sensors } : {}),
+      ...(options.captureIndexer ? { indexer: options.captureIndexer } : {}),
+      ...(options.captureTimeout_ms !== undefined ? { captureTimeout_ms: options.captureTimeout_ms } : {}),
+    });
     healthRoutes(typed, deps, metrics);
     if (options.dashboard) {
       const config = options.dashboard;

@@ -19,6 +19,8 @@ import { openStore, dataDir, type Store } from '../storage/store.js';
 import { recordTelemetry, type TelemetryRecorder } from '../storage/telemetry.recorder.js';
 import { bootstrapAdmin, createAuth, loadOrCreateSecret, type Auth, type Authenticator } from './auth/index.js';
 import { createApiServer, type ApiServer } from './server.js';
+import { indexCaptures } from './capture-indexer.js';
+import { twinSensorDirectory } from '../bridge/sensor-directory.js';
 import type { DashboardConfig } from '../dashboard/index.js';
 
 export interface ApiServicesOptions {
@@ -120,9 +122,16 @@ export async function startApiServices(options: ApiServicesOptions): Promise<Api
     if ((options.telemetryHz ?? 0) > 0)
       telemetry = recordTelemetry(store, twin.bus, { runId: sessionId, vehicles: twin.vehicleIds, hz: options.telemetryHz, onError: (err) => logger.error({ err }, 'telemetry write failed') });
 
+    // Every capture the cameras publish gets its row (after its blob), under this session.
+    const indexer = indexCaptures(store, twin.bus, twin, twinSensorDirectory(twin)?.list() ?? [], {
+      run: sessionId,
+      logger,
+      onIndexed: () => metrics.storage.rows.inc({ table: 'captures' }),
+    });
+    cleanups.push(() => indexer.stop());
     const port = options.port ?? (env.TWIN_HTTP_PORT ? Number(env.TWIN_HTTP_PORT) : 8080);
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`TWIN_HTTP_PORT: not a port: ${env.TWIN_HTTP_PORT}`);
-    const server = createApiServer({ twin, store, auth, metrics, logger, securityLogger: securityLogger(logger), host: options.host ?? env.TWIN_HOST ?? '127.0.0.1', port, dashboard: options.dashboard });
+    const server = createApiServer({ twin, store, auth, metrics, logger, securityLogger: securityLogger(logger), host: options.host ?? env.TWIN_HOST ?? '127.0.0.1', port, dashboard: options.dashboard, captureIndexer: indexer });
     const { url } = await server.start();
     logger.info({ url, session: sessionId }, 'REST API listening');
     let stopped = false;

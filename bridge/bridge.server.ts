@@ -32,7 +32,7 @@ import { silentLogger, type Logger } from '../core/logger.js';
 import { ClientSession, type Authenticate, type BridgeSocket, type ClientInfo, type PreAuth } from './client-session.js';
 import { CommandWaiter } from './internal/command-waiter.js';
 import type { BridgeMetrics } from './metrics.js';
-import type { BlobReader, SensorDirectory } from './sensor-directory.js';
+import { twinSensorDirectory, type BlobReader, type SensorDirectory } from './sensor-directory.js';
 import { SensorLatest, sensorServices, sensorTopics } from './sensor-topics.js';
 import { buildServices } from './services.js';
 import { buildTopicCatalog } from './topic-catalog.js';
@@ -76,8 +76,8 @@ export interface BridgeServerOptions {
   /** Bytes a connection may send before it authenticates; beyond, it is closed (1009). Default maxMessageBytes. */
   readonly preAuthMaxBytes?: number;
   /**
-   * The twin's sensors: their topics (`/<vehicle>/<sensor>/…`) and the camera services. Absent:
-   * no sensor topics.
+   * The sensors whose topics (`/<vehicle>/<sensor>/…`) and camera services the bridge offers.
+   * Default: the twin's own (`sensorDirectory(twin)`).
    */
   readonly sensors?: SensorDirectory;
   /** Where images and scans are read from (the store's blob store). Absent: no image or point topics carry data. */
@@ -124,16 +124,15 @@ export function createBridgeServer(options: BridgeServerOptions): BridgeServer {
   const maxPending = options.maxPending ?? 64;
   const maxPendingPerAddress = options.maxPendingPerAddress ?? 8;
   const preAuthMaxBytes = options.preAuthMaxBytes ?? maxMessageBytes;
-  const sensorList = options.sensors?.list() ?? [];
-  const latest = new SensorLatest(sensorList);
-  const sensorDefs = options.sensors
-    ? sensorTopics({ directory: options.sensors, latest, now: () => twin.clock.now(), ...(options.blobs ? { blobs: options.blobs } : {}) })
-    : [];
+  // The twin's own sensors unless the caller gives a directory.
+  const sensors = options.sensors ?? twinSensorDirectory(twin);
+  const latest = new SensorLatest(sensors?.list() ?? []);
+  const sensorDefs = sensors ? sensorTopics({ directory: sensors, latest, now: () => twin.clock.now(), ...(options.blobs ? { blobs: options.blobs } : {}) }) : [];
   const catalog = buildTopicCatalog(twin, sensorDefs);
   const waiter = new CommandWaiter(twin.log);
   const hub = new TopicHub(twin.bus, catalog, (error, topic) => logger.error({ err: error, topic }, 'topic mapping failed'));
   const services = buildServices(twin, catalog, waiter);
-  if (options.sensors) for (const def of sensorServices(options.sensors)) services.set(def.name, def);
+  if (sensors) for (const def of sensorServices(sensors)) services.set(def.name, def);
   const sessions = new Map<WebSocket, ClientSession>();
   /** The remote address of each session (for the per-address cap on unauthenticated ones). */
   const remotes = new Map<ClientSession, string>();

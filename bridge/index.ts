@@ -9,6 +9,6 @@ export type { Identity, Role, ServiceDef } from './services.js';
 export { buildTopicCatalog, type TopicCatalog, type TopicDef } from './topic-catalog.js';
 export { parseClientMessage, type ClientOp, type ParseResult, type ServerOp } from './protocol.js';
 export * as rosMessages from './ros-messages.js';
-export type { BlobReader, SensorDirectory, SensorEntry } from './sensor-directory.js';
+export { sensorDirectory, twinSensorDirectory, type BlobReader, type CaptureAnswer, type TwinSensors, type SensorDirectory, type SensorEntry, type SensorHealthNow } from './sensor-directory.js';
 export { DEFAULT_POINT_BUDGET, budgetLevel } from './sensor-topics.js';
 export * as sensorMessages from './sensor-messages.js';

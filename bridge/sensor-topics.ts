@@ -200,11 +200,11 @@ export function sensorServices(directory: SensorDirectory): ServiceDef[] {
         const c = r.value;
         return trigger(true, `image ${c.index} from ${vehicle}/${id}`, {
           index: c.index,
-          t_ms: c.t_ms,
+          t_ms: c.t_ms ?? null,
           blob_key: c.blob_key ?? '',
-          latitude: c.pose.position.lat_deg,
-          longitude: c.pose.position.lon_deg,
-          altitude: c.pose.position.alt_m,
+          latitude: c.pose?.position.lat_deg ?? null,
+          longitude: c.pose?.position.lon_deg ?? null,
+          altitude: c.pose?.position.alt_m ?? null,
         });
       },
     });

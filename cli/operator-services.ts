@@ -67,6 +67,7 @@ export async function startOperatorServices(options: {
       authenticate: (token) => api.authenticator.verify(token),
       logger,
       metrics: bridgeMetricsFrom(api.metrics.bridge),
+      blobs: api.store.blobs,
     });
     const { url: bridgeUrl } = await bridge.start();
     boundBridgePort = Number(new URL(bridgeUrl).port);

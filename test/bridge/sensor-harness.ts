@@ -72,6 +72,8 @@ export interface SensorRig {
   readonly directory: SensorDirectory;
   readonly blobs: BlobReader;
   readonly configured: SensorSettings[];
+  /** The next capture requests fail with this code (or hang, `'hang'`), then captures work again. */
+  failNext(code: string | 'hang', times?: number): void;
   /** Stores one image and publishes its reference, as a camera's capture does. */
   capture(vehicle?: string, sensor?: string): Promise<CaptureRef>;
   /** Stores one scan and publishes its reference. */
@@ -80,9 +82,11 @@ export interface SensorRig {
   close(): void;
 }
 
-export function sensorRig(twin: Twin, vehicle = 'drone1'): SensorRig {
-  const dir = mkdtempSync(join(tmpdir(), 'twin-sensors-'));
-  const store = openStore({ dir });
+/** `store`: use this store (the caller closes it) instead of a fresh one in a temp dir. */
+export function sensorRig(twin: Twin, vehicle = 'drone1', shared?: Store): SensorRig {
+  const dir = shared ? undefined : mkdtempSync(join(tmpdir(), 'twin-sensors-'));
+  const store = shared ?? openStore({ dir: dir! });
+  let failing: { code: string; times: number } | undefined;
   let index = 0;
   let frame = 0;
   const configured: SensorSettings[] = [];
@@ -111,6 +115,12 @@ export function sensorRig(twin: Twin, vehicle = 'drone1'): SensorRig {
     health: (v, s) => ({ t_ms: twin.clock.now(), state: 'ok', count: index, lost: 0, machine_state: s === 'cam' && v === vehicle ? 'ready' : 'streaming' }),
     capture: async (v, s): Promise<SensorResult<CaptureRef>> => {
       if (s !== 'cam') return fail('SENSOR.UNSUPPORTED', `${s} is not a camera`);
+      if (failing && failing.times > 0) {
+        const code = failing.code;
+        if (--failing.times === 0) failing = undefined;
+        if (code === 'hang') return new Promise<never>(() => {});
+        return fail(code as 'SENSOR.BUSY', `${code} (injected by the test)`);
+      }
       return ok(await capture(v, s));
     },
     configure: async (_v, _s, settings): Promise<SensorResult> => {
@@ -124,6 +134,9 @@ export function sensorRig(twin: Twin, vehicle = 'drone1'): SensorRig {
     directory,
     blobs: { get: (key) => store.blobs.get(key) },
     configured,
+    failNext(code, times = 1) {
+      failing = { code, times };
+    },
     capture,
     async scan(bytes, frame_id = frame++) {
       const key = `scans/test/${vehicle}/ouster/${String(frame_id).padStart(6, '0')}.bin`;
@@ -139,8 +152,9 @@ export function sensorRig(twin: Twin, vehicle = 'drone1'): SensorRig {
       return msg;
     },
     close() {
+      if (shared) return;
       store.close();
-      rmSync(dir, { recursive: true, force: true });
+      rmSync(dir!, { recursive: true, force: true });
     },
   };
 }

@@ -1,0 +1,72 @@
+/**
+ * Indexes every capture the twin's cameras publish (`/<vehicle>/<sensor>/capture`) into the
+ * store's `captures` table, with the vehicle's current mission, so `GET /captures` lists what the
+ * operator has seen on the bridge.
+ *
+ * @remarks
+ * The bus carries the reference only after the camera's blob is durable (sensor port contract),
+ * so the row always follows its bytes; a row the store refuses (a blob it does not hold, a
+ * duplicate index in the session) is logged and counted, never thrown into the bus.
+ */
+import type { Bus } from '../actors/bus.js';
+import type { Twin } from '../actors/twin.js';
+import type { Logger } from '../core/logger.js';
+import type { CaptureRef } from '../hardware/sensor.port.js';
+import type { SensorEntry } from '../bridge/sensor-directory.js';
+import type { Store } from '../storage/store.js';
+
+export interface CaptureIndexer {
+  /** The stored row of a capture indexed by this indexer, by its reference's identity. */
+  idOf(vehicle: string, sensor: string, index: number): number | undefined;
+  /** Rows inserted, and references the store refused. */
+  readonly stats: { indexed: number; refused: number };
+  stop(): void;
+}
+
+/** Recent captures remembered for `idOf` (per indexer). */
+const REMEMBER = 4096;
+
+export function indexCaptures(
+  store: Store,
+  bus: Bus,
+  twin: Pick<Twin, 'mission'>,
+  sensors: readonly Pick<SensorEntry, 'vehicle' | 'id' | 'kind'>[],
+  options: { readonly run?: string; readonly logger?: Logger; readonly onIndexed?: (ref: CaptureRef, id: number) => void } = {},
+): CaptureIndexer {
+  const ids = new Map<string, number>();
+  const stats = { indexed: 0, refused: 0 };
+  const key = (v: string, s: string, i: number) => `${v}/${s}#${i}`;
+  const missionOf = (vehicle: string): string | undefined => {
+    try {
+      return twin.mission(vehicle).context().mission?.id ?? undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  const unsubs = sensors
+    .filter((s) => s.kind === 'camera')
+    .map((s) =>
+      bus.subscribe(`/${s.vehicle}/${s.id}/capture`, (ref: CaptureRef) => {
+        if (ref.blob_key === undefined && ref.file_url === undefined) return;
+        const mission = missionOf(ref.vehicle);
+        const r = store.captures.insert(ref, { ...(options.run !== undefined ? { run: options.run } : {}), ...(mission !== undefined ? { mission } : {}) });
+        if (!r.ok) {
+          stats.refused++;
+          options.logger?.warn({ code: r.error.code, vehicle: ref.vehicle, sensor: ref.sensor, index: ref.index }, `capture not indexed: ${r.error.message}`);
+          return;
+        }
+        stats.indexed++;
+        ids.set(key(ref.vehicle, ref.sensor, ref.index), r.value.id);
+        if (ids.size > REMEMBER) ids.delete(ids.keys().next().value!);
+        options.onIndexed?.(ref, r.value.id);
+      }),
+    );
+  return {
+    idOf: (v, s, i) => ids.get(key(v, s, i)),
+    stats,
+    stop() {
+      for (const u of unsubs) u();
+      unsubs.length = 0;
+    },
+  };
+}
