@@ -15,10 +15,12 @@ import type { GeoPoint } from '../../core/geo.js';
 import type { Logger } from '../../core/logger.js';
 import type { Rng } from '../../core/rng.js';
 import type { VehiclePort } from '../../hardware/vehicle.port.js';
+import type { BlobSink, SensorPort } from '../../hardware/sensor.port.js';
 import { SimWorld, createSimVehiclePort } from '../../hardware/sim/index.js';
 import { createSitl } from '../../hardware/sim/sitl/index.js';
 import { createMavlinkVehiclePort, openLink, parseConnectionUrl, type Link } from '../../hardware/real/mavlink/index.js';
 import type { FaultSpec, Scenario } from './scenario.schema.js';
+import { sensorSeed, simPoseSource, simTriggerSource, telemetryPoseSource, type SensorPortFactory, type SensorPortRequest } from './sensor-wiring.js';
 
 /**
  * The twin's default home (Zürich Irchel park, 47.397742° N 8.545594° E, 488 m AMSL), used when a
@@ -40,6 +42,12 @@ export interface VehicleBackend {
    * vehicles' true state from it, which the twin only sees through the (possibly lost) link.
    */
   readonly world?: SimWorld;
+  /**
+   * The declared sensors' ports per vehicle, complete once `start()` has resolved; a sensor
+   * whose port could not be built is in `sensorErrors` instead.
+   */
+  readonly sensors?: ReadonlyMap<string, readonly SensorPort[]>;
+  readonly sensorErrors?: readonly string[];
   start(): Promise<void>;
   stop(): Promise<void>;
   /** Injects a fault, or says why this backend cannot. */
@@ -52,6 +60,63 @@ export interface BackendContext {
   readonly clock: RunnableClock;
   readonly rng: Rng;
   readonly logger: Logger;
+  /** Builds the declared sensors' ports (the composition root's factory); none: sensors are an error. */
+  readonly sensorFactory?: SensorPortFactory;
+  /** Where sensor ports write images and point clouds. */
+  readonly blobs?: BlobSink;
+  /** Seed of this run (the scenario's, or the caller's override). */
+  readonly seed?: number;
+  /** Blob key prefix of this run (default `runs/<scenario name>/<seed>`). */
+  readonly runKey?: string;
+}
+
+/**
+ * Builds the ports of the sensors every vehicle declares, with what the backend knows about the
+ * vehicle (`extra(vehicle, index)`); ports that cannot be built are reported in `errors`.
+ */
+function buildSensors(
+  ctx: BackendContext,
+  backend: SensorPortRequest['backend'],
+  extra: (vehicle: string, index: number) => Pick<SensorPortRequest, 'pose' | 'trigger' | 'mavlink' | 'origin'>,
+  out: Map<string, SensorPort[]>,
+  errors: string[],
+): void {
+  const { scenario } = ctx;
+  const seed = ctx.seed ?? scenario.seed;
+  const runKey = ctx.runKey ?? `runs/${scenario.name.replace(/[^A-Za-z0-9_.-]+/g, '_')}/${seed}`;
+  const blobs: BlobSink = ctx.blobs ?? { put: async () => ({ ok: false, error: { code: 'BLOB.NONE', message: 'BLOB.NONE: no blob store given to this run' } }) };
+  scenario.vehicles.forEach((v, index) => {
+    if (!v.sensors.length) return;
+    const ports: SensorPort[] = [];
+    for (const [k, spec] of v.sensors.entries()) {
+      const where = `vehicles.${index}.sensors.${k}`;
+      if (!ctx.sensorFactory) {
+        errors.push(`${where}: no sensor port factory for the ${backend} backend (${spec.kind} ${spec.model})`);
+        continue;
+      }
+      let r: ReturnType<SensorPortFactory>;
+      try {
+        r = ctx.sensorFactory({
+          backend,
+          vehicle: v.id,
+          vehicleIndex: index,
+          spec,
+          clock: ctx.clock,
+          logger: ctx.logger.child({ vehicle: v.id, sensor: spec.id }),
+          blobs,
+          keyPrefix: `${runKey}/${v.id}/${spec.id}/`,
+          seed: sensorSeed(seed, v.id, spec.id),
+          world: { terrain: scenario.world.terrain, obstacles: scenario.world.obstacles },
+          ...extra(v.id, index),
+        });
+      } catch (error) {
+        r = { ok: false, error: { code: 'SENSOR.FACTORY', message: (error as Error).message } };
+      }
+      if (r.ok) ports.push(r.value);
+      else errors.push(`${where}: ${spec.kind} ${spec.model} on the ${backend} backend: ${r.error.message}`);
+    }
+    out.set(v.id, ports);
+  });
 }
 
 export interface BackendFactory {
@@ -89,8 +154,13 @@ function worldFaults(world: SimWorld): VehicleBackend['injectFault'] {
 export const simBackend: BackendFactory = (ctx) => {
   const world = buildWorld(ctx);
   const ports = new Map(ctx.scenario.vehicles.map((v) => [v.id, createSimVehiclePort(world, v.id, { logger: ctx.logger })]));
+  const sensors = new Map<string, SensorPort[]>();
+  const sensorErrors: string[] = [];
+  buildSensors(ctx, 'sim', (id) => ({ pose: simPoseSource(world, id), trigger: simTriggerSource(world, id), origin: world.frame.origin }), sensors, sensorErrors);
   return {
     ports,
+    sensors,
+    sensorErrors,
     deterministic: true,
     world,
     async start() {
@@ -122,8 +192,12 @@ export function sitlBackend(speed = 20): BackendFactory {
     });
     // Ports need the SITL's bound addresses, known once it has started.
     const ports = new Map<string, VehiclePort>();
+    const sensors = new Map<string, SensorPort[]>();
+    const sensorErrors: string[] = [];
     return {
       ports,
+      sensors,
+      sensorErrors,
       pace: speed,
       deterministic: false,
       world,
@@ -142,10 +216,23 @@ export function sitlBackend(speed = 20): BackendFactory {
             }),
           );
         }
+        // The SITL's cameras answer as MAVLink camera components beside each vehicle.
+        const byId = new Map(sitl.endpoints.map((e) => [e.id, e]));
+        buildSensors(
+          ctx,
+          'sitl',
+          (id) => ({
+            pose: simPoseSource(world, id),
+            origin: world.frame.origin,
+            mavlink: { url: `udpout://127.0.0.1:${byId.get(id)!.apiLocalPort}`, targetSystem: byId.get(id)!.sysid },
+          }),
+          sensors,
+          sensorErrors,
+        );
       },
       async stop() {
         // The ports it made are its to dispose (the twin disposes them too; dispose is idempotent).
-        await Promise.all([...ports.values()].map((p) => p.dispose()));
+        await Promise.all([...ports.values(), ...[...sensors.values()].flat()].map((p) => p.dispose()));
         await sitl.stop();
         world.stop();
       },
@@ -160,9 +247,13 @@ export function linkBackend(url: string, speed = 1): BackendFactory {
   if (!parsed.ok) throw new Error(parsed.error.message);
   return Object.assign((ctx: BackendContext): VehicleBackend => {
     const ports = new Map<string, VehiclePort>();
+    const sensors = new Map<string, SensorPort[]>();
+    const sensorErrors: string[] = [];
     let link: Link | undefined;
     return {
       ports,
+      sensors,
+      sensorErrors,
       pace: speed,
       deterministic: false,
       async start() {
@@ -172,10 +263,12 @@ export function linkBackend(url: string, speed = 1): BackendFactory {
         ctx.scenario.vehicles.forEach((v, i) => {
           ports.set(v.id, createMavlinkVehiclePort({ id: v.id, link: link!, clock: ctx.clock, targetSystem: i + 1, logger: ctx.logger }));
         });
+        // Real sensors geotag from the vehicle's telemetry; MAVLink cameras share the vehicle's link.
+        buildSensors(ctx, 'link', (id, i) => ({ pose: telemetryPoseSource(ports.get(id)!), mavlink: { link, targetSystem: i + 1 } }), sensors, sensorErrors);
       },
       async stop() {
         // Ports first (their timers and sessions), then the link they share.
-        await Promise.all([...ports.values()].map((p) => p.dispose()));
+        await Promise.all([...ports.values(), ...[...sensors.values()].flat()].map((p) => p.dispose()));
         await link?.close();
       },
       injectFault: (_vehicle, fault) => ({ ok: false, reason: `cannot inject ${fault.kind} into a real vehicle` }),

@@ -6,6 +6,7 @@ import type { LogEntry } from '../event-log.js';
 import type { MissionContext, MissionStatus } from '../../machines/mission.machine.js';
 import type { FailsafeRecord } from '../../machines/vehicle.machine.js';
 import type { RunTrace } from './run-trace.js';
+import type { CoverageStats, GeotagStats } from './sensor-judge.js';
 import type { ExpectationSpec } from './scenario.schema.js';
 
 export interface ExpectationResult {
@@ -28,6 +29,17 @@ export interface RunFacts {
   readonly failsafes: ReadonlyMap<string, readonly FailsafeRecord[]>;
   readonly plannedCaptures: ReadonlyMap<string, number>;
   readonly end_ms: number;
+  /** The vehicles' declared sensors and what they left (absent: no sensors in this run). */
+  readonly sensors?: SensorFacts;
+}
+
+export interface SensorFacts {
+  /** Declared sensor ids of a vehicle, by kind. */
+  ids(vehicle: string, kind: 'camera' | 'lidar'): readonly string[];
+  geotag(vehicle: string, sensor: string): GeotagStats;
+  coverage(vehicle: string, sensor: string, cell_m: number): CoverageStats | undefined;
+  /** `simulator` (truth) or `telemetry` (a real vehicle's own position). */
+  readonly truth: 'simulator' | 'telemetry';
 }
 
 type Verdict = { held: boolean; reason: string };
@@ -99,9 +111,51 @@ function checkOne(spec: ExpectationSpec, vehicle: string, f: RunFacts): Verdict 
         : { held: false, reason: `failsafes: ${seen.map((x) => `${x.kind} (${x.reason})`).join('; ')}` };
     }
     case 'captures': {
-      const n = f.log.filter((e) => e.source === vehicle && e.type === 'port.capture').length;
       const want = spec.min ?? f.plannedCaptures.get(vehicle) ?? 0;
-      return n >= want ? { held: true, reason: `${n} captures (wanted ${want})` } : { held: false, reason: `${n} captures, wanted ${want}` };
+      const cameras = spec.sensor ? [spec.sensor] : (f.sensors?.ids(vehicle, 'camera') ?? []);
+      if (!cameras.length) {
+        // No camera declared: the vehicle's own capture events (its autopilot's trigger).
+        const n = f.log.filter((e) => e.source === vehicle && e.type === 'port.capture').length;
+        return n >= want ? { held: true, reason: `${n} captures (wanted ${want})` } : { held: false, reason: `${n} captures, wanted ${want}` };
+      }
+      // Each camera on its own: images it stored (its port.capture entries), against the plan.
+      const per = cameras.map((cam) => {
+        const n = f.log.filter((e) => e.source === `${vehicle}/${cam}` && e.type === 'port.capture').length;
+        const lost = f.log.filter((e) => e.source === `${vehicle}/${cam}` && e.type === 'port.capture.lost').length;
+        return { cam, n, lost, ok: n >= want };
+      });
+      const text = per.map((p) => `${p.cam}: ${p.n} taken${p.lost ? `, ${p.lost} lost` : ''}`).join('; ');
+      return per.every((p) => p.ok) ? { held: true, reason: `${text} (planned ${want})` } : { held: false, reason: `${text}, planned ${want}` };
+    }
+    case 'capture_geotag': {
+      const cameras = spec.sensor ? [spec.sensor] : (f.sensors?.ids(vehicle, 'camera') ?? []);
+      if (!f.sensors || !cameras.length) return { held: false, reason: 'no camera declared on this vehicle' };
+      const truth = f.sensors.truth === 'simulator' ? 'true position' : 'telemetry position';
+      const bad: string[] = [];
+      const good: string[] = [];
+      for (const cam of cameras) {
+        const g = f.sensors.geotag(vehicle, cam);
+        if (g.captures === 0) bad.push(`${cam}: no captures`);
+        else if (g.unjudged === g.captures) bad.push(`${cam}: no ${truth} known at any trigger time`);
+        else if (g.max_m > spec.max_error_m)
+          bad.push(`${cam}: image ${g.worst!.index} geotagged ${g.max_m.toFixed(2)} m from the ${truth} at ${s(g.worst!.t_ms)}, limit ${spec.max_error_m} m`);
+        else good.push(`${cam}: ${g.captures - g.unjudged} geotags within ${g.max_m.toFixed(2)} m of the ${truth}${g.unjudged ? ` (${g.unjudged} not judged)` : ''}`);
+      }
+      return bad.length ? { held: false, reason: [...bad, ...good].join('; ') } : { held: true, reason: good.join('; ') };
+    }
+    case 'lidar_coverage': {
+      const lidars = spec.sensor ? [spec.sensor] : (f.sensors?.ids(vehicle, 'lidar') ?? []);
+      if (!f.sensors || !lidars.length) return { held: false, reason: 'no LiDAR declared on this vehicle' };
+      const parts = lidars.map((id) => {
+        const c = f.sensors!.coverage(vehicle, id, spec.cell_m);
+        if (!c) return { ok: false, text: `${id}: no survey polygon to cover (the vehicle flies no survey)` };
+        const pct = c.cells ? (100 * c.hit) / c.cells : 0;
+        return {
+          ok: pct >= spec.min_pct,
+          text: `${id}: ${pct.toFixed(1)} % of ${c.cells} cells of ${c.cell_m} m hit by ${c.points} returns in ${c.scans} scans${c.skipped ? ` (${c.skipped} scans not placed)` : ''}${pct >= spec.min_pct ? '' : `, wanted ${spec.min_pct} %`}`,
+        };
+      });
+      return { held: parts.every((p) => p.ok), reason: parts.map((p) => p.text).join('; ') };
     }
     case 'max_altitude':
       return trace.maxAlt_m <= spec.meters

@@ -145,6 +145,51 @@ function locate(file: string, doc: Document, lc: LineCounter, issue: z.core.$Zod
   return { file, path: path.join('.') || '(root)', message: issue.message };
 }
 
+/** Sensors: unique ids per vehicle; faults, actions and expectations name sensors that exist, of the right kind. */
+function checkSensors(s: Scenario, ctx: z.RefinementCtx): void {
+  const sensorsOf = new Map(s.vehicles.map((v) => [v.id, new Map(v.sensors.map((x) => [x.id, x.kind]))]));
+  const list = (vehicle: string, kind?: 'camera' | 'lidar') =>
+    [...(sensorsOf.get(vehicle) ?? new Map<string, string>())].filter(([, k]) => !kind || k === kind).map(([id]) => id).join(', ') || 'none';
+  s.vehicles.forEach((v, i) => {
+    const seen = new Set<string>();
+    v.sensors.forEach((x, k) => {
+      if (seen.has(x.id)) ctx.addIssue({ code: 'custom', path: ['vehicles', i, 'sensors', k, 'id'], message: `duplicate sensor id '${x.id}' on ${v.id}` });
+      seen.add(x.id);
+    });
+  });
+  s.faults.forEach((f, i) => {
+    if (f.fault.kind !== 'sensor_failure' && f.fault.kind !== 'sensor_restore') return;
+    const declared = sensorsOf.get(f.vehicle);
+    if (!declared) return;
+    // A vehicle without declared sensors keeps the simulator's payload fault (sensor_failure only).
+    if ((declared.size || f.fault.kind === 'sensor_restore') && !declared.has(f.fault.sensor))
+      ctx.addIssue({ code: 'custom', path: ['faults', i, 'fault', 'sensor'], message: `unknown sensor '${f.fault.sensor}' on ${f.vehicle} (declared: ${list(f.vehicle)})` });
+  });
+  s.actions.forEach((a, i) => {
+    if (a.action !== 'capture') {
+      if (a.sensor !== undefined) ctx.addIssue({ code: 'custom', path: ['actions', i, 'sensor'], message: `only a capture action names a sensor` });
+      return;
+    }
+    if (!sensorsOf.has(a.vehicle)) return;
+    if (a.sensor === undefined) ctx.addIssue({ code: 'custom', path: ['actions', i], message: `capture needs a sensor: one of ${a.vehicle}'s cameras (${list(a.vehicle, 'camera')})` });
+    else if (sensorsOf.get(a.vehicle)!.get(a.sensor) !== 'camera')
+      ctx.addIssue({ code: 'custom', path: ['actions', i, 'sensor'], message: `'${a.sensor}' is not a camera of ${a.vehicle} (cameras: ${list(a.vehicle, 'camera')})` });
+  });
+  s.expect.forEach((e, i) => {
+    if (e.kind !== 'captures' && e.kind !== 'capture_geotag' && e.kind !== 'lidar_coverage') return;
+    const kind = e.kind === 'lidar_coverage' ? 'lidar' : 'camera';
+    const targets = e.vehicle === '*' ? s.vehicles : s.vehicles.filter((v) => v.id === e.vehicle);
+    for (const v of targets) {
+      if (e.sensor !== undefined && sensorsOf.get(v.id)!.get(e.sensor) !== kind)
+        ctx.addIssue({ code: 'custom', path: ['expect', i, 'sensor'], message: `'${e.sensor}' is not a ${kind} of ${v.id} (${kind}s: ${list(v.id, kind)})` });
+      else if (e.kind !== 'captures' && e.sensor === undefined && list(v.id, kind) === 'none')
+        ctx.addIssue({ code: 'custom', path: ['expect', i], message: `${e.kind} needs a ${kind} on ${v.id}, which declares none` });
+      if (e.kind === 'lidar_coverage' && v.mission && v.mission.type !== 'survey')
+        ctx.addIssue({ code: 'custom', path: ['expect', i], message: `lidar_coverage is judged over a survey polygon; ${v.id} flies a ${v.mission.type} mission` });
+    }
+  });
+}
+
 /** Rules across fields: unique ids, references to vehicles that exist, threshold order. */
 function crossCheck(s: Scenario, ctx: z.RefinementCtx): void {
   const ids = new Set<string>();
@@ -172,6 +217,7 @@ function crossCheck(s: Scenario, ctx: z.RefinementCtx): void {
   s.expect.forEach((e, i) => {
     if ('vehicle' in e && !known(e.vehicle)) ctx.addIssue({ code: 'custom', path: ['expect', i, 'vehicle'], message: `unknown vehicle '${e.vehicle}'` });
   });
+  checkSensors(s, ctx);
   const needsFence = s.expect.some((e) => e.kind === 'inside_geofence');
   if (needsFence && !s.world.geofence) ctx.addIssue({ code: 'custom', path: ['world', 'geofence'], message: 'inside_geofence is expected but the world has no geofence' });
 }

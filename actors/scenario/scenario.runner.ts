@@ -22,8 +22,12 @@ import { buildGeofence, buildMission, missionLimits, type BuiltMission } from '.
 import { RunTrace } from './run-trace.js';
 import { configureVehicles, injectIntoVehicle } from './vehicle-setup.js';
 import type { Scenario } from './scenario.schema.js';
+import { ScenarioSensors } from './scenario-sensors.js';
+import type { SensorPortFactory } from './sensor-wiring.js';
+import type { BlobSink } from '../../hardware/sensor.port.js';
 
 export { DEFAULT_HOME, simBackend, sitlBackend, linkBackend, type VehicleBackend, type BackendFactory } from './backends.js';
+export type { SensorPortFactory, SensorPortRequest } from './sensor-wiring.js';
 
 /** Default time allowed for every vehicle to answer (PX4 can take 30–40 s to be ready after boot). */
 const CONNECT_TIMEOUT_S = 60;
@@ -32,7 +36,7 @@ const GIVE_UP_MS = 5_000;
 /** Clock time allowed for the vehicles' setup (parameters, geofence) and for restoring missions. */
 const SETUP_TIMEOUT_MS = 60_000;
 /** Entry types the expectations read (mission states, failsafes, captures). */
-const JUDGED = new Set(['state', 'failsafe', 'port.capture']);
+const JUDGED = new Set(['state', 'failsafe', 'port.capture', 'port.capture.lost']);
 
 export interface VehicleOutcome {
   readonly mission: { status: MissionStatus; name: string | null; reason?: string; progress: { current_waypoint: number; total_waypoints: number; percent_complete: number } };
@@ -92,6 +96,13 @@ export interface RunScenarioOptions {
   readonly eventLog?: EventLogOptions;
   /** Clock seconds allowed for every vehicle to connect (default 60); past it the run fails. */
   readonly connectTimeout_s?: number;
+  /**
+   * Builds the ports of the sensors the scenario declares (`vehicles[].sensors`), given what the
+   * backend knows of each vehicle; the composition root (cli/compose.ts) supplies it.
+   */
+  readonly sensorFactory?: SensorPortFactory;
+  /** Where sensors write images and point clouds (default: measured and hashed, not kept). */
+  readonly blobs?: BlobSink;
 }
 
 export interface ScenarioRun {
@@ -109,7 +120,8 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
   // virtual clock whose now() only moves from timer to timer.
   const clock: RunnableClock = (options.time ?? factory.time) === 'wall' ? new WallClock({ startMs: 0, speed: chosenSpeed ?? 1 }) : new VirtualClock();
   const rng = new Rng(seed);
-  const backend = factory({ scenario, clock, rng, logger });
+  const sensors = new ScenarioSensors(scenario, { ...(options.sensorFactory ? { sensorFactory: options.sensorFactory } : {}), ...(options.blobs ? { blobs: options.blobs } : {}) });
+  const backend = factory({ scenario, clock, rng, logger, seed, ...(sensors.declared ? sensors.backendContext() : {}) });
   // Sockets live in wall time: a backend with sockets fixes the pace unless the caller chose one.
   const speed = chosenSpeed ?? backend.pace;
   const log = new EventLog(options.eventLog ?? {});
@@ -145,6 +157,7 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
     vehicles: scenario.vehicles.map((v) => ({
       id: v.id,
       port: backend.ports.get(v.id)!,
+      sensors: sensors.twinSensors(backend, v.id),
       failsafe: {
         linkLossTimeout_ms: v.failsafe.link_loss_timeout_s * 1000,
         geofenceAction: v.failsafe.geofence_action,
@@ -185,6 +198,8 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
       trace.onSample(id, t, p.north_m, p.east_m, p.alt_m);
     });
   }
+  errors.push(...(backend.sensorErrors ?? []));
+  sensors.attach(twin, backend);
   options.onTwin?.(twin);
 
   // Ports answer on the clock, so the clock must run while they connect.
@@ -233,6 +248,7 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
   if (!fenceResult.ok) errors.push(fenceResult.error.message);
   else fence = fenceResult.value;
   limitsRef.value = missionLimits(frame, scenario);
+  sensors.connected(frame);
   // Each vehicle's home as it reports it, also one that arrives (or moves) after connect (F11).
   for (const id of ids) trace.followHome(id, twin.port(id), (h) => frame.toLocal(h.lat_deg, h.lon_deg), runEnd.signal);
 
@@ -264,6 +280,10 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
   }
 
   if (options.beforeMissions) await onClock(Promise.resolve(options.beforeMissions(twin)), SETUP_TIMEOUT_MS);
+  if (sensors.declared) {
+    const problems = await onClock(sensors.applySettings(twin, clock, SETUP_TIMEOUT_MS), SETUP_TIMEOUT_MS + 1_000);
+    errors.push(...(problems ?? ['sensor settings were not applied in time']));
+  }
 
   // Missions, faults and operator actions, each at its sim time.
   scenario.vehicles.forEach((v, i) => {
@@ -289,10 +309,16 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
   scenario.faults.forEach((f, i) => {
     scheduled.push(after(clock, f.at_s * 1000, () => {
       // A real vehicle takes the fault itself (PX4 failure injection, a silenced link); its answer is logged when it comes.
+      if (sensors.injectFault(twin, log, clock, f.vehicle, f.fault, `scenario:fault:${i}`)) return;
+      if (f.fault.kind === 'sensor_restore') {
+        log.append(clock.now(), 'scenario', 'fault.unsupported', { vehicle: f.vehicle, ...f.fault, reason: `no sensor ${f.fault.sensor} declared` }, `scenario:fault:${i}`);
+        return;
+      }
+      const fault = f.fault;
       const port = backend.ports.get(f.vehicle);
-      if (!backend.world && port && injectIntoVehicle(port, f.fault, log, () => clock.now(), `scenario:fault:${i}`, () => clock.notifyAsync(), runEnd.signal)) return;
-      const r = backend.injectFault(f.vehicle, f.fault);
-      log.append(clock.now(), 'scenario', r.ok ? 'fault' : 'fault.unsupported', { vehicle: f.vehicle, ...f.fault, ...(r.ok ? {} : { reason: r.reason }) }, `scenario:fault:${i}`);
+      if (!backend.world && port && injectIntoVehicle(port, fault, log, () => clock.now(), `scenario:fault:${i}`, () => clock.notifyAsync(), runEnd.signal)) return;
+      const r = backend.injectFault(f.vehicle, fault);
+      log.append(clock.now(), 'scenario', r.ok ? 'fault' : 'fault.unsupported', { vehicle: f.vehicle, ...fault, ...(r.ok ? {} : { reason: r.reason }) }, `scenario:fault:${i}`);
     }));
   });
   scenario.actions.forEach((a, i) => {
@@ -306,6 +332,8 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
           return m.resume(cid);
         case 'abort':
           return m.abort('aborted by scenario action', cid);
+        case 'capture':
+          return sensors.capture(twin, a.vehicle, a.sensor!, cid);
         default:
           return twin.command(a.vehicle, { kind: a.action }, cid);
       }
@@ -341,6 +369,7 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
     failsafes: new Map(ids.map((id) => [id, twin.vehicleContext(id).failsafes])),
     plannedCaptures: new Map([...built].map(([id, b]) => [id, b.plannedCaptures])),
     end_ms: clock.now(),
+    ...(sensors.facts() ? { sensors: sensors.facts()! } : {}),
   }));
 
   function missionsNow() {
@@ -352,6 +381,7 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
     // The run is over: nothing it scheduled may fire, no late answer may reach its log.
     runEnd.abort();
     for (const h of scheduled.splice(0)) clock.clearTimeout(h);
+    sensors.stop(clock);
     offConnect();
     const vehicles: Record<string, VehicleOutcome> = {};
     const missions = missionsNow();

@@ -10,6 +10,7 @@
  */
 import { z } from 'zod';
 import { SimFaultSchema } from '../../hardware/sim/faults.js';
+import { SensorWorldSchema } from '../../hardware/sim/world/world-spec.js';
 import { MissionItemSchema } from '../../core/mission.js';
 
 const finite = () => z.number().refine(Number.isFinite, 'must be a finite number');
@@ -100,6 +101,29 @@ export const FailsafeSpecSchema = z.strictObject({
   link_regained_action: z.enum(['rtl', 'land', 'hold', 'none']).default('rtl'),
 });
 
+const sensorId = () => z.string().regex(/^[a-z][a-z0-9_]{0,31}$/, 'lower-case letters, digits and _; starts with a letter (max 32)');
+
+/**
+ * A sensor a vehicle carries: `{ id: phase_one, kind: camera, model: phase-one-ixm-100 }`,
+ * `{ id: ouster, kind: lidar, model: os1-64 }`. The model names a profile (camera profiles,
+ * Ouster models); `settings` are applied once connected; `mount_deg` rotates the sensor from
+ * the body frame (default: cameras nadir, pitch −90; LiDARs level).
+ */
+export const SensorSpecSchema = z.strictObject({
+  id: sensorId(),
+  kind: z.enum(['camera', 'lidar']),
+  model: z.string().min(1).max(64),
+  settings: z.record(z.string().max(64), z.union([finite(), z.string().max(256), z.boolean()])).optional(),
+  mount_deg: z
+    .strictObject({
+      roll: finite().min(-180).max(180).default(0),
+      pitch: finite().min(-180).max(180).default(0),
+      yaw: finite().min(-360).max(360).default(0),
+    })
+    .optional(),
+});
+export type SensorSpec = z.output<typeof SensorSpecSchema>;
+
 export const VehicleSpecSchema = z.strictObject({
   id: z.string().regex(/^[a-z][a-z0-9_]{0,31}$/, 'lower-case letters, digits and _; starts with a letter (max 32)'),
   /** Where the simulator places the vehicle (its home). Real vehicles are where they are. */
@@ -108,11 +132,37 @@ export const VehicleSpecSchema = z.strictObject({
   params: z.record(z.string().regex(/^[A-Z][A-Z0-9_]{0,15}$/, 'PX4 parameter names are upper case, ≤ 16 chars'), finite()).default({}),
   failsafe: FailsafeSpecSchema.prefault({}),
   mission: MissionSpecSchema.optional(),
+  /** Cameras and LiDARs on board (ids unique per vehicle). */
+  sensors: z.array(SensorSpecSchema).max(16).default([]),
 });
 export type VehicleSpec = z.output<typeof VehicleSpecSchema>;
 
-/** Faults are the simulator's own schema: one definition for scenario files and `injectFault`. */
-export const FaultSpecSchema = SimFaultSchema;
+/**
+ * A sensor fault: the named sensor fails (no answer, link down, health failed) until
+ * `duration_s` has passed or a `sensor_restore`. When the vehicle declares that sensor
+ * (`vehicles[].sensors`), the fault goes to the sensor's port; otherwise it is the simulator's
+ * payload fault (a vehicle-side report, as before sensors were declared).
+ */
+const SensorFailureSchema = z.object({
+  kind: z.literal('sensor_failure'),
+  sensor: z.string().min(1).max(64),
+  duration_s: z.number().positive().max(86_400).optional(),
+});
+const SensorRestoreSchema = z.object({ kind: z.literal('sensor_restore'), sensor: z.string().min(1).max(64) });
+
+/** Faults are the simulator's own schema (one definition for scenario files and `injectFault`) plus the sensor faults. */
+const [linkLoss, linkRestore, gpsLoss, gpsRestore, batteryDrop, motorFailure, windGust] = SimFaultSchema.options;
+export const FaultSpecSchema = z.discriminatedUnion('kind', [
+  linkLoss,
+  linkRestore,
+  gpsLoss,
+  gpsRestore,
+  batteryDrop,
+  motorFailure,
+  windGust,
+  SensorFailureSchema,
+  SensorRestoreSchema,
+]);
 export type FaultSpec = z.output<typeof FaultSpecSchema>;
 
 export const TimedFaultSchema = z.strictObject({
@@ -124,7 +174,9 @@ export const TimedFaultSchema = z.strictObject({
 export const OperatorActionSchema = z.strictObject({
   at_s: z.number().min(0),
   vehicle: z.string(),
-  action: z.enum(['pause', 'resume', 'abort', 'rtl', 'land', 'hold', 'arm', 'disarm', 'takeoff']),
+  action: z.enum(['pause', 'resume', 'abort', 'rtl', 'land', 'hold', 'arm', 'disarm', 'takeoff', 'capture']),
+  /** `capture`: which camera (one of the vehicle's `sensors`). */
+  sensor: z.string().optional(),
 });
 
 const Expectation = <K extends string, T extends z.ZodRawShape>(kind: K, shape: T) =>
@@ -154,7 +206,28 @@ export const ExpectationSchema = z.discriminatedUnion('kind', [
     within_s: z.number().positive().optional(),
   }),
   Expectation('no_failsafe', { vehicle: vehicleOrAll }),
-  Expectation('captures', { vehicle: vehicleOrAll, min: z.number().int().min(0).optional() }),
+  /**
+   * Images taken vs planned. With `sensor` (or when the vehicle carries cameras): captures that
+   * camera stored (`port.capture` of the camera), each camera judged on its own; otherwise the
+   * vehicle's own capture events (its autopilot's camera trigger).
+   */
+  Expectation('captures', { vehicle: vehicleOrAll, sensor: z.string().optional(), min: z.number().int().min(0).optional() }),
+  /**
+   * Every capture's geotag within `max_error_m` (3-D) of where the vehicle truly was at trigger
+   * time: the simulator's truth in simulation; for a real vehicle, its own telemetry position
+   * interpolated at the trigger time (agreement between camera and autopilot, not ground truth).
+   */
+  Expectation('capture_geotag', { vehicle: vehicleOrAll, sensor: z.string().optional(), max_error_m: z.number().positive().max(10_000) }),
+  /**
+   * Share of the vehicle's survey polygon (its mission polygon) hit by LiDAR returns, %, on a
+   * grid of `cell_m` cells (default 5 m).
+   */
+  Expectation('lidar_coverage', {
+    vehicle: vehicleOrAll,
+    sensor: z.string().optional(),
+    min_pct: z.number().min(0).max(100),
+    cell_m: z.number().positive().max(1000).default(5),
+  }),
   Expectation('max_altitude', { vehicle: vehicleOrAll, meters: z.number().positive() }),
 ]);
 export type ExpectationSpec = z.output<typeof ExpectationSchema>;
@@ -176,6 +249,8 @@ export const WorldSchema = z.strictObject({
       exclusions: z.array(z.array(PointSchema).min(3).max(500)).max(100).default([]),
     })
     .optional(),
+  /** What the simulated sensors see: terrain (`flat`, seeded `hills`) and obstacles (boxes, buildings, cylinders). */
+  ...SensorWorldSchema.shape,
 });
 
 export const ScenarioSchema = z.strictObject({
