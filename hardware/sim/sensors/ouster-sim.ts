@@ -18,7 +18,7 @@ import { createServer, type Server } from 'node:http';
 import type { Clock, TimerHandle } from '../../../core/clock.js';
 import { LocalFrame, type GeoPoint } from '../../../core/geo.js';
 import type { Rng } from '../../../core/rng.js';
-import { apply3, bodyToNed, mul3, sensorToBody, type Attitude } from '../../../core/sensors/sensor-frame.js';
+import { bodyToNed, mul3, sensorToBody, type Attitude, type Mat3 } from '../../../core/sensors/sensor-frame.js';
 import { parseOusterMetadata, type LidarMode, type OusterSensorInfo, type UdpProfileLidar } from '../../real/lidar/ouster/ouster-metadata.js';
 import { modelMetadata, ousterModel, type OusterModel } from '../../real/lidar/ouster/ouster-models.js';
 import { encodeImuPacket, OusterPacketFormat, PACKET_TYPE_LIDAR, ENCODER_TICKS_PER_REV } from '../../real/lidar/ouster/ouster-packet-format.js';
@@ -247,7 +247,7 @@ export class OusterSim {
       v.setUint8(11, Math.floor(sn / 2 ** 32) & 0xff);
     }
     // Sensor → NED for this packet (the pose is sampled once a packet: 1.6 ms at 1024x10).
-    let rot: readonly number[] | undefined;
+    let rot: Mat3 | undefined;
     let pn = 0, pe = 0, pd = 0;
     if (pose) {
       rot = mul3(bodyToNed(pose.attitude_deg), this.mountRot);
@@ -260,6 +260,8 @@ export class OusterSim {
     const rng = this.o.rng;
     const maxR = this.model.range_m.max, minR = this.model.range_m.min;
     const nOff = info.lidar_origin_to_beam_origin_mm;
+    const bo = this.beamOrigin, bd = this.beamDir;
+    const [r0, r1, r2, r3, r4, r5, r6, r7, r8] = rot ?? [1, 0, 0, 0, 1, 0, 0, 0, 1];
     for (let c = 0; c < f.columnsPerPacket; c++) {
       const gc = g + c;
       const m = gc % w;
@@ -279,10 +281,13 @@ export class OusterSim {
         rMm[i] = 0; refl[i] = 0; sig[i] = 0; nir[i] = 0;
         if (!rot) continue;
         const k = (m * h + i) * 3;
-        const [on, oe, od] = apply3(rot as never, this.beamOrigin[k]!, this.beamOrigin[k + 1]!, this.beamOrigin[k + 2]!);
-        const [dn, de, dd] = apply3(rot as never, this.beamDir[k]!, this.beamDir[k + 1]!, this.beamDir[k + 2]!);
+        const bx = bo[k]!, by = bo[k + 1]!, bz = bo[k + 2]!;
+        const ux = bd[k]!, uy = bd[k + 1]!, uz = bd[k + 2]!;
         this.stats.rays++;
-        const t = this.ray.cast(pn + on, pe + oe, pd + od, dn, de, dd, maxR);
+        const t = this.ray.cast(
+          pn + r0 * bx + r1 * by + r2 * bz, pe + r3 * bx + r4 * by + r5 * bz, pd + r6 * bx + r7 * by + r8 * bz,
+          r0 * ux + r1 * uy + r2 * uz, r3 * ux + r4 * uy + r5 * uz, r6 * ux + r7 * uy + r8 * uz, maxR,
+        );
         const kind = this.ray.lastKind;
         const noisy = kind === HIT_NONE ? 0 : t + rng.gaussian(0, noise);
         const drop = kind !== HIT_NONE && rng.next() < dropout;

@@ -102,15 +102,24 @@ export class WorldRaycaster {
         const c = geo[g + 2]!, s = geo[g + 3]!;
         const u = rn * c + re * s, v = -rn * s + re * c;
         const du = dn * c + de * s, dv = -dn * s + de * c;
-        const slab = (p: number, dp: number, half: number): boolean => {
-          if (Math.abs(dp) < 1e-12) return p >= -half && p <= half;
-          let s0 = (-half - p) / dp, s1 = (half - p) / dp;
+        const hu = geo[g + 4]!, hv = geo[g + 5]!;
+        // Slabs along the box's own x and y (inlined: this is the hot loop).
+        if (Math.abs(du) < 1e-12) {
+          if (u < -hu || u > hu) continue;
+        } else {
+          let s0 = (-hu - u) / du, s1 = (hu - u) / du;
           if (s0 > s1) { const x = s0; s0 = s1; s1 = x; }
           if (s0 > t0) t0 = s0;
           if (s1 < t1) t1 = s1;
-          return true;
-        };
-        if (!slab(u, du, geo[g + 4]!) || !slab(v, dv, geo[g + 5]!)) continue;
+        }
+        if (Math.abs(dv) < 1e-12) {
+          if (v < -hv || v > hv) continue;
+        } else {
+          let s0 = (-hv - v) / dv, s1 = (hv - v) / dv;
+          if (s0 > s1) { const x = s0; s0 = s1; s1 = x; }
+          if (s0 > t0) t0 = s0;
+          if (s1 < t1) t1 = s1;
+        }
       } else {
         const r = geo[g + 4]!;
         const A = dn * dn + de * de;
