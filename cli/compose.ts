@@ -11,7 +11,16 @@ import { runScenario, type ScenarioReport } from '../actors/scenario/scenario.ru
 import type { Scenario } from '../actors/scenario/scenario.schema.js';
 import type { Twin } from '../actors/twin.js';
 import type { Logger } from '../core/logger.js';
-import { parseConnectionUrl } from '../hardware/real/mavlink/index.js';
+import { parseConnectionUrl, type Link } from '../hardware/real/mavlink/index.js';
+import { createMavlinkCameraPort } from '../hardware/real/mavlink/camera/index.js';
+import { isLidarMode } from '../hardware/real/lidar/ouster/ouster-models.js';
+import { createOusterLidarPort } from '../hardware/real/lidar/ouster/ouster-lidar.adapter.js';
+import { createSimCameraPort } from '../hardware/sim/sensors/sim-camera.adapter.js';
+import { createSimLidarPort } from '../hardware/sim/sensors/ouster-sim-lidar.adapter.js';
+import { cameraProfile } from '../core/sensors/camera-profiles.js';
+import { fail, ok } from '../core/result.js';
+import { Rng } from '../core/rng.js';
+import type { SensorPortFactory } from '../actors/scenario/sensor-wiring.js';
 import { persistMissionState, restoreSavedMissions, savedMissions, type RestoreOutcome } from '../storage/mission-state.sink.js';
 import { dataDir, openStore } from '../storage/store.js';
 import { startOperatorServices, type OperatorServices } from './operator-services.js';
@@ -29,6 +38,98 @@ export function backendFor(vehicle: string, speed: number): BackendFactory | str
   // Real vehicles: the runner puts them on the wall clock (scaled by --speed for a fast SITL).
   return linkBackend(vehicle, Number.isFinite(speed) ? speed : 1);
 }
+
+/**
+ * The sensor adapters of every backend, chosen here (the runtime receives ports):
+ * - `sim`: the rendering camera (`hardware/sim/sensors/sim-camera.adapter.ts`) on the simulator's
+ *   truth and the autopilot's trigger; the simulated Ouster (real packets from raycasts).
+ * - `sitl`, `link`: the MAVLink camera protocol (component 100+ beside the autopilot); a LiDAR is a
+ *   simulated Ouster on `sitl`, and on a real vehicle an Ouster over UDP (`settings.udp_host`,
+ *   `settings.lidar_port`, `settings.metadata_url` or metadata file path `settings.metadata`).
+ * Camera `model` names a profile (core/sensors/camera-profiles.ts); LiDAR `model` an Ouster model
+ * (`os1-64` …), `settings.lidar_mode` its mode (e.g. `512x10`).
+ */
+export const sensorPortFactory: SensorPortFactory = (req) => {
+  const { spec } = req;
+  const mount = spec.mount_deg ? { mount_deg: spec.mount_deg } : {};
+  if (spec.kind === 'camera') {
+    if (req.backend === 'sim') {
+      if (!cameraProfile(spec.model)) return fail('SENSOR.INVALID', `unknown camera profile '${spec.model}'`);
+      if (!req.origin) return fail('SENSOR.INVALID', 'the simulated camera needs the world origin');
+      return ok(
+        createSimCameraPort({
+          id: spec.id,
+          vehicle: req.vehicle,
+          model: spec.model,
+          clock: req.clock,
+          pose: req.pose,
+          ...(req.trigger ? { trigger: req.trigger } : {}),
+          blobs: req.blobs,
+          keyPrefix: `captures/${req.keyPrefix}`,
+          seed: req.seed,
+          world: req.world,
+          origin: req.origin,
+          ...mount,
+        }),
+      );
+    }
+    const m = req.mavlink;
+    if (!m) return fail('SENSOR.INVALID', 'no MAVLink link to reach the camera on');
+    return ok(
+      createMavlinkCameraPort({
+        id: spec.id,
+        vehicle: req.vehicle,
+        clock: req.clock,
+        targetSystem: m.targetSystem,
+        ...(m.link ? { link: m.link as Link } : m.url ? { url: m.url } : {}),
+        ...(cameraProfile(spec.model) ? { profile: spec.model } : {}),
+        pose: req.pose,
+        logger: req.logger,
+      }),
+    );
+  }
+  const settings = spec.settings ?? {};
+  const mode = typeof settings['lidar_mode'] === 'string' ? settings['lidar_mode'] : undefined;
+  if (mode !== undefined && !isLidarMode(mode)) return fail('SENSOR.INVALID', `lidar_mode '${mode}' is not an Ouster lidar mode`);
+  if (req.backend !== 'link') {
+    if (!req.origin) return fail('SENSOR.INVALID', 'the simulated LiDAR needs the world origin');
+    return ok(
+      createSimLidarPort({
+        id: spec.id,
+        vehicle: req.vehicle,
+        model: spec.model,
+        clock: req.clock,
+        rng: new Rng(req.seed),
+        world: req.world,
+        origin: req.origin,
+        vehicle_pose: req.pose,
+        blobs: req.blobs,
+        keyPrefix: `scans/${req.runKey}`,
+        logger: req.logger,
+        ...(mode !== undefined && isLidarMode(mode) ? { lidar_mode: mode } : {}),
+        ...mount,
+      }),
+    );
+  }
+  const port = settings['lidar_port'];
+  const metadata = settings['metadata'] ?? settings['metadata_url'];
+  if (typeof port !== 'number' || metadata === undefined)
+    return fail('SENSOR.INVALID', 'an Ouster on a real vehicle needs settings.lidar_port and settings.metadata (file or URL)');
+  return ok(
+    createOusterLidarPort({
+      id: spec.id,
+      vehicle: req.vehicle,
+      model: spec.model,
+      clock: req.clock,
+      source: { kind: 'udp', host: typeof settings['udp_host'] === 'string' ? settings['udp_host'] : '0.0.0.0', lidar_port: port, metadata },
+      blobs: req.blobs,
+      keyPrefix: `scans/${req.runKey}`,
+      pose: req.pose,
+      logger: req.logger,
+      ...mount,
+    }),
+  );
+};
 
 /** What the last session left to resume, read before this session can write anything. */
 function readSavedMissions(dir: string): ReturnType<typeof savedMissions> {
@@ -96,6 +197,7 @@ export async function runTwinSession(options: TwinSessionOptions): Promise<Scena
       // Days of running: keep a window in memory; the store receives every entry.
       eventLog: { window: EVENT_WINDOW },
       ...(options.backend ? { backend: options.backend } : {}),
+      sensorFactory: sensorPortFactory,
       ...(inspector ? { inspect: inspector.inspect } : {}),
       ...(options.connectTimeout_s !== undefined ? { connectTimeout_s: options.connectTimeout_s } : {}),
       signal: stopped,

@@ -19,7 +19,7 @@ import { z } from 'zod';
 import { loadScenarioFile, formatIssues } from '../actors/scenario/scenario.loader.js';
 import { runScenario, type ScenarioReport } from '../actors/scenario/scenario.runner.js';
 import type { Twin } from '../actors/twin.js';
-import { backendFor } from './compose.js';
+import { backendFor, sensorPortFactory } from './compose.js';
 import { randomUUID } from 'node:crypto';
 import { openStore, dataDir } from '../storage/store.js';
 import { storeScenarioRun } from '../storage/run-recorder.js';
@@ -132,6 +132,7 @@ async function runCommand(files: string[], flags: RunFlags): Promise<number> {
         seed: flags.seed,
         speed: flags.speed,
         backend,
+        sensorFactory: sensorPortFactory,
         logger,
         file,
         signal: ac.signal,

@@ -31,6 +31,9 @@ export function discardingBlobSink(): BlobSink {
   };
 }
 
+/** LiDAR settings the adapter takes when it is built (mode, UDP source), not through `configure`. */
+const BUILD_TIME_KEYS = new Set(['lidar_mode', 'udp_host', 'lidar_port', 'metadata', 'metadata_url']);
+
 export class ScenarioSensors {
   readonly judge: SensorJudge;
   readonly declared: boolean;
@@ -116,13 +119,20 @@ export class ScenarioSensors {
   async applySettings(twin: Twin, clock: Clock, limit_ms: number): Promise<string[]> {
     const errors: string[] = [];
     const jobs = this.scenario.vehicles.flatMap((v, i) =>
-      v.sensors.map((s, k) => ({ v: v.id, s, path: `vehicles.${i}.sensors.${k}.settings` })).filter((j) => j.s.settings && Object.keys(j.s.settings).length),
+      v.sensors
+        .map((s, k) => ({
+          v: v.id,
+          s,
+          settings: Object.fromEntries(Object.entries(s.settings ?? {}).filter(([key]) => s.kind !== 'lidar' || !BUILD_TIME_KEYS.has(key))),
+          path: `vehicles.${i}.sensors.${k}.settings`,
+        }))
+        .filter((j) => Object.keys(j.settings).length),
     );
     await Promise.all(
       jobs.map(async (j) => {
         const ready = await this.whenReady(twin, clock, j.v, j.s.id, limit_ms);
         if (!ready) return void errors.push(`${j.path}: ${j.v}/${j.s.id} was not ready within ${limit_ms / 1000} s`);
-        const r = await twin.configure(j.v, j.s.id, j.s.settings!, `scenario:settings:${j.v}/${j.s.id}`);
+        const r = await twin.configure(j.v, j.s.id, j.settings, `scenario:settings:${j.v}/${j.s.id}`);
         if (!r.ok) errors.push(`${j.path}: ${r.error.code}: ${r.error.message}`);
       }),
     );

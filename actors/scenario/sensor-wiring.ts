@@ -30,8 +30,10 @@ export interface SensorPortRequest {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly blobs: BlobSink;
-  /** Blob keys of this sensor start with this (`<run>/<vehicle>/<sensor>/`). */
+  /** Blob keys of this sensor start with this (`<run>/<vehicle>/<sensor>`, no trailing slash). */
   readonly keyPrefix: string;
+  /** The run's own key (`runs/<scenario>/<seed>`), for adapters that add vehicle and sensor themselves. */
+  readonly runKey: string;
   /** The sensor's own seed, derived from the scenario seed, vehicle and sensor. */
   readonly seed: number;
   /** Terrain and obstacles (simulated sensors). */
