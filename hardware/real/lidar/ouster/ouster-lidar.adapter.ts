@@ -10,6 +10,10 @@
  * than `maxPendingWrites` frames, new frames are dropped and counted rather than queued without
  * bound. Health is published every `healthPeriodMs` on the injected clock: packets per second,
  * missing columns, shot-limiting and thermal status from the packet headers.
+ *
+ * A scan's `t_ms` is the port clock's time when the frame's first packet arrived, and its `pose`
+ * the vehicle pose read then (the sensor's own column timestamps stay in the frame, in ns of the
+ * sensor's time base, which need not be the port's clock).
  */
 import { createSocket, type Socket } from 'node:dgram';
 import { z } from 'zod';
