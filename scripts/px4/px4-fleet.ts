@@ -57,9 +57,17 @@ export function offsetHome(origin: { lat_deg: number; lon_deg: number }, north_m
  * - the simulator's pack: SIH's battery_simulator drains 100 % over SIM_BAT_DRAIN (default 60 s!)
  *   down to SIM_BAT_MIN_PCT (default 50 %); the simulator's 5000 mAh pack at ~10 A lasts ~1800 s
  *   (hardware/sim/params.ts BAT_CAPACITY, hover_current_a), so a whole flight drains alike and a
- *   battery_drop leaves the same reserve to fly home on (FINDINGS F3).
+ *   battery_drop leaves the same reserve to fly home on (FINDINGS F3);
+ * - the pack's level reported as it is: PX4's estimator (`src/lib/battery/battery.cpp`,
+ *   calculateStateOfChargeVoltageBased) adds throttle × BAT1_V_LOAD_DROP (0.1 V/cell) to the cell
+ *   voltage to undo the load sag of a real pack (the simulator has no current sensor, so the
+ *   throttle path is taken), but SIH's battery_simulator makes a voltage with no sag at all: with
+ *   the stock value PX4 reports its simulator's level +11 points hovering (+20 climbing, clamped
+ *   at 100 %), so battery thresholds are crossed minutes late. BAT1_V_LOAD_DROP 0 (below the
+ *   parameter's advertised 0.07 minimum, which PX4 does not enforce) reports the level as
+ *   simulated — what a real PX4 reports of a real pack whose sag the compensation cancels.
  */
-export const PARITY_PX4_PARAMS: Readonly<Record<string, number>> = { TRIG_MODE: 4, SIM_BAT_DRAIN: 1800, SIM_BAT_MIN_PCT: 0 };
+export const PARITY_PX4_PARAMS: Readonly<Record<string, number>> = { TRIG_MODE: 4, SIM_BAT_DRAIN: 1800, SIM_BAT_MIN_PCT: 0, BAT1_V_LOAD_DROP: 0 };
 
 /**
  * Where each of a scenario's vehicles starts on PX4, placed as the simulator places them: the

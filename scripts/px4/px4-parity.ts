@@ -245,7 +245,7 @@ export async function runParity(opts: ParityOptions): Promise<{ runs: RunRecord[
     'Cells: `pass`/`FAIL` = the expectation\'s verdict (`not held` = the condition did not hold, which an `xfail` expectation wants). ' +
       'Mission time: LOAD → terminal state, largest over the vehicles, in the run\'s clock (sim seconds; PX4 runs: wall × speed factor). ' +
       `PX4: a fresh SIH quadcopter per run (airframe 10040), each vehicle at the scenario origin + its spawn, booted with ${Object.entries(PARITY_PX4_PARAMS).map(([k, v]) => `${k} ${v}`).join(', ')} ` +
-      '(a MAVLink camera and the simulator\'s ~1800 s pack, see scripts/px4/FINDINGS.md F3, F9). Several PX4 instances at 4× on a small machine run below 4× (EKF and link timeouts, F6): read multi-vehicle PX4@4 results with that in mind.',
+      '(a MAVLink camera and the simulator\'s ~1800 s pack, reported without SIH\'s spurious load-drop compensation: see scripts/px4/FINDINGS.md F3, F9). Several PX4 instances at 4× on a small machine run below 4× (EKF and link timeouts, F6): read multi-vehicle PX4@4 results with that in mind.',
     '',
     '',
   ].join('\n');
