@@ -18,6 +18,7 @@ const benches: [string, string[]][] = [
   ['bridge.bench.js', ['100', '4', '3']],
   ['bridge-pointcloud.bench.js', ['10', '4', '3']],
   ['ouster.bench.js', ['5']],
+  ['sim-camera.bench.js', ['640']],
   // Against a real PX4 v1.15 SITL: runs when PX4_DIR points at a build, prints 'skipped' otherwise.
   ['px4-upload.bench.js', ['5']],
 ];

@@ -161,7 +161,7 @@ export class CameraRenderer {
     const rgb = new Uint8ClampedArray(W * H * 3);
     const depth = this.depth;
     const ter = this.terrain;
-    const seed = this.seed;
+    const ground = new Ground(this.seed);
     // Ray for pixel (u, v) in NED, unnormalised: C·(f, u + ½ − W/2, v + ½ − H/2) = row(v) + u·col.
     const colN = C[1]!, colE = C[4]!, colD = C[7]!;
     const h0 = ter.at(pn, pe);
@@ -187,7 +187,7 @@ export class CameraRenderer {
           continue;
         }
         depth[px] = t;
-        groundColor(pn + dn * t, pe + de * t, seed, rgb, o);
+        ground.paint(pn + dn * t, pe + de * t, rgb, o);
       }
     }
     const obstaclePixels = this.drawSolids(C, pn, pe, pd, rgb);
@@ -360,30 +360,53 @@ function intersect(sd: Solid, pn: number, pe: number, pd: number, dn: number, de
   return { t: t0, nn: hn / r, ne: he / r, nd: 0 };
 }
 
-/** The seeded ground at a local point: fields with crop rows, hedges, roads and grain. */
-function groundColor(n: number, e: number, seed: number, out: Uint8ClampedArray, o: number): void {
-  const rn = ((n % ROAD_EVERY_M) + ROAD_EVERY_M) % ROAD_EVERY_M, re = ((e % ROAD_EVERY_M) + ROAD_EVERY_M) % ROAD_EVERY_M;
-  const grain = 0.9 + 0.2 * hash(Math.floor(n * 2), Math.floor(e * 2), seed ^ 0x5bd1e995);
-  if (rn < 2 * ROAD_HALF_M || re < 2 * ROAD_HALF_M) {
-    // Asphalt with a centre line.
-    const centre = Math.abs(rn - ROAD_HALF_M) < 0.15 || Math.abs(re - ROAD_HALF_M) < 0.15;
-    const g = centre ? 235 : 95 * grain;
-    out[o] = g; out[o + 1] = g; out[o + 2] = centre ? 200 : g + 5;
-    return;
+/**
+ * The seeded ground: fields with crop rows, hedges, roads and grain. Keeps the last field's
+ * colour and row pattern, since neighbouring pixels almost always fall in the same field.
+ */
+class Ground {
+  private fi = NaN;
+  private fj = NaN;
+  private r = 0;
+  private g = 0;
+  private b = 0;
+  private alongNorth = true;
+  private invPeriod = 1;
+
+  constructor(private readonly seed: number) {}
+
+  /** Writes the colour at local (n, e) into `out[o..o+2]`. */
+  paint(n: number, e: number, out: Uint8ClampedArray, o: number): void {
+    const seed = this.seed;
+    const rn = n - Math.floor(n / ROAD_EVERY_M) * ROAD_EVERY_M, re = e - Math.floor(e / ROAD_EVERY_M) * ROAD_EVERY_M;
+    const grain = 0.9 + 0.2 * hash(Math.floor(n * 2), Math.floor(e * 2), seed ^ 0x5bd1e995);
+    if (rn < 2 * ROAD_HALF_M || re < 2 * ROAD_HALF_M) {
+      // Asphalt with a centre line.
+      const centre = Math.abs(rn - ROAD_HALF_M) < 0.15 || Math.abs(re - ROAD_HALF_M) < 0.15;
+      const g = centre ? 235 : 95 * grain;
+      out[o] = g; out[o + 1] = g; out[o + 2] = centre ? 200 : g + 5;
+      return;
+    }
+    const fi = Math.floor(n / FIELD_M), fj = Math.floor(e / FIELD_M);
+    const fn = n - fi * FIELD_M, fe = e - fj * FIELD_M;
+    if (fn < 0.8 || fe < 0.8) {
+      // Hedge between fields.
+      out[o] = 50 * grain; out[o + 1] = 85 * grain; out[o + 2] = 40 * grain;
+      return;
+    }
+    if (fi !== this.fi || fj !== this.fj) {
+      const h = hash(fi, fj, seed);
+      const c = PALETTE[Math.floor(h * PALETTE.length)]!;
+      this.fi = fi; this.fj = fj;
+      this.r = c[0]; this.g = c[1]; this.b = c[2];
+      // Crop rows along north or east, 1.5–4 m apart, per field.
+      this.alongNorth = h * 7 - Math.floor(h * 7) < 0.5;
+      this.invPeriod = 1 / (1.5 + 2.5 * (h * 13 - Math.floor(h * 13)));
+    }
+    const x = (this.alongNorth ? fn : fe) * this.invPeriod;
+    // A triangle wave across the rows (cheaper than a cosine, looks the same at this scale).
+    const row = 0.82 + 0.24 * Math.abs(2 * (x - Math.floor(x)) - 1);
+    const k = grain * row;
+    out[o] = this.r * k; out[o + 1] = this.g * k; out[o + 2] = this.b * k;
   }
-  const fi = Math.floor(n / FIELD_M), fj = Math.floor(e / FIELD_M);
-  const fn = n - fi * FIELD_M, fe = e - fj * FIELD_M;
-  if (fn < 0.8 || fe < 0.8) {
-    // Hedge between fields.
-    out[o] = 50 * grain; out[o + 1] = 85 * grain; out[o + 2] = 40 * grain;
-    return;
-  }
-  const h = hash(fi, fj, seed);
-  const c = PALETTE[Math.floor(h * PALETTE.length)]!;
-  // Crop rows along north or east, 1.5–4 m apart, per field.
-  const along = h * 7 - Math.floor(h * 7) < 0.5 ? fn : fe;
-  const period = 1.5 + 2.5 * (h * 13 - Math.floor(h * 13));
-  const row = 0.88 + 0.12 * Math.cos((along / period) * 2 * Math.PI);
-  const k = grain * row;
-  out[o] = c[0] * k; out[o + 1] = c[1] * k; out[o + 2] = c[2] * k;
 }

@@ -77,7 +77,7 @@ export interface SimCameraOptions {
   readonly noise?: { readonly horizontal_m?: number; readonly vertical_m?: number; readonly attitude_deg?: number };
   /** UTC ms of clock time 0 under a virtual clock, for EXIF times (default 2026-01-01T00:00:00Z). */
   readonly epoch_ms?: number;
-  /** Captures rendered and stored at once (default 2); later ones wait in order. */
+  /** Captures rendered and stored at once (default 4); later ones wait in order. */
   readonly maxInFlight?: number;
 }
 
@@ -360,7 +360,7 @@ class SimCamera implements CameraPort {
   }
 
   private pump(): void {
-    const max = Math.max(1, this.o.maxInFlight ?? 2);
+    const max = Math.max(1, this.o.maxInFlight ?? 4);
     while (this.running < max && this.queue.length > 0) {
       const { job, done } = this.queue.shift()!;
       this.running++;
