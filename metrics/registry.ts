@@ -63,6 +63,21 @@ const sourceKind = (source: string): string => {
   return RUNTIME_SOURCES.has(source) ? source : 'port';
 };
 
+/** Sensor event sources are `<vehicle>/<sensor>`; vehicles' are bare ids, runtime ones `kind:id`. */
+const isSensorSource = (source: string): boolean => source.includes('/') && !source.includes(':');
+const splitSensor = (source: string): [string, string] => {
+  const i = source.indexOf('/');
+  return [source.slice(0, i), source.slice(i + 1)];
+};
+/** The twin's sensors, or none for a twin without the sensor API (a replay). */
+function sensorsOf(twin: Twin): ReturnType<Twin['sensors']> {
+  try {
+    return typeof twin.sensors === 'function' ? twin.sensors() : [];
+  } catch {
+    return [];
+  }
+}
+
 export function createMetrics(options: MetricsOptions = {}): Metrics {
   const p = options.prefix ?? 'twin_';
   const registry = new Registry();
@@ -182,6 +197,39 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     },
   });
 
+  // Sensors: captures and losses from the event log, scans and points from the bus (scans are
+  // continuous data and stay off the log), health from the twin at scrape time.
+  const sensorCaptures = new Counter({ name: `${p}sensor_captures_total`, help: 'Images stored per camera (port.capture)', labelNames: ['vehicle', 'sensor'], registers });
+  const sensorLost = new Counter({ name: `${p}sensor_captures_lost_total`, help: 'Images a camera reported lost (port.capture.lost)', labelNames: ['vehicle', 'sensor'], registers });
+  const sensorScans = new Counter({ name: `${p}sensor_scans_total`, help: 'LiDAR frames completed', labelNames: ['vehicle', 'sensor'], registers });
+  const sensorPoints = new Counter({ name: `${p}sensor_points_total`, help: 'LiDAR points with a return', labelNames: ['vehicle', 'sensor'], registers });
+  const sensorMissing = new Counter({ name: `${p}sensor_missing_columns_total`, help: 'LiDAR columns expected but not received (packet loss)', labelNames: ['vehicle', 'sensor'], registers });
+  const sensorLinkUp = new Map<string, boolean>();
+  new Gauge({
+    name: `${p}sensor_link_up`,
+    help: '1 while the link to the sensor is up, from the port link events',
+    labelNames: ['vehicle', 'sensor'],
+    registers,
+    collect() {
+      this.reset();
+      for (const [source, up] of sensorLinkUp) {
+        const [vehicle, sensor] = splitSensor(source);
+        this.set({ vehicle, sensor }, up ? 1 : 0);
+      }
+    },
+  });
+  new Gauge({
+    name: `${p}sensor_health`,
+    help: "1 for each sensor's current health state (ok, degraded, failed, offline)",
+    labelNames: ['vehicle', 'sensor', 'state'],
+    registers,
+    collect() {
+      this.reset();
+      for (const t of twins) for (const x of sensorsOf(t)) this.set({ vehicle: x.vehicle, sensor: x.sensor, state: x.health }, 1);
+    },
+  });
+  const scanSubs = new Map<Twin, (() => void)[]>();
+
   const bridge: BridgeMetrics = {
     clients: new Gauge({ name: `${p}bridge_clients`, help: 'Connected bridge (rosbridge) WebSocket clients', registers }),
     dropped: new Counter({ name: `${p}bridge_dropped_messages_total`, help: 'Bridge messages dropped, by reason', labelNames: ['reason'], registers }),
@@ -218,7 +266,25 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     },
     observeTwin(twin) {
       twins.add(twin);
-      return () => twins.delete(twin);
+      if (!scanSubs.has(twin))
+        scanSubs.set(
+          twin,
+          sensorsOf(twin)
+            .filter((x) => x.kind === 'lidar')
+            .map((x) =>
+              twin.bus.subscribe(`/${x.vehicle}/${x.sensor}/scan`, (scan) => {
+                const labels = { vehicle: x.vehicle, sensor: x.sensor };
+                sensorScans.inc(labels);
+                if (scan.points > 0) sensorPoints.inc(labels, scan.points);
+                if (scan.missing_columns > 0) sensorMissing.inc(labels, scan.missing_columns);
+              }),
+            ),
+        );
+      return () => {
+        twins.delete(twin);
+        for (const u of scanSubs.get(twin) ?? []) u();
+        scanSubs.delete(twin);
+      };
     },
     observeEvent(e) {
       events.inc({ source: sourceKind(e.source), type: e.type });
@@ -226,6 +292,12 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
         const value = String(e.data?.value ?? '');
         if (e.source.startsWith('vehicle:')) vehicleState.set(e.source.slice(8), value.replace(/^flight\./, '').split('|')[0]!);
         else if (e.source.startsWith('mission:')) missionState.set(e.source.slice(8), value.split('.')[0]!);
+      } else if (isSensorSource(e.source)) {
+        // A sensor's port events (`<vehicle>/<sensor>`), not a vehicle's.
+        const [vehicle, sensor] = splitSensor(e.source);
+        if (e.type === 'port.capture') sensorCaptures.inc({ vehicle, sensor });
+        else if (e.type === 'port.capture.lost') sensorLost.inc({ vehicle, sensor });
+        else if (e.type === 'port.link') sensorLinkUp.set(e.source, e.data?.up === true);
       } else if (e.type === 'port.link') {
         const up = e.data?.up === true;
         if (!up && linkUp.get(e.source)) linkLosses.inc({ vehicle: e.source });
