@@ -165,7 +165,7 @@ export class CapturesRepository {
     return row ? ok(record(row)) : notFound(`capture ${id}`);
   }
 
-  /** Captures matching every given filter, oldest first, a page at a time, with the total. */
+  /** Captures matching every given filter in the order they were stored, a page at a time, with the total. */
   list(query: CaptureQuery = {}): { readonly items: CaptureRecord[]; readonly total: number } {
     const q = CaptureQuerySchema.parse(query);
     const used = FILTERS.filter((f) => q[f] !== undefined);
