@@ -116,3 +116,30 @@ describe('Ouster port', () => {
     expect(a.scans[3]!.t_ms).toBe(310);
   });
 });
+
+describe('Ouster port metadata sources', () => {
+  it('accepts a value, JSON text, a file path and an http URL string; refuses a bad file or bad JSON', async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { OusterSim } = await import('../../hardware/sim/sensors/ouster-sim.js');
+    const dir = mkdtempSync(join(tmpdir(), 'ouster-meta-'));
+    const file = join(dir, 'os1-16.json');
+    writeFileSync(file, JSON.stringify(META));
+    const clock = new VirtualClock();
+    const sim = new OusterSim({ model: 'os1-16', lidar_mode: '512x10', clock, rng: new Rng(1), world: SensorWorldSchema.parse({}), origin: ORIGIN, vehicle: hoverPose(5) });
+    const url = await sim.serveMetadata();
+    const open = (metadata: unknown) => createOusterLidarPort({ id: 'o', vehicle: 'd1', model: 'os1-16', clock, blobs: new MemoryBlobSink(), keyPrefix: 'k', source: { kind: 'packets', metadata, subscribe: () => () => {} } });
+    for (const m of [META, JSON.stringify(META), file, url, { url }]) {
+      const p = open(m);
+      const r = await p.connect();
+      expect(r.ok && r.value.lidar?.beams).toBe(16);
+      await p.dispose();
+    }
+    for (const [m, code] of [[join(dir, 'missing.json'), 'SENSOR.INVALID'], ['{"lidar_mode": 3}', 'SENSOR.INVALID'], [url.replace('metadata', 'nope'), 'SENSOR.NO_LINK']] as const) {
+      const r = await open(m).connect();
+      expect(!r.ok && r.error.code).toBe(code);
+    }
+    await sim.dispose();
+  });
+});

@@ -16,6 +16,7 @@
  * sensor's time base, which need not be the port's clock).
  */
 import { createSocket, type Socket } from 'node:dgram';
+import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import type { Clock, TimerHandle } from '../../../../core/clock.js';
 import { silentLogger, type Logger } from '../../../../core/logger.js';
@@ -40,7 +41,10 @@ export type OusterSource =
       readonly host: string;
       readonly lidar_port: number;
       readonly imu_port?: number;
-      /** The metadata JSON (string or value), or where the sensor serves it. */
+      /**
+       * The metadata: a parsed value, JSON text, `{ url }` or an `http(s)://` string (the sensor's
+       * `/api/v1/sensor/metadata`), or a path to the JSON file saved beside a recording.
+       */
       readonly metadata: unknown;
     }
   | {
@@ -264,6 +268,14 @@ export function createOusterLidarPort(o: OusterLidarPortOptions): OusterLidarPor
 
   async function loadMetadata(signal?: AbortSignal): Promise<SensorResult<OusterSensorInfo>> {
     let raw = o.source.metadata;
+    if (typeof raw === 'string' && /^https?:\/\//.test(raw)) raw = { url: raw };
+    else if (typeof raw === 'string' && !raw.trimStart().startsWith('{')) {
+      try {
+        raw = await readFile(raw, 'utf8');
+      } catch (cause) {
+        return fail('SENSOR.INVALID', `cannot read metadata file ${raw}: ${String(cause)}`, { cause });
+      }
+    }
     const url = UrlSchema.safeParse(raw);
     if (url.success) {
       try {
