@@ -154,7 +154,21 @@ export class SensorRuntime {
         capture: fromPromise<{ index: number }, SensorOpInput>(({ input, signal }) =>
           call(input, async (p) => {
             if (p.kind !== 'camera') return fail('SENSOR.UNSUPPORTED', 'a LiDAR does not take captures');
-            const r = await p.capture(signal);
+            // A camera that announces the capture while taking it (the simulated one decides the
+            // index, time and geotag at trigger time, and stores the bytes afterwards, in wall
+            // time) has answered: the request is done at the trigger instant, so the log does not
+            // depend on encoding speed. Storage is confirmed by the capture event (or capture.lost).
+            let announced: number | undefined;
+            const off = p.subscribeEvents((ev) => {
+              if (ev.type === 'capture' && announced === undefined) announced = ev.capture.index;
+            });
+            const pending = p.capture(signal);
+            off();
+            if (announced !== undefined) {
+              void pending.catch(() => undefined);
+              return ok({ index: announced });
+            }
+            const r = await pending;
             return r.ok ? ok({ index: r.value.index }) : r;
           }),
         ),
@@ -273,6 +287,8 @@ export class SensorRuntime {
     const e = this.entries.get(keyOf(vehicle, sensor));
     if (!e) return fail('SENSOR.UNKNOWN', `no sensor ${sensor} on ${vehicle}`);
     this.deps.append(e.actorId, 'fault.request', { ...fault }, cid);
+    // A port that answers at once settles in a microtask: the virtual clock must let it land now.
+    this.deps.clock.notifyAsync();
     const r = await e.config.port.injectFault(fault);
     this.deps.clock.notifyAsync();
     this.deps.append(e.actorId, 'fault.result', r.ok ? { ok: true } : { ok: false, code: r.error.code }, cid);
@@ -300,6 +316,9 @@ export class SensorRuntime {
 
   private async call<T>(input: SensorOpInput, run: (port: SensorPort) => Promise<SensorResult<T>>): Promise<T> {
     const e = this.entries.get(keyOf(input.vehicleId, input.sensorId));
+    // Called from a clock timer (a retry, a request): a port answering at once settles in a
+    // microtask, which the virtual clock runs before moving on only when told.
+    this.deps.clock.notifyAsync();
     try {
       if (!e) throw new SensorCallError('SENSOR.UNKNOWN', `no sensor ${input.sensorId} on ${input.vehicleId}`);
       const r = await run(e.config.port);
@@ -327,6 +346,7 @@ export class SensorRuntime {
       e.waiting.set(id, (r) => {
         this.deps.append(e.actorId, 'request.result', { type: what, ok: r.ok, ...(r.code ? { code: r.code } : {}), ...(r.index !== undefined ? { index: r.index } : {}) }, id);
         resolve(r.ok ? ok(r) : fail((r.code ?? 'SENSOR.FAILED') as SensorRequestErrorCode, r.message ?? ''));
+        this.deps.clock.notifyAsync();
       });
       e.ref!.send(event(id));
     });

@@ -2,17 +2,20 @@ import { describe, expect, it } from 'vitest';
 import { readdirSync } from 'node:fs';
 import { loadScenarioFile } from '../../actors/scenario/scenario.loader.js';
 import { runScenario } from '../../actors/scenario/scenario.runner.js';
+import { sensorPortFactory } from '../../cli/compose.js';
 
 const files = readdirSync('scenarios').filter((f) => f.endsWith('.yaml')).sort();
 
 async function run(file: string, seed?: number) {
   const loaded = await loadScenarioFile(file);
   if (!loaded.ok) throw new Error(loaded.error.message);
-  return runScenario(loaded.value, { seed, file });
+  // Sensor ports come from the composition root, as in `twin run`.
+  return runScenario(loaded.value, { seed, file, sensorFactory: sensorPortFactory });
 }
 
 describe('shipped scenarios', () => {
-  it.each(files)('%s passes with its documented verdicts', async (f) => {
+  // survey-sensors.yaml raycasts a simulated Ouster (~2 000 scans): allow it the time.
+  it.each(files)('%s passes with its documented verdicts', { timeout: 120_000 }, async (f) => {
     const { report } = await run(`scenarios/${f}`);
     const failed = report.expectations.filter((e) => !e.passed).map((e) => `${e.kind} ${e.vehicle ?? ''}: ${e.reason}`);
     expect(failed).toEqual([]);
