@@ -61,7 +61,8 @@ export const CaptureSchema = z.object({
 export const CapturePage = z.object({
   items: z.array(CaptureSchema),
   total: z.number().int(),
-  next_cursor: z.string().nullable(),
+  next_cursor: z.string().nullable().meta({ description: 'The next page; null on the last one' }),
+  end_cursor: z.string().meta({ description: 'After the last item of this page: poll with it for captures added later' }),
 });
 
 export const SensorViewSchema = z.object({

@@ -58,7 +58,7 @@ export function sensorRoutes(app: TypedApp, { twin, store, auth }: RouteDeps, de
     const offset = cursor === undefined ? 0 : decodeCursor(cursor)!;
     const page = store.captures.list({ ...filters, limit, offset });
     const next = offset + page.items.length;
-    return { items: page.items.map(view), total: page.total, next_cursor: next < page.total && page.items.length > 0 ? encodeCursor(next) : null };
+    return { items: page.items.map(view), total: page.total, next_cursor: next < page.total && page.items.length > 0 ? encodeCursor(next) : null, end_cursor: encodeCursor(next) };
   });
 
   app.get('/captures/:id', {

@@ -118,7 +118,14 @@ describe('GET /captures', () => {
     } while (cursor && pages < 100);
     expect(seen).toEqual(all.items.map((c: { id: number }) => c.id));
     expect(new Set(seen).size).toBe(seen.length);
-    expect((await call('GET', '/captures?vehicle=d2', 'viewer')).body).toEqual({ items: [], total: 0, next_cursor: null });
+    expect((await call('GET', '/captures?vehicle=d2', 'viewer')).body).toMatchObject({ items: [], total: 0, next_cursor: null });
+    // end_cursor: poll with it for what comes later.
+    const last = (await call('GET', '/captures?vehicle=d1&sensor=cam&limit=1000', 'viewer')).body;
+    expect(last.next_cursor).toBeNull();
+    expect((await call('GET', `/captures?vehicle=d1&sensor=cam&cursor=${last.end_cursor}`, 'viewer')).body.items).toEqual([]);
+    const added = await rig.capture('d1', 'cam');
+    const later = (await call('GET', `/captures?vehicle=d1&sensor=cam&cursor=${last.end_cursor}`, 'viewer')).body;
+    expect(later.items.map((c: { index: number }) => c.index)).toEqual([added.index]);
     expect((await call('GET', '/captures/999999', 'viewer')).status).toBe(404);
   });
 

@@ -82,8 +82,11 @@ export interface SensorRig {
   close(): void;
 }
 
-/** `store`: use this store (the caller closes it) instead of a fresh one in a temp dir. */
-export function sensorRig(twin: Twin, vehicle = 'drone1', shared?: Store): SensorRig {
+/**
+ * `shared`: use this store (the caller closes it) instead of a fresh one in a temp dir; `image`:
+ * the bytes of image `index` (default {@link jpegBytes}).
+ */
+export function sensorRig(twin: Twin, vehicle = 'drone1', shared?: Store, image: (index: number) => Uint8Array = jpegBytes): SensorRig {
   const dir = shared ? undefined : mkdtempSync(join(tmpdir(), 'twin-sensors-'));
   const store = shared ?? openStore({ dir: dir! });
   let failing: { code: string; times: number } | undefined;
@@ -104,7 +107,7 @@ export function sensorRig(twin: Twin, vehicle = 'drone1', shared?: Store): Senso
   const capture = async (v = vehicle, sensor = 'cam'): Promise<CaptureRef> => {
     const i = index++;
     const key = `captures/test/${v}/${sensor}/${String(i).padStart(6, '0')}.jpg`;
-    const put = await store.blobs.put(key, jpegBytes(i), 'image/jpeg');
+    const put = await store.blobs.put(key, image(i), 'image/jpeg');
     if (!put.ok) throw new Error(put.error.message);
     const ref: CaptureRef = { vehicle: v, sensor, index: i, t_ms: twin.clock.now(), pose: pose(), blob_key: key, bytes: put.value.bytes, sha256: put.value.sha256, media_type: 'image/jpeg' };
     twin.bus.publish(`/${v}/${sensor}/capture`, ref);

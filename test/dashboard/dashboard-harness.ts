@@ -13,6 +13,8 @@ import { openStore, type Store } from '../../storage/store.js';
 import { createBridgeServer, type BridgeServer } from '../../bridge/index.js';
 import type { DashboardConfig } from '../../dashboard/index.js';
 import type { Twin } from '../../actors/twin.js';
+import type { SensorDirectory } from '../../bridge/index.js';
+import type { CaptureIndexer } from '../../api/capture-indexer.js';
 import { TEST_SCRYPT } from '../api/harness.js';
 
 /** username → [password, role]. */
@@ -32,7 +34,10 @@ export interface DashboardStack {
   close(): Promise<void>;
 }
 
-export async function startDashboardStack(twin: Twin, config: (bridgeUrl: string) => DashboardConfig): Promise<DashboardStack> {
+/** Sensors for the stack, built over its store: the directory the bridge and the API serve, and the capture indexer. */
+export type StackSensors = (store: Store) => { readonly directory: SensorDirectory; readonly indexer?: CaptureIndexer };
+
+export async function startDashboardStack(twin: Twin, config: (bridgeUrl: string) => DashboardConfig, withSensors?: StackSensors): Promise<DashboardStack> {
   const dir = mkdtempSync(join(tmpdir(), 'twin-dashboard-'));
   let store: Store | undefined;
   let api: ApiServer | undefined;
@@ -44,11 +49,20 @@ export async function startDashboardStack(twin: Twin, config: (bridgeUrl: string
       if (!r.ok) throw new Error(`createUser ${user}: ${r.error.message}`);
     }
     const authenticate = (token: string) => auth.verify(token);
-    let bridge = createBridgeServer({ twin, port: 0, authenticate });
+    const sensors = withSensors?.(store);
+    const sensorOptions = sensors ? { sensors: sensors.directory, blobs: store.blobs } : {};
+    let bridge = createBridgeServer({ twin, port: 0, authenticate, ...sensorOptions });
     const { url: bridgeUrl } = await bridge.start();
     const port = Number(new URL(bridgeUrl).port);
     // The API serves the page and /config.json itself (the details only to a valid token).
-    api = createApiServer({ twin, store, auth, port: 0, dashboard: () => config(bridgeUrl) });
+    api = createApiServer({
+      twin,
+      store,
+      auth,
+      port: 0,
+      dashboard: () => config(bridgeUrl),
+      ...(sensors ? { sensors: sensors.directory, ...(sensors.indexer ? { captureIndexer: sensors.indexer } : {}) } : {}),
+    });
     const { url } = await api.start();
     const s = store;
     const a = api;
@@ -62,10 +76,11 @@ export async function startDashboardStack(twin: Twin, config: (bridgeUrl: string
       async restartBridge(between) {
         await bridge.stop();
         await between?.();
-        bridge = createBridgeServer({ twin, port, authenticate });
+        bridge = createBridgeServer({ twin, port, authenticate, ...sensorOptions });
         await bridge.start();
       },
       async close() {
+        sensors?.indexer?.stop();
         await bridge.stop();
         await a.stop();
         s.close();

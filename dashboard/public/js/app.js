@@ -6,12 +6,17 @@ import { allowedCommands, applyMessage, commandOutcome, createModel, topicVehicl
 import { View, colorOf, drawMap } from './map.js';
 import { ConfigRefused, apiBase, bridgeUrl, loadConfig } from './config.js';
 import { planFromRecord } from './plans.js';
+import { addCaptures, applyImage, applySensorStatus, createSensors, discoverSensors, markerPoints, sensorTopic } from './sensors.js';
 
 const $ = (id) => document.getElementById(id);
 
 /** Throttles asked of the bridge (ms between messages): enough for a smooth map, little traffic. */
 const THROTTLE = { pose: 100, battery: 1000, state: 0, global_position: 1000 };
 const VEHICLE_ID = /^[A-Za-z][\w-]{0,63}$/;
+/** The selected camera's image: at most one a second (a browser need not decode more). */
+const IMAGE_THROTTLE_MS = 1000;
+/** After a capture (its camera_info), markers are fetched at most this often (ms). */
+const CAPTURES_DEBOUNCE_MS = 500;
 
 /** Operator buttons: label, and how each one reaches the bridge. */
 const COMMANDS = [
@@ -63,10 +68,14 @@ function openApp(session) {
     records: new Map(),
     alertsSeq: -1,
     frame: 0,
+    sensors: createSensors(),
+    sensorCards: new Map(),
     expiry: setTimeout(() => logout('your session expired; log in again'), Math.min(2 ** 31 - 1, session.exp_ms - Date.now())),
   };
   $('vehicles').replaceChildren();
+  $('sensors').replaceChildren();
   $('alerts').replaceChildren();
+  $('camera-view').hidden = true;
   const client = new RosbridgeClient(bridgeUrl(config, window.location), session.token, {
     onStatus: onBridgeStatus,
     onMessage: onBridgeMessage,
@@ -111,6 +120,7 @@ async function discoverVehicles() {
       const m = /^\/([^/]+)\/pose$/.exec(String(t));
       if (m) track(m[1]);
     }
+    trackSensors(topics);
     if (topics.length) return;
   } catch {
     // an older bridge without rosapi: ask the API
@@ -137,8 +147,73 @@ function track(id) {
   scheduleRender();
 }
 
+/** Sensors from the bridge's topic list: health for all, capture markers for cameras, the image of the selected one. */
+function trackSensors(topics) {
+  for (const s of discoverSensors(app.sensors, topics)) {
+    app.client.subscribe(`/${s.vehicle}/${s.id}/status`);
+    if (s.kind === 'camera') {
+      // One small message per capture: the cue to fetch the new capture markers.
+      app.client.subscribe(`/${s.vehicle}/${s.id}/camera_info`);
+      fetchCaptures(s);
+    }
+  }
+  selectCamera(app.sensors.selected);
+  scheduleRender();
+}
+
+function selectCamera(key) {
+  const s = app.sensors;
+  const prev = s.subscribedImage;
+  if (prev && prev !== key) {
+    const p = s.list.get(prev);
+    if (p) app.client.unsubscribe(`/${p.vehicle}/${p.id}/image_raw/compressed`);
+  }
+  s.selected = key;
+  const cam = key ? s.list.get(key) : null;
+  if (cam && prev !== key) app.client.subscribe(`/${cam.vehicle}/${cam.id}/image_raw/compressed`, { throttle_rate: IMAGE_THROTTLE_MS, queue_length: 1 });
+  s.subscribedImage = cam ? key : null;
+  scheduleRender();
+}
+
+/** New capture markers of a camera from the API, after the last page it has (debounced). */
+function fetchCaptures(sensor) {
+  if (sensor.loading) return void (sensor.again = true);
+  sensor.loading = true;
+  const current = app;
+  const q = new URLSearchParams({ vehicle: sensor.vehicle, sensor: sensor.id, limit: '1000', ...(sensor.cursor ? { cursor: sensor.cursor } : {}) });
+  fetch(`${apiBase(config)}/captures?${q}`, { headers: { Authorization: `Bearer ${current.session.token}` } })
+    .then((res) => (res.ok ? res.json() : null))
+    .then((page) => {
+      if (app !== current || !page) return;
+      addCaptures(sensor, page);
+      scheduleRender();
+      if (page.next_cursor) sensor.again = true;
+    })
+    .catch(() => {})
+    .finally(() => {
+      sensor.loading = false;
+      if (sensor.again && app === current) {
+        sensor.again = false;
+        setTimeout(() => app === current && fetchCaptures(sensor), CAPTURES_DEBOUNCE_MS);
+      }
+    });
+}
+
+function onSensorMessage(hit, msg) {
+  const { sensor, kind } = hit;
+  if (kind === 'status') return applySensorStatus(sensor, msg);
+  if (kind === 'image_raw/compressed') return applyImage(sensor, msg);
+  if (kind === 'camera_info') fetchCaptures(sensor);
+  return false;
+}
+
 function onBridgeMessage(topic, msg) {
   if (!app) return;
+  const hit = sensorTopic(app.sensors, topic);
+  if (hit) {
+    if (onSensorMessage(hit, msg)) scheduleRender();
+    return;
+  }
   const id = topicVehicle(topic);
   if (id) track(id);
   if (applyMessage(app.model, topic, msg, Date.now())) {
@@ -168,8 +243,11 @@ function colorFor(id) {
 
 function render() {
   const plans = currentPlans();
-  drawMap($('map'), app.model, { geofence: config.geofence, plans }, app.view, colorFor);
+  const captures = markerPoints(app.sensors, app.model.origin);
+  drawMap($('map'), app.model, { geofence: config.geofence, plans, captures }, app.view, colorFor);
+  $('map').dataset.captures = String(captures.length);
   for (const v of app.model.vehicles.values()) renderCard(v, plans[v.id]);
+  renderSensors();
   renderAlerts();
 }
 
@@ -262,6 +340,51 @@ function renderCard(v, plan) {
   set(c.field('progress'), `${pct.toFixed(pct % 1 ? 1 : 0)} %`);
   const allowed = allowedCommands(v);
   for (const [cmd, b] of c.buttons) b.disabled = !allowed[cmd] || c.busy === true;
+}
+
+function sensorCard(s) {
+  let c = app.sensorCards.get(s.key);
+  if (c) return c;
+  const el = $('sensor-card').content.firstElementChild.cloneNode(true);
+  el.dataset.sensor = s.key;
+  el.dataset.kind = s.kind;
+  el.querySelector('[data-field="name"]').textContent = `${s.vehicle} · ${s.id}`;
+  el.querySelector('[data-field="kind"]').textContent = s.kind;
+  el.querySelector('[data-field="count-label"]').textContent = s.kind === 'camera' ? 'Images' : 'Frames';
+  if (s.kind === 'camera') {
+    el.classList.add('selectable');
+    el.tabIndex = 0;
+    el.addEventListener('click', () => selectCamera(s.key));
+    el.addEventListener('keydown', (ev) => (ev.key === 'Enter' || ev.key === ' ') && selectCamera(s.key));
+  }
+  $('sensors').append(el);
+  c = { el, field: (name) => el.querySelector(`[data-field="${name}"]`) };
+  app.sensorCards.set(s.key, c);
+  return c;
+}
+
+function renderSensors() {
+  for (const s of app.sensors.list.values()) {
+    const c = sensorCard(s);
+    const h = s.health;
+    const badge = c.field('health');
+    set(badge, h ? h.state : 'no status');
+    badge.dataset.state = h?.state ?? 'unknown';
+    c.el.dataset.health = h?.state ?? '';
+    set(c.field('state'), h?.machine || '–');
+    set(c.field('count'), h ? `${h.count}${h.lost ? ` · ${h.lost} lost` : ''}` : '–');
+    set(c.field('message'), h && h.message !== h.state ? h.message : '');
+    c.el.classList.toggle('selected', app.sensors.selected === s.key);
+    if (s.kind === 'camera') c.el.dataset.captures = String(s.markers.length);
+  }
+  const cam = app.sensors.selected ? app.sensors.list.get(app.sensors.selected) : null;
+  const view = $('camera-view');
+  view.hidden = !cam;
+  if (!cam) return;
+  view.dataset.sensor = cam.key;
+  const img = $('camera-image');
+  if (cam.image && img.getAttribute('src') !== cam.image.url) img.src = cam.image.url;
+  set($('camera-caption'), cam.image ? `${cam.vehicle} · ${cam.id}${cam.image.stamp_ms !== null ? ` · t ${(cam.image.stamp_ms / 1000).toFixed(1)} s` : ''}` : `${cam.vehicle} · ${cam.id}: no image yet`);
 }
 
 function renderAlerts() {

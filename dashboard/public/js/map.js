@@ -46,8 +46,9 @@ export function gridStep(scale, targetPx = 80) {
 }
 
 /**
- * Draws everything. `config` may carry `geofence` ({x,y}[]) and `plans` ({vehicle: ({x,y}|null)[]},
- * indexed like mission items so `current_waypoint` picks the point).
+ * Draws everything. `config` may carry `geofence` ({x,y}[]), `plans` ({vehicle: ({x,y}|null)[]},
+ * indexed like mission items so `current_waypoint` picks the point) and `captures`
+ * ({vehicle, x, y}[]: capture markers in the map frame).
  */
 export function drawMap(canvas, model, config, view, colors) {
   const dpr = window.devicePixelRatio || 1;
@@ -88,6 +89,7 @@ export function drawMap(canvas, model, config, view, colors) {
     drawPlan(ctx, plan, toPx, color, v.mission);
     drawTrail(ctx, v.trail, toPx, color);
   }
+  drawCaptures(ctx, Array.isArray(config.captures) ? config.captures : [], toPx, colors);
   // Vehicles last so they sit on top of every path.
   for (const v of model.vehicles.values()) if (v.pose) drawVehicle(ctx, v, toPx, colors(v.id));
 }
@@ -152,6 +154,19 @@ function drawPlan(ctx, plan, toPx, color, mission) {
     ctx.strokeStyle = color;
     ctx.lineWidth = 2.5;
     ctx.stroke();
+  }
+}
+
+/** Capture markers: a small square per image at its geotag, in the vehicle's colour. */
+function drawCaptures(ctx, captures, toPx, colors) {
+  ctx.lineWidth = 1;
+  for (const c of captures) {
+    if (!Number.isFinite(c.x) || !Number.isFinite(c.y)) continue;
+    const [x, y] = toPx(c.x, c.y);
+    ctx.fillStyle = colors(c.vehicle);
+    ctx.strokeStyle = '#ffffff';
+    ctx.fillRect(x - 3.5, y - 3.5, 7, 7);
+    ctx.strokeRect(x - 3.5, y - 3.5, 7, 7);
   }
 }
 

@@ -86,6 +86,12 @@ export class RosbridgeClient {
     if (this.isOpen()) this.sendRaw({ op: 'subscribe', id: `sub:${topic}`, topic, ...opts });
   }
 
+  /** Stops a subscription (and does not renew it after a reconnection). */
+  unsubscribe(topic) {
+    if (!this.subscriptions.delete(topic)) return;
+    if (this.isOpen()) this.sendRaw({ op: 'unsubscribe', id: `sub:${topic}`, topic });
+  }
+
   /**
    * Calls a service; resolves with `{result, values}` (rosbridge's `service_response`). Rejects
    * only when the call could not be made (not connected, timeout, socket lost).
