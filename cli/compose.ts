@@ -198,6 +198,8 @@ export async function runTwinSession(options: TwinSessionOptions): Promise<Scena
       eventLog: { window: EVENT_WINDOW },
       ...(options.backend ? { backend: options.backend } : {}),
       sensorFactory: sensorPortFactory,
+      // Without a blob store of the session's own, --record's buffer takes the sensors' bytes.
+      ...(recording?.sink ? { blobs: recording.sink } : {}),
       ...(inspector ? { inspect: inspector.inspect } : {}),
       ...(options.connectTimeout_s !== undefined ? { connectTimeout_s: options.connectTimeout_s } : {}),
       signal: stopped,

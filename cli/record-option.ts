@@ -6,11 +6,17 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Twin } from '../actors/twin.js';
 import type { Logger } from '../core/logger.js';
-import { McapRecorder, type BlobSource, type RecordingSummary } from '../recording/index.js';
+import type { BlobSink } from '../hardware/sensor.port.js';
+import { McapRecorder, RecordingBlobBuffer, type BlobSource, type RecordingSummary } from '../recording/index.js';
 
 export interface RunRecording {
   /** Pass to the runner's `onTwin`. */
   attach(twin: Twin): void;
+  /**
+   * When the run has no blob store of its own: the sink to give the sensors (`runScenario`'s
+   * `blobs`), whose bytes the recorder takes into the file.
+   */
+  readonly sink?: BlobSink;
   /** Ends the recording; returns a one-line summary or the error text. */
   close(): Promise<{ ok: true; summary: RecordingSummary; line: string } | { ok: false; line: string }>;
 }
@@ -29,17 +35,19 @@ export async function openRunRecording(
   } catch {
     // open() below reports the real problem.
   }
+  const buffer = options.blobs ? undefined : new RecordingBlobBuffer();
   const opened = await McapRecorder.open({
     path,
     logger: options.logger,
     ...(options.metadata ? { metadata: options.metadata } : {}),
-    ...(options.blobs ? { blobs: options.blobs } : {}),
+    blobs: options.blobs ?? buffer!,
     ...(options.chunkBytes ? { chunkBytes: options.chunkBytes } : {}),
   });
   if (!opened.ok) return `${opened.error.code}: ${opened.error.message}`;
   const recorder = opened.value;
   return {
     attach: (twin) => void recorder.attach(twin),
+    ...(buffer ? { sink: buffer } : {}),
     async close() {
       const r = await recorder.close();
       if (!r.ok) return { ok: false, line: `twin: recording failed: ${r.error.code}: ${r.error.message}` };

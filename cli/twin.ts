@@ -138,7 +138,7 @@ async function runCommand(files: string[], flags: RunFlags): Promise<number> {
         signal: ac.signal,
         ...(backend.time ? { time: backend.time } : {}),
         ...(flags.connectTimeout !== undefined ? { connectTimeout_s: flags.connectTimeout } : {}),
-        ...(recording ? { onTwin: (twin: Twin) => recording.attach(twin) } : {}),
+        ...(recording ? { onTwin: (twin: Twin) => recording.attach(twin), ...(recording.sink ? { blobs: recording.sink } : {}) } : {}),
         onProgress: bar
           ? (t) => bar.update(Math.round(t), { speed: `${(t / Math.max((performance.now() - wallStart) / 1000, 1e-3)).toFixed(0)}x` })
           : undefined,

@@ -7,9 +7,7 @@
  * last chunk (the page cache outlives the process; `close` also fsyncs for power loss).
  */
 import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
-import type { IWritable } from '@mcap/core';
-
-export class SyncFileWritable implements IWritable {
+export class SyncFile {
   private offset = 0n;
   private fd: number | undefined;
 
@@ -18,15 +16,12 @@ export class SyncFileWritable implements IWritable {
     this.fd = openSync(path, 'w', 0o644);
   }
 
-  async write(buffer: Uint8Array): Promise<void> {
+  /** Appends `buffer` (one or more `write(2)` calls; throws the fs error). */
+  write(buffer: Uint8Array): void {
     if (this.fd === undefined) throw new Error(`${this.path}: written after close`);
     let done = 0;
     while (done < buffer.byteLength) done += writeSync(this.fd, buffer, done, buffer.byteLength - done);
     this.offset += BigInt(buffer.byteLength);
-  }
-
-  position(): bigint {
-    return this.offset;
   }
 
   /** Bytes written so far. */

@@ -15,12 +15,13 @@
  *
  * Log time and publish time are the message's own time on the twin's clock (sim time under the
  * virtual clock), in ns. Messages are buffered into zstd chunks (1 MiB by default); each finished
- * chunk is written to the file at once (see `SyncFileWritable`), so a crash loses at most the
- * open chunk. `close()` writes the summary (schemas, channels, statistics, chunk indexes).
+ * chunk is written to the file at once (see `SyncFile`), so a crash loses at most the open chunk.
+ * `close()` writes the summary (schemas, channels, statistics, chunk indexes).
  *
- * Bus subscribers are synchronous and the writer is not: messages are serialised at once and
- * queued; one drain loop writes them in order. Image and point bytes are read from the blob store
- * inside that loop, by key, when the reference carries one.
+ * Writing is synchronous (`SyncMcapWriter`): the runtime steps a simulated run without yielding,
+ * so an asynchronous writer would hold the whole run in memory until its end. Image and point
+ * bytes are read from the blob store asynchronously, by key, when the reference carries one;
+ * `close()` waits for those reads.
  *
  * @example
  * const rec = await McapRecorder.open({ path: 'run.mcap', blobs });
@@ -29,7 +30,6 @@
  * …
  * const summary = await rec.value.close();
  */
-import { McapWriter } from '@mcap/core';
 import type { Bus } from '../actors/bus.js';
 import type { BatteryMsg, PoseMsg } from '../actors/bus.js';
 import type { EventLog, LogEntry } from '../actors/event-log.js';
@@ -38,7 +38,8 @@ import { fail, ok, type Result } from '../core/result.js';
 import type { CaptureRef, ScanRef } from '../hardware/sensor.port.js';
 import { batteryState, compressedImage, locationFix, logLine, logTimeNs, pointCloud, poseInFrame } from './foxglove-messages.js';
 import { BUS_TOPIC_KEY, FOXGLOVE, TWIN, twinSchemaFor, type RecordingSchema } from './foxglove-schemas.js';
-import { chunkCompressor, SyncFileWritable, type ChunkCompression } from './mcap-file.js';
+import { chunkCompressor, SyncFile, type ChunkCompression } from './mcap-file.js';
+import { SyncMcapWriter } from './mcap-sync-writer.js';
 
 /** Where the recorder reads image and point bytes (the blob store's `get`). */
 export interface BlobSource {
@@ -60,7 +61,12 @@ export interface McapRecorderOptions {
   readonly logger?: Logger;
   /** Written as an MCAP metadata record named `overwatch.run` (scenario, seed…). */
   readonly metadata?: Readonly<Record<string, string>>;
+  /** How long `close` waits for blob reads still in flight (wall ms). Default 10 000. */
+  readonly closeWait_ms?: number;
 }
+
+/** Extra looks (wall ms apart) for a blob not yet readable when its reference is published. */
+const RETRY_MS = [100, 400, 1500];
 
 export interface RecordingSummary {
   readonly path: string;
@@ -75,27 +81,25 @@ export interface RecordingSummary {
   readonly bytes: number;
 }
 
-type Item =
-  | { readonly kind: 'json'; readonly topic: string; readonly schema: RecordingSchema; readonly t_ms: number; readonly data: string; readonly busTopic?: string }
-  | { readonly kind: 'blob'; readonly topic: string; readonly schema: RecordingSchema; readonly t_ms: number; readonly key: string; readonly build: (bytes: Uint8Array) => unknown };
-
 const encoder = new TextEncoder();
 
 export class McapRecorder {
   private readonly channels = new Map<string, number>();
   private readonly schemas = new Map<string, number>();
   private readonly sequence = new Map<number, number>();
-  private queue: Item[] = [];
-  private draining: Promise<void> | undefined;
+  /** Blob reads in flight (images, point clouds). */
+  private readonly reading = new Set<Promise<void>>();
   private failure: Error | undefined;
   private closed = false;
+  /** Set when close stops waiting for blob reads: late ones are dropped. */
+  private abandoned = false;
   private readonly detach: (() => void)[] = [];
   private counts = { messages: 0, images: 0, pointClouds: 0, blobsMissing: 0 };
   private readonly logger: Logger;
 
   private constructor(
-    private readonly writer: McapWriter,
-    private readonly file: SyncFileWritable,
+    private readonly writer: SyncMcapWriter,
+    private readonly file: SyncFile,
     private readonly options: McapRecorderOptions,
   ) {
     this.logger = (options.logger ?? silentLogger).child({ component: 'recorder', path: options.path });
@@ -103,17 +107,17 @@ export class McapRecorder {
 
   /** Creates the file and writes the MCAP header. */
   static async open(options: McapRecorderOptions): Promise<Result<McapRecorder, RecordingErrorCode>> {
-    let file: SyncFileWritable;
+    let file: SyncFile;
     try {
-      file = new SyncFileWritable(options.path);
+      file = new SyncFile(options.path);
     } catch (error) {
       return fail('RECORDING.IO', `cannot create ${options.path}: ${(error as Error).message}`, { cause: error });
     }
     try {
       const compressChunk = await chunkCompressor(options.compression ?? 'zstd');
-      const writer = new McapWriter({ writable: file, chunkSize: options.chunkBytes ?? 1024 * 1024, ...(compressChunk ? { compressChunk } : {}) });
-      await writer.start({ profile: '', library: 'overwatch-twin recorder' });
-      if (options.metadata) await writer.addMetadata({ name: 'overwatch.run', metadata: new Map(Object.entries(options.metadata)) });
+      const writer = new SyncMcapWriter({ write: (bytes) => file.write(bytes), chunkSize: options.chunkBytes ?? 1024 * 1024, ...(compressChunk ? { compressChunk } : {}) });
+      writer.start({ profile: '', library: 'overwatch-twin recorder' });
+      if (options.metadata) writer.addMetadata('overwatch.run', new Map(Object.entries(options.metadata)));
       return ok(new McapRecorder(writer, file, options));
     } catch (error) {
       file.close();
@@ -137,7 +141,7 @@ export class McapRecorder {
   onBus(topic: string, msg: unknown): void {
     if (this.closed || this.failure) return;
     const t_ms = typeof (msg as { t_ms?: unknown }).t_ms === 'number' ? (msg as { t_ms: number }).t_ms : 0;
-    this.push({ kind: 'json', topic, schema: twinSchemaFor(topic), t_ms, data: JSON.stringify(msg), busTopic: topic });
+    this.write(topic, twinSchemaFor(topic), t_ms, JSON.stringify(msg), topic);
     const base = topic.slice(0, topic.lastIndexOf('/'));
     if (topic.endsWith('/pose')) {
       const p = msg as PoseMsg;
@@ -148,19 +152,17 @@ export class McapRecorder {
       this.json(`${base}/battery_state`, TWIN.batteryState, b.t_ms, batteryState(b));
     } else if (topic.endsWith('/capture')) {
       const c = msg as CaptureRef;
-      if (c.blob_key !== undefined)
-        this.push({ kind: 'blob', topic: `${base}/image`, schema: FOXGLOVE.compressedImage, t_ms: c.t_ms, key: c.blob_key, build: (bytes) => compressedImage(c, bytes) });
+      if (c.blob_key !== undefined) this.blob(`${base}/image`, FOXGLOVE.compressedImage, c.t_ms, c.blob_key, (bytes) => compressedImage(c, bytes));
     } else if (topic.endsWith('/scan')) {
       const s = msg as ScanRef;
-      if (s.blob_key !== undefined)
-        this.push({ kind: 'blob', topic: `${base}/points`, schema: FOXGLOVE.pointCloud, t_ms: s.t_ms, key: s.blob_key, build: (bytes) => pointCloud(s, bytes) });
+      if (s.blob_key !== undefined) this.blob(`${base}/points`, FOXGLOVE.pointCloud, s.t_ms, s.blob_key, (bytes) => pointCloud(s, bytes));
     }
   }
 
   /** Records one event log entry (`line` is its JSON, as the log serialised it). */
   onEntry(entry: LogEntry, line = JSON.stringify(entry)): void {
     if (this.closed || this.failure) return;
-    this.push({ kind: 'json', topic: '/events', schema: TWIN.event, t_ms: entry.t_ms, data: line });
+    this.write('/events', TWIN.event, entry.t_ms, line);
     this.json('/log', FOXGLOVE.log, entry.t_ms, logLine(entry));
   }
 
@@ -169,10 +171,18 @@ export class McapRecorder {
     if (this.closed) return fail('RECORDING.CLOSED', `${this.options.path}: already closed`);
     this.closed = true;
     for (const off of this.detach) off();
-    await this.draining;
+    // Blob reads still in flight get a bounded wait; what has not come by then stays a reference.
+    const deadline = performance.now() + (this.options.closeWait_ms ?? 10_000);
+    while (this.reading.size && performance.now() < deadline) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([Promise.all([...this.reading]), new Promise((r) => (timer = setTimeout(r, Math.max(0, deadline - performance.now()))))]);
+      clearTimeout(timer);
+    }
+    this.abandoned = true;
+    this.counts.blobsMissing += this.reading.size;
     if (!this.failure) {
       try {
-        await this.writer.end();
+        this.writer.end();
       } catch (error) {
         this.failure = error as Error;
       }
@@ -187,61 +197,61 @@ export class McapRecorder {
   }
 
   private json(topic: string, schema: RecordingSchema, t_ms: number, msg: unknown): void {
-    this.push({ kind: 'json', topic, schema, t_ms, data: JSON.stringify(msg) });
+    this.write(topic, schema, t_ms, JSON.stringify(msg));
   }
 
-  private push(item: Item): void {
-    this.queue.push(item);
-    this.draining ??= this.drain();
-  }
-
-  private async drain(): Promise<void> {
-    try {
-      while (this.queue.length && !this.failure) {
-        const batch = this.queue;
-        this.queue = [];
-        for (const item of batch) await this.write(item);
+  /** Reads `key` from the blob store, then records `build(bytes)`; the reference is recorded anyway. */
+  private blob(topic: string, schema: RecordingSchema, t_ms: number, key: string, build: (bytes: Uint8Array) => unknown): void {
+    const read = (async () => {
+      const source = this.options.blobs;
+      const get = () => source?.get(key).catch((error: unknown) => fail('BLOB.READ', (error as Error).message));
+      let got = await get();
+      // A reference may be published before its bytes are durable (a camera that encodes after
+      // the trigger): look again a few times before recording the reference alone.
+      for (const wait of RETRY_MS) {
+        if (got?.ok || !source || this.closed) break;
+        await new Promise((r) => setTimeout(r, wait));
+        got = await get();
       }
+      if (this.failure || this.abandoned) return;
+      if (!got?.ok) {
+        this.counts.blobsMissing++;
+        if (this.counts.blobsMissing === 1) this.logger.warn({ key, error: got?.error }, 'blob not readable: only its reference is recorded');
+        return;
+      }
+      this.write(topic, schema, t_ms, JSON.stringify(build(got.value)));
+      if (schema === FOXGLOVE.compressedImage) this.counts.images++;
+      else this.counts.pointClouds++;
+    })();
+    this.reading.add(read);
+    void read.finally(() => this.reading.delete(read));
+  }
+
+  /** Adds one message; a write error stops the recording (reported by `close`), never the twin. */
+  private write(topic: string, schema: RecordingSchema, t_ms: number, data: string, busTopic?: string): void {
+    if (this.failure) return;
+    try {
+      const channelId = this.channel(topic, schema, busTopic);
+      const sequence = (this.sequence.get(channelId) ?? 0) + 1;
+      this.sequence.set(channelId, sequence);
+      const time = logTimeNs(t_ms);
+      this.writer.addMessage({ channelId, sequence, logTime: time, publishTime: time, data: encoder.encode(data) });
+      this.counts.messages++;
     } catch (error) {
       this.failure = error as Error;
       this.logger.error({ err: error }, 'recording stopped: write failed');
-    } finally {
-      this.queue = [];
-      this.draining = undefined;
     }
   }
 
-  private async write(item: Item): Promise<void> {
-    let data: string;
-    if (item.kind === 'json') data = item.data;
-    else {
-      const got = await this.options.blobs?.get(item.key);
-      if (!got?.ok) {
-        this.counts.blobsMissing++;
-        if (this.counts.blobsMissing === 1) this.logger.warn({ key: item.key, error: got?.error }, 'blob not readable: only its reference is recorded');
-        return;
-      }
-      data = JSON.stringify(item.build(got.value));
-      if (item.schema === FOXGLOVE.compressedImage) this.counts.images++;
-      else this.counts.pointClouds++;
-    }
-    const channelId = await this.channel(item.topic, item.schema, item.kind === 'json' ? item.busTopic : undefined);
-    const sequence = (this.sequence.get(channelId) ?? 0) + 1;
-    this.sequence.set(channelId, sequence);
-    const time = logTimeNs(item.t_ms);
-    await this.writer.addMessage({ channelId, sequence, logTime: time, publishTime: time, data: encoder.encode(data) });
-    this.counts.messages++;
-  }
-
-  private async channel(topic: string, schema: RecordingSchema, busTopic: string | undefined): Promise<number> {
+  private channel(topic: string, schema: RecordingSchema, busTopic: string | undefined): number {
     const known = this.channels.get(topic);
     if (known !== undefined) return known;
     let schemaId = this.schemas.get(schema.name);
     if (schemaId === undefined) {
-      schemaId = await this.writer.registerSchema({ name: schema.name, encoding: schema.encoding, data: encoder.encode(JSON.stringify(schema.schema)) });
+      schemaId = this.writer.registerSchema({ name: schema.name, encoding: schema.encoding, data: encoder.encode(JSON.stringify(schema.schema)) });
       this.schemas.set(schema.name, schemaId);
     }
-    const id = await this.writer.registerChannel({
+    const id = this.writer.registerChannel({
       topic,
       schemaId,
       messageEncoding: 'json',
