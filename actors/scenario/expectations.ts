@@ -119,10 +119,14 @@ function checkOne(spec: ExpectationSpec, vehicle: string, f: RunFacts): Verdict 
         return n >= want ? { held: true, reason: `${n} captures (wanted ${want})` } : { held: false, reason: `${n} captures, wanted ${want}` };
       }
       // Each camera on its own: images it stored (its port.capture entries), against the plan.
+      // A camera may announce an image at trigger time and lose it when storing it (capture.lost
+      // with the same index): only images announced and not lost count as taken.
       const per = cameras.map((cam) => {
-        const n = f.log.filter((e) => e.source === `${vehicle}/${cam}` && e.type === 'port.capture').length;
-        const lost = f.log.filter((e) => e.source === `${vehicle}/${cam}` && e.type === 'port.capture.lost').length;
-        return { cam, n, lost, ok: n >= want };
+        const source = `${vehicle}/${cam}`;
+        const lostIdx = new Set(f.log.filter((e) => e.source === source && e.type === 'port.capture.lost').map((e) => e.data?.['index']));
+        const announced = f.log.filter((e) => e.source === source && e.type === 'port.capture');
+        const n = announced.filter((e) => !lostIdx.has(e.data?.['index'])).length;
+        return { cam, n, lost: lostIdx.size, ok: n >= want };
       });
       const text = per.map((p) => `${p.cam}: ${p.n} taken${p.lost ? `, ${p.lost} lost` : ''}`).join('; ');
       return per.every((p) => p.ok) ? { held: true, reason: `${text} (planned ${want})` } : { held: false, reason: `${text}, planned ${want}` };
