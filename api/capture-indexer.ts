@@ -49,16 +49,18 @@ export function indexCaptures(
       bus.subscribe(`/${s.vehicle}/${s.id}/capture`, (ref: CaptureRef) => {
         if (ref.blob_key === undefined && ref.file_url === undefined) return;
         const mission = missionOf(ref.vehicle);
-        const r = store.captures.insert(ref, { ...(options.run !== undefined ? { run: options.run } : {}), ...(mission !== undefined ? { mission } : {}) });
-        if (!r.ok) {
-          stats.refused++;
-          options.logger?.warn({ code: r.error.code, vehicle: ref.vehicle, sensor: ref.sensor, index: ref.index }, `capture not indexed: ${r.error.message}`);
-          return;
-        }
-        stats.indexed++;
-        ids.set(key(ref.vehicle, ref.sensor, ref.index), r.value.id);
-        if (ids.size > REMEMBER) ids.delete(ids.keys().next().value!);
-        options.onIndexed?.(ref, r.value.id);
+        // A camera may announce before its bytes land (the sim camera, at trigger time): record() waits for the blob.
+        void store.captures.record(ref, { ...(options.run !== undefined ? { run: options.run } : {}), ...(mission !== undefined ? { mission } : {}) }).then((r) => {
+          if (!r.ok) {
+            stats.refused++;
+            options.logger?.warn({ code: r.error.code, vehicle: ref.vehicle, sensor: ref.sensor, index: ref.index }, `capture not indexed: ${r.error.message}`);
+            return;
+          }
+          stats.indexed++;
+          ids.set(key(ref.vehicle, ref.sensor, ref.index), r.value.id);
+          if (ids.size > REMEMBER) ids.delete(ids.keys().next().value!);
+          options.onIndexed?.(ref, r.value.id);
+        });
       }),
     );
   return {

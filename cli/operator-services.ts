@@ -11,10 +11,15 @@ import type { Logger } from '../core/logger.js';
 import { startApiServices } from '../api/services.js';
 import { bridgeMetricsFrom, createBridgeServer } from '../bridge/index.js';
 import { dashboardConfig, planFromMission, type DashboardConfig } from '../dashboard/index.js';
+import { announcedBlobReader } from '../storage/blob-reader.js';
+import { createBlobSink } from '../storage/blob.sink.js';
+import type { BlobSink } from '../hardware/sensor.port.js';
 
 export interface OperatorServices {
   readonly apiUrl: string;
   readonly bridgeUrl: string;
+  /** The store's blob store, for the sensors of the session (images and point clouds the API and bridge serve). */
+  readonly blobs: BlobSink;
   stop(): Promise<void>;
 }
 
@@ -67,13 +72,15 @@ export async function startOperatorServices(options: {
       authenticate: (token) => api.authenticator.verify(token),
       logger,
       metrics: bridgeMetricsFrom(api.metrics.bridge),
-      blobs: api.store.blobs,
+      // Images announced before their bytes land (the sim camera) are read once stored.
+      blobs: announcedBlobReader(api.store.blobs),
     });
     const { url: bridgeUrl } = await bridge.start();
     boundBridgePort = Number(new URL(bridgeUrl).port);
     return {
       apiUrl: api.url,
       bridgeUrl,
+      blobs: createBlobSink(api.store.blobs),
       async stop() {
         await bridge.stop();
         await api.stop();

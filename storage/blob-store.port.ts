@@ -42,5 +42,11 @@ export interface BlobStore {
   /** Indexed blobs whose key starts with `prefix`, in key order. */
   list(prefix?: string, options?: { readonly limit?: number; readonly offset?: number }): BlobMeta[];
   usage(): { readonly used_bytes: number; readonly quota_bytes?: number };
+  /**
+   * Resolves once `key` is stored (its metadata), or with the failure of its put, or
+   * `STORE.NOT_FOUND` after `waitMs` wall ms. For readers of references announced before their
+   * bytes land (the simulated camera announces a capture at trigger time).
+   */
+  whenStored(key: string, waitMs?: number): Promise<Result<BlobMeta, BlobErrorCode>>;
 }
 

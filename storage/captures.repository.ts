@@ -12,8 +12,9 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { z } from 'zod';
 import type { GeoPoint } from '../core/geo.js';
-import { fail, ok } from '../core/result.js';
+import { fail, ok, type Result } from '../core/result.js';
 import type { CaptureRef, SensorPose } from '../hardware/sensor.port.js';
+import type { BlobErrorCode, BlobStore } from './blob-store.port.js';
 import { fromSqliteError, notFound, type StoreResult } from './errors.js';
 
 /** A stored capture, as the REST API and the dashboard list it. */
@@ -110,7 +111,12 @@ export class CapturesRepository {
   private readonly blobStmt: Statement<[string], { bytes: number; sha256: string }>;
   private readonly listStmts = new Map<string, { list: Statement<unknown[], Row>; count: Statement<unknown[], { n: number }> }>();
 
-  constructor(private readonly db: Database, private readonly now: () => string) {
+  constructor(
+    private readonly db: Database,
+    private readonly now: () => string,
+    /** The blob store whose keys captures reference (for {@link record}). */
+    private readonly blobs?: Pick<BlobStore, 'whenStored'>,
+  ) {
     this.insertStmt = db.prepare(`INSERT INTO captures (${COLS.replace('id, ', '')}) VALUES (${Array(19).fill('?').join(', ')})`);
     this.getStmt = db.prepare(`SELECT ${COLS} FROM captures WHERE id = ?`);
     this.blobStmt = db.prepare('SELECT bytes, sha256 FROM blobs WHERE key = ?');
@@ -158,6 +164,22 @@ export class CapturesRepository {
     } catch (error) {
       return fromSqliteError(error, what);
     }
+  }
+
+  /**
+   * Indexes an announced capture once its image blob is stored: at once when it is, else when
+   * the camera's put of `blob_key` ends, with the blob's size and checksum. A refused put
+   * (`BLOB.FULL`…) or no bytes within `waitMs` wall ms (`STORE.NOT_FOUND`) inserts nothing.
+   *
+   * @remarks Cameras may announce a capture before its bytes exist (the simulated camera does,
+   * at trigger time, so a simulated run's event log does not depend on encoding time): index
+   * announced references with this, not {@link insert}.
+   */
+  async record(ref: CaptureRef, context: CaptureContext = {}, waitMs = 30_000): Promise<Result<CaptureRecord, BlobErrorCode>> {
+    if (ref.blob_key === undefined || !this.blobs) return this.insert(ref, context);
+    const stored = await this.blobs.whenStored(ref.blob_key, waitMs);
+    if (!stored.ok) return stored;
+    return this.insert({ ...ref, bytes: stored.value.bytes, sha256: stored.value.sha256, media_type: ref.media_type ?? stored.value.media_type }, context);
   }
 
   get(id: number): StoreResult<CaptureRecord> {

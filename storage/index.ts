@@ -16,7 +16,7 @@ export { LocalBlobStore, type BlobMeta, type BlobErrorCode, type BlobStore, type
 export { S3BlobStore, type S3BlobStoreOptions } from './s3-blob-store.js';
 export { BlobConfigSchema, blobConfigFromEnv, parseBlobConfig, createBlobStore, type BlobConfig } from './blob-config.js';
 export { createBlobSink } from './blob.sink.js';
-export { createCaptureRecorder, type CaptureRecorder, type CaptureRecorderOptions } from './capture-recorder.js';
+export { announcedBlobReader, type AnnouncedBlobReader } from './blob-reader.js';
 export { CapturesRepository, CaptureQuerySchema, type CaptureRecord, type CaptureQuery, type CaptureContext } from './captures.repository.js';
 export { BatchWriter, type BatchWriterOptions } from './batch-writer.js';
 export { createEventLogSink, attachEventLogSink, type EventLogSink, type EventLogSinkOptions } from './event-log.sink.js';

@@ -52,6 +52,16 @@ export class S3BlobStore implements BlobStore {
   }
 
   async put(key: string, data: Uint8Array, mediaType = 'application/octet-stream'): Promise<Result<BlobMeta, BlobErrorCode>> {
+    const r = await this.write(key, data, mediaType);
+    this.index.settle(key, r);
+    return r;
+  }
+
+  whenStored(key: string, waitMs = 10_000): Promise<Result<BlobMeta, BlobErrorCode>> {
+    return this.index.whenStored(key, waitMs);
+  }
+
+  private async write(key: string, data: Uint8Array, mediaType: string): Promise<Result<BlobMeta, BlobErrorCode>> {
     const reserved = this.index.reserve(key, data.byteLength);
     if (!reserved.ok) return reserved;
     try {

@@ -75,6 +75,7 @@ export function openStore(options: StoreOptions = {}): Store {
     // Another process holding the write lock makes us wait up to 5 s rather than fail at once.
     db.pragma('busy_timeout = 5000');
     const migrated = migrate(db);
+    const blobs = createBlobStore(db, dir, blobConfig, now);
     let closed = false;
     return {
       dir,
@@ -85,8 +86,8 @@ export function openStore(options: StoreOptions = {}): Store {
       events: new EventLogRepository(db),
       vehicles: new VehiclesRepository(db, now),
       missionState: new MissionStateRepository(db, now),
-      blobs: createBlobStore(db, dir, blobConfig, now),
-      captures: new CapturesRepository(db, now),
+      blobs,
+      captures: new CapturesRepository(db, now, blobs),
       migrated,
       transaction: <T>(fn: () => T): T => db.transaction(fn)(),
       close() {

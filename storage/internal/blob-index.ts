@@ -28,6 +28,8 @@ export class BlobIndex {
   private readonly sumStmt: Statement<[], { n: number | null }>;
   private used: number | undefined;
   private reserved = 0;
+  /** Who waits for a key to be stored (or refused): see {@link whenStored}. */
+  private readonly waiters = new Map<string, Set<(r: Result<BlobMeta, BlobErrorCode>) => void>>();
 
   constructor(db: Database, private readonly quotaBytes?: number) {
     this.insertStmt = db.prepare('INSERT INTO blobs (key, path, bytes, sha256, media_type, created_at) VALUES (?, ?, ?, ?, ?, ?)');
@@ -95,6 +97,44 @@ export class BlobIndex {
 
   list(prefix: string, limit: number, offset: number): BlobMeta[] {
     return this.listStmt.all(prefix, prefix, limit, offset);
+  }
+
+  /** Tells everyone waiting for `key` how its put ended. Drivers call it after every put. */
+  settle(key: string, result: Result<BlobMeta, BlobErrorCode>): void {
+    const set = this.waiters.get(key);
+    if (!set) return;
+    // A put refused because the key exists is no news: the stored blob answers the waiters.
+    if (!result.ok && result.error.code === 'STORE.CONFLICT') {
+      const meta = this.meta(key);
+      if (!meta.ok) return;
+      result = meta;
+    }
+    this.waiters.delete(key);
+    for (const fn of set) fn(result);
+  }
+
+  /**
+   * The blob's metadata once `key` is stored: at once when it is, else when a put of it ends
+   * (its failure, e.g. `BLOB.FULL`, when refused), or `STORE.NOT_FOUND` after `waitMs` wall ms.
+   */
+  whenStored(key: string, waitMs: number): Promise<Result<BlobMeta, BlobErrorCode>> {
+    const now = this.meta(key);
+    if (now.ok || waitMs <= 0) return Promise.resolve(now);
+    return new Promise((resolve) => {
+      let set = this.waiters.get(key);
+      if (!set) this.waiters.set(key, (set = new Set()));
+      const done = (r: Result<BlobMeta, BlobErrorCode>) => {
+        clearTimeout(timer);
+        resolve(r);
+      };
+      const timer = setTimeout(() => {
+        set!.delete(done);
+        if (set!.size === 0) this.waiters.delete(key);
+        resolve(fail('STORE.NOT_FOUND', `blob '${key}' was not stored within ${waitMs} ms`));
+      }, waitMs);
+      timer.unref?.();
+      set.add(done);
+    });
   }
 
   /** Bytes the store holds, and its quota when one is set. */

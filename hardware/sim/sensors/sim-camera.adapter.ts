@@ -348,7 +348,8 @@ class SimCamera implements CameraPort {
     const ar = this.rng.gaussian(0, a), ap = this.rng.gaussian(0, a), ay = this.rng.gaussian(0, a);
     const local = this.frame.toLocal(p.position.lat_deg, p.position.lon_deg);
     const ll = this.frame.toLatLon(local.north_m + dn, local.east_m + de);
-    const round = (x: number, k: number) => Math.round(x * k) / k;
+    // Rounded to 1e-9 deg / 1 mm / 1e-3 deg, and never -0 (it would not survive JSON or SQL).
+    const round = (x: number, k: number) => Math.round(x * k) / k || 0;
     return {
       position: { lat_deg: round(ll.lat_deg, 1e9), lon_deg: round(ll.lon_deg, 1e9), alt_m: round(p.position.alt_m + dz, 1e3) },
       attitude_deg: {
