@@ -2,9 +2,9 @@
  * The capture index over real SQLite files: rows after their blobs (a crash in between, in a
  * real killed process, leaves no dangling row), paging and filters, and a full blob store.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -144,6 +144,40 @@ describe('captures repository', () => {
     // Deleting frees room again.
     expect((await s.blobs.delete('captures/q/1.jpg')).ok).toBe(true);
     expect((await sink.put('captures/q/2.jpg', new Uint8Array(1000), 'image/jpeg')).ok).toBe(true);
+  });
+
+  // A real full disk: a 256 KiB tmpfs under the blob root (needs root and mount rights; CI runs as root).
+  const canMount = process.getuid?.() === 0 && spawnSync('mount', ['--version']).status === 0;
+  it.skipIf(!canMount)('a full disk (ENOSPC on a small tmpfs) fails with BLOB.FULL, leaves no partial file, keeps the rest', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'twin-captures-enospc-'));
+    mkdirSync(join(dir, 'blobs'));
+    const m = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=256k', 'tmpfs', join(dir, 'blobs')]);
+    if (m.status !== 0) {
+      rmSync(dir, { recursive: true, force: true });
+      return; // no mount rights here (container without CAP_SYS_ADMIN): nothing to check
+    }
+    try {
+      const s = openStore({ dir, blobs: { driver: 'fs' } });
+      try {
+        const sink = createBlobSink(s.blobs);
+        const first = await sink.put('captures/f/0.jpg', new Uint8Array(150_000).fill(1), 'image/jpeg');
+        expect(first.ok).toBe(true);
+        const full = await sink.put('captures/f/1.jpg', new Uint8Array(150_000).fill(2), 'image/jpeg');
+        expect(!full.ok && full.error.code).toBe('BLOB.FULL');
+        expect(!full.ok && full.error.message).toMatch(/no space left/);
+        expect(readdirSync(join(dir, 'blobs/captures/f'))).toEqual(['0.jpg']);
+        expect(s.blobs.list('captures/').map((b) => b.key)).toEqual(['captures/f/0.jpg']);
+        const old = await s.blobs.get('captures/f/0.jpg');
+        expect(old.ok && old.value.byteLength).toBe(150_000);
+        // The SQLite side is untouched: other writes go on.
+        expect(s.missions.list().length).toBe(0);
+      } finally {
+        s.close();
+      }
+    } finally {
+      spawnSync('umount', [join(dir, 'blobs')]);
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('reads check the bytes against the index (a file changed behind its back is BLOB.CORRUPT)', async () => {
