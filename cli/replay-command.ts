@@ -10,10 +10,11 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError, Option } from 'commander';
 import { createAuthenticator, loadOrCreateSecret } from '../api/auth/index.js';
-import { createBridgeServer, type Authenticate } from '../bridge/index.js';
+import { createBridgeServer, type Authenticate, type SensorDirectory, type SensorEntry } from '../bridge/index.js';
 import { createLogger, type Logger } from '../core/logger.js';
 import { fail, ok, type Result } from '../core/result.js';
-import { createReplayTwin, readRecording, ReplayClock, replayMessages, type Recording, type ReplayOutcome } from '../recording/index.js';
+import { createReplayTwin, readRecording, ReplayClock, replayMessages, type Recording, type ReplayOutcome, type ReplayTwin } from '../recording/index.js';
+import type { SensorKind } from '../hardware/sensor.port.js';
 import { dataDir, openStore } from '../storage/store.js';
 
 export interface ReplayServerOptions {
@@ -49,8 +50,11 @@ export async function startReplayServer(options: ReplayServerOptions): Promise<R
     );
   const clock = new ReplayClock();
   const twin = createReplayTwin({ vehicles: recording.vehicles, clock });
+  const sensors = replaySensors(recording, twin);
   const bridge = createBridgeServer({
     twin,
+    // The recorded sensors' topics, their images and points read from the recording itself.
+    ...(sensors.list().length ? { sensors, blobs: recording.blobs } : {}),
     host: options.host ?? '127.0.0.1',
     port: options.port ?? 9090,
     authenticate: options.authenticate,
@@ -77,6 +81,31 @@ export async function startReplayServer(options: ReplayServerOptions): Promise<R
       await bridge.stop();
     },
   });
+}
+
+const SENSOR_TOPIC = /^\/([^/]+)\/([^/]+)\/(capture|scan|health)$/;
+
+/** The sensors a recording holds (from their capture, scan and health topics); read-only. */
+function replaySensors(recording: Recording, twin: ReplayTwin): SensorDirectory {
+  const entries = new Map<string, SensorEntry>();
+  for (const m of recording.messages) {
+    const match = SENSOR_TOPIC.exec(m.busTopic);
+    if (!match) continue;
+    const [, vehicle, id, what] = match as unknown as [string, string, string, string];
+    const declared = (m.msg as { kind?: unknown }).kind;
+    const kind: SensorKind | undefined = what === 'capture' ? 'camera' : what === 'scan' ? 'lidar' : declared === 'camera' || declared === 'lidar' ? declared : undefined;
+    if (kind && !entries.has(`${vehicle}/${id}`)) entries.set(`${vehicle}/${id}`, { vehicle, id, kind });
+  }
+  const refuse = async () => fail('REPLAY.READ_ONLY', 'replay is read-only: the recording cannot be commanded');
+  return {
+    list: () => [...entries.values()],
+    health: (vehicle, sensor) => {
+      const s = twin.sensors(vehicle).find((x) => x.sensor === sensor);
+      return s ? { t_ms: twin.clock.now(), state: s.health, count: s.count, lost: s.lost, machine_state: s.state, ...(s.health_message ? { message: s.health_message } : {}) } : undefined;
+    },
+    capture: refuse,
+    configure: refuse,
+  };
 }
 
 const parseSpeed = (v: string): number => {

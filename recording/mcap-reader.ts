@@ -13,6 +13,7 @@ import { readFile } from 'node:fs/promises';
 import { McapStreamReader } from '@mcap/core';
 import { fail, ok, type Result } from '../core/result.js';
 import { BUS_TOPIC_KEY } from './foxglove-schemas.js';
+import { logTimeNs } from './foxglove-messages.js';
 import { chunkDecompressors } from './mcap-file.js';
 
 export type RecordingReadErrorCode =
@@ -39,7 +40,18 @@ export interface Recording {
   readonly note?: string;
   /** MCAP metadata records, by name. */
   readonly metadata: ReadonlyMap<string, ReadonlyMap<string, string>>;
+  /**
+   * The recorded bytes of captures and scans by their blob key (from the CompressedImage and
+   * PointCloud messages written beside each reference): what a bridge reads as its blob store.
+   */
+  readonly blobs: { get(key: string): Promise<Result<Uint8Array, string>>; readonly size: number };
 }
+
+/** Schemas whose messages carry blob bytes in `data` (base64), by the reference topic they belong to. */
+const BYTES_SCHEMAS = new Map([
+  ['foxglove.CompressedImage', '/image'],
+  ['foxglove.PointCloud', '/points'],
+]);
 
 const MAGIC = Uint8Array.of(0x89, 0x4d, 0x43, 0x41, 0x50, 0x30, 0x0d, 0x0a);
 const VEHICLE_TOPIC = /^\/([^/]+)\/(pose|state|telemetry|battery)$/;
@@ -61,17 +73,27 @@ export async function parseRecording(bytes: Uint8Array, name = 'recording'): Pro
   const reader = new McapStreamReader({ decompressHandlers: await chunkDecompressors(), validateCrcs: true });
   reader.append(bytes);
   const busTopics = new Map<number, string>();
+  const schemaNames = new Map<number, string>();
+  /** Channels whose messages carry bytes: channel id → `<vehicle>/<sensor>` topic base. */
+  const byteChannels = new Map<number, string>();
+  /** `<base>@<logTime ns>` → the message's JSON bytes (decoded on demand). */
+  const payloads = new Map<string, Uint8Array>();
   const messages: RecordedMessage[] = [];
   const metadata = new Map<string, ReadonlyMap<string, string>>();
   const decoder = new TextDecoder('utf-8', { fatal: true });
   let note: string | undefined;
   try {
     for (let record; (record = reader.nextRecord()); ) {
-      if (record.type === 'Channel') {
+      if (record.type === 'Schema') schemaNames.set(record.id, record.name);
+      else if (record.type === 'Channel') {
         const bus = record.metadata.get(BUS_TOPIC_KEY);
         if (bus !== undefined && record.messageEncoding === 'json') busTopics.set(record.id, bus);
+        const suffix = BYTES_SCHEMAS.get(schemaNames.get(record.schemaId) ?? '');
+        if (suffix && record.topic.endsWith(suffix) && record.messageEncoding === 'json') byteChannels.set(record.id, record.topic.slice(0, -suffix.length));
       } else if (record.type === 'Metadata') metadata.set(record.name, record.metadata);
       else if (record.type === 'Message') {
+        const base = byteChannels.get(record.channelId);
+        if (base !== undefined) payloads.set(`${base}@${record.logTime}`, record.data);
         const busTopic = busTopics.get(record.channelId);
         if (busTopic === undefined) continue;
         let msg: unknown;
@@ -95,5 +117,28 @@ export async function parseRecording(bytes: Uint8Array, name = 'recording'): Pro
   // Images and point clouds are written after their blob is read: put everything in time order.
   const ordered = messages.map((m, i) => ({ m, i })).sort((a, b) => a.m.t_ms - b.m.t_ms || a.i - b.i).map((x) => x.m);
   const vehicles = [...new Set(ordered.flatMap((m) => VEHICLE_TOPIC.exec(m.busTopic)?.[1] ?? []))];
-  return ok({ messages: ordered, vehicles, truncated, ...(note ? { note } : {}), metadata });
+  // Blob key → payload: each capture/scan reference and the bytes message written at its time.
+  const keyed = new Map<string, Uint8Array>();
+  for (const m of ordered) {
+    const ref = m.msg as { blob_key?: unknown; t_ms?: unknown };
+    if (typeof ref.blob_key !== 'string' || !/\/(capture|scan)$/.test(m.busTopic)) continue;
+    const data = payloads.get(`${m.busTopic.slice(0, m.busTopic.lastIndexOf('/'))}@${logTimeNs(Number(ref.t_ms))}`);
+    if (data) keyed.set(ref.blob_key, data);
+  }
+  const blobs = {
+    size: keyed.size,
+    async get(key: string): Promise<Result<Uint8Array, string>> {
+      const json = keyed.get(key);
+      if (!json) return fail('BLOB.NOT_FOUND', `${key}: not in the recording`);
+      try {
+        const { data } = JSON.parse(decoder.decode(json)) as { data?: unknown };
+        if (typeof data !== 'string') return fail('RECORDING.CORRUPT', `${key}: no data in its recorded message`);
+        const bytes = Buffer.from(data, 'base64');
+        return ok(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+      } catch (error) {
+        return fail('RECORDING.CORRUPT', `${key}: ${(error as Error).message}`);
+      }
+    },
+  };
+  return ok({ messages: ordered, vehicles, truncated, ...(note ? { note } : {}), metadata, blobs });
 }

@@ -8,7 +8,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'no
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PoseMsg } from '../../actors/bus.js';
+import { Bus, topics, type PoseMsg } from '../../actors/bus.js';
+import { EventLog } from '../../actors/event-log.js';
+import { fail, ok } from '../../core/result.js';
 import { loadScenarioFile } from '../../actors/scenario/scenario.loader.js';
 import { runScenario } from '../../actors/scenario/scenario.runner.js';
 import { McapRecorder, readRecording } from '../../recording/index.js';
@@ -164,5 +166,58 @@ describe('bad recordings', () => {
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/twin replay: RECORDING\.(CORRUPT|EMPTY): /);
     expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+});
+
+describe('replaying sensors', () => {
+  it('serves recorded camera images and LiDAR points on the bridge sensor topics, bytes from the recording', async () => {
+    const path = join(dir, 'sensors.mcap');
+    const bus = new Bus();
+    const log = new EventLog();
+    const jpeg = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 9, 8, 7, 6, 5, 0xff, 0xd9]);
+    const points = new Float32Array([1, 2, 3, 0.5, 4, 5, 6, 0.25]);
+    const blobs = new Map<string, Uint8Array>([
+      ['captures/r/000000.jpg', jpeg],
+      ['scans/r/000003.xyzi', new Uint8Array(points.buffer)],
+    ]);
+    const rec = await McapRecorder.open({ path, blobs: { get: async (k) => (blobs.has(k) ? ok(blobs.get(k)!) : fail('BLOB.NOT_FOUND', k)) } });
+    if (!rec.ok) throw new Error(rec.error.message);
+    rec.value.attach({ bus, log });
+    const geo = { position: { lat_deg: 47.39, lon_deg: 8.54, alt_m: 530 }, attitude_deg: { roll: 0, pitch: 0, yaw: 0 } };
+    for (let t = 0; t <= 1000; t += 100)
+      bus.publish(topics.pose('drone1'), { vehicle: 'drone1', t_ms: t, local: { north_m: t / 100, east_m: 0, down_m: -10 }, position: geo.position, alt_rel_m: 10, heading_deg: 0, velocity_ned_mps: { north_m: 1, east_m: 0, down_m: 0 } });
+    bus.publish(topics.sensorHealth('drone1', 'cam'), { vehicle: 'drone1', sensor: 'cam', kind: 'camera', machine_state: 'ready', t_ms: 100, state: 'ok', count: 0, lost: 0 });
+    bus.publish(topics.sensorHealth('drone1', 'lidar'), { vehicle: 'drone1', sensor: 'lidar', kind: 'lidar', machine_state: 'streaming', t_ms: 100, state: 'ok', count: 0, lost: 0 });
+    bus.publish(topics.sensorCapture('drone1', 'cam'), { vehicle: 'drone1', sensor: 'cam', index: 0, t_ms: 600, pose: geo, blob_key: 'captures/r/000000.jpg', media_type: 'image/jpeg' });
+    bus.publish(topics.sensorScan('drone1', 'lidar'), { vehicle: 'drone1', sensor: 'lidar', frame_id: 3, t_ms: 700, pose: geo, points: 2, missing_columns: 0, blob_key: 'scans/r/000003.xyzi', bytes: 32 });
+    const closed = await rec.value.close();
+    expect(closed.ok && [closed.value.images, closed.value.pointClouds]).toEqual([1, 1]);
+
+    const started = await startReplayServer({ file: path, speed: 2, port: 0, authenticate });
+    if (!started.ok) throw new Error(started.error.message);
+    const server = started.value;
+    expect(server.recording.blobs.size).toBe(2);
+    const client = await RawClient.connect(`${server.url}/?token=${await makeToken('replay-viewer', 'viewer')}`);
+    try {
+      client.send({ op: 'subscribe', topic: '/drone1/cam/image_raw/compressed' });
+      client.send({ op: 'subscribe', topic: '/drone1/lidar/points' });
+      client.send({ op: 'call_service', service: '/rosapi/topics', id: 'topics' });
+      const listed = await client.next((m) => m.op === 'service_response' && m.id === 'topics');
+      expect((listed.values as { topics: string[] }).topics).toEqual(expect.arrayContaining(['/drone1/cam/image_raw/compressed', '/drone1/lidar/points', '/drone1/cam/status']));
+      await server.play();
+      const image = await client.next((m) => m.op === 'publish' && m.topic === '/drone1/cam/image_raw/compressed', 3_000);
+      expect(Buffer.from((image.msg as { data: string }).data, 'base64').equals(jpeg)).toBe(true);
+      const cloud = await client.next((m) => m.op === 'publish' && m.topic === '/drone1/lidar/points', 3_000);
+      expect((cloud.msg as { width?: number; height?: number }).width ?? 0).toBeGreaterThan(0);
+      // Commands to a recorded camera are refused.
+      const operator = await RawClient.connect(`${server.url}/?token=${await makeToken('replay-operator', 'operator')}`);
+      operator.send({ op: 'call_service', service: '/drone1/cam/capture', id: 'cap' });
+      const cap = await operator.next((m) => m.op === 'service_response' && m.id === 'cap', 3_000);
+      operator.close();
+      expect(JSON.stringify(cap.values)).toMatch(/REPLAY\.READ_ONLY/);
+    } finally {
+      client.close();
+      await server.stop();
+    }
   });
 });
