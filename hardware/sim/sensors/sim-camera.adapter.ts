@@ -19,6 +19,10 @@
  * that a `capture.lost` event with the same index will follow, with the reason (`SENSOR.STORAGE`
  * for a full or unreachable blob store). `capture()` resolves later, once the image is stored,
  * with the same reference plus `bytes` and `sha256`. `dispose()` waits for pending writes.
+ * Failures after the trigger (a full blob store) are reported when they happen, so on that
+ * path alone the position of `capture.lost` and the `degraded` health in a simulated run's log
+ * follows wall time. Consumers that index or read announced images wait for the bytes
+ * (`store.captures.record`, `blobs.whenStored`).
  *
  * **Faults.** `sensor_failure` makes the camera refuse captures (`SENSOR.FAILED`) and report
  * health `failed` until `sensor_restore` or its duration ends.
