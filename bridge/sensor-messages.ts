@@ -116,30 +116,36 @@ const FLOAT32 = 7; // sensor_msgs/PointField.FLOAT32
  */
 export function decimatePoints(points: Uint8Array, budget: number): { data: Uint8Array; count: number } {
   const n = Math.floor(points.byteLength / POINT_STEP);
-  const src = new DataView(points.buffer, points.byteOffset, n * POINT_STEP);
+  const limit = Math.max(0, Math.floor(budget));
+  // Float32 views need 4-byte alignment and a little-endian host (the blob is LE); else DataView.
+  const f = LITTLE_ENDIAN && points.byteOffset % 4 === 0 ? new Float32Array(points.buffer, points.byteOffset, n * 4) : undefined;
+  const dv = f ? undefined : new DataView(points.buffer, points.byteOffset, n * POINT_STEP);
+  const hit = f
+    ? (i: number) => returned(f[i * 4]!, f[i * 4 + 1]!, f[i * 4 + 2]!)
+    : (i: number) => returned(dv!.getFloat32(i * POINT_STEP, true), dv!.getFloat32(i * POINT_STEP + 4, true), dv!.getFloat32(i * POINT_STEP + 8, true));
   // Count returns first so the stride spreads the budget over real points only.
   let valid = 0;
-  for (let i = 0; i < n; i++) if (hasReturn(src, i * POINT_STEP)) valid++;
-  const limit = Math.max(0, Math.floor(budget));
+  for (let i = 0; i < n; i++) if (hit(i)) valid++;
+  // Every point is a return and within the budget: the scan as it is, no copy.
+  if (valid === n && n <= limit) return { data: points.subarray(0, n * POINT_STEP), count: n };
   const stride = valid <= limit ? 1 : Math.ceil(valid / Math.max(1, limit));
   const count = limit === 0 ? 0 : Math.ceil(valid / stride);
   const out = new Uint8Array(count * POINT_STEP);
   let k = 0;
   let seen = 0;
   for (let i = 0; i < n && k < count; i++) {
-    const off = i * POINT_STEP;
-    if (!hasReturn(src, off)) continue;
+    if (!hit(i)) continue;
     if (seen++ % stride !== 0) continue;
+    const off = i * POINT_STEP;
     out.set(points.subarray(off, off + POINT_STEP), k * POINT_STEP);
     k++;
   }
   return { data: k === count ? out : out.subarray(0, k * POINT_STEP), count: k };
 }
 
-function hasReturn(v: DataView, off: number): boolean {
-  const x = v.getFloat32(off, true);
-  const y = v.getFloat32(off + 4, true);
-  const z = v.getFloat32(off + 8, true);
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+function returned(x: number, y: number, z: number): boolean {
   if (!Number.isFinite(x) || !Number.isFinite(y) || !Number.isFinite(z)) return false;
   return x !== 0 || y !== 0 || z !== 0;
 }

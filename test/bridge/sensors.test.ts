@@ -148,6 +148,23 @@ describe('LiDAR points', () => {
     for (let i = 0; i < a.width; i++) expect(f[i * 4]! !== 0 || f[i * 4 + 1]! !== 0 || f[i * 4 + 2]! !== 0).toBe(true);
   });
 
+  it('decimation: aligned and unaligned buffers give the same points; a full scan within budget passes through', () => {
+    const bytes = scanBytes(64, 1024, 7);
+    const shifted = new Uint8Array(bytes.byteLength + 1).subarray(1);
+    shifted.set(bytes);
+    for (const budget of [1, 100, 4096, 65_536]) {
+      const a = decimatePoints(bytes, budget);
+      const b = decimatePoints(shifted, budget);
+      expect(a.count).toBeLessThanOrEqual(budget);
+      expect(Buffer.from(b.data).equals(Buffer.from(a.data))).toBe(true);
+    }
+    const full = scanBytes(64, 1024);
+    const all = decimatePoints(full, 65_536);
+    expect(all.count).toBe(65_536);
+    expect(all.data.buffer).toBe(full.buffer);
+    expect(decimatePoints(full, 0).count).toBe(0);
+  });
+
   it('respects each client throttle_rate and queue_length', async () => {
     const fast = await connect();
     const slow = await connect();
