@@ -152,6 +152,23 @@ describe('camera renderer', () => {
     expect(same / total).toBeGreaterThan(0.9);
   });
 
+  it('a forward-looking mount (pitch 0) sees the horizon across the middle: sky above, ground below', () => {
+    const r = new CameraRenderer(SensorWorldSchema.parse({}), origin, { ...camera, mount_deg: { roll: 0, pitch: 0, yaw: 0 } }, 42);
+    const img = r.render(poseAt(0, 0, 50));
+    const px = (u: number, v: number) => [...img.rgb.slice((v * W + u) * 3, (v * W + u) * 3 + 3)];
+    expect(px(W / 2, 5)).toEqual([150, 190, 235]);
+    expect(px(W / 2, H - 5)).not.toEqual([150, 190, 235]);
+    expect(img.footprint).toBeUndefined();
+    // Tilted down 20° by the mount: the horizon moves up by f·tan(20°) pixels.
+    const down = new CameraRenderer(SensorWorldSchema.parse({}), origin, { ...camera, mount_deg: { roll: 0, pitch: -20, yaw: 0 } }, 42).render(poseAt(0, 0, 50));
+    const horizonRow = (rgb: Uint8ClampedArray) => {
+      for (let v = 0; v < H; v++) if (rgb[(v * W + W / 2) * 3] !== 150) return v;
+      return H;
+    };
+    expect(horizonRow(img.rgb)).toBeCloseTo(H / 2, -1);
+    expect(H / 2 - horizonRow(down.rgb)).toBeCloseTo(camera.focal_px * Math.tan((20 * Math.PI) / 180), -1);
+  });
+
   it('renders hills: the ground is nearer where the terrain is higher', () => {
     const hills = SensorWorldSchema.parse({ terrain: { kind: 'hills', amplitude_m: 30, wavelength_m: 200, seed: 3 } });
     const r = new CameraRenderer(hills, origin, camera, 1);
