@@ -21,6 +21,7 @@ import { cameraProfile } from '../core/sensors/camera-profiles.js';
 import { fail, ok } from '../core/result.js';
 import { Rng } from '../core/rng.js';
 import type { SensorPortFactory } from '../actors/scenario/sensor-wiring.js';
+import type { BlobSink } from '../hardware/sensor.port.js';
 import { persistMissionState, restoreSavedMissions, savedMissions, type RestoreOutcome } from '../storage/mission-state.sink.js';
 import { dataDir, openStore } from '../storage/store.js';
 import { startOperatorServices, type OperatorServices } from './operator-services.js';
@@ -131,6 +132,22 @@ export const sensorPortFactory: SensorPortFactory = (req) => {
   );
 };
 
+/**
+ * A blob sink whose target is known later (the operator services open the store after the
+ * sensors' ports are built): each write waits for it, or fails with `BLOB.UNAVAILABLE`.
+ */
+function deferredBlobSink(target: () => Promise<OperatorServices | undefined>, alsoTo?: BlobSink): BlobSink {
+  return {
+    async put(key, data, mediaType) {
+      const s = await target();
+      const r = s ? await s.blobs.put(key, data, mediaType) : fail('BLOB.UNAVAILABLE', 'BLOB.UNAVAILABLE: the operator services (and their store) did not start');
+      // --record takes the same bytes (its buffer), once the store has them.
+      if (r.ok && alsoTo) await alsoTo.put(key, data, mediaType);
+      return r;
+    },
+  };
+}
+
 /** What the last session left to resume, read before this session can write anything. */
 function readSavedMissions(dir: string): ReturnType<typeof savedMissions> {
   const store = openStore({ dir });
@@ -198,8 +215,13 @@ export async function runTwinSession(options: TwinSessionOptions): Promise<Scena
       eventLog: { window: EVENT_WINDOW },
       ...(options.backend ? { backend: options.backend } : {}),
       sensorFactory: sensorPortFactory,
-      // Without a blob store of the session's own, --record's buffer takes the sensors' bytes.
-      ...(recording?.sink ? { blobs: recording.sink } : {}),
+      // The sensors write into the store the API and bridge serve, once the services are up;
+      // without services, --record's buffer takes the sensors' bytes.
+      ...(withServices
+        ? { blobs: deferredBlobSink(() => services, recording?.sink) }
+        : recording?.sink
+          ? { blobs: recording.sink }
+          : {}),
       ...(inspector ? { inspect: inspector.inspect } : {}),
       ...(options.connectTimeout_s !== undefined ? { connectTimeout_s: options.connectTimeout_s } : {}),
       signal: stopped,
