@@ -160,7 +160,7 @@ async function replayCommand(file: string, flags: { speed: number; port?: number
     const span = ((r.messages.at(-1)!.t_ms - r.messages[0]!.t_ms) / 1000).toFixed(1);
     process.stderr.write(
       `replaying ${file}: ${r.messages.length} messages, ${span} s, vehicles ${r.vehicles.join(', ') || '(none)'}` +
-        `${r.truncated ? ' (partial: the file has no footer)' : ''} at ${flags.speed}x on ${server.url}\n`,
+        `${r.truncated ? ' (partial: the file has no footer)' : ''} at ${Number.isFinite(flags.speed) ? `${flags.speed}x` : 'full speed'} on ${server.url}\n`,
     );
     const onSigint = () => void server.stop();
     process.once('SIGINT', onSigint);
