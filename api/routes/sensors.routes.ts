@@ -42,6 +42,9 @@ const STATUS: Record<string, number> = {
   'SENSOR.STORAGE': 507,
 };
 
+/** How long a capture answer waits for the capture's row (its image being stored), wall ms. */
+const INDEX_WAIT_MS = 2000;
+
 const view = (c: CaptureRecord) => ({ ...c, footprint: c.footprint ? [...c.footprint] : null, image_url: c.blob_key ? `/captures/${c.id}/image` : null });
 
 export function sensorRoutes(app: TypedApp, { twin, store, auth }: RouteDeps, deps: SensorRouteDeps): void {
@@ -150,6 +153,8 @@ export function sensorRoutes(app: TypedApp, { twin, store, auth }: RouteDeps, de
     if (!r.ok) return sendError(req, reply, STATUS[r.error.code] ?? 503, r.error.code.startsWith('SENSOR.') ? r.error.code : 'SENSOR.FAILED', r.error.message);
     const c = r.value;
     req.log.info({ vehicle: id, sensor, index: c.index }, 'capture taken');
+    // The row follows the reference once the image is stored: wait a little for its id.
+    const captureId = (await deps.indexer?.whenIndexed(id, sensor, c.index, INDEX_WAIT_MS)) ?? null;
     return reply.code(202).send({
       correlation_id: req.id,
       vehicle: id,
@@ -162,7 +167,7 @@ export function sensorRoutes(app: TypedApp, { twin, store, auth }: RouteDeps, de
         sha256: c.sha256 ?? null,
         media_type: c.media_type ?? null,
         bytes: c.bytes ?? null,
-        capture_id: deps.indexer?.idOf(id, sensor, c.index) ?? null,
+        capture_id: captureId,
       },
     });
   });
