@@ -58,6 +58,34 @@ export function poseInFrame(p: PoseMsg) {
   };
 }
 
+/**
+ * `map` → `<vehicle>`: the vehicle's body frame (x forward, y left, z up; yaw from the heading,
+ * roll and pitch not on the pose), so Foxglove's 3D panel places what is in the vehicle's frames.
+ */
+export function vehicleTransform(p: PoseMsg) {
+  return {
+    timestamp: foxgloveTime(p.t_ms),
+    parent_frame_id: 'map',
+    child_frame_id: p.vehicle,
+    translation: { x: p.local.east_m, y: p.local.north_m, z: -p.local.down_m },
+    rotation: headingToQuaternion(p.heading_deg),
+  };
+}
+
+/**
+ * `<vehicle>` → `<vehicle>/<sensor>`: a LiDAR's frame (Ouster: x forward, y left, z up) on the
+ * body frame, level (the mount rotation is not on the bus; LiDARs default to level).
+ */
+export function sensorTransform(vehicle: string, sensor: string, t_ms: number) {
+  return {
+    timestamp: foxgloveTime(t_ms),
+    parent_frame_id: vehicle,
+    child_frame_id: `${vehicle}/${sensor}`,
+    translation: { x: 0, y: 0, z: 0 },
+    rotation: { x: 0, y: 0, z: 0, w: 1 },
+  };
+}
+
 /** sensor_msgs/BatteryState's fields (percentage 0..1, current negative while discharging). */
 export function batteryState(b: BatteryMsg) {
   return {

@@ -66,6 +66,13 @@ export const FOXGLOVE = {
     },
     data: bytes,
   }),
+  frameTransform: foxglove('FrameTransform', {
+    timestamp: time,
+    parent_frame_id: { type: 'string' },
+    child_frame_id: { type: 'string' },
+    translation: vector3,
+    rotation: quaternion,
+  }),
   log: foxglove('Log', {
     timestamp: time,
     level: { type: 'integer' },

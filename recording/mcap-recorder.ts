@@ -8,7 +8,8 @@
  *   `/<vehicle>/telemetry`, `/mission/status`, `/<vehicle>/<sensor>/capture|scan|health`), schema
  *   `overwatch.*`, channel metadata `overwatch.bus_topic` (what replay publishes back);
  * - for Foxglove's panels: `/<vehicle>/gps` (foxglove.LocationFix), `/<vehicle>/pose_in_frame`
- *   (foxglove.PoseInFrame, `map` ENU), `/<vehicle>/battery_state` (sensor_msgs BatteryState
+ *   (foxglove.PoseInFrame, `map` ENU), `/tf` (foxglove.FrameTransform: `map` → `<vehicle>` per
+ *   pose, `<vehicle>` → `<vehicle>/<lidar>` once), `/<vehicle>/battery_state` (sensor_msgs BatteryState
  *   fields), `/<vehicle>/<sensor>/image` (foxglove.CompressedImage, the stored image bytes),
  *   `/<vehicle>/<sensor>/points` (foxglove.PointCloud, x,y,z,intensity float32);
  * - the event log: `/events` (overwatch.LogEntry, the entry as logged) and `/log` (foxglove.Log).
@@ -36,7 +37,7 @@ import type { EventLog, LogEntry } from '../actors/event-log.js';
 import { silentLogger, type Logger } from '../core/logger.js';
 import { fail, ok, type Result } from '../core/result.js';
 import type { CaptureRef, ScanRef } from '../hardware/sensor.port.js';
-import { batteryState, compressedImage, locationFix, logLine, logTimeNs, pointCloud, poseInFrame } from './foxglove-messages.js';
+import { batteryState, compressedImage, locationFix, logLine, logTimeNs, pointCloud, poseInFrame, sensorTransform, vehicleTransform } from './foxglove-messages.js';
 import { BUS_TOPIC_KEY, FOXGLOVE, TWIN, twinSchemaFor, type RecordingSchema } from './foxglove-schemas.js';
 import { chunkCompressor, SyncFile, type ChunkCompression } from './mcap-file.js';
 import { SyncMcapWriter } from './mcap-sync-writer.js';
@@ -87,6 +88,8 @@ export class McapRecorder {
   private readonly channels = new Map<string, number>();
   private readonly schemas = new Map<string, number>();
   private readonly sequence = new Map<number, number>();
+  /** LiDARs whose frame transform has been written. */
+  private readonly sensorFrames = new Set<string>();
   /** Blob reads in flight (images, point clouds). */
   private readonly reading = new Set<Promise<void>>();
   private failure: Error | undefined;
@@ -147,6 +150,7 @@ export class McapRecorder {
       const p = msg as PoseMsg;
       this.json(`${base}/gps`, FOXGLOVE.locationFix, p.t_ms, locationFix(p));
       this.json(`${base}/pose_in_frame`, FOXGLOVE.poseInFrame, p.t_ms, poseInFrame(p));
+      this.json('/tf', FOXGLOVE.frameTransform, p.t_ms, vehicleTransform(p));
     } else if (topic.endsWith('/battery')) {
       const b = msg as BatteryMsg;
       this.json(`${base}/battery_state`, TWIN.batteryState, b.t_ms, batteryState(b));
@@ -155,6 +159,10 @@ export class McapRecorder {
       if (c.blob_key !== undefined) this.blob(`${base}/image`, FOXGLOVE.compressedImage, c.t_ms, c.blob_key, (bytes) => compressedImage(c, bytes));
     } else if (topic.endsWith('/scan')) {
       const s = msg as ScanRef;
+      if (!this.sensorFrames.has(base)) {
+        this.sensorFrames.add(base);
+        this.json('/tf', FOXGLOVE.frameTransform, s.t_ms, sensorTransform(s.vehicle, s.sensor, s.t_ms));
+      }
       if (s.blob_key !== undefined) this.blob(`${base}/points`, FOXGLOVE.pointCloud, s.t_ms, s.blob_key, (bytes) => pointCloud(s, bytes));
     }
   }

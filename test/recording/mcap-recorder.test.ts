@@ -66,6 +66,7 @@ describe('recording a scenario run', () => {
       '/mission/status': 'overwatch.MissionStatus',
       '/events': 'overwatch.LogEntry',
       '/log': 'foxglove.Log',
+      '/tf': 'foxglove.FrameTransform',
     });
     for (const c of f.channels.values()) {
       expect(c.messageEncoding).toBe('json');
@@ -87,6 +88,9 @@ describe('recording a scenario run', () => {
     const gps = jsonMessages(f, '/drone1/gps');
     const inFrame = jsonMessages(f, '/drone1/pose_in_frame');
     expect(gps.length).toBe(poses.length);
+    const tf = jsonMessages(f, '/tf');
+    expect(tf.length).toBe(poses.length);
+    expect(tf[0]!.value).toMatchObject({ parent_frame_id: 'map', child_frame_id: 'drone1' });
     expect(inFrame.length).toBe(poses.length);
     const k = Math.floor(poses.length / 2);
     expect(gps[k]!.value.latitude).toBe(poses[k]!.position.lat_deg);
@@ -156,6 +160,8 @@ describe('recording a scenario run', () => {
     const clouds = jsonMessages(f, '/drone1/ouster/points');
     expect(clouds.length).toBe(1);
     expect(clouds[0]!.value.point_stride).toBe(16);
+    // The LiDAR's frame hangs off the vehicle's (Foxglove's 3D panel places the cloud with it).
+    expect(jsonMessages(f, '/tf').map((m) => `${m.value.parent_frame_id}>${m.value.child_frame_id}`)).toEqual(['drone1>drone1/ouster']);
     expect(clouds[0]!.value.fields.map((x: { name: string; offset: number; type: number }) => `${x.name}@${x.offset}:${x.type}`)).toEqual(['x@0:7', 'y@4:7', 'z@8:7', 'intensity@12:7']);
     const back = Buffer.from(clouds[0]!.value.data, 'base64');
     expect([...new Float32Array(back.buffer, back.byteOffset, back.length / 4)]).toEqual([...points]);
