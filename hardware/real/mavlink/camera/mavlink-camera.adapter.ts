@@ -45,6 +45,7 @@ import type { VehicleResult } from '../../../vehicle.port.js';
 import { CommandProtocol, type CommandOptions } from '../command-protocol.js';
 import { openLink, type Link } from '../link.js';
 import { MavSession } from '../session.js';
+import { ImageLedger } from './image-ledger.js';
 import {
   CAMERA_CMD, CAMERA_COMPIDS, CAMERA_MSG, CameraInformationSchema, CaptureStatusSchema, FAILED_STATES, geotagOf, IMAGE_FIELDS,
   ImageCapturedSchema, INFO_FIELDS, MAV_TYPE_CAMERA, STATUS_FIELDS, STORAGE_FIELDS, StorageInformationSchema, validate,
@@ -108,9 +109,6 @@ const Options = z.object({
 /** A {@link SensorEvent} without its stamp (distributed over the union). */
 type EventBody = SensorEvent extends infer E ? (E extends SensorEvent ? Omit<E, 'sensor' | 't_ms'> & { t_ms?: number } : never) : never;
 
-const MAX_RECOVERY_ATTEMPTS = 3;
-/** At most this many missing indices are asked for at once (a camera restarting at a high index must not flood the link). */
-const MAX_RECOVERY_BATCH = 32;
 const DEGRADED_AFTER_MALFORMED_MS = 5000;
 /** Storage and image count are refreshed from CAMERA_CAPTURE_STATUS every this many 1 Hz ticks. */
 const STATUS_POLL_TICKS = 5;
@@ -144,12 +142,9 @@ export function createMavlinkCameraPort(options: MavlinkCameraPortOptions): Mavl
   let lastCaptureFailed = false;
   let storageFreeMib: number | undefined;
   let stopTick = () => {};
-  const counters = { malformed: 0, recovered: 0, recoveryRequests: 0, lost: 0, count: 0 };
+  const counters = { malformed: 0, recoveryRequests: 0, lost: 0, count: 0 };
   // Images.
-  const seen = new Set<number>();
-  /** Indices asked for again, with attempts so far. */
-  const missing = new Map<number, number>();
-  let highestIndex = -1;
+  const ledger = new ImageLedger();
   let bootOffsetMs: number | undefined;
   let singleSeq = 0;
   const imageWaiters = new Set<(c: CaptureRef) => void>();
@@ -241,14 +236,7 @@ export function createMavlinkCameraPort(options: MavlinkCameraPortOptions): Mavl
 
   function onImage(img: ImageCaptured): void {
     const idx = img.imageIndex;
-    const wasMissing = missing.delete(idx);
-    if (seen.has(idx)) return;
-    seen.add(idx);
-    if (wasMissing) counters.recovered++;
-    if (idx > highestIndex) {
-      for (let k = Math.max(highestIndex + 1, idx - MAX_RECOVERY_BATCH); k < idx; k++) if (!seen.has(k)) missing.set(k, 0);
-      highestIndex = idx;
-    }
+    if (!ledger.arrive(idx)) return;
     const t_ms = toTime(img.timeBootMs);
     if (img.captureResult === 0) {
       counters.lost++;
@@ -278,16 +266,13 @@ export function createMavlinkCameraPort(options: MavlinkCameraPortOptions): Mavl
     if (recovering || !commands || disposed) return;
     recovering = true;
     try {
-      while (!disposed && up && missing.size > 0) {
-        const [idx, attempts] = missing.entries().next().value as [number, number];
-        if (attempts >= MAX_RECOVERY_ATTEMPTS) {
-          missing.delete(idx);
-          seen.add(idx);
+      for (let step = ledger.next(); step && !disposed && up; step = ledger.next()) {
+        const idx = step.index;
+        if (step.kind === 'lost') {
           counters.lost++;
           emit({ type: 'capture.lost', index: idx, reason: `CAMERA_IMAGE_CAPTURED ${idx} never arrived, not even on request` });
           continue;
         }
-        missing.set(idx, attempts + 1);
         counters.recoveryRequests++;
         await requestMessage(CAMERA_MSG.CAMERA_IMAGE_CAPTURED, idx, (m) => (m as { imageIndex?: unknown }).imageIndex === idx);
       }
@@ -308,8 +293,8 @@ export function createMavlinkCameraPort(options: MavlinkCameraPortOptions): Mavl
         if (!v.ok) return malformed('CAMERA_CAPTURE_STATUS', v.reason);
         if (Number.isFinite(v.value.availableCapacity) && v.value.availableCapacity >= 0) storageFreeMib = v.value.availableCapacity;
         // The camera counted more images than we heard: ask for the tail.
-        for (let k = Math.max(highestIndex + 1, v.value.imageCount - MAX_RECOVERY_BATCH); k < v.value.imageCount; k++) if (!seen.has(k)) missing.set(k, missing.get(k) ?? 0);
-        if (seen.size > 0 || v.value.imageCount > 0) void recoverMissing();
+        ledger.counted(v.value.imageCount);
+        if (ledger.missingCount > 0) void recoverMissing();
         return;
       }
       case CAMERA_MSG.STORAGE_INFORMATION: {
@@ -583,7 +568,7 @@ export function createMavlinkCameraPort(options: MavlinkCameraPortOptions): Mavl
       if (ownsLink) await link?.close();
     },
 
-    stats: () => ({ malformed: counters.malformed, recovered: counters.recovered, recoveryRequests: counters.recoveryRequests, lost: counters.lost }),
+    stats: () => ({ malformed: counters.malformed, recovered: ledger.recovered, recoveryRequests: counters.recoveryRequests, lost: counters.lost }),
     address: () => (session?.sysid !== undefined && compid !== undefined ? { sysid: session.sysid, compid } : undefined),
   };
   return port;
