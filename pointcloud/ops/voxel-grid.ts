@@ -1,0 +1,151 @@
+/**
+ * Voxel-grid downsampling with pcl::VoxelGrid's semantics (PCL 1.13, voxel_grid.hpp):
+ * - inverse leaf = 1/leaf in float32; bounds (min_p, max_p) over the finite points;
+ * - if ((max−min)·inv + 1) per axis multiplies past INT32_MAX, PCL warns "Integer indices would
+ *   overflow" and returns the input unchanged: so do we (`overflow: true`);
+ * - min_b = floor(min_p · inv), div_b = max_b − min_b + 1, voxel index
+ *   idx = i + j·div_b[0] + k·div_b[0]·div_b[1] with i = int(floor(x · inv) − min_b[0]) in float32;
+ * - one output point per occupied voxel with ≥ minPointsPerVoxel points (PCL default 0: all),
+ *   at the centroid of its points, voxels in increasing idx order (PCL sorts by idx);
+ * - non-finite points are dropped; other fields are averaged (downsample_all_data).
+ * Centroids accumulate in float64 (PCL: float32 in unspecified order), so coordinates agree with
+ * PCL to float rounding and the output count and order exactly.
+ * Where PCL sorts (idx, point) pairs, this hashes idx → voxel (open addressing) in one pass and
+ * sorts only the occupied voxel keys.
+ */
+import { fail, ok, type Result } from '../../core/result.js';
+import { allocScalar, makeCloud, type PointCloud, type PointField } from '../point-cloud.js';
+
+export interface VoxelGridOptions {
+  /** Leaf edge, metres: a number or [x, y, z]. */
+  readonly leaf: number | readonly [number, number, number];
+  /** Voxels with fewer points are dropped (pcl setMinimumPointsNumberPerVoxel). Default 0. */
+  readonly minPointsPerVoxel?: number;
+}
+export interface VoxelGridResult {
+  readonly cloud: PointCloud;
+  /** True when the grid would overflow int32 indices and the input was returned unchanged (as PCL). */
+  readonly overflow: boolean;
+}
+
+const fr = Math.fround;
+
+export function voxelGrid(c: PointCloud, opts: VoxelGridOptions): Result<VoxelGridResult, 'VOXEL.BAD_LEAF'> {
+  const leaf = typeof opts.leaf === 'number' ? [opts.leaf, opts.leaf, opts.leaf] : opts.leaf;
+  if (!leaf.every((l) => Number.isFinite(l) && l > 0)) return fail('VOXEL.BAD_LEAF', `leaf size must be finite and > 0, got ${leaf.join(',')}`);
+  const ix = fr(1 / fr(leaf[0]!)), iy = fr(1 / fr(leaf[1]!)), iz = fr(1 / fr(leaf[2]!));
+  const n = c.length, X = c.x, Y = c.y, Z = c.z;
+  let x0 = Infinity, y0 = Infinity, z0 = Infinity, x1 = -Infinity, y1 = -Infinity, z1 = -Infinity;
+  for (let i = 0; i < n; i++) {
+    const a = X[i]!, b = Y[i]!, d = Z[i]!;
+    if (a - a !== 0 || b - b !== 0 || d - d !== 0) continue; // NaN or ±Inf
+    if (a < x0) x0 = a; if (a > x1) x1 = a;
+    if (b < y0) y0 = b; if (b > y1) y1 = b;
+    if (d < z0) z0 = d; if (d > z1) z1 = d;
+  }
+  if (x0 === Infinity) return ok({ cloud: makeCloud(new Float32Array(0), new Float32Array(0), new Float32Array(0), emptyFields(c), c.origin), overflow: false });
+  const dx = Math.trunc(fr(fr(x1 - x0) * ix)) + 1, dy = Math.trunc(fr(fr(y1 - y0) * iy)) + 1, dz = Math.trunc(fr(fr(z1 - z0) * iz)) + 1;
+  if (dx * dy * dz > 2147483647) return ok({ cloud: c, overflow: true });
+  const minbx = Math.floor(fr(x0 * ix)), minby = Math.floor(fr(y0 * iy)), minbz = Math.floor(fr(z0 * iz));
+  const divx = Math.floor(fr(x1 * ix)) - minbx + 1, divy = Math.floor(fr(y1 * iy)) - minby + 1;
+  const mulY = divx, mulZ = Math.imul(divx, divy);
+
+  // Open-addressing hash idx → voxel id (first-seen order), grown at half load.
+  // Sized for up to n/4 voxels without a rehash (surveys at usual leaf sizes reduce ≥ 4×).
+  let cap = 1 << 12;
+  while (cap < n >> 1 && cap < 1 << 27) cap <<= 1;
+  let keys = new Int32Array(cap).fill(-1), vals = new Int32Array(cap);
+  let shift = 32 - Math.log2(cap);
+  let vcap = Math.max(1 << 12, n >> 2);
+  let sx = new Float64Array(vcap), sy = new Float64Array(vcap), sz = new Float64Array(vcap), cnt = new Int32Array(vcap);
+  let vkey = new Int32Array(vcap);
+  let m = 0;
+  const hasFields = Object.keys(c.fields).length > 0;
+  const voxelOf = hasFields ? new Int32Array(n).fill(-1) : undefined;
+  let lastKey = -1, lastId = -1;
+  for (let i = 0; i < n; i++) {
+    const a = X[i]!, b = Y[i]!, d = Z[i]!;
+    if (a - a !== 0 || b - b !== 0 || d - d !== 0) continue;
+    const key = (fr(Math.floor(fr(a * ix)) - minbx) + fr(Math.floor(fr(b * iy)) - minby) * mulY + fr(Math.floor(fr(d * iz)) - minbz) * mulZ) | 0;
+    let id: number;
+    if (key === lastKey) id = lastId;
+    else {
+      let h = Math.imul(key, 0x9e3779b1) >>> shift;
+      for (;;) {
+        const k = keys[h]!;
+        if (k === key) { id = vals[h]!; break; }
+        if (k === -1) {
+          id = m++;
+          keys[h] = key; vals[h] = id;
+          if (id >= vcap) {
+            vcap <<= 1;
+            sx = grow(sx, vcap); sy = grow(sy, vcap); sz = grow(sz, vcap); cnt = growI(cnt, vcap); vkey = growI(vkey, vcap);
+          }
+          vkey[id] = key;
+          if (m > cap >> 1) {
+            cap <<= 1; shift--;
+            keys = new Int32Array(cap).fill(-1); vals = new Int32Array(cap);
+            for (let v = 0; v < m; v++) {
+              let g = Math.imul(vkey[v]!, 0x9e3779b1) >>> shift;
+              while (keys[g] !== -1) g = (g + 1) & (cap - 1);
+              keys[g] = vkey[v]!; vals[g] = v;
+            }
+          }
+          break;
+        }
+        h = (h + 1) & (cap - 1);
+      }
+      lastKey = key; lastId = id;
+    }
+    sx[id] = sx[id]! + a; sy[id] = sy[id]! + b; sz[id] = sz[id]! + d; cnt[id] = cnt[id]! + 1;
+    if (voxelOf) voxelOf[i] = id;
+  }
+  // PCL's output order: increasing voxel index. Sort the occupied keys, map back through the hash.
+  const minPts = opts.minPointsPerVoxel ?? 0;
+  const sorted = vkey.slice(0, m).sort();
+  const order = new Int32Array(m);
+  let out = 0;
+  for (let s = 0; s < m; s++) {
+    const key = sorted[s]!;
+    let h = Math.imul(key, 0x9e3779b1) >>> shift;
+    while (keys[h] !== key) h = (h + 1) & (cap - 1);
+    const id = vals[h]!;
+    if (cnt[id]! >= minPts) order[out++] = id;
+  }
+  const ox = new Float32Array(out), oy = new Float32Array(out), oz = new Float32Array(out);
+  const slot = hasFields ? new Int32Array(m).fill(-1) : undefined;
+  for (let s = 0; s < out; s++) {
+    const id = order[s]!, k = cnt[id]!;
+    ox[s] = sx[id]! / k; oy[s] = sy[id]! / k; oz[s] = sz[id]! / k;
+    if (slot) slot[id] = s;
+  }
+  const fields: Record<string, PointField> = {};
+  if (hasFields) {
+    for (const [name, f] of Object.entries(c.fields)) {
+      const acc = new Float64Array(out * f.count);
+      for (let i = 0; i < n; i++) {
+        const v = voxelOf![i]!;
+        if (v < 0) continue;
+        const s = slot![v]!;
+        if (s < 0) continue;
+        for (let q = 0; q < f.count; q++) acc[s * f.count + q] = acc[s * f.count + q]! + f.data[i * f.count + q]!;
+      }
+      const data = allocScalar(f.type, out * f.count);
+      const isInt = !f.type.startsWith('float');
+      for (let s = 0; s < out; s++) {
+        const k = cnt[order[s]!]!;
+        for (let q = 0; q < f.count; q++) { const v = acc[s * f.count + q]! / k; data[s * f.count + q] = isInt ? Math.round(v) : v; }
+      }
+      fields[name] = { type: f.type, count: f.count, data };
+    }
+  }
+  return ok({ cloud: makeCloud(ox, oy, oz, fields, c.origin), overflow: false });
+}
+
+function grow(a: Float64Array<ArrayBuffer>, n: number): Float64Array<ArrayBuffer> { const b = new Float64Array(n); b.set(a); return b; }
+function growI(a: Int32Array<ArrayBuffer>, n: number): Int32Array<ArrayBuffer> { const b = new Int32Array(n); b.set(a); return b; }
+function emptyFields(c: PointCloud): Record<string, PointField> {
+  const o: Record<string, PointField> = {};
+  for (const [k, f] of Object.entries(c.fields)) o[k] = { type: f.type, count: f.count, data: allocScalar(f.type, 0) };
+  return o;
+}
