@@ -183,7 +183,11 @@ export function sitlBackend(speed = 20): BackendFactory {
     const world = buildWorld(ctx);
     const sitl = createSitl({
       world,
-      vehicles: ctx.scenario.vehicles.map((v, i) => ({ id: v.id, sysid: i + 1 })),
+      // A vehicle that declares a camera gets the SITL's MAVLink camera component (100) with its profile.
+      vehicles: ctx.scenario.vehicles.map((v, i) => {
+        const camera = v.sensors.find((x) => x.kind === 'camera');
+        return { id: v.id, sysid: i + 1, ...(camera ? { camera: camera.model } : {}) };
+      }),
       host: '127.0.0.1',
       apiLocalPortBase: 0,
       apiRemotePortBase: 0,
@@ -195,6 +199,7 @@ export function sitlBackend(speed = 20): BackendFactory {
     const ports = new Map<string, VehiclePort>();
     const sensors = new Map<string, SensorPort[]>();
     const sensorErrors: string[] = [];
+    const links = new Map<string, Link>();
     return {
       ports,
       sensors,
@@ -205,12 +210,22 @@ export function sitlBackend(speed = 20): BackendFactory {
       async start() {
         world.start();
         await sitl.start();
+        const withCamera = new Set(ctx.scenario.vehicles.filter((v) => v.sensors.some((x) => x.kind === 'camera')).map((v) => v.id));
         for (const e of sitl.endpoints) {
+          const url = `udpout://127.0.0.1:${e.apiLocalPort}`;
+          // A vehicle with a camera shares one link with it (the SITL answers one GCS address per
+          // vehicle, as PX4 does per MAVLink instance): the camera component speaks beside the autopilot.
+          if (withCamera.has(e.id)) {
+            const opened = await openLink(url, { logger: ctx.logger });
+            if (!opened.ok) throw new Error(`${opened.error.code}: ${opened.error.message}`);
+            links.set(e.id, opened.value);
+          }
+          const link = links.get(e.id);
           ports.set(
             e.id,
             createMavlinkVehiclePort({
               id: e.id,
-              url: `udpout://127.0.0.1:${e.apiLocalPort}`,
+              ...(link ? { link } : { url }),
               clock: ctx.clock,
               targetSystem: e.sysid,
               logger: ctx.logger,
@@ -225,7 +240,9 @@ export function sitlBackend(speed = 20): BackendFactory {
           (id) => ({
             pose: simPoseSource(world, id),
             origin: world.frame.origin,
-            mavlink: { url: `udpout://127.0.0.1:${byId.get(id)!.apiLocalPort}`, targetSystem: byId.get(id)!.sysid },
+            mavlink: links.has(id)
+              ? { link: links.get(id), targetSystem: byId.get(id)!.sysid }
+              : { url: `udpout://127.0.0.1:${byId.get(id)!.apiLocalPort}`, targetSystem: byId.get(id)!.sysid },
           }),
           sensors,
           sensorErrors,
@@ -234,6 +251,7 @@ export function sitlBackend(speed = 20): BackendFactory {
       async stop() {
         // The ports it made are its to dispose (the twin disposes them too; dispose is idempotent).
         await Promise.all([...ports.values(), ...[...sensors.values()].flat()].map((p) => p.dispose()));
+        await Promise.all([...links.values()].map((l) => l.close()));
         await sitl.stop();
         world.stop();
       },

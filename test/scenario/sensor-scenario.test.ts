@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { parseScenario } from '../../actors/scenario/scenario.loader.js';
-import { runScenario } from '../../actors/scenario/scenario.runner.js';
+import { runScenario, sitlBackend } from '../../actors/scenario/scenario.runner.js';
 import type { SensorPortFactory } from '../../actors/scenario/sensor-wiring.js';
 import { sensorPortFactory } from '../../cli/compose.js';
 
@@ -104,6 +104,18 @@ actions:
     expect(cam.at(-1)).toBe('ready');
     const action = r.log.entries.find((e) => e.type === 'request.result' && e.cid === 'scenario:action:0');
     expect(action?.data).toMatchObject({ type: 'capture', ok: true });
+  });
+
+  it('on the built-in SITL the camera is a MAVLink camera component on the vehicle link: every image, geotag within 1 m', { timeout: 120_000 }, async () => {
+    const s = scenario('', {
+      sensors: '      - { id: cam, kind: camera, model: phase-one-ixm-100 }',
+      expect: `  - { kind: mission_completed, vehicle: d1 }
+  - { kind: captures, vehicle: d1, sensor: cam }
+  - { kind: capture_geotag, vehicle: d1, sensor: cam, max_error_m: 1 }`,
+    });
+    const r = await runScenario(s, { backend: sitlBackend(20), sensorFactory: sensorPortFactory });
+    expect(r.report.errors).toEqual([]);
+    expect(r.report.expectations.map((e) => `${e.kind}:${e.held ? 'held' : e.reason}`)).toEqual(['mission_completed:held', 'captures:held', 'capture_geotag:held']);
   });
 
   it('a run whose scenario declares sensors but is given no sensor factory says so and fails', async () => {
