@@ -110,6 +110,8 @@ export function decodePcd(bytes: Uint8Array, opts: PcdDecodeOptions = {}): Resul
       return fail('PCD.BAD_COMPRESSION', `uncompressed size ${usize} differs from ${dataSize} for ${points} points`);
     }
     if (csize > body.length - 8) return fail('PCD.TRUNCATED', `compressed block of ${csize} bytes, ${body.length - 8} present`);
+    // LZF expands at most 264 bytes per 2-byte reference: refuse impossible ratios before allocating.
+    if (usize > csize * 132 + 64) return fail('PCD.BAD_COMPRESSION', `${csize} compressed bytes cannot expand to ${usize}`);
     const out = lzfDecompress(body.subarray(8, 8 + csize), usize);
     if (!out) return fail('PCD.BAD_COMPRESSION', 'LZF stream is corrupt');
     raw = out; transposed = true;
