@@ -118,6 +118,18 @@ actions:
     expect(r.report.expectations.map((e) => `${e.kind}:${e.held ? 'held' : e.reason}`)).toEqual(['mission_completed:held', 'captures:held', 'capture_geotag:held']);
   });
 
+  it('declared settings are applied once the sensor is ready; a refused one is a run error naming the field', { timeout: 60_000 }, async () => {
+    const good = scenario('', { sensors: '      - { id: cam, kind: camera, model: phase-one-ixm-100, settings: { jpeg_quality: 60 } }', expect: '  - { kind: captures, vehicle: d1 }' });
+    const a = await runScenario(good, { sensorFactory: sensorPortFactory });
+    expect(a.report.errors).toEqual([]);
+    expect(a.log.entries.find((e) => e.cid === 'scenario:settings:d1/cam' && e.type === 'request.result')?.data).toEqual({ type: 'configure', ok: true });
+    const bad = scenario('', { sensors: '      - { id: cam, kind: camera, model: phase-one-ixm-100, settings: { jpeg_quality: 500 } }', expect: '  - { kind: captures, vehicle: d1 }' });
+    const b = await runScenario(bad, { sensorFactory: sensorPortFactory });
+    expect(b.report.passed).toBe(false);
+    expect(b.report.errors).toHaveLength(1);
+    expect(b.report.errors[0]).toMatch(/^vehicles\.0\.sensors\.0\.settings: SENSOR\.INVALID: .*jpeg_quality/);
+  });
+
   it('a run whose scenario declares sensors but is given no sensor factory says so and fails', async () => {
     const r = await runScenario(scenario('', { expect: '  - { kind: captures, vehicle: d1 }' }), { seed: 1 });
     expect(r.report.passed).toBe(false);
