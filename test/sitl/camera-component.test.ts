@@ -96,22 +96,31 @@ describe('SITL camera component (MAVLink camera protocol)', () => {
     expect((await camCommand(gcs, 2000, [0, 0, 1, 1], 1)).result).toBe(0);
     // A new one sooner than 1/3 s after the last: TEMPORARILY_REJECTED.
     expect((await camCommand(gcs, 2000, [0, 0, 1, 2])).result).toBe(1);
+    // Another sender (the autopilot's camera_trigger, a second GCS) numbers its own captures from 1 too.
+    await new Promise((r) => setTimeout(r, 50));
+    const other = await TestGcs.open(rig.clock, { sysid: 200, compid: 1 });
+    other.connect(rig.sitl.endpoints[0]!.apiLocalPort);
+    const s1 = other.log.length;
+    other.send(mk(common.CommandLong, { targetSystem: 1, targetComponent: 100, command: 2000, confirmation: 0, _param1: 0, _param2: 0, _param3: 1, _param4: 1 }));
+    expect((await other.next(common.CommandAck, (a) => a.command === 2000, { since: s1 })).msg.result).toBe(0);
+    expect((await other.next(common.CameraImageCaptured, () => true, { since: s1 })).msg.imageIndex).toBe(1);
+    await other.close();
     // Interval below the minimum: DENIED; at 0.5 s × 3: three images 500 ms apart.
     expect((await camCommand(gcs, 2000, [0, 0.1, 3, 0])).result).toBe(2);
     since = gcs.log.length;
     await new Promise((r) => setTimeout(r, 50));
     expect((await camCommand(gcs, 2000, [0, 0.5, 3, 0])).result).toBe(0);
-    await gcs.next(common.CameraImageCaptured, (m) => m.imageIndex === 3, { since });
+    await gcs.next(common.CameraImageCaptured, (m) => m.imageIndex === 4, { since });
     const burst = gcs.all(common.CameraImageCaptured, since).map((r) => r.msg);
-    expect(burst.map((m) => m.imageIndex)).toEqual([1, 2, 3]);
+    expect(burst.map((m) => m.imageIndex)).toEqual([2, 3, 4]);
     expect(burst[2]!.timeBootMs - burst[1]!.timeBootMs).toBeGreaterThanOrEqual(500);
     const status = (await (async () => { const s = gcs.log.length; await camCommand(gcs, 527, [0]); return gcs.next(common.CameraCaptureStatus, () => true, { since: s }); })()).msg;
-    expect(status.imageCount).toBe(4);
+    expect(status.imageCount).toBe(5);
     // MAVSDK's recovery of a missed image: REQUEST_MESSAGE(263, index).
     since = gcs.log.length;
-    expect((await camCommand(gcs, 512, [263, 2])).result).toBe(0);
+    expect((await camCommand(gcs, 512, [263, 3])).result).toBe(0);
     const again = (await gcs.next(common.CameraImageCaptured, () => true, { since })).msg;
-    expect(again.imageIndex).toBe(2);
+    expect(again.imageIndex).toBe(3);
     expect(again.lat).toBe(burst[1]!.lat);
     expect((await camCommand(gcs, 512, [263, 99])).result).toBe(2); // no such image
     // Failed camera: critical heartbeat, captures FAILED.

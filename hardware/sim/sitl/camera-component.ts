@@ -11,8 +11,8 @@
  *   MAV_CMD_REQUEST_CAMERA_INFORMATION / _SETTINGS / _STORAGE_INFORMATION / _CAPTURE_STATUS (QGC
  *   4.2 still sends those). COMMAND_ACK first, then the message.
  * - Capture: MAV_CMD_IMAGE_START_CAPTURE (param2 interval s, param3 count: 1 = single, 0 = until
- *   stopped; param4 a single capture's sequence number — a repeated one is acknowledged without
- *   a second image), MAV_CMD_IMAGE_STOP_CAPTURE, MAV_CMD_DO_SET_CAM_TRIGG_DIST (param1 metres,
+ *   stopped; param4 a single capture's sequence number — one repeated by the same sender is
+ *   acknowledged without a second image), MAV_CMD_IMAGE_STOP_CAPTURE, MAV_CMD_DO_SET_CAM_TRIGG_DIST (param1 metres,
  *   0 stops; param3 = 1 also shoots at once), and the vehicle's own mission triggers
  *   ({@link SitlCamera.trigger}). An interval below the profile's minimum is DENIED; a single
  *   capture sooner than the minimum after the last is TEMPORARILY_REJECTED.
@@ -99,7 +99,8 @@ export class SitlCamera {
   private lastShotAt = Number.NEGATIVE_INFINITY;
   private interval: { everyMs: number; left: number; nextAt: number } | undefined;
   private distance: { every_m: number; from: GeoPoint } | undefined;
-  private lastSingleSeq = 0;
+  /** Last single-capture sequence number per sender (`sysid/compid`): each sender numbers its own. */
+  private readonly lastSingleSeq = new Map<string, number>();
   private usedMib = 0;
   private readonly answered = new Map<string, { key: string; confirmation: number; result: number; at: number }>();
 
@@ -191,14 +192,14 @@ export class SitlCamera {
       ack(prev.result);
       return true;
     }
-    const { result, then } = this.execute(command, p);
+    const { result, then } = this.execute(command, p, `${frame.sysid}/${frame.compid}`);
     this.answered.set(key, { key: fingerprint, confirmation, result, at: now });
     ack(result);
     if (then) reply(this.encode(then));
     return true;
   }
 
-  private execute(command: number, p: readonly number[]): { result: number; then?: MavLinkData } {
+  private execute(command: number, p: readonly number[], sender: string): { result: number; then?: MavLinkData } {
     const info = (id: number, index = 0) => {
       const m = this.message(id, index);
       return m ? { result: R.ACCEPTED, then: m } : { result: R.DENIED };
@@ -223,7 +224,7 @@ export class SitlCamera {
         this.usedMib = 0;
         return { result: R.ACCEPTED };
       case CameraCmd.IMAGE_START_CAPTURE:
-        return { result: this.startCapture(p[1]!, p[2]!, p[3]!) };
+        return { result: this.startCapture(p[1]!, p[2]!, p[3]!, sender) };
       case CameraCmd.IMAGE_STOP_CAPTURE:
         this.interval = undefined;
         return { result: R.ACCEPTED };
@@ -240,16 +241,17 @@ export class SitlCamera {
     }
   }
 
-  private startCapture(interval_s: number, count: number, seq: number): number {
+  private startCapture(interval_s: number, count: number, seq: number, sender: string): number {
     if (this.failed) return R.FAILED;
     if (!Number.isFinite(interval_s) || !Number.isFinite(count) || count < 0 || !Number.isInteger(count)) return R.DENIED;
     if (this.freeMib() < this.o.profile.capture_mib) return R.FAILED;
     const now = this.o.now();
     if (count === 1) {
-      // A repeated single-capture sequence number is the same request: no second image.
-      if (seq > 0 && seq === this.lastSingleSeq) return R.ACCEPTED;
+      // A repeated single-capture sequence number from the same sender is the same request: no
+      // second image. (Another sender's numbers are its own: PX4 and a GCS both start at 1.)
+      if (seq > 0 && seq === this.lastSingleSeq.get(sender)) return R.ACCEPTED;
       if (now - this.lastShotAt < this.minMs()) return R.TEMPORARILY_REJECTED;
-      this.lastSingleSeq = seq;
+      this.lastSingleSeq.set(sender, seq);
       this.shoot(now);
       return R.ACCEPTED;
     }
