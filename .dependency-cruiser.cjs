@@ -40,7 +40,7 @@ module.exports = {
       comment: 'services (api, storage, metrics, bridge) sit on the runtime; the runtime never reaches up into them',
       severity: 'error',
       from: { path: '^(actors|machines|hardware|core)/' },
-      to: { path: '^(api|storage|metrics|bridge|dashboard)/' },
+      to: { path: '^(api|storage|metrics|bridge|dashboard|recording)/' },
     },
     {
       name: 'storage-and-metrics-below-api',
@@ -48,6 +48,13 @@ module.exports = {
       severity: 'error',
       from: { path: '^(storage|metrics)/' },
       to: { path: '^(api|bridge|cli)/' },
+    },
+    {
+      name: 'recording-beside-the-services',
+      comment: 'the MCAP recorder/replayer reads the bus and the event log and drives the bridge; it never reaches into the api, storage or the cli',
+      severity: 'error',
+      from: { path: '^recording/' },
+      to: { path: '^(api|storage|cli|testing)/' },
     },
     {
       name: 'bridge-beside-the-api',

@@ -2,14 +2,16 @@
 # Installs what the test suite needs beyond npm packages, from Debian:
 # - chromium: the dashboard's browser test (driven by playwright-core; `npx playwright install` is not used);
 # - xz-utils: the events test checks the SITL's .json.xz files with the reference `xz` tool;
-# - python3: the serial-link test drives a pseudo-terminal from a small Python helper.
+# - python3: the serial-link test drives a pseudo-terminal from a small Python helper;
+# - zstd: the recording tests decompress MCAP chunks with the reference `zstd` tool (an independent reader).
 set -euo pipefail
 missing=()
 { command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ]; } || missing+=(chromium)
 [ -x /usr/bin/xz ] || missing+=(xz-utils)
 command -v python3 >/dev/null 2>&1 || missing+=(python3)
+command -v zstd >/dev/null 2>&1 || missing+=(zstd)
 if [ ${#missing[@]} -eq 0 ]; then
-  echo "test deps present: $(chromium --version 2>/dev/null || echo chromium), $(/usr/bin/xz --version | head -1), $(python3 --version)"
+  echo "test deps present: $(chromium --version 2>/dev/null || echo chromium), $(/usr/bin/xz --version | head -1), $(python3 --version), $(zstd --version)"
   exit 0
 fi
 if ! command -v apt-get >/dev/null 2>&1; then
