@@ -3,10 +3,7 @@
  * to its {@link SensorPort}.
  *
  * @remarks
- * - The sensor machine's named side effects (`connect`, `capture`, `configure`,
- *   `startStreaming`, `stopStreaming`) are bound to the port here; a failed port call becomes a
- *   rejected actor with the port's dotted code, which the machine turns into a result or an error
- *   state. Each settled call tells the clock (`notifyAsync`), so the virtual clock lets it land.
+ * - The sensor machine's named side effects are bound to the port (`sensor-machine-wiring.ts`).
  * - Port events become actor events (`PORT.*`), bus messages with references only
  *   (`/<vehicle>/<sensor>/capture`, `/<vehicle>/<sensor>/scan`) and a few small, deterministic
  *   event-log entries (`port.capture`, `port.capture.lost`, `health` on a change of state);
@@ -18,11 +15,11 @@
  *
  * The runtime receives ports; it never constructs adapters (DESIGN: one composition root).
  */
-import { fromPromise, type Actor, type Subscription } from 'xstate';
+import type { Actor, Subscription } from 'xstate';
 import type { Clock, TimerHandle } from '../core/clock.js';
 import { fail, ok, type Result } from '../core/result.js';
 import type { Logger } from '../core/logger.js';
-import type { CameraPort, LidarPort, SensorEvent, SensorFault, SensorPort, SensorResult, SensorSettings } from '../hardware/sensor.port.js';
+import type { CameraPort, LidarPort, SensorEvent, SensorFault, SensorPort, SensorSettings } from '../hardware/sensor.port.js';
 import { sensorActorId, vehicleActorId, type ChildSpec } from '../machines/squad.machine.js';
 import {
   sensorMachine,
@@ -30,9 +27,9 @@ import {
   type SensorContext,
   type SensorEmitted,
   type SensorMachineEvent,
-  type SensorOpInput,
   type SensorRequestResult,
 } from '../machines/sensor.machine.js';
+import { wireSensorMachine } from './sensor-machine-wiring.js';
 import { topics, type Bus } from './bus.js';
 import type { AppendFn } from './internal/child-watch.js';
 
@@ -80,14 +77,6 @@ export type SensorRequestOutcome<T = void> = Result<T, SensorRequestErrorCode>;
 
 /** Health is published and checked once per this many clock ms (the original's 1 Hz). */
 export const SENSOR_HEALTH_PERIOD_MS = 1_000;
-
-/** An error with the port's dotted code, how a refused port call reaches the machine's `onError`. */
-class SensorCallError extends Error {
-  constructor(readonly code: string, message: string) {
-    super(message);
-    this.name = 'SensorCallError';
-  }
-}
 
 interface Entry {
   readonly vehicle: string;
@@ -140,47 +129,9 @@ export class SensorRuntime {
     return this.entries.size;
   }
 
-  /** The sensor machine with its side effects bound to the ports. */
+  /** The sensor machine with its side effects bound to the ports (sensor-machine-wiring.ts). */
   logic(machine: typeof sensorMachine = sensorMachine) {
-    const call = <T>(input: SensorOpInput, run: (port: SensorPort) => Promise<SensorResult<T>>) => this.call(input, run);
-    return machine.provide({
-      actors: {
-        connect: fromPromise<{ model: string }, SensorOpInput>(({ input, signal }) =>
-          call(input, async (p) => {
-            const r = await p.connect(signal);
-            return r.ok ? ok({ model: r.value.model }) : r;
-          }),
-        ),
-        capture: fromPromise<{ index: number }, SensorOpInput>(({ input, signal }) =>
-          call(input, async (p) => {
-            if (p.kind !== 'camera') return fail('SENSOR.UNSUPPORTED', 'a LiDAR does not take captures');
-            // A camera that announces the capture while taking it (the simulated one decides the
-            // index, time and geotag at trigger time, and stores the bytes afterwards, in wall
-            // time) has answered: the request is done at the trigger instant, so the log does not
-            // depend on encoding speed. Storage is confirmed by the capture event (or capture.lost).
-            let announced: number | undefined;
-            const off = p.subscribeEvents((ev) => {
-              if (ev.type === 'capture' && announced === undefined) announced = ev.capture.index;
-            });
-            const pending = p.capture(signal);
-            off();
-            if (announced !== undefined) {
-              void pending.catch(() => undefined);
-              return ok({ index: announced });
-            }
-            const r = await pending;
-            return r.ok ? ok({ index: r.value.index }) : r;
-          }),
-        ),
-        configure: fromPromise<void, SensorOpInput>(({ input, signal }) => call(input, (p) => p.configure(input.settings ?? {}, signal))),
-        startStreaming: fromPromise<void, SensorOpInput>(({ input, signal }) =>
-          call(input, (p) => (p.kind === 'lidar' ? p.startStreaming(signal) : Promise.resolve(fail('SENSOR.UNSUPPORTED', 'only a LiDAR streams')))),
-        ),
-        stopStreaming: fromPromise<void, SensorOpInput>(({ input, signal }) =>
-          call(input, (p) => (p.kind === 'lidar' ? p.stopStreaming(signal) : Promise.resolve(fail('SENSOR.UNSUPPORTED', 'only a LiDAR streams')))),
-        ),
-      },
-    });
+    return wireSensorMachine(machine, this.deps.clock, (vehicle, sensor) => this.entries.get(keyOf(vehicle, sensor))?.config.port);
   }
 
   /** The children the fleet spawns: one sensor actor per sensor, in its vehicle's squad. */
@@ -312,21 +263,6 @@ export class SensorRuntime {
 
   async dispose(): Promise<void> {
     await Promise.all([...this.entries.values()].map((e) => e.config.port.dispose()));
-  }
-
-  private async call<T>(input: SensorOpInput, run: (port: SensorPort) => Promise<SensorResult<T>>): Promise<T> {
-    const e = this.entries.get(keyOf(input.vehicleId, input.sensorId));
-    // Called from a clock timer (a retry, a request): a port answering at once settles in a
-    // microtask, which the virtual clock runs before moving on only when told.
-    this.deps.clock.notifyAsync();
-    try {
-      if (!e) throw new SensorCallError('SENSOR.UNKNOWN', `no sensor ${input.sensorId} on ${input.vehicleId}`);
-      const r = await run(e.config.port);
-      if (!r.ok) throw new SensorCallError(r.error.code, r.error.message);
-      return r.value;
-    } finally {
-      this.deps.clock.notifyAsync();
-    }
   }
 
   private request(
