@@ -440,9 +440,12 @@ describe('parameters, geofence and faults on a PX4', () => {
     const { v, px4 } = await setup({ simSpeed: 10 }, { speedFactor: 10 });
     px4.params.get('SIM_BAT_DRAIN')!.value = 1800;
     px4.params.get('SIM_BAT_MIN_PCT')!.value = 0;
+    // Disarmed, the simulator holds the pack at 100 %: a drop asked for then waits for arming (up to
+    // 30 s of vehicle time, 3 s here) and is refused if it never comes.
     const disarmed = await v.injectFault({ kind: 'battery_drop', pct: 30 });
     expect(!disarmed.ok && disarmed.error.code).toBe('VEHICLE.COMMAND_DENIED');
     expect(!disarmed.ok && disarmed.error.message).toContain('disarmed');
+    expect(px4.paramSets).toEqual([]);
     expect(code(await v.arm())).toBe('ok');
     await until(() => (v.snapshot()?.battery.remaining_pct ?? 0) > 0, 2000, 'battery');
     const before = v.snapshot()!.battery.remaining_pct;
@@ -460,6 +463,20 @@ describe('parameters, geofence and faults on a PX4', () => {
     ]);
     await sleep(500);
     expect(v.snapshot()!.battery.remaining_pct).toBeGreaterThanOrEqual(after - 1); // drains at its own pace again
+  });
+
+  it('F3: a battery_drop due before the vehicle has armed (PX4 arms seconds later than the simulator) is applied once it arms', async () => {
+    const { v, px4 } = await setup({ simSpeed: 10 }, { speedFactor: 10 });
+    px4.params.get('SIM_BAT_DRAIN')!.value = 1800;
+    px4.params.get('SIM_BAT_MIN_PCT')!.value = 0;
+    const drop = v.injectFault({ kind: 'battery_drop', pct: 30 });
+    await sleep(500);
+    expect(px4.paramSets).toEqual([]); // nothing touched while disarmed
+    expect(code(await v.arm())).toBe('ok');
+    const r = await drop;
+    expect(code(r)).toBe('ok');
+    expect(r.ok && r.value.note).toMatch(/applied once the vehicle armed/);
+    expect(v.snapshot()!.battery.remaining_pct).toBeLessThanOrEqual(71);
   });
 
   it('F3: PX4 reports the level plus its load-drop compensation, clamped at 100 %: the floor is corrected until the reported level dropped N points', async () => {

@@ -25,7 +25,10 @@
  *   how far the reported level is from the goal — PX4's estimator reports the simulator's level
  *   plus a load-drop compensation (throttle × BAT1_V_LOAD_DROP, ~+20 points hovering on SIH),
  *   clamped at 100 % — then SIM_BAT_DRAIN back and SIM_BAT_MIN_PCT back, or left at the new
- *   floor when it was higher, since a higher floor would lift the level again. A vehicle without SIM_BAT_MIN_PCT (real
+ *   floor when it was higher, since a higher floor would lift the level again. Asked for while
+ *   disarmed (the simulator holds the pack at 100 % then), the drop waits up to 30 s of vehicle
+ *   time for arming — PX4 arms seconds after the simulator would, having waited for its own
+ *   checks — and is refused if it does not come. A vehicle without SIM_BAT_MIN_PCT (real
  *   hardware) cannot take a partial drop: refused with that reason, unless the drop empties the
  *   battery anyway (then PX4's battery failure is injected).
  * Durations are in the adapter's clock (the scenario's time).
@@ -129,6 +132,10 @@ const FAST_DRAIN_S = 1;
 const SETTLE_MS = 3000;
 /** SIM_BAT_MIN_PCT steps at most (the first, then corrections for PX4's estimator offset). */
 const DROP_STEPS = 4;
+/** How long a drop asked for while disarmed waits for the vehicle to arm, ms of autopilot time. */
+const ARM_WAIT_MS = 30_000;
+/** After arming, the simulator's level leaves its disarmed 100 % and PX4's estimate follows, ms of autopilot time. */
+const ARMED_SETTLE_MS = 1500;
 
 export class Px4FaultInjector {
   private enabled = false;
@@ -187,18 +194,23 @@ export class Px4FaultInjector {
   private async batteryDrop(pct: number, signal?: AbortSignal): Promise<VehicleResult<FaultReport>> {
     const kind = 'battery_drop' as const;
     const { params, session } = this.d;
-    const level = this.d.battery?.();
     const minParam = await params.read('SIM_BAT_MIN_PCT', signal);
     if (!minParam.ok) {
       if (minParam.error.code !== 'PARAM.NOT_FOUND') return fail(vehicleCode(minParam.error.code), `battery_drop: reading SIM_BAT_MIN_PCT: ${minParam.error.message}`, { context: { kind } });
+      const level = this.d.battery?.();
       const note = `a drop of ${pct} points cannot be injected into this vehicle: it has no SIM_BAT_MIN_PCT (no PX4 SITL battery simulator), and PX4's battery failure injection (FAILURE_UNIT_SYSTEM_BATTERY) means "battery empty"`;
       if (level === undefined || pct < level) return fail('VEHICLE.UNSUPPORTED', `battery_drop: ${note}`, { context: { kind, note } });
       const r = await this.send({ unit: FAILURE_UNIT.SYSTEM_BATTERY, type: FAILURE_TYPE.OFF, instance: 0 }, signal);
       if (!r.ok) return fail(r.error.code, `battery_drop: ${r.error.message}`, { context: { ...r.error.context, kind, note } });
       return ok({ kind, result: 'ACCEPTED', note: `the drop of ${pct} points from ${level} % empties the battery: PX4's battery failure (battery empty) injected` });
     }
-    if (this.d.armed?.() !== true)
-      return fail('VEHICLE.COMMAND_DENIED', 'battery_drop: PX4\'s battery simulator holds a disarmed vehicle\'s pack at 100 % (BatterySimulator: reset while disarmed); a drop only holds in flight', { context: { kind } });
+    // Disarmed, the battery simulator holds the pack at 100 %: the drop waits for arming (a real
+    // PX4 arms seconds after the simulator would, having waited for its own checks).
+    const wasArmed = this.d.armed?.() === true;
+    if (!wasArmed && !(await waitUntil(session, () => this.d.armed?.() === true, session.ms(ARM_WAIT_MS), signal)))
+      return fail('VEHICLE.COMMAND_DENIED', `battery_drop: PX4's battery simulator holds a disarmed vehicle's pack at 100 % (BatterySimulator: reset while disarmed); a drop only holds in flight, and the vehicle did not arm within ${ARM_WAIT_MS / 1000} s`, { context: { kind } });
+    if (!wasArmed) await waitUntil(session, () => signal?.aborted === true, session.ms(ARMED_SETTLE_MS), signal);
+    const level = this.d.battery?.();
     if (level === undefined) return fail('VEHICLE.NOT_READY', 'battery_drop: the vehicle has not reported its battery level yet', { context: { kind } });
     const drainParam = await params.read('SIM_BAT_DRAIN', signal);
     if (!drainParam.ok) return fail(vehicleCode(drainParam.error.code), `battery_drop: reading SIM_BAT_DRAIN: ${drainParam.error.message}`, { context: { kind } });
@@ -247,7 +259,7 @@ export class Px4FaultInjector {
       return fail('VEHICLE.TIMEOUT', `battery_drop: the vehicle reports ${now ?? '?'} % (goal ${goal} %) after ${steps + 1} adjustments of SIM_BAT_MIN_PCT (last ${floor} %); ${restoreNote}`, { context: { kind } });
     return ok({
       kind, result: 'ACCEPTED',
-      note: `emulated with PX4's battery simulator (its battery failure would mean "battery empty"): reported ${level} % → ${now} % through SIM_BAT_DRAIN ${FAST_DRAIN_S} s and SIM_BAT_MIN_PCT ${floor} % (PX4 reports the simulator's level plus its load-drop compensation); ${restoreNote}`,
+      note: `${wasArmed ? '' : 'applied once the vehicle armed; '}emulated with PX4's battery simulator (its battery failure would mean "battery empty"): reported ${level} % → ${now} % through SIM_BAT_DRAIN ${FAST_DRAIN_S} s and SIM_BAT_MIN_PCT ${floor} % (PX4 reports the simulator's level plus its load-drop compensation); ${restoreNote}`,
     });
   }
 
