@@ -78,6 +78,19 @@ module.exports = {
       to: { path: '^testing/' },
     },
     {
+      name: 'pointcloud-is-a-pure-library',
+      comment: 'pointcloud/ (issue 11) imports only core/ and its codec packages: no I/O, no clock, no node builtins',
+      severity: 'error',
+      from: { path: '^pointcloud/' },
+      to: { pathNot: '^(pointcloud|core)/|node_modules/(zod|fast-png)/|^fast-png$', dependencyTypesNot: ['type-only'] },
+    },
+    {
+      name: 'pointcloud-no-builtins',
+      severity: 'error',
+      from: { path: '^pointcloud/' },
+      to: { dependencyTypes: ['core'] },
+    },
+    {
       name: 'runtime-not-cli',
       severity: 'error',
       from: { path: '^(actors|machines|hardware|core)/' },
