@@ -63,12 +63,15 @@ export const fleetMachine = setup({
       if (event.type !== 'FLEET.ADD' && event.type !== 'FLEET.ADD_VEHICLE' && event.type !== 'FLEET.ADD_MISSION') return;
       if (context.known.some((ids) => ids[event.id])) return;
       // A child joins the squad of its group's first member; a new group opens the next place.
+      // A group is known by its member of the same id (the vehicle) or, when another member came
+      // first, by a `group:` mark (no child id starts so).
       const group = event.group ?? event.id;
-      const existing = group === event.id ? -1 : context.known.findIndex((ids) => ids[group]);
+      const mark = `group:${group}`;
+      const existing = context.known.findIndex((ids) => ids[group] || ids[mark]);
       const newGroup = existing < 0;
       const n = newGroup ? Math.floor(context.groups / context.squadSize) : existing;
       const known = [...context.known];
-      known[n] = { ...known[n], [event.id]: true, ...(newGroup && group !== event.id ? { [group]: true as const } : {}) };
+      known[n] = { ...known[n], [event.id]: true, ...(newGroup && group !== event.id ? { [mark]: true as const } : {}) };
       const squadId = squadActorId(n);
       if (newGroup && context.groups % context.squadSize === 0) {
         enqueue.spawnChild('squad', { id: squadId, systemId: squadId, input: context.squadInput });
