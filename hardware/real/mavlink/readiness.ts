@@ -31,8 +31,9 @@
  * ATTITUDE), not only ours: a CPU-starved PX4 at `PX4_SIM_SPEED_FACTOR=4` runs well below 4×, so
  * 1.5 s / 6 s of our 4× clock were 0.6 s / 2.5 s of PX4's — it armed inside its failsafe delay
  * (scripts/px4/FINDINGS.md F2b). Evidence that a failsafe-starting check failed is the bit seen
- * clear, or PX4 saying "No connection to the ground control station" (STATUSTEXT or its health
- * report's `check_rc_dl_no_dllink` blocking modes), the delay counted from the latest of them.
+ * clear, or PX4 saying "No connection to the ground control station" (STATUSTEXT, or its health
+ * report's `check_rc_dl_no_dllink` at Error level: at Info it is PX4 showing a check that does not
+ * apply, NAV_DLL_ACT = 0), the delay counted from the latest of them.
  *
  * And PX4 must positively have seen our GCS heartbeat: its health report lists the
  * `communication_links` component as present (`rcAndDataLinkCheck.cpp`: `setIsPresent` once
@@ -87,6 +88,7 @@ export interface ReadinessOptions {
 /** PX4's words for its GCS-loss arming check (rcAndDataLinkCheck.cpp), which starts the failsafe delay. */
 const NO_GCS_TEXT = /no connection to the ground/i;
 const NO_GCS_CHECK = 'check_rc_dl_no_dllink';
+const BLOCKING = new Set(['emergency', 'alert', 'critical', 'error']);
 
 export class Readiness {
   private readonly settleMs: number;
@@ -187,7 +189,9 @@ export class Readiness {
     const report = this.opts.healthReport?.();
     if (report && report.t_ms !== this.reportSeenAt) {
       this.reportSeenAt = report.t_ms;
-      if (report.checks.some((c) => c.name === NO_GCS_CHECK && c.modeGroups !== 0)) this.failing();
+      // Required or not, PX4 reports the check with every mode group (Report::reportedModes shows
+      // optional checks to the UI); only its log level tells: Error when NAV_DLL_ACT > 0, else Info.
+      if (report.checks.some((c) => c.name === NO_GCS_CHECK && BLOCKING.has(c.severity))) this.failing();
     }
     const links = report?.components.find((c) => c.name === 'communication_links');
     if (links) return links.present ? undefined : 'PX4 has not seen our heartbeat yet (communication links not present)';
