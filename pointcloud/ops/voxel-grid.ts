@@ -50,14 +50,15 @@ export function voxelGrid(c: PointCloud, opts: VoxelGridOptions): Result<VoxelGr
   const divx = Math.floor(fr(x1 * ix)) - minbx + 1, divy = Math.floor(fr(y1 * iy)) - minby + 1;
   const mulY = divx, mulZ = Math.imul(divx, divy);
 
-  // Open-addressing hash idx → voxel id (first-seen order), grown at half load.
-  // Sized for up to n/4 voxels without a rehash (surveys at usual leaf sizes reduce ≥ 4×).
+  // Open-addressing hash idx → voxel id (first-seen order), grown at half load. Key and id sit side
+  // by side (kv[2h], kv[2h+1]) and each voxel's sums and count in one 32-byte record (acc[4id..]),
+  // so a point costs about two cache lines.
   let cap = 1 << 12;
   while (cap < n >> 1 && cap < 1 << 27) cap <<= 1;
-  let keys = new Int32Array(cap).fill(-1), vals = new Int32Array(cap);
+  let kv = new Int32Array(2 * cap).fill(-1);
   let shift = 32 - Math.log2(cap);
   let vcap = Math.max(1 << 12, n >> 2);
-  let sx = new Float64Array(vcap), sy = new Float64Array(vcap), sz = new Float64Array(vcap), cnt = new Int32Array(vcap);
+  let acc = new Float64Array(4 * vcap);
   let vkey = new Int32Array(vcap);
   let m = 0;
   const hasFields = Object.keys(c.fields).length > 0;
@@ -72,23 +73,20 @@ export function voxelGrid(c: PointCloud, opts: VoxelGridOptions): Result<VoxelGr
     else {
       let h = Math.imul(key, 0x9e3779b1) >>> shift;
       for (;;) {
-        const k = keys[h]!;
-        if (k === key) { id = vals[h]!; break; }
+        const k = kv[2 * h]!;
+        if (k === key) { id = kv[2 * h + 1]!; break; }
         if (k === -1) {
           id = m++;
-          keys[h] = key; vals[h] = id;
-          if (id >= vcap) {
-            vcap <<= 1;
-            sx = grow(sx, vcap); sy = grow(sy, vcap); sz = grow(sz, vcap); cnt = growI(cnt, vcap); vkey = growI(vkey, vcap);
-          }
+          kv[2 * h] = key; kv[2 * h + 1] = id;
+          if (id >= vcap) { vcap <<= 1; acc = grow(acc, 4 * vcap); vkey = growI(vkey, vcap); }
           vkey[id] = key;
           if (m > cap >> 1) {
             cap <<= 1; shift--;
-            keys = new Int32Array(cap).fill(-1); vals = new Int32Array(cap);
+            kv = new Int32Array(2 * cap).fill(-1);
             for (let v = 0; v < m; v++) {
               let g = Math.imul(vkey[v]!, 0x9e3779b1) >>> shift;
-              while (keys[g] !== -1) g = (g + 1) & (cap - 1);
-              keys[g] = vkey[v]!; vals[g] = v;
+              while (kv[2 * g] !== -1) g = (g + 1) & (cap - 1);
+              kv[2 * g] = vkey[v]!; kv[2 * g + 1] = v;
             }
           }
           break;
@@ -97,7 +95,8 @@ export function voxelGrid(c: PointCloud, opts: VoxelGridOptions): Result<VoxelGr
       }
       lastKey = key; lastId = id;
     }
-    sx[id] = sx[id]! + a; sy[id] = sy[id]! + b; sz[id] = sz[id]! + d; cnt[id] = cnt[id]! + 1;
+    const o = 4 * id;
+    acc[o] = acc[o]! + a; acc[o + 1] = acc[o + 1]! + b; acc[o + 2] = acc[o + 2]! + d; acc[o + 3] = acc[o + 3]! + 1;
     if (voxelOf) voxelOf[i] = id;
   }
   // PCL's output order: increasing voxel index. Sort the occupied keys, map back through the hash.
@@ -108,33 +107,33 @@ export function voxelGrid(c: PointCloud, opts: VoxelGridOptions): Result<VoxelGr
   for (let s = 0; s < m; s++) {
     const key = sorted[s]!;
     let h = Math.imul(key, 0x9e3779b1) >>> shift;
-    while (keys[h] !== key) h = (h + 1) & (cap - 1);
-    const id = vals[h]!;
-    if (cnt[id]! >= minPts) order[out++] = id;
+    while (kv[2 * h] !== key) h = (h + 1) & (cap - 1);
+    const id = kv[2 * h + 1]!;
+    if (acc[4 * id + 3]! >= minPts) order[out++] = id;
   }
   const ox = new Float32Array(out), oy = new Float32Array(out), oz = new Float32Array(out);
   const slot = hasFields ? new Int32Array(m).fill(-1) : undefined;
   for (let s = 0; s < out; s++) {
-    const id = order[s]!, k = cnt[id]!;
-    ox[s] = sx[id]! / k; oy[s] = sy[id]! / k; oz[s] = sz[id]! / k;
-    if (slot) slot[id] = s;
+    const o = 4 * order[s]!, k = acc[o + 3]!;
+    ox[s] = acc[o]! / k; oy[s] = acc[o + 1]! / k; oz[s] = acc[o + 2]! / k;
+    if (slot) slot[order[s]!] = s;
   }
   const fields: Record<string, PointField> = {};
   if (hasFields) {
     for (const [name, f] of Object.entries(c.fields)) {
-      const acc = new Float64Array(out * f.count);
+      const sum = new Float64Array(out * f.count);
       for (let i = 0; i < n; i++) {
         const v = voxelOf![i]!;
         if (v < 0) continue;
         const s = slot![v]!;
         if (s < 0) continue;
-        for (let q = 0; q < f.count; q++) acc[s * f.count + q] = acc[s * f.count + q]! + f.data[i * f.count + q]!;
+        for (let q = 0; q < f.count; q++) sum[s * f.count + q] = sum[s * f.count + q]! + f.data[i * f.count + q]!;
       }
       const data = allocScalar(f.type, out * f.count);
       const isInt = !f.type.startsWith('float');
       for (let s = 0; s < out; s++) {
-        const k = cnt[order[s]!]!;
-        for (let q = 0; q < f.count; q++) { const v = acc[s * f.count + q]! / k; data[s * f.count + q] = isInt ? Math.round(v) : v; }
+        const k = acc[4 * order[s]! + 3]!;
+        for (let q = 0; q < f.count; q++) { const v = sum[s * f.count + q]! / k; data[s * f.count + q] = isInt ? Math.round(v) : v; }
       }
       fields[name] = { type: f.type, count: f.count, data };
     }
