@@ -19,6 +19,7 @@ const benches: [string, string[]][] = [
   ['bridge-pointcloud.bench.js', ['10', '4', '3']],
   ['ouster.bench.js', ['5']],
   ['sim-camera.bench.js', ['640']],
+  ['pointcloud.bench.js', ['1e6,1e7']], // beside PCL 1.13 when bench/pcl/build.sh has built out/pcl/pcl-bench
   // Against a real PX4 v1.15 SITL: runs when PX4_DIR points at a build, prints 'skipped' otherwise.
   ['px4-upload.bench.js', ['5']],
 ];
