@@ -8,6 +8,19 @@
  */
 module.exports = {
   forbidden: [
+    {
+      name: 'hpc-service-boundary',
+      comment: 'the HPC gRPC service and its BullMQ workers use the point-cloud library and core only; the runtime never imports hpc/',
+      severity: 'error',
+      from: { path: '^hpc/' },
+      to: { path: '^(machines|actors|hardware|cli|api|storage|metrics|bridge|dashboard|recording|testing)/' },
+    },
+    {
+      name: 'runtime-not-hpc',
+      severity: 'error',
+      from: { path: '^(actors|machines|hardware|core)/' },
+      to: { path: '^hpc/' },
+    },
     { name: 'no-circular', severity: 'error', from: {}, to: { circular: true } },
     {
       name: 'machines-are-pure',

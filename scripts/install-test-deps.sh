@@ -10,6 +10,7 @@ missing=()
 [ -x /usr/bin/xz ] || missing+=(xz-utils)
 command -v python3 >/dev/null 2>&1 || missing+=(python3)
 command -v zstd >/dev/null 2>&1 || missing+=(zstd)
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 if [ ${#missing[@]} -eq 0 ]; then
   echo "test deps present: $(chromium --version 2>/dev/null || echo chromium), $(/usr/bin/xz --version | head -1), $(python3 --version), $(zstd --version)"
   exit 0

@@ -1,0 +1,191 @@
+/**
+ * The HPC gRPC service (protos/hpc_service.proto, @grpc/grpc-js). Every request is validated
+ * with zod after proto decoding; a bad request is INVALID_ARGUMENT with a message naming the
+ * field and nothing is queued. Valid jobs go to BullMQ (Redis): their bytes to Redis keys with
+ * the configured TTL, the job spec (JSON) to the queue. Status and results are read back from
+ * BullMQ and Redis, so the server is stateless and any number of them may front one queue.
+ */
+import { readFile, realpath } from 'node:fs/promises';
+import { resolve, sep } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import * as grpc from '@grpc/grpc-js';
+import { Queue, type Job } from 'bullmq';
+import { Redis } from 'ioredis';
+import { z } from 'zod';
+import type { Logger } from '../core/logger.js';
+import { silentLogger } from '../core/logger.js';
+import { bullConnection, hpcConfigSchema, keys, parseReason, type HpcConfig, type HpcConfigInput } from './hpc-config.js';
+import { validateRequest, type CloudFormat, type JobSpec } from './hpc-job.schema.js';
+import { decodeCloud } from './hpc-pipeline.js';
+import { loadHpcService } from './hpc-proto.js';
+import type { JobResultMeta } from './hpc.worker.js';
+
+export interface HpcServerOptions extends HpcConfigInput {
+  /** TCP port; 0 picks a free one. Default 50051. */
+  readonly port?: number;
+  /** Bind address. Default 127.0.0.1 (use 0.0.0.0 to serve other machines). */
+  readonly host?: string;
+  /** Largest result GetProcessedResult returns in one message, bytes (default 4 MiB − 64 KiB). */
+  readonly maxUnaryResultBytes?: number;
+  /** Chunk size of StreamProcessedResult, bytes (default 1 MiB). */
+  readonly chunkBytes?: number;
+  readonly logger?: Logger;
+}
+
+export interface HpcServer {
+  readonly port: number;
+  readonly queue: Queue<JobSpec, JobResultMeta>;
+  close(): Promise<void>;
+}
+
+type State = 'QUEUED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
+const FORMAT: Record<CloudFormat, string> = { pcd: 'PCD', ply: 'PLY', las: 'LAS' };
+const jobIdSchema = z.object({ job_id: z.string().uuid('job_id must be a UUID returned by ProcessPointCloud') });
+
+class RpcError extends Error {
+  constructor(readonly code: grpc.status, message: string) { super(message); }
+}
+
+function metaToProto(m: JobResultMeta | undefined): Record<string, unknown> | null {
+  if (!m) return null;
+  return { input_points: m.inputPoints, output_points: m.outputPoints, format: FORMAT[m.format], size_bytes: m.sizeBytes, sha256: m.sha256, stages: m.stages, processing_ms: m.processingMs, worker: m.worker };
+}
+
+/** Starts the service; resolves once bound. */
+export async function startHpcServer(opts: HpcServerOptions): Promise<HpcServer> {
+  const cfg: HpcConfig = hpcConfigSchema.parse(opts);
+  const log = opts.logger ?? silentLogger;
+  const q = cfg.queueName;
+  const redis = new Redis(cfg.redisUrl, { maxRetriesPerRequest: 3 });
+  const queue = new Queue<JobSpec, JobResultMeta>(q, { connection: bullConnection(cfg.redisUrl) });
+  const maxUnary = opts.maxUnaryResultBytes ?? 4 * 1024 * 1024 - 64 * 1024;
+  const chunk = opts.chunkBytes ?? 1024 * 1024;
+
+  async function readBlob(ref: string): Promise<Buffer> {
+    if (!cfg.blobDir) throw new RpcError(grpc.status.INVALID_ARGUMENT, 'blob_ref: this server has no blob directory configured (--blob-dir)');
+    const root = await realpath(cfg.blobDir);
+    let p: string;
+    try { p = await realpath(resolve(root, ref)); } catch { throw new RpcError(grpc.status.NOT_FOUND, `blob_ref: ${ref} not found`); }
+    if (!p.startsWith(root + sep)) throw new RpcError(grpc.status.INVALID_ARGUMENT, 'blob_ref: outside the blob directory');
+    const b = await readFile(p);
+    if (b.length > cfg.maxRequestBytes) throw new RpcError(grpc.status.RESOURCE_EXHAUSTED, `blob_ref: ${b.length} bytes exceeds the ${cfg.maxRequestBytes}-byte limit`);
+    return b;
+  }
+
+  async function findJob(raw: unknown): Promise<Job<JobSpec, JobResultMeta>> {
+    const p = jobIdSchema.safeParse(raw);
+    if (!p.success) throw new RpcError(grpc.status.INVALID_ARGUMENT, p.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+    const job = await queue.getJob(p.data.job_id);
+    if (!job) throw new RpcError(grpc.status.NOT_FOUND, `job ${p.data.job_id} not found (unknown or expired)`);
+    return job;
+  }
+
+  async function status(job: Job<JobSpec, JobResultMeta>): Promise<Record<string, unknown>> {
+    const s = await job.getState();
+    const cancelled = (await redis.exists(keys.cancel(q, job.id!))) === 1;
+    const fr = s === 'failed' ? parseReason(job.failedReason) : null;
+    let state: State = s === 'active' ? 'RUNNING' : s === 'completed' ? 'SUCCEEDED' : s === 'failed' ? 'FAILED' : 'QUEUED';
+    if ((cancelled && state !== 'SUCCEEDED') || fr?.code === 'HPC.CANCELLED') state = 'CANCELLED';
+    return {
+      job_id: job.id, state, progress: typeof job.progress === 'number' ? job.progress : 0,
+      error_code: state === 'CANCELLED' ? 'HPC.CANCELLED' : fr?.code ?? '', error_message: state === 'CANCELLED' ? 'job cancelled' : fr?.message ?? '',
+      attempts: job.attemptsStarted ?? job.attemptsMade, created_at_ms: job.data.createdAtMs, finished_at_ms: job.finishedOn ?? 0,
+      result: state === 'SUCCEEDED' ? metaToProto(job.returnvalue) : null,
+    };
+  }
+
+  async function succeededSize(job: Job<JobSpec, JobResultMeta>): Promise<number> {
+    const st = await status(job);
+    if (st.state !== 'SUCCEEDED') throw new RpcError(grpc.status.FAILED_PRECONDITION, `job ${job.id} is ${String(st.state)}, not SUCCEEDED`);
+    const size = await redis.strlen(keys.result(q, job.id!));
+    if (size === 0) throw new RpcError(grpc.status.NOT_FOUND, `result of job ${job.id} expired`);
+    return size;
+  }
+
+  function unary<Req, Res>(name: string, fn: (req: Req) => Promise<Res>): grpc.handleUnaryCall<Req, Res> {
+    return (call, cb) => {
+      fn(call.request).then((r) => cb(null, r), (e: unknown) => {
+        if (e instanceof RpcError) { log.debug({ rpc: name, code: e.code, msg: e.message }, 'hpc rpc refused'); cb({ code: e.code, details: e.message }); return; }
+        log.error({ rpc: name, err: e }, 'hpc rpc failed');
+        cb({ code: grpc.status.UNAVAILABLE, details: `internal error: ${(e as Error).message}` });
+      });
+    };
+  }
+
+  const handlers: grpc.UntypedServiceImplementation = {
+    ProcessPointCloud: unary('ProcessPointCloud', async (req: unknown) => {
+      const v = validateRequest(req);
+      if (!v.ok) throw new RpcError(grpc.status.INVALID_ARGUMENT, v.message);
+      const r = v.value;
+      const data = r.data ?? (await readBlob(r.blobRef!));
+      const total = data.length + r.additional.reduce((a, b) => a + b.length, 0);
+      if (total > cfg.maxRequestBytes) throw new RpcError(grpc.status.RESOURCE_EXHAUSTED, `request clouds total ${total} bytes, limit ${cfg.maxRequestBytes}`);
+      for (const [i, b] of [data, ...r.additional].entries()) {
+        const d = decodeCloud(b, r.format);
+        if (!d.ok) throw new RpcError(grpc.status.INVALID_ARGUMENT, `${i === 0 ? 'point_cloud_data' : `additional_clouds.${i - 1}`}: ${d.error.message}`);
+      }
+      const id = randomUUID();
+      const inputKey = keys.input(q, id);
+      const additionalKeys = r.additional.map((_, i) => keys.additional(q, id, i));
+      const m = redis.multi().set(inputKey, Buffer.from(data), 'EX', cfg.ttlSeconds);
+      r.additional.forEach((b, i) => m.set(additionalKeys[i]!, Buffer.from(b), 'EX', cfg.ttlSeconds));
+      await m.exec();
+      const spec: JobSpec = { format: r.format, outputFormat: r.outputFormat, stages: r.stages, inputKey, additionalKeys, clientRequestId: r.clientRequestId, createdAtMs: Date.now() };
+      await queue.add('process', spec, {
+        jobId: id, attempts: cfg.attempts, backoff: { type: 'fixed', delay: 500 },
+        removeOnComplete: { age: cfg.ttlSeconds }, removeOnFail: { age: cfg.ttlSeconds },
+      });
+      log.info({ jobId: id, stages: r.stages.length, bytes: total }, 'hpc job queued');
+      return { job_id: id, state: 'QUEUED', message: `queued ${r.stages.length} stage(s)` };
+    }),
+    GetJobStatus: unary('GetJobStatus', async (req: unknown) => status(await findJob(req))),
+    GetProcessedResult: unary('GetProcessedResult', async (req: unknown) => {
+      const job = await findJob(req);
+      const size = await succeededSize(job);
+      if (size > maxUnary) throw new RpcError(grpc.status.RESOURCE_EXHAUSTED, `result is ${size} bytes (> ${maxUnary}): use StreamProcessedResult`);
+      const data = await redis.getBuffer(keys.result(q, job.id!));
+      if (!data) throw new RpcError(grpc.status.NOT_FOUND, `result of job ${job.id} expired`);
+      return { job_id: job.id, data, metadata: metaToProto(job.returnvalue) };
+    }),
+    StreamProcessedResult: (call: grpc.ServerWritableStream<unknown, unknown>) => {
+      (async () => {
+        const job = await findJob(call.request);
+        const size = await succeededSize(job);
+        const key = keys.result(q, job.id!);
+        for (let off = 0; off < size && !call.cancelled; off += chunk) {
+          const data = await redis.getrangeBuffer(key, off, Math.min(size, off + chunk) - 1);
+          const last = off + chunk >= size;
+          const more = call.write({ job_id: job.id, offset: off, data, last, metadata: off === 0 ? metaToProto(job.returnvalue) : null });
+          if (!more) await new Promise((r) => call.once('drain', r));
+        }
+        call.end();
+      })().catch((e: unknown) => {
+        const code = e instanceof RpcError ? e.code : grpc.status.UNAVAILABLE;
+        if (!(e instanceof RpcError)) log.error({ err: e }, 'hpc stream failed');
+        call.destroy(Object.assign(new Error((e as Error).message), { code, details: (e as Error).message }));
+      });
+    },
+    CancelJob: unary('CancelJob', async (req: unknown) => {
+      const job = await findJob(req);
+      const st = await status(job);
+      if (st.state === 'SUCCEEDED' || st.state === 'FAILED') throw new RpcError(grpc.status.FAILED_PRECONDITION, `job ${job.id} already ${String(st.state)}`);
+      await redis.set(keys.cancel(q, job.id!), '1', 'EX', cfg.ttlSeconds);
+      log.info({ jobId: job.id }, 'hpc job cancel requested');
+      return status(job);
+    }),
+  };
+
+  const server = new grpc.Server({ 'grpc.max_receive_message_length': Math.min(2 ** 31 - 1, cfg.maxRequestBytes + 1024 * 1024) });
+  server.addService(loadHpcService().service, handlers);
+  const port = await new Promise<number>((res, rej) =>
+    server.bindAsync(`${opts.host ?? '127.0.0.1'}:${opts.port ?? 50051}`, grpc.ServerCredentials.createInsecure(), (e, p) => (e ? rej(e) : res(p))));
+  log.info({ port, queue: q }, 'hpc server listening');
+  return {
+    port, queue,
+    close: async () => {
+      await new Promise<void>((r) => server.tryShutdown(() => r()));
+      await queue.close();
+      redis.disconnect();
+    },
+  };
+}

@@ -1,0 +1,151 @@
+/**
+ * The HPC service end to end over real gRPC (127.0.0.1) and a real redis-server: the proto's
+ * runtime-generated client submits clouds, follows status and fetches results produced by a
+ * BullMQ worker; bad requests are INVALID_ARGUMENT with nothing queued; cancel; unknown jobs.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import * as grpc from '@grpc/grpc-js';
+import { startHpcServer, type HpcServer } from '../../hpc/hpc.server.js';
+import { startHpcWorker, type HpcWorker } from '../../hpc/hpc.worker.js';
+import { runPipeline } from '../../hpc/hpc-pipeline.js';
+import { REDIS_SERVER, SKIP_REASON, startRedis, type RedisHandle } from './support/redis.js';
+import { call, client, stream, surveyPcd, waitStatus, type Client } from './support/hpc-client.js';
+
+if (!REDIS_SERVER) console.warn(`test/hpc skipped: ${SKIP_REASON}`);
+
+describe.skipIf(!REDIS_SERVER)('HPC service over gRPC + BullMQ (real redis-server)', () => {
+  let redis: RedisHandle, server: HpcServer, worker: HpcWorker, c: Client;
+  const cloud = surveyPcd(20_000, 7);
+
+  beforeAll(async () => {
+    redis = await startRedis();
+    server = await startHpcServer({ redisUrl: redis.url, port: 0, queueName: 'svc', maxRequestBytes: 4 * 1024 * 1024 });
+    worker = startHpcWorker({ redisUrl: redis.url, queueName: 'svc' });
+    await worker.ready();
+    c = client(server.port);
+  });
+  afterAll(async () => {
+    c?.close();
+    await worker?.close(true);
+    await server?.close();
+    await redis?.stop();
+  });
+
+  it('submit → status → result equals the same pipeline run in-process (unary and streamed)', async () => {
+    const req = {
+      point_cloud_data: cloud, format: 'PCD',
+      operations: [{ voxel_grid: { leaf: 0.5 } }, { statistical_outlier: { k: 8, std_mul: 1.5 } }, { crop: { min: [0, 0, -100], max: [20, 20, 100] } }],
+    };
+    const job = await call(c, 'ProcessPointCloud', req);
+    expect(job.state).toBe('QUEUED');
+    const st = await waitStatus(c, String(job.job_id));
+    expect(st.state).toBe('SUCCEEDED');
+    expect(st.progress).toBe(1);
+    const expected = await runPipeline({ data: cloud, additional: [], format: 'pcd', outputFormat: 'pcd', stages: [
+      { op: 'voxel_grid', leaf: 0.5, minPointsPerVoxel: 0 }, { op: 'statistical_outlier', k: 8, stdMul: 1.5 }, { op: 'crop', min: [0, 0, -100], max: [20, 20, 100], negative: false },
+    ] });
+    if (!expected.ok) throw new Error(expected.error.message);
+    const res = await call(c, 'GetProcessedResult', { job_id: job.job_id });
+    expect(Buffer.compare(res.data as Buffer, Buffer.from(expected.value.bytes))).toBe(0);
+    const meta = st.result as Record<string, unknown>;
+    expect(meta.output_points).toBe(expected.value.meta.outputPoints);
+    expect(meta.input_points).toBe(20_000);
+    expect(meta.sha256).toBe(expected.value.meta.sha256);
+    expect(meta.output_points).toBeGreaterThan(0);
+    expect(meta.output_points).toBeLessThan(20_000);
+    const s = await stream(c, String(job.job_id));
+    expect(Buffer.compare(s.data, Buffer.from(expected.value.bytes))).toBe(0);
+  });
+
+  it('the original client shorthand (processing_type + parameters) works; large results stream in ordered chunks', async () => {
+    const big = surveyPcd(400_000, 3); // ~4.8 MB: above gRPC's 4 MiB unary default
+    const small = await startHpcServer({ redisUrl: redis.url, port: 0, queueName: 'svc', chunkBytes: 256 * 1024 });
+    const c2 = client(small.port);
+    try {
+      const job = await call(c2, 'ProcessPointCloud', { point_cloud_data: big, format: 'PCD', processing_type: 'voxel_grid', parameters: { resolution: '0.001' } });
+      expect((await waitStatus(c2, String(job.job_id))).state).toBe('SUCCEEDED');
+      await expect(call(c2, 'GetProcessedResult', { job_id: job.job_id })).rejects.toMatchObject({ code: grpc.status.RESOURCE_EXHAUSTED });
+      const s = await stream(c2, String(job.job_id));
+      expect(s.chunks.length).toBeGreaterThan(10);
+      expect(s.chunks.map((k) => k.offset)).toEqual(s.chunks.map((_, i) => i * 256 * 1024));
+      expect(s.chunks.at(-1)!.last).toBe(true);
+      expect(s.data.length).toBe((s.chunks[0]!.metadata as Record<string, unknown>).size_bytes);
+    } finally { c2.close(); await small.close(); }
+  });
+
+  it('malformed requests (fast-check over fields) → INVALID_ARGUMENT with a message, nothing queued, server keeps serving', async () => {
+    const before = await server.queue.getJobCountByTypes('waiting', 'active', 'completed', 'failed', 'delayed');
+    const badOp = fc.oneof(
+      fc.record({ voxel_grid: fc.record({ leaf: fc.oneof(fc.constant(0), fc.constant(Number.NaN), fc.constant(-1), fc.constant(Infinity), fc.double({ max: 0, noNaN: true })) }) }),
+      fc.record({ statistical_outlier: fc.record({ k: fc.oneof(fc.constant(0), fc.integer({ min: 1025, max: 2 ** 31 })), std_mul: fc.double() }) }),
+      fc.record({ radius_outlier: fc.record({ radius: fc.oneof(fc.constant(0), fc.constant(Number.NaN), fc.double({ max: 0 })), min_neighbors: fc.nat() }) }),
+      fc.record({ crop: fc.record({ min: fc.array(fc.double(), { maxLength: 5 }), max: fc.array(fc.double(), { maxLength: 5 }) }) }).filter((o) => o.crop.min.length !== 3 || o.crop.max.length !== 3),
+      fc.record({ merge: fc.record({ icp: fc.boolean() }) }), // merge without additional_clouds
+      fc.constant({}), // no op set
+    );
+    const bad = fc.oneof(
+      fc.record({ point_cloud_data: fc.constant(cloud), format: fc.constant('PCD'), operations: fc.array(badOp, { minLength: 1, maxLength: 3 }) }),
+      fc.record({ point_cloud_data: fc.uint8Array({ maxLength: 300 }).map((b) => Buffer.from(b)), format: fc.constantFrom('PCD', 'PLY', 'LAS', 'CLOUD_FORMAT_UNSPECIFIED'), operations: fc.constant([{ voxel_grid: { leaf: 1 } }]) }),
+      fc.record({ point_cloud_data: fc.constant(cloud.subarray(0, cloud.length - 100)), operations: fc.constant([{ voxel_grid: { leaf: 1 } }]) }),
+      fc.record({ point_cloud_data: fc.constant(cloud), processing_type: fc.string({ maxLength: 20 }).filter((s) => !['voxel_grid', 'outlier_removal', 'merge'].includes(s)) }),
+      fc.record({ point_cloud_data: fc.constant(cloud), processing_type: fc.constant('voxel_grid'), parameters: fc.record({ resolution: fc.constantFrom('0', 'NaN', '-1', 'abc', '', '1e999') }) }),
+      fc.record({ point_cloud_data: fc.constant(Buffer.alloc(0)), operations: fc.constant([{ voxel_grid: { leaf: 1 } }]) }),
+      fc.record({ point_cloud_data: fc.constant(cloud), blob_ref: fc.constantFrom('../etc/passwd', 'x.pcd'), operations: fc.constant([{ voxel_grid: { leaf: 1 } }]) }),
+      fc.record({ point_cloud_data: fc.constant(cloud), format: fc.constant(99), operations: fc.constant([{ voxel_grid: { leaf: 1 } }]) }),
+    );
+    await fc.assert(fc.asyncProperty(bad, async (req) => {
+      const e = await call(c, 'ProcessPointCloud', req).then(() => null, (x: grpc.ServiceError) => x);
+      expect(e, JSON.stringify(req, (_k, v) => (v?.type === 'Buffer' ? `<${v.data.length} bytes>` : v))).not.toBeNull();
+      expect(e!.code).toBe(grpc.status.INVALID_ARGUMENT);
+      expect(e!.details.length).toBeGreaterThan(5);
+    }), { numRuns: 120, seed: 11 });
+    const after = await server.queue.getJobCountByTypes('waiting', 'active', 'completed', 'failed', 'delayed');
+    expect(after).toBe(before);
+    const e = await call(c, 'ProcessPointCloud', { point_cloud_data: cloud, operations: [{ voxel_grid: { leaf: 0 } }] }).catch((x: grpc.ServiceError) => x);
+    expect((e as grpc.ServiceError).details).toMatch(/operations\.0\.voxel_grid\.leaf: leaf must be > 0/);
+    const ok = await call(c, 'ProcessPointCloud', { point_cloud_data: cloud, operations: [{ voxel_grid: { leaf: 2 } }] });
+    expect((await waitStatus(c, String(ok.job_id))).state).toBe('SUCCEEDED');
+  });
+
+  it('oversized request → RESOURCE_EXHAUSTED; unknown / malformed job ids → NOT_FOUND / INVALID_ARGUMENT; result before success → FAILED_PRECONDITION', async () => {
+    const huge = Buffer.alloc(6 * 1024 * 1024, 1);
+    await expect(call(c, 'ProcessPointCloud', { point_cloud_data: huge, operations: [{ voxel_grid: { leaf: 1 } }] })).rejects.toMatchObject({ code: grpc.status.RESOURCE_EXHAUSTED });
+    await expect(call(c, 'GetJobStatus', { job_id: '00000000-0000-4000-8000-000000000000' })).rejects.toMatchObject({ code: grpc.status.NOT_FOUND });
+    await expect(call(c, 'GetJobStatus', { job_id: 'nope' })).rejects.toMatchObject({ code: grpc.status.INVALID_ARGUMENT });
+    await expect(call(c, 'GetProcessedResult', { job_id: '' })).rejects.toMatchObject({ code: grpc.status.INVALID_ARGUMENT });
+    // ICP merge onto an empty (cropped-away) cloud fails in the worker: FAILED with a dotted code, no retry.
+    const failing = await call(c, 'ProcessPointCloud', { point_cloud_data: cloud, additional_clouds: [cloud], operations: [{ crop: { min: [1e6, 1e6, 1e6], max: [1e6, 1e6, 1e6] } }, { merge: { icp: true } }] });
+    const st = await waitStatus(c, String(failing.job_id));
+    expect(st).toMatchObject({ state: 'FAILED', error_code: 'HPC.STAGE_FAILED', attempts: 1 });
+    expect(String(st.error_message)).toMatch(/merge: ICP\./);
+    await expect(call(c, 'GetProcessedResult', { job_id: failing.job_id })).rejects.toMatchObject({ code: grpc.status.FAILED_PRECONDITION });
+  });
+
+  it('cancel: a queued job reports CANCELLED at once and is never processed', async () => {
+    const idle = await startHpcServer({ redisUrl: redis.url, port: 0, queueName: 'no-worker-yet' });
+    const c2 = client(idle.port);
+    try {
+      const job = await call(c2, 'ProcessPointCloud', { point_cloud_data: cloud, operations: [{ voxel_grid: { leaf: 1 } }] });
+      expect((await call(c2, 'GetJobStatus', { job_id: job.job_id })).state).toBe('QUEUED');
+      const st = await call(c2, 'CancelJob', { job_id: job.job_id });
+      expect(st).toMatchObject({ state: 'CANCELLED', error_code: 'HPC.CANCELLED' });
+      const w = startHpcWorker({ redisUrl: redis.url, queueName: 'no-worker-yet' });
+      try {
+        const fin = await waitStatus(c2, String(job.job_id), (s) => s.finished_at_ms !== 0);
+        expect(fin.state).toBe('CANCELLED');
+        await expect(call(c2, 'GetProcessedResult', { job_id: job.job_id })).rejects.toMatchObject({ code: grpc.status.FAILED_PRECONDITION });
+      } finally { await w.close(true); }
+    } finally { c2.close(); await idle.close(); }
+  });
+
+  it('cancel: a running job stops at its next stage and finishes CANCELLED', async () => {
+    const ops = Array.from({ length: 60 }, (_, i) => (i % 2 ? { statistical_outlier: { k: 8, std_mul: 3 } } : { voxel_grid: { leaf: 0.05 } }));
+    const job = await call(c, 'ProcessPointCloud', { point_cloud_data: cloud, operations: ops });
+    await waitStatus(c, String(job.job_id), (s) => s.state === 'RUNNING' && Number(s.progress) > 0);
+    expect((await call(c, 'CancelJob', { job_id: job.job_id })).state).toBe('CANCELLED');
+    const fin = await waitStatus(c, String(job.job_id), (s) => s.finished_at_ms !== 0);
+    expect(fin.state).toBe('CANCELLED');
+    expect(Number(fin.progress)).toBeLessThan(1);
+  });
+});
