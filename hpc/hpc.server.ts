@@ -80,8 +80,10 @@ export async function startHpcServer(opts: HpcServerOptions): Promise<HpcServer>
     return job;
   }
 
-  async function status(job: Job<JobSpec, JobResultMeta>): Promise<Record<string, unknown>> {
-    const s = await job.getState();
+  async function status(fetched: Job<JobSpec, JobResultMeta>): Promise<Record<string, unknown>> {
+    const s = await fetched.getState();
+    // The job may have finished between fetching it and reading its state: re-read its data then.
+    const job = (s === 'completed' || s === 'failed') && !fetched.finishedOn ? (await queue.getJob(fetched.id!)) ?? fetched : fetched;
     const cancelled = (await redis.exists(keys.cancel(q, job.id!))) === 1;
     const fr = s === 'failed' ? parseReason(job.failedReason) : null;
     let state: State = s === 'active' ? 'RUNNING' : s === 'completed' ? 'SUCCEEDED' : s === 'failed' ? 'FAILED' : 'QUEUED';
