@@ -6,6 +6,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import * as grpc from '@grpc/grpc-js';
+import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startHpcServer, type HpcServer } from '../../hpc/hpc.server.js';
 import { startHpcWorker, type HpcWorker } from '../../hpc/hpc.worker.js';
 import { runPipeline } from '../../hpc/hpc-pipeline.js';
@@ -120,6 +123,25 @@ describe.skipIf(!REDIS_SERVER)('HPC service over gRPC + BullMQ (real redis-serve
     expect(st).toMatchObject({ state: 'FAILED', error_code: 'HPC.STAGE_FAILED', attempts: 1 });
     expect(String(st.error_message)).toMatch(/merge: ICP\./);
     await expect(call(c, 'GetProcessedResult', { job_id: failing.job_id })).rejects.toMatchObject({ code: grpc.status.FAILED_PRECONDITION });
+  });
+
+  it('blob_ref: a cloud read from the server\'s blob directory; missing → NOT_FOUND, escaping links → INVALID_ARGUMENT, no blob dir → INVALID_ARGUMENT', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hpc-blobs-'));
+    const outside = mkdtempSync(join(tmpdir(), 'hpc-outside-'));
+    writeFileSync(join(dir, 'scan.pcd'), cloud);
+    writeFileSync(join(outside, 'secret.pcd'), cloud);
+    symlinkSync(join(outside, 'secret.pcd'), join(dir, 'link.pcd'));
+    const withBlobs = await startHpcServer({ redisUrl: redis.url, port: 0, queueName: 'svc', blobDir: dir });
+    const c2 = client(withBlobs.port);
+    try {
+      const job = await call(c2, 'ProcessPointCloud', { blob_ref: 'scan.pcd', operations: [{ voxel_grid: { leaf: 1 } }] });
+      const st = await waitStatus(c2, String(job.job_id));
+      expect(st.state).toBe('SUCCEEDED');
+      expect((st.result as Record<string, unknown>).input_points).toBe(20_000);
+      await expect(call(c2, 'ProcessPointCloud', { blob_ref: 'nope.pcd', operations: [{ voxel_grid: { leaf: 1 } }] })).rejects.toMatchObject({ code: grpc.status.NOT_FOUND });
+      await expect(call(c2, 'ProcessPointCloud', { blob_ref: 'link.pcd', operations: [{ voxel_grid: { leaf: 1 } }] })).rejects.toMatchObject({ code: grpc.status.INVALID_ARGUMENT });
+      await expect(call(c, 'ProcessPointCloud', { blob_ref: 'scan.pcd', operations: [{ voxel_grid: { leaf: 1 } }] })).rejects.toMatchObject({ code: grpc.status.INVALID_ARGUMENT, details: expect.stringMatching(/blob directory/) });
+    } finally { c2.close(); await withBlobs.close(); rmSync(dir, { recursive: true }); rmSync(outside, { recursive: true }); }
   });
 
   it('cancel: a queued job reports CANCELLED at once and is never processed', async () => {
