@@ -38,13 +38,14 @@ import { silentLogger, type Logger } from '../../../../core/logger.js';
 import { fail, ok, okVoid } from '../../../../core/result.js';
 import { cameraProfile, DEFAULT_CAMERA_PROFILE, profileForModel, type CameraProfile } from '../../../../core/sensors/camera-profiles.js';
 import type {
-  CameraPort, CaptureRef, SensorErrorCode, SensorEvent, SensorFault, SensorHealth, SensorInfo, SensorResult, SensorSettings,
+  CameraPort, CaptureRef, SensorEvent, SensorFault, SensorHealth, SensorInfo, SensorResult, SensorSettings,
   Unsubscribe, VehiclePoseSource,
 } from '../../../sensor.port.js';
 import type { VehicleResult } from '../../../vehicle.port.js';
 import { CommandProtocol, type CommandOptions } from '../command-protocol.js';
 import { openLink, type Link } from '../link.js';
 import { MavSession } from '../session.js';
+import { sensorInfoOf, sensorResultOf } from './camera-mapping.js';
 import { ImageLedger } from './image-ledger.js';
 import {
   CAMERA_CMD, CAMERA_COMPIDS, CAMERA_MSG, CameraInformationSchema, CaptureStatusSchema, FAILED_STATES, geotagOf, IMAGE_FIELDS,
@@ -313,23 +314,7 @@ export function createMavlinkCameraPort(options: MavlinkCameraPortOptions): Mavl
     }
   }
 
-  /** Maps the command protocol's result to the sensor codes. */
-  function sensorResult<T>(r: VehicleResult<T>, what: string): SensorResult<T> {
-    if (r.ok) return r;
-    const e = r.error;
-    const mav = String(e.context?.['result'] ?? '');
-    let code: SensorErrorCode;
-    switch (e.code) {
-      case 'VEHICLE.NO_LINK': code = 'SENSOR.NO_LINK'; break;
-      case 'VEHICLE.DISPOSED': code = 'SENSOR.DISPOSED'; break;
-      case 'VEHICLE.UNSUPPORTED': code = 'SENSOR.UNSUPPORTED'; break;
-      case 'VEHICLE.COMMAND_DENIED':
-        code = mav === 'TEMPORARILY_REJECTED' ? 'SENSOR.BUSY' : mav === 'FAILED' || cameraFailed ? 'SENSOR.FAILED' : 'SENSOR.DENIED';
-        break;
-      default: code = 'SENSOR.TIMEOUT';
-    }
-    return fail(code, `${what}: ${e.message}`, { cause: e, context: { ...e.context } });
-  }
+  const sensorResult = <T,>(r: VehicleResult<T>, what: string): SensorResult<T> => sensorResultOf(r, what, cameraFailed);
 
   function ready(): SensorResult<CommandProtocol> {
     if (disposed) return fail('SENSOR.DISPOSED', 'port disposed');
@@ -369,19 +354,7 @@ export function createMavlinkCameraPort(options: MavlinkCameraPortOptions): Mavl
 
   function buildInfo(ci: CameraInformation | undefined): SensorInfo {
     if (!o.profile && ci) profile = profileForModel(ci.vendorName, ci.modelName) ?? profile;
-    const pos = (v: number | undefined, d: number) => (v !== undefined && Number.isFinite(v) && v > 0 ? v : d);
-    const fw = ci?.firmwareVersion;
-    return {
-      id: o.id, vehicle: o.vehicle, kind: 'camera', model: profile.name, vendor: ci?.vendorName || profile.vendor,
-      ...(fw ? { firmware: `${fw & 0xff}.${(fw >>> 8) & 0xff}.${(fw >>> 16) & 0xff}` } : {}),
-      camera: {
-        resolution_px: { width: pos(ci?.resolutionH, profile.resolution_px.width), height: pos(ci?.resolutionV, profile.resolution_px.height) },
-        sensor_mm: { width: pos(ci?.sensorSizeH, profile.sensor_mm.width), height: pos(ci?.sensorSizeV, profile.sensor_mm.height) },
-        focal_length_mm: focalMm ?? pos(ci?.focalLength, profile.focal_lengths_mm[0]!),
-        min_interval_s: profile.min_interval_s,
-        media_type: profile.media_type,
-      },
-    };
+    return sensorInfoOf(o, profile, ci, focalMm);
   }
 
   /** Ticks since connect: CAMERA_CAPTURE_STATUS is polled every {@link STATUS_POLL_TICKS}. */
