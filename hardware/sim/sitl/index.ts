@@ -9,3 +9,4 @@ export { GCS_SILENCE_MS } from './gcs-presence.js';
 export { MISSION_RETRY_MS, MISSION_TIMEOUT_MS } from './mission-server.js';
 export { intToWireFloat, wireFloatToInt } from './param-server.js';
 export { px4ModeWords } from './telemetry-streams.js';
+export { SitlCamera, COMP_CAMERA, type SitlCameraOptions, type SitlCameraStats } from './camera-component.js';
