@@ -71,7 +71,7 @@ export function voxelGrid(c: PointCloud, opts: VoxelGridOptions): Result<VoxelGr
     let id: number;
     if (key === lastKey) id = lastId;
     else {
-      let h = Math.imul(key, 0x9e3779b1) >>> shift;
+      let h = slotOf(key, shift);
       for (;;) {
         const k = kv[2 * h]!;
         if (k === key) { id = kv[2 * h + 1]!; break; }
@@ -84,7 +84,7 @@ export function voxelGrid(c: PointCloud, opts: VoxelGridOptions): Result<VoxelGr
             cap <<= 1; shift--;
             kv = new Int32Array(2 * cap).fill(-1);
             for (let v = 0; v < m; v++) {
-              let g = Math.imul(vkey[v]!, 0x9e3779b1) >>> shift;
+              let g = slotOf(vkey[v]!, shift);
               while (kv[2 * g] !== -1) g = (g + 1) & (cap - 1);
               kv[2 * g] = vkey[v]!; kv[2 * g + 1] = v;
             }
@@ -99,16 +99,13 @@ export function voxelGrid(c: PointCloud, opts: VoxelGridOptions): Result<VoxelGr
     acc[o] = acc[o]! + a; acc[o + 1] = acc[o + 1]! + b; acc[o + 2] = acc[o + 2]! + d; acc[o + 3] = acc[o + 3]! + 1;
     if (voxelOf) voxelOf[i] = id;
   }
-  // PCL's output order: increasing voxel index. Sort the occupied keys, map back through the hash.
+  // PCL's output order: increasing voxel index. Radix-sort the occupied voxels' ids by key.
   const minPts = opts.minPointsPerVoxel ?? 0;
-  const sorted = vkey.slice(0, m).sort();
+  const byKey = radixSortIdsByKey(vkey, m);
   const order = new Int32Array(m);
   let out = 0;
   for (let s = 0; s < m; s++) {
-    const key = sorted[s]!;
-    let h = Math.imul(key, 0x9e3779b1) >>> shift;
-    while (kv[2 * h] !== key) h = (h + 1) & (cap - 1);
-    const id = kv[2 * h + 1]!;
+    const id = byKey[s]!;
     if (acc[4 * id + 3]! >= minPts) order[out++] = id;
   }
   const ox = new Float32Array(out), oy = new Float32Array(out), oz = new Float32Array(out);
@@ -139,6 +136,35 @@ export function voxelGrid(c: PointCloud, opts: VoxelGridOptions): Result<VoxelGr
     }
   }
   return ok({ cloud: makeCloud(ox, oy, oz, fields, c.origin), overflow: false });
+}
+
+/** Ids 0..m−1 ordered by vkey[id] ascending (keys are non-negative int32): LSD radix on (key, id) pairs, 11-bit digits. */
+function radixSortIdsByKey(vkey: Int32Array, m: number): Int32Array {
+  let keys = vkey.slice(0, m), ids = new Int32Array(m);
+  let tk = new Int32Array(m), ti = new Int32Array(m);
+  for (let i = 0; i < m; i++) ids[i] = i;
+  const count = new Int32Array(2048);
+  for (let shift = 0; shift < 33; shift += 11) {
+    count.fill(0);
+    for (let i = 0; i < m; i++) { const d = (keys[i]! >>> shift) & 2047; count[d] = count[d]! + 1; }
+    let sum = 0;
+    for (let d = 0; d < 2048; d++) { const c = count[d]!; count[d] = sum; sum += c; }
+    for (let i = 0; i < m; i++) {
+      const k = keys[i]!, d = (k >>> shift) & 2047, at = count[d]!;
+      count[d] = at + 1; tk[at] = k; ti[at] = ids[i]!;
+    }
+    let t = keys; keys = tk; tk = t;
+    t = ids; ids = ti; ti = t;
+  }
+  return ids;
+}
+
+/**
+ * Hash slot of a voxel index: Fibonacci hashing of idx >> 3, keeping idx's low 3 bits, so the 8
+ * voxels of a run along x share one 64-byte line of the table (scan lines walk along x).
+ */
+function slotOf(key: number, shift: number): number {
+  return ((Math.imul(key >> 3, 0x9e3779b1) >>> shift) & ~7) | (key & 7);
 }
 
 function grow(a: Float64Array<ArrayBuffer>, n: number): Float64Array<ArrayBuffer> { const b = new Float64Array(n); b.set(a); return b; }
