@@ -29,6 +29,8 @@ export interface HpcServerOptions extends HpcConfigInput {
   readonly maxUnaryResultBytes?: number;
   /** Chunk size of StreamProcessedResult, bytes (default 1 MiB). */
   readonly chunkBytes?: number;
+  /** How often WatchJob re-reads a job's status, ms (default 100). */
+  readonly watchPollMs?: number;
   readonly logger?: Logger;
 }
 
@@ -60,6 +62,7 @@ export async function startHpcServer(opts: HpcServerOptions): Promise<HpcServer>
   const queue = new Queue<JobSpec, JobResultMeta>(q, { connection: bullConnection(cfg.redisUrl) });
   const maxUnary = opts.maxUnaryResultBytes ?? 4 * 1024 * 1024 - 64 * 1024;
   const chunk = opts.chunkBytes ?? 1024 * 1024;
+  const watchPollMs = opts.watchPollMs ?? 100;
 
   async function readBlob(ref: string): Promise<Buffer> {
     if (!cfg.blobDir) throw new RpcError(grpc.status.INVALID_ARGUMENT, 'blob_ref: this server has no blob directory configured (--blob-dir)');
@@ -114,32 +117,60 @@ export async function startHpcServer(opts: HpcServerOptions): Promise<HpcServer>
     };
   }
 
+  async function submit(req: unknown): Promise<Record<string, unknown>> {
+    const v = validateRequest(req);
+    if (!v.ok) throw new RpcError(grpc.status.INVALID_ARGUMENT, v.message);
+    const r = v.value;
+    const data = r.data ?? (await readBlob(r.blobRef!));
+    const total = data.length + r.additional.reduce((a, b) => a + b.length, 0);
+    if (total > cfg.maxRequestBytes) throw new RpcError(grpc.status.RESOURCE_EXHAUSTED, `request clouds total ${total} bytes, limit ${cfg.maxRequestBytes}`);
+    for (const [i, b] of [data, ...r.additional].entries()) {
+      const d = decodeCloud(b, r.format);
+      if (!d.ok) throw new RpcError(grpc.status.INVALID_ARGUMENT, `${i === 0 ? 'point_cloud_data' : `additional_clouds.${i - 1}`}: ${d.error.message}`);
+    }
+    const id = randomUUID();
+    const inputKey = keys.input(q, id);
+    const additionalKeys = r.additional.map((_, i) => keys.additional(q, id, i));
+    const m = redis.multi().set(inputKey, Buffer.from(data), 'EX', cfg.ttlSeconds);
+    r.additional.forEach((b, i) => m.set(additionalKeys[i]!, Buffer.from(b), 'EX', cfg.ttlSeconds));
+    await m.exec();
+    const spec: JobSpec = { format: r.format, outputFormat: r.outputFormat, stages: r.stages, inputKey, additionalKeys, clientRequestId: r.clientRequestId, createdAtMs: Date.now() };
+    await queue.add('process', spec, {
+      jobId: id, attempts: cfg.attempts, backoff: { type: 'fixed', delay: 500 },
+      removeOnComplete: { age: cfg.ttlSeconds }, removeOnFail: { age: cfg.ttlSeconds },
+    });
+    log.info({ jobId: id, stages: r.stages.length, bytes: total }, 'hpc job queued');
+    return { job_id: id, state: 'QUEUED', message: `queued ${r.stages.length} stage(s)` };
+  }
+
   const handlers: grpc.UntypedServiceImplementation = {
-    ProcessPointCloud: unary('ProcessPointCloud', async (req: unknown) => {
-      const v = validateRequest(req);
-      if (!v.ok) throw new RpcError(grpc.status.INVALID_ARGUMENT, v.message);
-      const r = v.value;
-      const data = r.data ?? (await readBlob(r.blobRef!));
-      const total = data.length + r.additional.reduce((a, b) => a + b.length, 0);
-      if (total > cfg.maxRequestBytes) throw new RpcError(grpc.status.RESOURCE_EXHAUSTED, `request clouds total ${total} bytes, limit ${cfg.maxRequestBytes}`);
-      for (const [i, b] of [data, ...r.additional].entries()) {
-        const d = decodeCloud(b, r.format);
-        if (!d.ok) throw new RpcError(grpc.status.INVALID_ARGUMENT, `${i === 0 ? 'point_cloud_data' : `additional_clouds.${i - 1}`}: ${d.error.message}`);
-      }
-      const id = randomUUID();
-      const inputKey = keys.input(q, id);
-      const additionalKeys = r.additional.map((_, i) => keys.additional(q, id, i));
-      const m = redis.multi().set(inputKey, Buffer.from(data), 'EX', cfg.ttlSeconds);
-      r.additional.forEach((b, i) => m.set(additionalKeys[i]!, Buffer.from(b), 'EX', cfg.ttlSeconds));
-      await m.exec();
-      const spec: JobSpec = { format: r.format, outputFormat: r.outputFormat, stages: r.stages, inputKey, additionalKeys, clientRequestId: r.clientRequestId, createdAtMs: Date.now() };
-      await queue.add('process', spec, {
-        jobId: id, attempts: cfg.attempts, backoff: { type: 'fixed', delay: 500 },
-        removeOnComplete: { age: cfg.ttlSeconds }, removeOnFail: { age: cfg.ttlSeconds },
+    ProcessPointCloud: unary('ProcessPointCloud', submit),
+    UploadPointCloud: (call: grpc.ServerReadableStream<Record<string, unknown>, unknown>, cb: grpc.sendUnaryData<unknown>) => {
+      let head: Record<string, unknown> | null = null;
+      const parts: Buffer[] = [];
+      let size = 0, failed = false;
+      const refuse = (code: grpc.status, details: string) => { if (failed) return; failed = true; cb({ code, details }); call.destroy(); };
+      call.on('data', (m: Record<string, unknown>) => {
+        if (failed) return;
+        if (m.part === 'request' && head === null && m.request) {
+          head = m.request as Record<string, unknown>;
+          const first = head.point_cloud_data;
+          if (first instanceof Uint8Array && first.length) { parts.push(Buffer.from(first)); size += first.length; }
+        } else if (m.part === 'chunk' && head !== null && m.chunk instanceof Uint8Array) {
+          parts.push(Buffer.from(m.chunk)); size += m.chunk.length;
+        } else {
+          refuse(grpc.status.INVALID_ARGUMENT, head === null ? 'the first UploadPointCloud message must carry `request`' : '`request` may only be sent once, first');
+          return;
+        }
+        if (size > cfg.maxRequestBytes) refuse(grpc.status.RESOURCE_EXHAUSTED, `upload exceeds the ${cfg.maxRequestBytes}-byte limit`);
       });
-      log.info({ jobId: id, stages: r.stages.length, bytes: total }, 'hpc job queued');
-      return { job_id: id, state: 'QUEUED', message: `queued ${r.stages.length} stage(s)` };
-    }),
+      call.on('error', () => { failed = true; });
+      call.on('end', () => {
+        if (failed) return;
+        if (head === null) { refuse(grpc.status.INVALID_ARGUMENT, 'empty upload: no request message'); return; }
+        unary('UploadPointCloud', submit)({ request: { ...head, point_cloud_data: Buffer.concat(parts, size) } } as grpc.ServerUnaryCall<unknown, unknown>, cb);
+      });
+    },
     GetJobStatus: unary('GetJobStatus', async (req: unknown) => status(await findJob(req))),
     GetProcessedResult: unary('GetProcessedResult', async (req: unknown) => {
       const job = await findJob(req);
@@ -164,6 +195,24 @@ export async function startHpcServer(opts: HpcServerOptions): Promise<HpcServer>
       })().catch((e: unknown) => {
         const code = e instanceof RpcError ? e.code : grpc.status.UNAVAILABLE;
         if (!(e instanceof RpcError)) log.error({ err: e }, 'hpc stream failed');
+        call.destroy(Object.assign(new Error((e as Error).message), { code, details: (e as Error).message }));
+      });
+    },
+    WatchJob: (call: grpc.ServerWritableStream<unknown, unknown>) => {
+      (async () => {
+        const job = await findJob(call.request);
+        let last = '';
+        while (!call.cancelled) {
+          const fresh = (await queue.getJob(job.id!)) ?? job;
+          const st = await status(fresh);
+          const key = `${String(st.state)}:${String(st.progress)}:${String(st.attempts)}`;
+          if (key !== last) { last = key; call.write(st); }
+          if (['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(String(st.state))) break;
+          await new Promise((r) => setTimeout(r, watchPollMs));
+        }
+        call.end();
+      })().catch((e: unknown) => {
+        const code = e instanceof RpcError ? e.code : grpc.status.UNAVAILABLE;
         call.destroy(Object.assign(new Error((e as Error).message), { code, details: (e as Error).message }));
       });
     },

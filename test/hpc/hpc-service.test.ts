@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { startHpcServer, type HpcServer } from '../../hpc/hpc.server.js';
 import { startHpcWorker, type HpcWorker } from '../../hpc/hpc.worker.js';
 import { runPipeline } from '../../hpc/hpc-pipeline.js';
+import { hpcClient } from '../../hpc/hpc-proto.js';
 import { REDIS_SERVER, SKIP_REASON, startRedis, type RedisHandle } from './support/redis.js';
 import { call, client, stream, surveyPcd, waitStatus, type Client } from './support/hpc-client.js';
 
@@ -142,6 +143,41 @@ describe.skipIf(!REDIS_SERVER)('HPC service over gRPC + BullMQ (real redis-serve
       await expect(call(c2, 'ProcessPointCloud', { blob_ref: 'link.pcd', operations: [{ voxel_grid: { leaf: 1 } }] })).rejects.toMatchObject({ code: grpc.status.INVALID_ARGUMENT });
       await expect(call(c, 'ProcessPointCloud', { blob_ref: 'scan.pcd', operations: [{ voxel_grid: { leaf: 1 } }] })).rejects.toMatchObject({ code: grpc.status.INVALID_ARGUMENT, details: expect.stringMatching(/blob directory/) });
     } finally { c2.close(); await withBlobs.close(); rmSync(dir, { recursive: true }); rmSync(outside, { recursive: true }); }
+  });
+
+  it('UploadPointCloud streams a cloud above the 4 MiB message limit in chunks; WatchJob follows it to SUCCEEDED', async () => {
+    const big = surveyPcd(400_000, 5); // ~4.8 MB
+    const up = await startHpcServer({ redisUrl: redis.url, port: 0, queueName: 'svc', maxRequestBytes: 16 * 1024 * 1024 });
+    const limited = hpcClient(`127.0.0.1:${up.port}`, { 'grpc.max_send_message_length': 4 * 1024 * 1024 });
+    try {
+      const ops = [{ voxel_grid: { leaf: 0.25 } }, { statistical_outlier: { k: 6, std_mul: 1 } }];
+      await expect(call(limited, 'ProcessPointCloud', { point_cloud_data: big, operations: ops })).rejects.toMatchObject({ code: grpc.status.RESOURCE_EXHAUSTED });
+      const job = await new Promise<Record<string, unknown>>((res, rej) => {
+        const w = (limited.UploadPointCloud as (cb: (e: grpc.ServiceError | null, v: Record<string, unknown>) => void) => grpc.ClientWritableStream<unknown>).call(limited, (e, v) => (e ? rej(e) : res(v)));
+        w.write({ request: { format: 'PCD', operations: ops } });
+        for (let o = 0; o < big.length; o += 1024 * 1024) w.write({ chunk: big.subarray(o, o + 1024 * 1024) });
+        w.end();
+      });
+      const seen: Record<string, unknown>[] = [];
+      await new Promise<void>((res, rej) => {
+        const s = (limited.WatchJob as (r: unknown) => grpc.ClientReadableStream<Record<string, unknown>>).call(limited, { job_id: job.job_id });
+        s.on('data', (d) => seen.push(d)); s.on('error', rej); s.on('end', () => res());
+      });
+      expect(seen.at(-1)!.state).toBe('SUCCEEDED');
+      const order = ['QUEUED', 'RUNNING', 'SUCCEEDED'];
+      const idx = seen.map((x) => order.indexOf(String(x.state)));
+      expect(idx).toEqual([...idx].sort((a, b) => a - b));
+      const prog = seen.map((x) => Number(x.progress));
+      expect(prog).toEqual([...prog].sort((a, b) => a - b));
+      const expected = await runPipeline({ data: big, additional: [], format: 'pcd', outputFormat: 'pcd', stages: [{ op: 'voxel_grid', leaf: 0.25, minPointsPerVoxel: 0 }, { op: 'statistical_outlier', k: 6, stdMul: 1 }] });
+      if (!expected.ok) throw new Error(expected.error.message);
+      expect((seen.at(-1)!.result as Record<string, unknown>).sha256).toBe(expected.value.meta.sha256);
+      // a chunk before the request is refused
+      await expect(new Promise((res, rej) => {
+        const w = (limited.UploadPointCloud as (cb: (e: grpc.ServiceError | null, v: unknown) => void) => grpc.ClientWritableStream<unknown>).call(limited, (e, v) => (e ? rej(e) : res(v)));
+        w.write({ chunk: Buffer.from('x') }); w.end();
+      })).rejects.toMatchObject({ code: grpc.status.INVALID_ARGUMENT });
+    } finally { limited.close(); await up.close(); }
   });
 
   it('cancel: a queued job reports CANCELLED at once and is never processed', async () => {
