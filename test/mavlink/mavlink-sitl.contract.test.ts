@@ -81,7 +81,9 @@ describe('MAVLink adapter extras against the built-in SITL (loopback UDP)', () =
     expect(await h.waitFor(() => events.some((e) => e.type === 'link' && !e.up), 20_000)).toBe(true);
     expect(events.some((e) => e.type === 'mode' && e.mode === 'rtl')).toBe(false);
     // … and it stops hearing us: past COM_DL_LOSS_T it returns by itself, seen once the link is back.
-    await new Promise((r) => setTimeout(r, 3000));
+    // (6 s of vehicle time on the shared virtual clock: the SITL declares the GCS gone 2 s after its
+    // last heartbeat, then waits COM_DL_LOSS_T = 2 s; a wall-clock sleep would not move the clock.)
+    await h.advance(6000);
     expect((await settle(port.injectFault({ kind: 'link_restore' }))).ok).toBe(true);
     expect(await h.waitFor(() => events.some((e) => e.type === 'mode' && e.mode === 'rtl'), 20_000)).toBe(true);
   });
