@@ -54,7 +54,10 @@ export function startHpcWorker(opts: HpcWorkerOptions): HpcWorker {
     const jobId = job.id!;
     const spec = job.data;
     log.info({ jobId, attempt: job.attemptsStarted, stages: spec.stages.length }, 'hpc job start');
-    if (await cancelled(jobId)) throw new UnrecoverableError(reason('HPC.CANCELLED', 'job cancelled'));
+    if (await cancelled(jobId)) {
+      await redis.del(spec.inputKey, ...spec.additionalKeys);
+      throw new UnrecoverableError(reason('HPC.CANCELLED', 'job cancelled'));
+    }
     const data = await redis.getBuffer(spec.inputKey);
     if (!data) throw new UnrecoverableError(reason('HPC.INPUT_EXPIRED', `input ${spec.inputKey} is gone (TTL expired?)`));
     const additional: Buffer[] = [];
@@ -68,8 +71,15 @@ export function startHpcWorker(opts: HpcWorkerOptions): HpcWorker {
       await yieldLoop();
       return !(await cancelled(jobId));
     });
-    if (!r.ok) throw new UnrecoverableError(reason(r.error.code, r.error.message));
-    await redis.set(keys.result(q, jobId), Buffer.from(r.value.bytes.buffer, r.value.bytes.byteOffset, r.value.bytes.byteLength), 'EX', cfg.ttlSeconds);
+    const inputs = [spec.inputKey, ...spec.additionalKeys];
+    if (!r.ok) {
+      await redis.del(...inputs); // final failure (no retry): the inputs are no longer needed
+      throw new UnrecoverableError(reason(r.error.code, r.error.message));
+    }
+    await redis.multi()
+      .set(keys.result(q, jobId), Buffer.from(r.value.bytes.buffer, r.value.bytes.byteOffset, r.value.bytes.byteLength), 'EX', cfg.ttlSeconds)
+      .del(...inputs)
+      .exec();
     await job.updateProgress(1);
     log.info({ jobId, outputPoints: r.value.meta.outputPoints, ms: r.value.meta.processingMs }, 'hpc job done');
     return { ...r.value.meta, worker: id };

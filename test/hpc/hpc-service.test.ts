@@ -60,6 +60,14 @@ describe.skipIf(!REDIS_SERVER)('HPC service over gRPC + BullMQ (real redis-serve
     expect(meta.output_points).toBeLessThan(20_000);
     const s = await stream(c, String(job.job_id));
     expect(Buffer.compare(s.data, Buffer.from(expected.value.bytes))).toBe(0);
+    // the worker dropped the job's input from Redis once the result was stored; the result has a TTL
+    const { Redis } = await import('ioredis');
+    const r = new Redis(redis.url);
+    try {
+      expect(await r.exists(`hpc:svc:${String(job.job_id)}:in`)).toBe(0);
+      const ttl = await r.ttl(`hpc:svc:${String(job.job_id)}:out`);
+      expect(ttl).toBeGreaterThan(86_000);
+    } finally { r.disconnect(); }
   });
 
   it('the original client shorthand (processing_type + parameters) works; large results stream in ordered chunks', async () => {
