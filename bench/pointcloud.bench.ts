@@ -58,7 +58,7 @@ function best<T>(runs: number, f: () => T): { ms: number; cpu: number; value: T 
 const mpts = (n: number, ms: number) => (ms > 0 ? (n / ms / 1000).toFixed(2) : '–');
 
 function main(): void {
-  console.log(`pointcloud: leaf ${leaf} m, SOR meanK ${meanK} stddevMul ${mul}, best of ${reps}; ${cpus().length} cores, load ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(`pointcloud: leaf ${leaf} m, SOR meanK ${meanK} stddevMul ${mul}, best of ${reps} (SOR at ≥ 5 M points: 1 run); ${cpus().length} cores, load ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   const havePcl = existsSync(pclBin);
   if (!havePcl) console.log(`PCL: skipped — ${pclBin} not built (bash bench/pcl/build.sh, needs apt-get install libpcl-dev)`);
   mkdirSync(dir, { recursive: true });
@@ -69,10 +69,11 @@ function main(): void {
     const dec = decodePcd(readFileSync(file));
     if (!dec.ok) throw new Error(dec.error.message);
     const cloud = dec.value;
-    const r = Math.max(1, n >= 5e6 ? Math.min(reps, 1) : reps);
+    const r = Math.max(1, reps);
+    const rs = n >= 5e6 ? 1 : r; // SOR on 10 M points takes PCL ~15 s of CPU: one run each
     let pcl: { voxel_ms: number; voxel_cpu_ms: number; voxel_out: number; sor_ms: number; sor_cpu_ms: number; sor_out: number } | undefined;
     if (havePcl) {
-      const p = spawnSync(pclBin, [file, String(leaf), String(meanK), String(mul), String(r)], { encoding: 'utf8' });
+      const p = spawnSync(pclBin, [file, String(leaf), String(meanK), String(mul), String(r), 'both', String(rs)], { encoding: 'utf8' });
       if (p.status === 0) pcl = JSON.parse(p.stdout.trim().split('\n').pop()!);
       else console.log(`PCL failed: ${p.stderr}`);
     }
@@ -81,7 +82,7 @@ function main(): void {
     for (let w = 0; w < 3; w++) { voxelGrid(warm, { leaf }); naiveVoxel(warm, leaf); statisticalOutlierRemoval(warm, { meanK, stddevMul: mul }); }
     const vg = best(r, () => voxelGrid(cloud, { leaf }));
     const naive = best(r, () => naiveVoxel(cloud, leaf));
-    const sor = best(r, () => statisticalOutlierRemoval(cloud, { meanK, stddevMul: mul }));
+    const sor = best(rs, () => statisticalOutlierRemoval(cloud, { meanK, stddevMul: mul }));
     const vOut = vg.value.ok ? vg.value.value.cloud.length : -1;
     const sOut = sor.value.ok ? sor.value.value.cloud.length : -1;
     console.log(`\n${(n / 1e6).toFixed(0)} M points (load ${loadavg()[0]!.toFixed(2)})`);

@@ -1,7 +1,7 @@
 // PCL side of bench/pointcloud.bench.ts: reads a binary PCD, runs pcl::VoxelGrid and
 // pcl::StatisticalOutlierRemoval (best of `reps` runs each, file read excluded) and prints one
 // JSON line. Build: bash bench/pcl/build.sh (Debian libpcl-dev); the binary lands in out/pcl/.
-// Usage: pcl-bench <cloud.pcd> <leaf_m> <meanK> <stddevMul> <reps> [voxel|sor|both]
+// Usage: pcl-bench <cloud.pcd> <leaf_m> <meanK> <stddevMul> <reps> [voxel|sor|both] [sor_reps]
 #include <pcl/filters/statistical_outlier_removal.h>
 #include <pcl/filters/voxel_grid.h>
 #include <pcl/io/pcd_io.h>
@@ -37,6 +37,7 @@ int main(int argc, char** argv) {
   const double mul = std::strtod(argv[4], nullptr);
   const int reps = std::atoi(argv[5]);
   const std::string what = argc > 6 ? argv[6] : "both";
+  const int sorReps = argc > 7 ? std::atoi(argv[7]) : reps;
   Cloud::Ptr cloud(new Cloud);
   const double t0 = nowMs();
   if (pcl::io::loadPCDFile<pcl::PointXYZ>(argv[1], *cloud) != 0) return 1;
@@ -60,7 +61,7 @@ int main(int argc, char** argv) {
     }
   }
   if (what != "voxel") {
-    for (int r = 0; r < reps; ++r) {
+    for (int r = 0; r < sorReps; ++r) {
       Cloud out;
       const double a = nowMs(), c = cpuMs();
       pcl::StatisticalOutlierRemoval<pcl::PointXYZ> sor;  // builds its own KdTreeFLANN: timed, as in ours
