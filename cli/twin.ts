@@ -34,6 +34,7 @@ import { registerUserCommand } from './user-command.js';
 import { registerFuzzCommand } from './fuzz-command.js';
 import { declaresInvariants, runChecked } from '../testing/run-checked.js';
 import { registerReplayCommand } from './replay-command.js';
+import { registerHpcCommand } from './hpc-command.js';
 import { chunkBytesFromEnv, openRunRecording, recordPathFor, type RunRecording } from './record-option.js';
 
 export { backendFor } from './compose.js';
@@ -285,6 +286,7 @@ export function buildProgram(): Command {
     });
   registerFuzzCommand(program);
   registerReplayCommand(program);
+  registerHpcCommand(program);
   return program;
 }
 

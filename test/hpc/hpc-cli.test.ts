@@ -1,0 +1,57 @@
+/**
+ * `twin hpc serve` and `twin hpc worker` as real processes (dist/cli/bin.js) on a real
+ * redis-server (TWIN_REDIS_URL): a job submitted over gRPC completes; SIGTERM ends both with 0.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { REDIS_SERVER, startRedis, type RedisHandle } from './support/redis.js';
+import { call, client, surveyPcd, waitStatus } from './support/hpc-client.js';
+
+const CLI = 'dist/cli/bin.js';
+
+function twin(args: string[], env: NodeJS.ProcessEnv, ready: string): Promise<{ proc: ChildProcess; line: Record<string, unknown> }> {
+  const proc = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } });
+  return new Promise((res, rej) => {
+    const t = setTimeout(() => rej(new Error(`twin ${args.join(' ')}: no "${ready}" in 15 s`)), 15_000);
+    createInterface({ input: proc.stderr! }).on('line', (l) => {
+      try { const m = JSON.parse(l) as Record<string, unknown>; if (m.msg === ready) { clearTimeout(t); res({ proc, line: m }); } } catch { /* not a log line */ }
+    });
+    proc.once('exit', (code) => { clearTimeout(t); rej(new Error(`twin ${args.join(' ')} exited early (${code})`)); });
+  });
+}
+const exitCode = (p: ChildProcess) => new Promise<number | null>((r) => (p.exitCode !== null ? r(p.exitCode) : p.once('exit', (c) => r(c))));
+
+describe.skipIf(!REDIS_SERVER)('twin hpc serve | worker (real processes, real redis-server)', () => {
+  let redis: RedisHandle;
+  const procs: ChildProcess[] = [];
+  beforeAll(async () => {
+    if (!existsSync(CLI)) throw new Error(`${CLI} missing: build first (npx tsc -p tsconfig.build.json)`);
+    redis = await startRedis();
+  });
+  afterAll(async () => {
+    for (const p of procs) if (p.exitCode === null && p.signalCode === null) { p.kill('SIGKILL'); await exitCode(p); }
+    await redis?.stop();
+  });
+
+  it('serves a job end to end and exits 0 on SIGTERM', async () => {
+    const env = { TWIN_REDIS_URL: redis.url };
+    const server = await twin(['hpc', 'serve', '--port', '0', '--queue', 'cli'], env, 'hpc server listening');
+    const worker = await twin(['hpc', 'worker', '--queue', 'cli'], env, 'hpc worker ready');
+    procs.push(server.proc, worker.proc);
+    const port = Number(server.line.port);
+    expect(port).toBeGreaterThan(0);
+    const c = client(port);
+    try {
+      const job = await call(c, 'ProcessPointCloud', { point_cloud_data: surveyPcd(5_000, 1), processing_type: 'outlier_removal', parameters: { filter: 'radius', radius: '1', min_neighbors: '2' } });
+      const st = await waitStatus(c, String(job.job_id));
+      expect(st.state).toBe('SUCCEEDED');
+      expect((st.result as Record<string, unknown>).worker).toMatch(new RegExp(`:${worker.proc.pid}$`));
+    } finally { c.close(); }
+    worker.proc.kill('SIGTERM');
+    server.proc.kill('SIGTERM');
+    expect(await exitCode(worker.proc)).toBe(0);
+    expect(await exitCode(server.proc)).toBe(0);
+  }, 40_000);
+});
