@@ -1,12 +1,14 @@
 /**
  * `twin hpc serve` / `twin hpc worker`: the HPC point-cloud service (hpc/README.md).
- *   twin hpc serve  [--redis URL] [--host 127.0.0.1] [--port 50051] [--queue Q] [--blob-dir DIR] [--ttl S]
+ *   twin hpc serve  [--redis URL] [--host 127.0.0.1] [--port 50051] [--queue Q] [--blob-dir DIR] [--ttl S] [--auth]
  *   twin hpc worker [--redis URL] [--queue Q] [--concurrency N] [--lock-ms MS] [--stalled-ms MS] [--ttl S]
  * `--redis` defaults to TWIN_REDIS_URL, then redis://127.0.0.1:6379. Logs (pino JSON) on stderr.
  */
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
+import { createAuthenticator, loadOrCreateSecret } from '../api/auth/index.js';
 import { createLogger } from '../core/logger.js';
+import { dataDir, openStore } from '../storage/store.js';
 import { startHpcServer } from '../hpc/hpc.server.js';
 import { startHpcWorker } from '../hpc/hpc.worker.js';
 
@@ -35,14 +37,18 @@ export function registerHpcCommand(program: Command): void {
     .option('--queue <name>', 'BullMQ queue name (workers must use the same)')
     .option('--blob-dir <dir>', 'directory blob_ref paths are read from')
     .option('--ttl <s>', 'seconds inputs/results/jobs are kept in Redis', int('--ttl', 10))
+    .option('--auth', 'require the twin\'s JWT (authorization: Bearer …), checked against the store in TWIN_DATA_DIR')
     .option('--log-level <level>', 'pino level on stderr', 'info')
-    .action(async (o: { redis?: string; host: string; port: number; queue?: string; blobDir?: string; ttl?: number; logLevel: string }) => {
+    .action(async (o: { redis?: string; host: string; port: number; queue?: string; blobDir?: string; ttl?: number; auth?: boolean; logLevel: string }) => {
       const log = createLogger(o.logLevel, 'hpc-server');
+      const store = o.auth ? openStore({ dir: dataDir() }) : null;
+      const auth = store ? createAuthenticator({ store, secret: loadOrCreateSecret(store.dir).key }) : null;
       const s = await startHpcServer({
         redisUrl: o.redis ?? redisDefault(), host: o.host, port: o.port, logger: log,
+        ...(auth ? { authenticate: (t: string) => auth.verify(t) } : {}),
         ...(o.queue ? { queueName: o.queue } : {}), ...(o.blobDir ? { blobDir: o.blobDir } : {}), ...(o.ttl ? { ttlSeconds: o.ttl } : {}),
       });
-      await untilSignal(() => s.close());
+      await untilSignal(async () => { await s.close(); store?.close(); });
     });
   hpc.command('worker')
     .description('take HPC jobs from the queue (run any number, on any machines)')

@@ -31,6 +31,11 @@ export interface HpcServerOptions extends HpcConfigInput {
   readonly chunkBytes?: number;
   /** How often WatchJob re-reads a job's status, ms (default 100). */
   readonly watchPollMs?: number;
+  /**
+   * When set, every RPC needs `authorization: Bearer <token>` metadata that this accepts (the
+   * twin's JWT verifier is injected by the CLI); otherwise UNAUTHENTICATED. Unset: no auth.
+   */
+  readonly authenticate?: (token: string) => Promise<{ readonly ok: boolean; readonly error?: { readonly code: string; readonly message: string } }>;
   readonly logger?: Logger;
 }
 
@@ -107,9 +112,18 @@ export async function startHpcServer(opts: HpcServerOptions): Promise<HpcServer>
     return size;
   }
 
+  async function authorize(md: grpc.Metadata | undefined): Promise<void> {
+    if (!opts.authenticate) return;
+    const h = String(md?.get('authorization')[0] ?? '');
+    const m = /^Bearer\s+(\S+)$/i.exec(h);
+    if (!m) throw new RpcError(grpc.status.UNAUTHENTICATED, 'missing "authorization: Bearer <token>" metadata');
+    const r = await opts.authenticate(m[1]!);
+    if (!r.ok) throw new RpcError(grpc.status.UNAUTHENTICATED, `${r.error?.code ?? 'AUTH.INVALID'}: ${r.error?.message ?? 'token refused'}`);
+  }
+
   function unary<Req, Res>(name: string, fn: (req: Req) => Promise<Res>): grpc.handleUnaryCall<Req, Res> {
     return (call, cb) => {
-      fn(call.request).then((r) => cb(null, r), (e: unknown) => {
+      authorize(call.metadata).then(() => fn(call.request)).then((r) => cb(null, r), (e: unknown) => {
         if (e instanceof RpcError) { log.debug({ rpc: name, code: e.code, msg: e.message }, 'hpc rpc refused'); cb({ code: e.code, details: e.message }); return; }
         log.error({ rpc: name, err: e }, 'hpc rpc failed');
         cb({ code: grpc.status.UNAVAILABLE, details: `internal error: ${(e as Error).message}` });
@@ -150,6 +164,8 @@ export async function startHpcServer(opts: HpcServerOptions): Promise<HpcServer>
       const parts: Buffer[] = [];
       let size = 0, failed = false;
       const refuse = (code: grpc.status, details: string) => { if (failed) return; failed = true; cb({ code, details }); call.destroy(); };
+      // Refuse an unauthenticated upload before buffering it.
+      const authed = authorize(call.metadata).then(() => true, (e: RpcError) => { refuse(e.code, e.message); return false; });
       call.on('data', (m: Record<string, unknown>) => {
         if (failed) return;
         if (m.part === 'request' && head === null && m.request) {
@@ -165,10 +181,10 @@ export async function startHpcServer(opts: HpcServerOptions): Promise<HpcServer>
         if (size > cfg.maxRequestBytes) refuse(grpc.status.RESOURCE_EXHAUSTED, `upload exceeds the ${cfg.maxRequestBytes}-byte limit`);
       });
       call.on('error', () => { failed = true; });
-      call.on('end', () => {
-        if (failed) return;
+      call.on('end', async () => {
+        if (!(await authed) || failed) return;
         if (head === null) { refuse(grpc.status.INVALID_ARGUMENT, 'empty upload: no request message'); return; }
-        unary('UploadPointCloud', submit)({ request: { ...head, point_cloud_data: Buffer.concat(parts, size) } } as grpc.ServerUnaryCall<unknown, unknown>, cb);
+        unary('UploadPointCloud', submit)({ request: { ...head, point_cloud_data: Buffer.concat(parts, size) }, metadata: call.metadata } as grpc.ServerUnaryCall<unknown, unknown>, cb);
       });
     },
     GetJobStatus: unary('GetJobStatus', async (req: unknown) => status(await findJob(req))),
@@ -182,6 +198,7 @@ export async function startHpcServer(opts: HpcServerOptions): Promise<HpcServer>
     }),
     StreamProcessedResult: (call: grpc.ServerWritableStream<unknown, unknown>) => {
       (async () => {
+        await authorize(call.metadata);
         const job = await findJob(call.request);
         const size = await succeededSize(job);
         const key = keys.result(q, job.id!);
@@ -200,6 +217,7 @@ export async function startHpcServer(opts: HpcServerOptions): Promise<HpcServer>
     },
     WatchJob: (call: grpc.ServerWritableStream<unknown, unknown>) => {
       (async () => {
+        await authorize(call.metadata);
         const job = await findJob(call.request);
         let last = '';
         while (!call.cancelled) {

@@ -4,7 +4,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as grpc from '@grpc/grpc-js';
 import { createInterface } from 'node:readline';
 import { REDIS_SERVER, startRedis, type RedisHandle } from './support/redis.js';
 import { call, client, surveyPcd, waitStatus } from './support/hpc-client.js';
@@ -53,5 +56,23 @@ describe.skipIf(!REDIS_SERVER)('twin hpc serve | worker (real processes, real re
     server.proc.kill('SIGTERM');
     expect(await exitCode(worker.proc)).toBe(0);
     expect(await exitCode(server.proc)).toBe(0);
+  }, 40_000);
+
+  it('serve --auth refuses calls without the twin\'s JWT (UNAUTHENTICATED)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hpc-auth-'));
+    try {
+      const server = await twin(['hpc', 'serve', '--port', '0', '--queue', 'cli-auth', '--auth'], { TWIN_REDIS_URL: redis.url, TWIN_DATA_DIR: dir }, 'hpc server listening');
+      procs.push(server.proc);
+      const c = client(Number(server.line.port));
+      try {
+        await expect(call(c, 'GetJobStatus', { job_id: '00000000-0000-4000-8000-000000000000' })).rejects.toMatchObject({ code: grpc.status.UNAUTHENTICATED });
+        const m = new grpc.Metadata(); m.set('authorization', 'Bearer not.a.jwt');
+        const e = await new Promise<grpc.ServiceError>((res) => (c.GetJobStatus as (...a: unknown[]) => void).call(c, { job_id: '00000000-0000-4000-8000-000000000000' }, m, (err: grpc.ServiceError) => res(err)));
+        expect(e.code).toBe(grpc.status.UNAUTHENTICATED);
+        expect(e.details).toMatch(/^AUTH\./);
+      } finally { c.close(); }
+      server.proc.kill('SIGTERM');
+      expect(await exitCode(server.proc)).toBe(0);
+    } finally { rmSync(dir, { recursive: true, force: true }); }
   }, 40_000);
 });

@@ -188,6 +188,30 @@ describe.skipIf(!REDIS_SERVER)('HPC service over gRPC + BullMQ (real redis-serve
     } finally { limited.close(); await up.close(); }
   });
 
+  it('auth: with an authenticator configured, calls without a valid bearer JWT are UNAUTHENTICATED; a valid one works', async () => {
+    const { SignJWT, jwtVerify } = await import('jose');
+    const key = new TextEncoder().encode('0123456789abcdef0123456789abcdef');
+    const authed = await startHpcServer({
+      redisUrl: redis.url, port: 0, queueName: 'svc',
+      authenticate: (t) => jwtVerify(t, key).then(() => ({ ok: true }), (e: Error) => ({ ok: false, error: { code: 'AUTH.INVALID', message: e.message } })),
+    });
+    const c2 = client(authed.port);
+    const md = (t: string) => { const m = new grpc.Metadata(); m.set('authorization', `Bearer ${t}`); return m; };
+    const callMd = (method: string, req: unknown, m?: grpc.Metadata) => new Promise<Record<string, unknown>>((res, rej) =>
+      (c2[method] as (...a: unknown[]) => void).call(c2, req, m ?? new grpc.Metadata(), (e: grpc.ServiceError | null, v: Record<string, unknown>) => (e ? rej(e) : res(v))));
+    try {
+      const good = await new SignJWT({ role: 'operator' }).setProtectedHeader({ alg: 'HS256' }).setSubject('op').setExpirationTime('5m').sign(key);
+      const forged = await new SignJWT({ role: 'admin' }).setProtectedHeader({ alg: 'HS256' }).setSubject('x').sign(new TextEncoder().encode('another-key-another-key-another!!'));
+      const req = { point_cloud_data: cloud, operations: [{ voxel_grid: { leaf: 1 } }] };
+      await expect(callMd('ProcessPointCloud', req)).rejects.toMatchObject({ code: grpc.status.UNAUTHENTICATED });
+      await expect(callMd('ProcessPointCloud', req, md(forged))).rejects.toMatchObject({ code: grpc.status.UNAUTHENTICATED, details: expect.stringMatching(/AUTH\.INVALID/) });
+      await expect(callMd('GetJobStatus', { job_id: '00000000-0000-4000-8000-000000000000' }, md('garbage'))).rejects.toMatchObject({ code: grpc.status.UNAUTHENTICATED });
+      const job = await callMd('ProcessPointCloud', req, md(good));
+      expect(job.state).toBe('QUEUED');
+      expect((await callMd('GetJobStatus', { job_id: job.job_id }, md(good))).job_id).toBe(job.job_id);
+    } finally { c2.close(); await authed.close(); }
+  });
+
   it('cancel: a queued job reports CANCELLED at once and is never processed', async () => {
     const idle = await startHpcServer({ redisUrl: redis.url, port: 0, queueName: 'no-worker-yet' });
     const c2 = client(idle.port);
