@@ -19,6 +19,7 @@ export const stageSchema = z.discriminatedUnion('op', [
   z.object({ op: z.literal('crop'), min: vec3, max: vec3, negative: z.boolean() })
     .refine((c) => c.min.every((v, i) => v <= c.max[i]!), 'crop min must be ≤ max on every axis'),
   z.object({ op: z.literal('merge'), icp: z.boolean(), maxIterations: z.number().int().min(1).max(1000), maxCorrespondenceDistance: finite.min(0) }),
+  z.object({ op: z.literal('dsm'), cellSize: finite.gt(0, 'cell_size must be > 0 m').max(1e4, 'cell_size must be ≤ 10 km') }),
 ]);
 export type Stage = z.infer<typeof stageSchema>;
 
@@ -37,7 +38,8 @@ const formatEnum = z.enum(['CLOUD_FORMAT_UNSPECIFIED', 'PCD', 'PLY', 'LAS'], { m
 export const toFormat = (f: z.infer<typeof formatEnum>): CloudFormat => (f === 'LAS' ? 'las' : f === 'PLY' ? 'ply' : 'pcd');
 
 const opIn = z.object({
-  op: z.enum(['voxel_grid', 'statistical_outlier', 'radius_outlier', 'crop', 'merge'], { message: 'operation has no op set' }),
+  op: z.enum(['voxel_grid', 'statistical_outlier', 'radius_outlier', 'crop', 'merge', 'dsm'], { message: 'operation has no op set' }),
+  dsm: z.object({ cell_size: z.number() }).nullish(),
   voxel_grid: z.object({ leaf: z.number(), min_points_per_voxel: z.number() }).nullish(),
   statistical_outlier: z.object({ k: z.number(), std_mul: z.number() }).nullish(),
   radius_outlier: z.object({ radius: z.number(), min_neighbors: z.number() }).nullish(),
@@ -78,12 +80,14 @@ function shorthandStages(type: string, p: Record<string, string>): { ok: true; s
       if (filter === 'radius') return { ok: true, stages: [{ op: 'radius_outlier', radius: numParam(p, 'radius', numParam(p, 'resolution', NaN)), minNeighbors: numParam(p, 'min_neighbors', 2) }] };
       return { ok: false, message: `unknown filter "${filter}" (statistical | radius)` };
     }
+    case 'dsm':
+      return { ok: true, stages: [{ op: 'dsm', cellSize: numParam(p, 'resolution', NaN) }] };
     case 'merge':
       return { ok: true, stages: [{ op: 'merge', icp: p.icp !== 'false', maxIterations: numParam(p, 'max_iterations', 50), maxCorrespondenceDistance: numParam(p, 'max_correspondence_distance', 0) }] };
     case '':
       return { ok: false, message: 'no operations and no processing_type given' };
     default:
-      return { ok: false, message: `unknown processing_type "${type}" (voxel_grid | outlier_removal | merge)` };
+      return { ok: false, message: `unknown processing_type "${type}" (voxel_grid | outlier_removal | merge | dsm)` };
   }
 }
 
@@ -93,6 +97,7 @@ function stageFromOp(o: z.infer<typeof opIn>): unknown {
     case 'statistical_outlier': return { op: o.op, k: o.statistical_outlier?.k, stdMul: o.statistical_outlier?.std_mul };
     case 'radius_outlier': return { op: o.op, radius: o.radius_outlier?.radius, minNeighbors: o.radius_outlier?.min_neighbors };
     case 'crop': return { op: o.op, min: o.crop?.min, max: o.crop?.max, negative: o.crop?.negative };
+    case 'dsm': return { op: o.op, cellSize: o.dsm?.cell_size };
     case 'merge': {
       const m = o.merge;
       return { op: o.op, icp: m?.icp, maxIterations: m && m.max_iterations > 0 ? m.max_iterations : 50, maxCorrespondenceDistance: m?.max_correspondence_distance };
@@ -136,6 +141,8 @@ export function validateRequest(raw: unknown): { ok: true; value: ValidRequest }
     const b = blobRefSchema.safeParse(q.blob_ref);
     if (!b.success) return { ok: false, message: `blob_ref: ${b.error.issues[0]?.message ?? 'invalid'}` };
   }
+  const dsmAt = stages.findIndex((s) => s.op === 'dsm');
+  if (dsmAt !== -1 && dsmAt !== stages.length - 1) return { ok: false, message: `operations.${dsmAt}.dsm: dsm must be the last operation` };
   const merges = stages.filter((s) => s.op === 'merge').length;
   if (merges > 1) return { ok: false, message: 'at most one merge operation' };
   if (merges === 1 && q.additional_clouds.length === 0) return { ok: false, message: 'merge needs additional_clouds' };

@@ -14,6 +14,7 @@ import { voxelGrid } from '../pointcloud/ops/voxel-grid.js';
 import { radiusOutlierRemoval, statisticalOutlierRemoval } from '../pointcloud/ops/outlier-removal.js';
 import { cropBox, mergeClouds } from '../pointcloud/ops/geometry.js';
 import { icp } from '../pointcloud/ops/icp.js';
+import { dsmRaster, dsmToPng } from '../pointcloud/ops/dsm.js';
 import type { CloudFormat, Stage } from './hpc-job.schema.js';
 
 export type PipelineErrorCode = 'HPC.BAD_CLOUD' | 'HPC.STAGE_FAILED' | 'HPC.ENCODE_FAILED' | 'HPC.CANCELLED';
@@ -41,8 +42,11 @@ export function encodeCloud(c: PointCloud, format: CloudFormat): Result<Uint8Arr
 /** Metadata of a finished pipeline (proto ResultMetadata). */
 export interface PipelineMeta {
   readonly inputPoints: number;
+  /** Points of the final cloud (for a DSM: of the cloud the raster was made from). */
   readonly outputPoints: number;
-  readonly format: CloudFormat;
+  readonly format: CloudFormat | 'dsm_png';
+  /** DSM only: ESRI world file text of the PNG. */
+  readonly worldFile?: string;
   readonly sizeBytes: number;
   readonly sha256: string;
   readonly stages: number;
@@ -61,7 +65,7 @@ export interface PipelineInput {
  * Runs one stage. ICP merge: each additional cloud is aligned onto the current cloud, then all
  * are concatenated in the current cloud's frame.
  */
-function runStage(c: PointCloud, s: Stage, extra: readonly PointCloud[]): Result<PointCloud, 'HPC.STAGE_FAILED'> {
+function runStage(c: PointCloud, s: Exclude<Stage, { op: 'dsm' }>, extra: readonly PointCloud[]): Result<PointCloud, 'HPC.STAGE_FAILED'> {
   const bad = (e: { code: string; message: string }) => fail('HPC.STAGE_FAILED', `${s.op}: ${e.code}: ${e.message}`);
   switch (s.op) {
     case 'voxel_grid': {
@@ -111,19 +115,28 @@ export async function runPipeline(
   }
   if (!(await between(1, total))) return fail('HPC.CANCELLED', 'cancelled');
   let c = first.value;
+  let dsm: { png: Uint8Array; worldFile: string } | null = null;
   for (const [i, s] of input.stages.entries()) {
+    if (s.op === 'dsm') {
+      const d = dsmRaster(c, { cellSize: s.cellSize });
+      if (!d.ok) return fail('HPC.STAGE_FAILED', `dsm: ${d.error.code}: ${d.error.message}`);
+      dsm = dsmToPng(d.value);
+      if (!(await between(i + 2, total))) return fail('HPC.CANCELLED', 'cancelled');
+      continue;
+    }
     const r = runStage(c, s, extra);
     if (!r.ok) return r;
     c = r.value;
     if (!(await between(i + 2, total))) return fail('HPC.CANCELLED', 'cancelled');
   }
-  const enc = encodeCloud(c, input.outputFormat);
+  const enc = dsm ? ok(dsm.png) : encodeCloud(c, input.outputFormat);
   if (!enc.ok) return enc;
   return ok({
     bytes: enc.value,
     meta: {
-      inputPoints: first.value.length, outputPoints: c.length, format: input.outputFormat, sizeBytes: enc.value.length,
+      inputPoints: first.value.length, outputPoints: c.length, format: dsm ? 'dsm_png' : input.outputFormat, sizeBytes: enc.value.length,
       sha256: createHash('sha256').update(enc.value).digest('hex'), stages: input.stages.length, processingMs: performance.now() - t0,
+      ...(dsm ? { worldFile: dsm.worldFile } : {}),
     },
   });
 }

@@ -46,7 +46,8 @@ export interface HpcServer {
 }
 
 type State = 'QUEUED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
-const FORMAT: Record<CloudFormat, string> = { pcd: 'PCD', ply: 'PLY', las: 'LAS' };
+const FORMAT: Record<CloudFormat | 'dsm_png', string> = { pcd: 'PCD', ply: 'PLY', las: 'LAS', dsm_png: 'DSM_PNG' };
+const MEDIA: Record<CloudFormat | 'dsm_png', string> = { pcd: 'application/pcd', ply: 'application/ply', las: 'application/vnd.las', dsm_png: 'image/png' };
 const jobIdSchema = z.object({ job_id: z.string().uuid('job_id must be a UUID returned by ProcessPointCloud') });
 
 class RpcError extends Error {
@@ -55,7 +56,7 @@ class RpcError extends Error {
 
 function metaToProto(m: JobResultMeta | undefined): Record<string, unknown> | null {
   if (!m) return null;
-  return { input_points: m.inputPoints, output_points: m.outputPoints, format: FORMAT[m.format], size_bytes: m.sizeBytes, sha256: m.sha256, stages: m.stages, processing_ms: m.processingMs, worker: m.worker };
+  return { input_points: m.inputPoints, output_points: m.outputPoints, format: FORMAT[m.format], size_bytes: m.sizeBytes, sha256: m.sha256, stages: m.stages, processing_ms: m.processingMs, worker: m.worker, media_type: MEDIA[m.format], world_file: m.worldFile ?? '' };
 }
 
 /** Starts the service; resolves once bound. */

@@ -94,6 +94,7 @@ describe.skipIf(!REDIS_SERVER)('HPC service over gRPC + BullMQ (real redis-serve
       fc.record({ radius_outlier: fc.record({ radius: fc.oneof(fc.constant(0), fc.constant(Number.NaN), fc.double({ max: 0 })), min_neighbors: fc.nat() }) }),
       fc.record({ crop: fc.record({ min: fc.array(fc.double(), { maxLength: 5 }), max: fc.array(fc.double(), { maxLength: 5 }) }) }).filter((o) => o.crop.min.length !== 3 || o.crop.max.length !== 3),
       fc.record({ merge: fc.record({ icp: fc.boolean() }) }), // merge without additional_clouds
+      fc.record({ dsm: fc.record({ cell_size: fc.oneof(fc.constant(0), fc.constant(Number.NaN), fc.double({ max: 0 }), fc.constant(1e9)) }) }),
       fc.constant({}), // no op set
     );
     const bad = fc.oneof(
@@ -210,6 +211,24 @@ describe.skipIf(!REDIS_SERVER)('HPC service over gRPC + BullMQ (real redis-serve
       expect(job.state).toBe('QUEUED');
       expect((await callMd('GetJobStatus', { job_id: job.job_id }, md(good))).job_id).toBe(job.job_id);
     } finally { c2.close(); await authed.close(); }
+  });
+
+  it('dsm (the survey product): the result is a 16-bit PNG + world file, byte-equal to the in-process pipeline; dsm not last → INVALID_ARGUMENT', async () => {
+    const job = await call(c, 'ProcessPointCloud', { point_cloud_data: cloud, processing_type: 'dsm', parameters: { resolution: '2' } });
+    const st = await waitStatus(c, String(job.job_id));
+    expect(st.state).toBe('SUCCEEDED');
+    const meta = st.result as Record<string, unknown>;
+    expect(meta).toMatchObject({ format: 'DSM_PNG', media_type: 'image/png' });
+    expect(String(meta.world_file).trim().split('\n')).toHaveLength(6);
+    expect(String(meta.world_file).split('\n')[0]).toBe('2.000000');
+    const res = await call(c, 'GetProcessedResult', { job_id: job.job_id });
+    const data = res.data as Buffer;
+    expect([...data.subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+    const expected = await runPipeline({ data: cloud, additional: [], format: 'pcd', outputFormat: 'pcd', stages: [{ op: 'dsm', cellSize: 2 }] });
+    if (!expected.ok) throw new Error(expected.error.message);
+    expect(Buffer.compare(data, Buffer.from(expected.value.bytes))).toBe(0);
+    await expect(call(c, 'ProcessPointCloud', { point_cloud_data: cloud, operations: [{ dsm: { cell_size: 1 } }, { voxel_grid: { leaf: 1 } }] }))
+      .rejects.toMatchObject({ code: grpc.status.INVALID_ARGUMENT, details: expect.stringMatching(/dsm must be the last/) });
   });
 
   it('cancel: a queued job reports CANCELLED at once and is never processed', async () => {
