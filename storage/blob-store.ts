@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import type { Database } from 'better-sqlite3';
 import { fail, ok, type Result } from '../core/result.js';
 import type { BlobErrorCode, BlobMeta, BlobStore } from './blob-store.port.js';
-import { BlobIndex, isNoSpace, sha256Hex, verify } from './internal/blob-index.js';
+import { BlobIndex, isNoSpace, verify } from './internal/blob-index.js';
 
 export type { BlobErrorCode, BlobMeta, BlobStore } from './blob-store.port.js';
 
@@ -33,27 +33,14 @@ export class LocalBlobStore implements BlobStore {
   }
 
   async put(key: string, data: Uint8Array, mediaType = 'application/octet-stream'): Promise<Result<BlobMeta, BlobErrorCode>> {
-    const r = await this.write(key, data, mediaType);
-    this.index.settle(key, r);
-    return r;
+    return this.index.store(key, data, mediaType, this.now(), async () => {
+      const written = await writeDurably(join(this.root, key), data);
+      return written.ok ? ok(key) : fail(written.error.code, `blob '${key}': ${written.error.message}`, { cause: written.error.cause });
+    });
   }
 
   whenStored(key: string, waitMs = 10_000): Promise<Result<BlobMeta, BlobErrorCode>> {
     return this.index.whenStored(key, waitMs);
-  }
-
-  private async write(key: string, data: Uint8Array, mediaType: string): Promise<Result<BlobMeta, BlobErrorCode>> {
-    const reserved = this.index.reserve(key, data.byteLength);
-    if (!reserved.ok) return reserved;
-    try {
-      const path = join(this.root, key);
-      const written = await writeDurably(path, data);
-      if (!written.ok) return fail(written.error.code, `blob '${key}': ${written.error.message}`, { cause: written.error.cause });
-      const meta: BlobMeta = { key, bytes: data.byteLength, sha256: sha256Hex(data), media_type: mediaType, created_at: this.now() };
-      return this.index.insert(meta, key);
-    } finally {
-      this.index.release(data.byteLength);
-    }
   }
 
   meta(key: string): Result<BlobMeta, BlobErrorCode> {

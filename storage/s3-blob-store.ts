@@ -14,7 +14,7 @@ import type { Database } from 'better-sqlite3';
 import type { Client } from 'minio';
 import { fail, ok, type Result } from '../core/result.js';
 import type { BlobErrorCode, BlobMeta, BlobStore } from './blob-store.port.js';
-import { BlobIndex, sha256Hex, verify } from './internal/blob-index.js';
+import { BlobIndex, verify } from './internal/blob-index.js';
 
 export interface S3BlobStoreOptions {
   /** `http://127.0.0.1:9000` or `https://s3.example.com`. */
@@ -52,21 +52,8 @@ export class S3BlobStore implements BlobStore {
   }
 
   async put(key: string, data: Uint8Array, mediaType = 'application/octet-stream'): Promise<Result<BlobMeta, BlobErrorCode>> {
-    const r = await this.write(key, data, mediaType);
-    this.index.settle(key, r);
-    return r;
-  }
-
-  whenStored(key: string, waitMs = 10_000): Promise<Result<BlobMeta, BlobErrorCode>> {
-    return this.index.whenStored(key, waitMs);
-  }
-
-  private async write(key: string, data: Uint8Array, mediaType: string): Promise<Result<BlobMeta, BlobErrorCode>> {
-    const reserved = this.index.reserve(key, data.byteLength);
-    if (!reserved.ok) return reserved;
-    try {
-      const sha256 = sha256Hex(data);
-      const object = this.object(key);
+    const object = this.object(key);
+    return this.index.store(key, data, mediaType, this.now(), async (sha256) => {
       const put = await this.request(`put '${key}'`, async (c) => {
         await this.ensureBucket(c);
         return c.putObject(this.options.bucket, object, Buffer.from(data.buffer, data.byteOffset, data.byteLength), data.byteLength, {
@@ -74,11 +61,12 @@ export class S3BlobStore implements BlobStore {
           'X-Amz-Meta-Sha256': sha256,
         });
       });
-      if (!put.ok) return put;
-      return this.index.insert({ key, bytes: data.byteLength, sha256, media_type: mediaType, created_at: this.now() }, object);
-    } finally {
-      this.index.release(data.byteLength);
-    }
+      return put.ok ? ok(object) : put;
+    });
+  }
+
+  whenStored(key: string, waitMs = 10_000): Promise<Result<BlobMeta, BlobErrorCode>> {
+    return this.index.whenStored(key, waitMs);
   }
 
   meta(key: string): Result<BlobMeta, BlobErrorCode> {

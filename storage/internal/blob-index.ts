@@ -61,6 +61,33 @@ export class BlobIndex {
     this.reserved -= bytes;
   }
 
+  /**
+   * One put, the same for every driver: key and quota checked, `write` makes the bytes durable and
+   * says where (its driver-specific path), then the row is inserted and the waiters told.
+   */
+  async store(
+    key: string,
+    data: Uint8Array,
+    mediaType: string,
+    createdAt: string,
+    write: (sha256: string) => Promise<Result<string, BlobErrorCode>>,
+  ): Promise<Result<BlobMeta, BlobErrorCode>> {
+    let r: Result<BlobMeta, BlobErrorCode>;
+    const reserved = this.reserve(key, data.byteLength);
+    if (!reserved.ok) r = reserved;
+    else {
+      try {
+        const sha256 = sha256Hex(data);
+        const path = await write(sha256);
+        r = path.ok ? this.insert({ key, bytes: data.byteLength, sha256, media_type: mediaType, created_at: createdAt }, path.value) : path;
+      } finally {
+        this.release(data.byteLength);
+      }
+    }
+    this.settle(key, r);
+    return r;
+  }
+
   /** Indexes bytes already durable under `path` (driver-specific location). */
   insert(meta: BlobMeta, path: string): Result<BlobMeta, BlobErrorCode> {
     try {
