@@ -1,0 +1,103 @@
+/**
+ * A short simulated flight for the SLAM tests: a vehicle pose source on the virtual clock (a
+ * curving path at constant speed, yaw along the track), the simulated Ouster casting against a
+ * world, frames assembled by the real decoder, and the truth sensor pose at each frame's middle.
+ */
+import { VirtualClock } from '../../core/clock.js';
+import { LocalFrame } from '../../core/geo.js';
+import { Rng } from '../../core/rng.js';
+import { bodyToNed, mul3, sensorToBody } from '../../core/sensors/sensor-frame.js';
+import { OusterScanAssembler, type OusterFrame } from '../../hardware/real/lidar/ouster/ouster-scan-assembler.js';
+import { makeXyzLut } from '../../hardware/real/lidar/ouster/ouster-xyz-lut.js';
+import type { SensorPose, VehiclePoseSource } from '../../hardware/sensor.port.js';
+import { OusterSim } from '../../hardware/sim/sensors/ouster-sim.js';
+import { frameToSlamScan, type SlamScan } from '../../hardware/sim/sensors/slam-sim-scan.js';
+import { SensorWorldSchema, type SensorWorldSpec } from '../../hardware/sim/world/world-spec.js';
+import { fromRotationTranslation, type Pose } from '../../slam/rigid-transform.js';
+import { ORIGIN } from '../lidar/lidar-fixtures.js';
+
+export interface FlightPath {
+  /** Seconds → north, east (m), height above origin (m), yaw (deg). */
+  at(t_s: number): { north: number; east: number; up: number; yaw: number };
+}
+
+/**
+ * From rest, accelerating to 5 m/s north over 4 s, weaving ±6 m east with a 16 s period, 8 m up,
+ * yaw along the track.
+ */
+export const WEAVE: FlightPath = {
+  at(t) {
+    const ramp = 4, v = 5, w = (2 * Math.PI) / 16;
+    // Distance along track: v·t²/(2·ramp) while accelerating, then v·(t − ramp/2).
+    const s = t < ramp ? (v * t * t) / (2 * ramp) : v * (t - ramp / 2);
+    const ds = t < ramp ? (v * t) / ramp : v;
+    const g = Math.min(1, t / ramp); // the weave fades in with the speed
+    const east = 6 * g * Math.sin(w * t);
+    const de = 6 * (g * w * Math.cos(w * t) + (t < ramp ? Math.sin(w * t) / ramp : 0));
+    const yaw = ds + Math.abs(de) < 1e-9 ? 0 : (Math.atan2(de, ds) * 180) / Math.PI;
+    return { north: s, east, up: 8, yaw };
+  },
+};
+
+/** Buildings and masts along both sides of the track, on gentle hills. */
+export function cityWorld(length_m: number): SensorWorldSpec {
+  const obstacles: unknown[] = [];
+  const rng = new Rng(99);
+  for (let n = -20; n < length_m + 40; n += 10) {
+    for (const side of [-1, 1]) {
+      const east = side * (12 + rng.next() * 10);
+      if (rng.next() < 0.7) {
+        obstacles.push({ kind: 'building', north: n + rng.next() * 6, east, size_m: { x: 5 + rng.next() * 8, y: 5 + rng.next() * 8, z: 6 + rng.next() * 25 }, yaw_deg: rng.next() * 90 });
+      } else {
+        obstacles.push({ kind: 'cylinder', north: n, east, radius_m: 0.5 + rng.next() * 1.5, height_m: 10 + rng.next() * 20 });
+      }
+    }
+  }
+  return SensorWorldSchema.parse({ terrain: { kind: 'hills', amplitude_m: 4, wavelength_m: 60, seed: 5 }, obstacles });
+}
+
+export const FLAT_WORLD: SensorWorldSpec = SensorWorldSchema.parse({});
+
+export interface FlightRun {
+  readonly scans: SlamScan[];
+  /** NED ← sensor at each scan's middle. */
+  readonly truth: Pose[];
+  /** Sensor → NED rotation at each scan's middle (the attitude prior an IMU would give). */
+  readonly attitude: number[][];
+  readonly frames: number;
+}
+
+/** Flies `path` for `duration_s` with the simulated Ouster and returns its scans and the truth. */
+export function flyOuster(o: { world: SensorWorldSpec; path: FlightPath; duration_s: number; seed: number; model?: string; mode?: '512x10' | '1024x10'; dropout?: number }): FlightRun {
+  const clock = new VirtualClock();
+  const frame = new LocalFrame(ORIGIN);
+  const poseAt = (t_ms: number): SensorPose => {
+    const p = o.path.at(t_ms / 1000);
+    return { position: frame.toGeo({ north_m: p.north, east_m: p.east, down_m: -p.up }), attitude_deg: { roll: 0, pitch: 0, yaw: p.yaw } };
+  };
+  const vehicle: VehiclePoseSource = { pose: () => ({ ...poseAt(clock.now()), t_ms: clock.now() }) };
+  const sim = new OusterSim({
+    model: o.model ?? 'os1-32', lidar_mode: o.mode ?? '512x10', clock, rng: new Rng(o.seed), world: o.world, origin: ORIGIN, vehicle,
+    range_noise_sd_m: 0.02, dropout_probability: o.dropout ?? 0.001,
+  });
+  const lut = makeXyzLut(sim.info);
+  const frames: OusterFrame[] = [];
+  const asm = new OusterScanAssembler(sim.info, (f) => frames.push(f));
+  sim.subscribe((p) => asm.push(p));
+  sim.start();
+  clock.advanceSync(o.duration_s * 1000);
+  sim.stop();
+  asm.flush();
+  const scans: SlamScan[] = [], truth: Pose[] = [], attitude: number[][] = [];
+  const mount = sensorToBody();
+  for (const f of frames) {
+    if (f.missing_columns > f.w / 4) continue;
+    const scan = frameToSlamScan(lut, f);
+    const p = o.path.at(scan.t_mid_ms / 1000);
+    const rot = mul3(bodyToNed({ roll: 0, pitch: 0, yaw: p.yaw }), mount);
+    scans.push(scan);
+    truth.push(fromRotationTranslation(rot, [p.north, p.east, -p.up]));
+    attitude.push([...rot]);
+  }
+  return { scans, truth, attitude, frames: frames.length };
+}
