@@ -63,6 +63,13 @@ module.exports = {
       to: { path: '^(api|bridge|cli)/' },
     },
     {
+      name: 'slam-is-a-library',
+      comment: 'the SLAM estimation core is pure: core/ and pointcloud/ only; ports and actors use it, never the other way round',
+      severity: 'error',
+      from: { path: '^slam/' },
+      to: { path: '^(machines|actors|hardware|cli|api|storage|bridge|recording|hpc|metrics|dashboard|testing)/' },
+    },
+    {
       name: 'recording-beside-the-services',
       comment: 'the MCAP recorder/replayer reads the bus and the event log and drives the bridge; it never reaches into the api, storage or the cli',
       severity: 'error',
