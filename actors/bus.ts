@@ -59,6 +59,36 @@ export interface SensorHealthMsg extends SensorHealth {
   readonly machine_state: string;
 }
 
+/**
+ * `/<vehicle>/slam/pose`: the SLAM estimate as a {@link PoseMsg} (local NED and WGS84, anchored at
+ * the vehicle's reported position and heading at the first pose; velocity from the last twist),
+ * plus the estimate in its own map frame.
+ */
+export interface SlamPoseMsg extends PoseMsg {
+  /** map ← sensor, m; orientation w, x, y, z. */
+  readonly map_position_m: readonly [number, number, number];
+  readonly map_orientation: readonly [number, number, number, number];
+  readonly ok: boolean;
+  /** The SLAM machine's state: initializing, tracking, lost, … */
+  readonly state: string;
+}
+
+/** `/<vehicle>/slam/odometry`: pose plus body twist (m/s, rad/s). */
+export interface SlamOdometryMsg extends Omit<SlamPoseMsg, 'ok' | 'state'> {
+  /** Body twist (sensor axes: x forward, y left, z up). */
+  readonly linear_mps: readonly [number, number, number];
+  readonly angular_radps: readonly [number, number, number];
+  readonly sigma_m: number;
+}
+
+/** `/<vehicle>/slam/map` (throttled): a reference to the local map, never the points. */
+export interface SlamMapRefMsg {
+  readonly vehicle: string;
+  readonly t_ms: number;
+  readonly points: number;
+  readonly blob_key?: string;
+}
+
 /** Topic name → message type. Vehicle topics are `/<vehicle>/<name>`, sensor topics `/<vehicle>/<sensor>/<name>`. */
 export interface Topics {
   [topic: `/${string}/telemetry`]: VehicleTelemetry;
@@ -71,6 +101,9 @@ export interface Topics {
   /** A completed LiDAR frame (reference only). */
   [topic: `/${string}/scan`]: ScanRef;
   [topic: `/${string}/health`]: SensorHealthMsg;
+  [topic: `/${string}/slam/pose`]: SlamPoseMsg;
+  [topic: `/${string}/slam/odometry`]: SlamOdometryMsg;
+  [topic: `/${string}/slam/map`]: SlamMapRefMsg;
 }
 
 export const topics = {
@@ -82,6 +115,9 @@ export const topics = {
   sensorCapture: (vehicle: string, sensor: string) => `/${vehicle}/${sensor}/capture` as const,
   sensorScan: (vehicle: string, sensor: string) => `/${vehicle}/${sensor}/scan` as const,
   sensorHealth: (vehicle: string, sensor: string) => `/${vehicle}/${sensor}/health` as const,
+  slamPose: (vehicle: string) => `/${vehicle}/slam/pose` as const,
+  slamOdometry: (vehicle: string) => `/${vehicle}/slam/odometry` as const,
+  slamMap: (vehicle: string) => `/${vehicle}/slam/map` as const,
 };
 
 type Handler = (msg: unknown, topic: string) => void;

@@ -43,12 +43,14 @@ import { firstHome } from './internal/port-waits.js';
 import { statePath, topStatus } from './internal/state-path.js';
 import { createMissionHandle, type MissionHandle } from './mission-handle.js';
 import { DEFAULT_MONITOR, VehicleMonitor, type FenceCheck, type MonitorConfig } from './monitors.js';
+import { SlamRuntime, type SlamStatusView, type TwinSlamConfig } from './slam-runtime.js';
 import { SensorRuntime, type SensorRequestOutcome, type SensorStatus, type TwinSensorConfig } from './sensor-runtime.js';
 
 export { dispatchCommand } from './internal/machine-wiring.js';
 export { statePath } from './internal/state-path.js';
 export type { MissionHandle, MissionRequestResult, MissionRequestErrorCode } from './mission-handle.js';
 export type { PipelineConfig, PipelineResult } from './command-pipeline.js';
+export type { SlamStatusView, TwinSlamConfig } from './slam-runtime.js';
 export type { SensorStatus, SensorRequestOutcome, SensorRequestErrorCode, TwinSensorConfig } from './sensor-runtime.js';
 
 export type InspectionObserver = Observer<InspectionEvent> | ((event: InspectionEvent) => void);
@@ -65,6 +67,8 @@ export interface TwinVehicleConfig {
   readonly pipeline?: PipelineConfig;
   /** The cameras and LiDARs this vehicle carries (ports built by the composition root). */
   readonly sensors?: readonly TwinSensorConfig[];
+  /** This vehicle's SLAM estimator (port built by the composition root): one supervised `slam` actor. */
+  readonly slam?: TwinSlamConfig;
 }
 
 export interface TwinConfig {
@@ -138,6 +142,10 @@ export interface Twin {
   stream(vehicle: string, sensor: string, on: boolean, cid?: string): Promise<SensorRequestOutcome>;
   /** Injects `sensor_failure` (optionally for `duration_s`) or `sensor_restore` through the sensor's port. */
   injectSensorFault(vehicle: string, sensor: string, fault: SensorFault, cid?: string): Promise<SensorRequestOutcome>;
+  /** Every vehicle's SLAM (or one vehicle's): machine state, poses, losses. */
+  slam(vehicle?: string): SlamStatusView[];
+  /** `slam_degraded`: no usable registration for `duration_ms` clock ms; false when the vehicle has no SLAM. */
+  degradeSlam(vehicle: string, duration_ms: number, cid?: string): boolean;
 }
 
 export function createTwin(config: TwinConfig): Twin {
@@ -175,11 +183,25 @@ export function createTwin(config: TwinConfig): Twin {
     },
   };
   const sensors = new SensorRuntime({ clock, bus, logger, append }, config.vehicles);
+  const slam = new SlamRuntime(
+    {
+      clock,
+      bus,
+      append,
+      anchor: (id) => {
+        const m = monitors.get(id);
+        const t = latestTelemetry.get(id);
+        return m && t && frame ? { ned: { north_m: m.north_m, east_m: m.east_m, down_m: -m.alt_m }, heading_deg: t.heading_deg, frame } : undefined;
+      },
+    },
+    config.vehicles,
+  );
   // The registry of child kinds (machines/squad.machine.ts `childKinds`), each bound to its ports.
   const childLogic: { [K in ChildKind]: unknown } = {
     vehicle: wireVehicleMachine(config.machines?.vehicle ?? vehicleMachine, wiring),
     mission: wireMissionMachine(config.machines?.mission ?? missionMachine, wiring),
     sensor: sensors.logic(config.machines?.sensor ?? sensorMachine),
+    slam: slam.logic(),
   };
   /** A vehicle's children, in spawn order: the vehicle, its mission, its sensors (one squad). */
   const childrenOf = (v: TwinVehicleConfig): { spec: ChildSpec; group: string }[] => {
@@ -189,6 +211,7 @@ export function createTwin(config: TwinConfig): Twin {
       { group, spec: { kind: 'vehicle', id: group, input: { vehicleId: v.id, failsafe: v.failsafe, ...(commandQueueMax !== undefined ? { commandQueueMax } : {}) } } },
       { group, spec: { kind: 'mission', id: missionActorId(v.id), input: { vehicleId: v.id, limits: v.missionLimits } } },
       ...sensors.children().filter((c) => c.group === group),
+      ...slam.children().filter((c) => c.group === group),
     ];
   };
 
@@ -219,6 +242,10 @@ export function createTwin(config: TwinConfig): Twin {
     spawned: (id, ref) => sensors.spawned(id, ref as Parameters<SensorRuntime['spawned']>[1]),
     failed: (id) => sensors.failed(id),
   });
+  children.registerKind('slam', {
+    spawned: (id, ref) => slam.spawned(id, ref as Parameters<SlamRuntime['spawned']>[1]),
+    failed: (id) => slam.failed(id),
+  });
   const portDeps: PortEventDeps = { bus, logger, append, children, linkUp, latestTelemetry };
   const handles = new Map<string, MissionHandle>();
 
@@ -246,6 +273,7 @@ export function createTwin(config: TwinConfig): Twin {
         portUnsubs.push(v.port.subscribeTelemetry(telemetryFanOut(portDeps, v.id, monitor)));
       }
       sensors.start();
+      slam.start();
       append('twin', 'started', { vehicles: config.vehicles.map((v) => v.id), ...(sensors.size ? { sensors: sensors.list().map((x) => `${x.vehicle}/${x.sensor}`) } : {}) });
       const results = await Promise.all(config.vehicles.map((v) => v.port.connect(signal)));
       results.forEach((r, i) => {
@@ -266,10 +294,11 @@ export function createTwin(config: TwinConfig): Twin {
     async stop() {
       for (const u of portUnsubs.splice(0)) u();
       sensors.stop();
+      slam.stop();
       children.stop();
       fleet.stop();
       for (const p of pipelines.values()) p.dispose();
-      await Promise.all([...config.vehicles.map((v) => v.port.dispose()), sensors.dispose()]);
+      await Promise.all([...config.vehicles.map((v) => v.port.dispose()), sensors.dispose(), slam.dispose()]);
     },
     frame() {
       if (!frame) throw new CodedError('TWIN.NO_FRAME', 'the world frame is known once the twin has started');
@@ -317,6 +346,8 @@ export function createTwin(config: TwinConfig): Twin {
     configure: (vehicle, sensor, settings, cid) => sensors.configure(vehicle, sensor, settings, cid),
     stream: (vehicle, sensor, on, cid) => sensors.stream(vehicle, sensor, on, cid),
     injectSensorFault: (vehicle, sensor, fault, cid) => sensors.injectFault(vehicle, sensor, fault, cid),
+    slam: (vehicle) => slam.list(vehicle),
+    degradeSlam: (vehicle, duration_ms, cid) => slam.degrade(vehicle, duration_ms, cid),
   };
   return twin;
 }

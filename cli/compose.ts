@@ -17,10 +17,12 @@ import { isLidarMode } from '../hardware/real/lidar/ouster/ouster-models.js';
 import { createOusterLidarPort } from '../hardware/real/lidar/ouster/ouster-lidar.adapter.js';
 import { createSimCameraPort } from '../hardware/sim/sensors/sim-camera.adapter.js';
 import { createSimLidarPort } from '../hardware/sim/sensors/ouster-sim-lidar.adapter.js';
+import { OusterSim } from '../hardware/sim/sensors/ouster-sim.js';
 import { cameraProfile } from '../core/sensors/camera-profiles.js';
 import { fail, ok } from '../core/result.js';
 import { Rng } from '../core/rng.js';
-import type { SensorPortFactory } from '../actors/scenario/sensor-wiring.js';
+import type { SensorPortFactory, SlamPortFactory } from '../actors/scenario/sensor-wiring.js';
+import { createSimSlamPort } from '../hardware/sim/sensors/slam-sim.adapter.js';
 import type { BlobSink } from '../hardware/sensor.port.js';
 import { persistMissionState, restoreSavedMissions, savedMissions, type RestoreOutcome } from '../storage/mission-state.sink.js';
 import { dataDir, openStore } from '../storage/store.js';
@@ -50,6 +52,19 @@ export function backendFor(vehicle: string, speed: number): BackendFactory | str
  * Camera `model` names a profile (core/sensors/camera-profiles.ts); LiDAR `model` an Ouster model
  * (`os1-64` …), `settings.lidar_mode` its mode (e.g. `512x10`).
  */
+/**
+ * SLAM ports for `vehicles[].slam`: on `--vehicle sim`, KISS-ICP odometry (hardware/sim/sensors/
+ * slam-sim.adapter.ts) on that vehicle's simulated Ouster, with its attitude as the rotation
+ * prior. Other backends have no SLAM port yet (a field LIO through ROS would come here): the
+ * result says so and the run goes on without SLAM.
+ */
+export const slamPortFactory: SlamPortFactory = (req) => {
+  if (req.backend !== 'sim') return fail('SLAM.UNSUPPORTED', `no SLAM port for this backend (${req.backend})`);
+  const sim = (req.lidar as { sim?: unknown }).sim;
+  if (req.lidar.kind !== 'lidar' || !(sim instanceof OusterSim)) return fail('SLAM.UNSUPPORTED', `no SLAM port for LiDAR ${req.lidarId}: not a simulated Ouster`);
+  return ok(createSimSlamPort({ lidar: sim, ...(req.attitude ? { attitude: req.attitude } : {}) }));
+};
+
 export const sensorPortFactory: SensorPortFactory = (req) => {
   const { spec } = req;
   const mount = spec.mount_deg ? { mount_deg: spec.mount_deg } : {};
@@ -215,6 +230,7 @@ export async function runTwinSession(options: TwinSessionOptions): Promise<Scena
       eventLog: { window: EVENT_WINDOW },
       ...(options.backend ? { backend: options.backend } : {}),
       sensorFactory: sensorPortFactory,
+      slamFactory: slamPortFactory,
       // The sensors write into the store the API and bridge serve, once the services are up;
       // without services, --record's buffer takes the sensors' bytes.
       ...(withServices

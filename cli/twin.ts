@@ -19,7 +19,7 @@ import { z } from 'zod';
 import { loadScenarioFile, formatIssues } from '../actors/scenario/scenario.loader.js';
 import { runScenario, type ScenarioReport } from '../actors/scenario/scenario.runner.js';
 import type { Twin } from '../actors/twin.js';
-import { backendFor, sensorPortFactory } from './compose.js';
+import { backendFor, sensorPortFactory, slamPortFactory } from './compose.js';
 import { randomUUID } from 'node:crypto';
 import { openStore, dataDir } from '../storage/store.js';
 import { storeScenarioRun } from '../storage/run-recorder.js';
@@ -134,6 +134,7 @@ async function runCommand(files: string[], flags: RunFlags): Promise<number> {
         speed: flags.speed,
         backend,
         sensorFactory: sensorPortFactory,
+        slamFactory: slamPortFactory,
         logger,
         file,
         signal: ac.signal,

@@ -14,6 +14,7 @@
 import { enqueueActions, setup, type AnyActorRef, type InputFrom } from 'xstate';
 import { missionMachine, type MissionInput } from './mission.machine.js';
 import { sensorMachine } from './sensor.machine.js';
+import { slamMachine } from './slam.machine.js';
 import { vehicleMachine, type VehicleInput } from './vehicle.machine.js';
 
 /**
@@ -21,7 +22,7 @@ import { vehicleMachine, type VehicleInput } from './vehicle.machine.js';
  * next) is one entry here and one binding in the runtime (`actors/child-kinds.ts`); nothing else
  * in the squad or the fleet knows which kinds exist.
  */
-export const childKinds = { vehicle: vehicleMachine, mission: missionMachine, sensor: sensorMachine } as const;
+export const childKinds = { vehicle: vehicleMachine, mission: missionMachine, sensor: sensorMachine, slam: slamMachine } as const;
 
 export type ChildKind = keyof typeof childKinds;
 export type ChildInput<K extends ChildKind = ChildKind> = InputFrom<(typeof childKinds)[K]>;
@@ -63,6 +64,7 @@ export interface SquadInput {
 export const vehicleActorId = (vehicle: string) => `vehicle:${vehicle}`;
 export const missionActorId = (vehicle: string) => `mission:${vehicle}`;
 export const sensorActorId = (vehicle: string, sensor: string) => `sensor:${vehicle}/${sensor}`;
+export const slamActorId = (vehicle: string) => `slam:${vehicle}`;
 
 /** The child spec an add event describes (any spelling). */
 export function specOfAdd(event: AddChildEvent | Extract<SquadEvent, { type: 'FLEET.ADD_VEHICLE' | 'FLEET.ADD_MISSION' }>): ChildSpec {

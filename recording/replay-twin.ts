@@ -118,6 +118,8 @@ export function createReplayTwin(options: { readonly vehicles: readonly string[]
     configure: refuseSensor,
     stream: refuseSensor,
     injectSensorFault: refuseSensor,
+    slam: () => [],
+    degradeSlam: () => false,
     publish(busTopic, msg) {
       if (busTopic === '/mission/status') {
         const m = msg as MissionStatusMsg;

@@ -42,6 +42,8 @@ export interface VehicleBackend {
    * vehicles' true state from it, which the twin only sees through the (possibly lost) link.
    */
   readonly world?: SimWorld;
+  /** Which kind of backend this is (what a sensor or SLAM port factory is told). */
+  readonly kind?: SensorPortRequest['backend'];
   /**
    * The declared sensors' ports per vehicle, complete once `start()` has resolved; a sensor
    * whose port could not be built is in `sensorErrors` instead.
@@ -159,6 +161,7 @@ export const simBackend: BackendFactory = (ctx) => {
   const sensorErrors: string[] = [];
   buildSensors(ctx, 'sim', (id) => ({ pose: simPoseSource(world, id), trigger: simTriggerSource(world, id), origin: world.frame.origin }), sensors, sensorErrors);
   return {
+    kind: 'sim',
     ports,
     sensors,
     sensorErrors,
@@ -201,6 +204,7 @@ export function sitlBackend(speed = 20): BackendFactory {
     const sensorErrors: string[] = [];
     const links = new Map<string, Link>();
     return {
+      kind: 'sitl',
       ports,
       sensors,
       sensorErrors,
@@ -270,6 +274,7 @@ export function linkBackend(url: string, speed = 1): BackendFactory {
     const sensorErrors: string[] = [];
     let link: Link | undefined;
     return {
+      kind: 'link',
       ports,
       sensors,
       sensorErrors,

@@ -7,6 +7,7 @@ import type { MissionContext, MissionStatus } from '../../machines/mission.machi
 import type { FailsafeRecord } from '../../machines/vehicle.machine.js';
 import type { RunTrace } from './run-trace.js';
 import type { CoverageStats, GeotagStats } from './sensor-judge.js';
+import type { SlamDriftStats } from './slam-judge.js';
 import type { ExpectationSpec } from './scenario.schema.js';
 
 export interface ExpectationResult {
@@ -31,6 +32,16 @@ export interface RunFacts {
   readonly end_ms: number;
   /** The vehicles' declared sensors and what they left (absent: no sensors in this run). */
   readonly sensors?: SensorFacts;
+  /** The vehicles' SLAM estimates against truth (absent: no SLAM in this run). */
+  readonly slam?: SlamFacts;
+}
+
+export interface SlamFacts {
+  /** Whether the simulator's truth was known (else nothing can be judged). */
+  readonly hasTruth: boolean;
+  /** Why a vehicle has no SLAM in this run although it declares it (e.g. no SLAM port for this backend). */
+  unavailable(vehicle: string): string | undefined;
+  drift(vehicle: string): SlamDriftStats | undefined;
 }
 
 export interface SensorFacts {
@@ -165,6 +176,20 @@ function checkOne(spec: ExpectationSpec, vehicle: string, f: RunFacts): Verdict 
       return trace.maxAlt_m <= spec.meters
         ? { held: true, reason: `max ${trace.maxAlt_m.toFixed(1)} m` }
         : { held: false, reason: `reached ${trace.maxAlt_m.toFixed(1)} m, limit ${spec.meters} m` };
+    case 'slam_drift': {
+      if (!f.slam) return { held: false, reason: 'no SLAM ran in this run' };
+      const why = f.slam.unavailable(vehicle);
+      if (why) return { held: false, reason: `no SLAM on ${vehicle}: ${why}` };
+      if (!f.slam.hasTruth) return { held: false, reason: 'no simulator truth to judge SLAM against (real vehicle)' };
+      const d = f.slam.drift(vehicle);
+      if (!d) return { held: false, reason: 'too few SLAM poses matched to truth' };
+      if (!d.segments) return { held: false, reason: `${d.poses} poses over ${d.path_m.toFixed(1)} m: no ${d.delta_m} m RPE segment` };
+      const text = `RPE ${d.rpe_pct.toFixed(2)} % over ${d.segments} segments of ${d.delta_m} m (path ${d.path_m.toFixed(1)} m, ${d.poses} poses), ATE RMSE ${d.ate_rmse_m.toFixed(2)} m`;
+      const bad: string[] = [];
+      if (d.rpe_pct > spec.max_rpe_pct) bad.push(`RPE limit ${spec.max_rpe_pct} %`);
+      if (spec.max_ate_m !== undefined && d.ate_rmse_m > spec.max_ate_m) bad.push(`ATE limit ${spec.max_ate_m} m`);
+      return { held: bad.length === 0, reason: bad.length ? `${text}; over ${bad.join(', ')}` : text };
+    }
     case 'min_separation':
       throw new Error('unreachable: fleet-wide');
   }

@@ -157,6 +157,24 @@ function checkSensors(s: Scenario, ctx: z.RefinementCtx): void {
       seen.add(x.id);
     });
   });
+  // SLAM reads one of the vehicle's own LiDARs; its fault and expectation need a vehicle with SLAM.
+  s.vehicles.forEach((v, i) => {
+    if (!v.slam) return;
+    const kind = sensorsOf.get(v.id)!.get(v.slam.lidar);
+    if (kind === undefined)
+      ctx.addIssue({ code: 'custom', path: ['vehicles', i, 'slam', 'lidar'], message: `unknown sensor '${v.slam.lidar}' on ${v.id} (LiDARs: ${list(v.id, 'lidar')})` });
+    else if (kind !== 'lidar')
+      ctx.addIssue({ code: 'custom', path: ['vehicles', i, 'slam', 'lidar'], message: `'${v.slam.lidar}' is a ${kind}, not a LiDAR of ${v.id} (LiDARs: ${list(v.id, 'lidar')})` });
+  });
+  const withSlam = new Set(s.vehicles.filter((v) => v.slam).map((v) => v.id));
+  s.faults.forEach((f, i) => {
+    if (f.fault.kind === 'slam_degraded' && sensorsOf.has(f.vehicle) && !withSlam.has(f.vehicle))
+      ctx.addIssue({ code: 'custom', path: ['faults', i, 'fault'], message: `slam_degraded needs SLAM on ${f.vehicle} (declare vehicles[].slam)` });
+  });
+  s.expect.forEach((e, i) => {
+    if (e.kind === 'slam_drift' && !withSlam.has(e.vehicle))
+      ctx.addIssue({ code: 'custom', path: ['expect', i, 'vehicle'], message: `slam_drift needs SLAM on '${e.vehicle}' (vehicles with SLAM: ${[...withSlam].join(', ') || 'none'})` });
+  });
   s.faults.forEach((f, i) => {
     if (f.fault.kind !== 'sensor_failure' && f.fault.kind !== 'sensor_restore') return;
     const declared = sensorsOf.get(f.vehicle);

@@ -23,7 +23,9 @@ import { RunTrace } from './run-trace.js';
 import { configureVehicles, injectIntoVehicle } from './vehicle-setup.js';
 import type { Scenario } from './scenario.schema.js';
 import { ScenarioSensors } from './scenario-sensors.js';
-import type { SensorPortFactory } from './sensor-wiring.js';
+import type { SensorPortFactory, SlamPortFactory } from './sensor-wiring.js';
+import { buildSlamPorts } from './scenario-slam.js';
+import { SlamJudge } from './slam-judge.js';
 import type { BlobSink } from '../../hardware/sensor.port.js';
 
 export { DEFAULT_HOME, simBackend, sitlBackend, linkBackend, type VehicleBackend, type BackendFactory } from './backends.js';
@@ -101,6 +103,8 @@ export interface RunScenarioOptions {
    * backend knows of each vehicle; the composition root (cli/compose.ts) supplies it.
    */
   readonly sensorFactory?: SensorPortFactory;
+  /** Builds a vehicle's SLAM port over its LiDAR (`vehicles[].slam`); the composition root supplies it. */
+  readonly slamFactory?: SlamPortFactory;
   /** Where sensors write images and point clouds (default: measured and hashed, not kept). */
   readonly blobs?: BlobSink;
 }
@@ -148,6 +152,7 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
     return { report, log, twin: createTwin({ clock, origin: 'home', vehicles: [] }) };
   }
 
+  const slamPorts = buildSlamPorts(scenario, backend, options.slamFactory, logger);
   let fence: Geofence | undefined;
   const fenceCheck = { violation: (p: { north_m: number; east_m: number; alt_m: number }) => fence?.violation(p) };
   const limitsRef: { value?: ReturnType<typeof missionLimits> } = {};
@@ -158,6 +163,7 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
       id: v.id,
       port: backend.ports.get(v.id)!,
       sensors: sensors.twinSensors(backend, v.id),
+      ...(slamPorts.ports.has(v.id) ? { slam: { port: slamPorts.ports.get(v.id)! } } : {}),
       failsafe: {
         linkLossTimeout_ms: v.failsafe.link_loss_timeout_s * 1000,
         geofenceAction: v.failsafe.geofence_action,
@@ -200,6 +206,9 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
   }
   errors.push(...(backend.sensorErrors ?? []));
   sensors.attach(twin, backend);
+  for (const [vehicle, reason] of slamPorts.unavailable) log.append(clock.now(), 'scenario', 'slam.unavailable', { vehicle, reason });
+  const slamJudge = new SlamJudge([...slamPorts.ports.keys()]);
+  slamJudge.attach(twin.bus, backend.world);
   options.onTwin?.(twin);
 
   // Ports answer on the clock, so the clock must run while they connect.
@@ -310,6 +319,11 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
     scheduled.push(after(clock, f.at_s * 1000, () => {
       // A real vehicle takes the fault itself (PX4 failure injection, a silenced link); its answer is logged when it comes.
       if (sensors.injectFault(twin, log, clock, f.vehicle, f.fault, `scenario:fault:${i}`)) return;
+      if (f.fault.kind === 'slam_degraded') {
+        if (!twin.degradeSlam(f.vehicle, f.fault.duration_s * 1000, `scenario:fault:${i}`))
+          log.append(clock.now(), 'scenario', 'fault.unsupported', { vehicle: f.vehicle, ...f.fault, reason: `no SLAM running on ${f.vehicle}` }, `scenario:fault:${i}`);
+        return;
+      }
       if (f.fault.kind === 'sensor_restore') {
         log.append(clock.now(), 'scenario', 'fault.unsupported', { vehicle: f.vehicle, ...f.fault, reason: `no sensor ${f.fault.sensor} declared` }, `scenario:fault:${i}`);
         return;
@@ -370,6 +384,9 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
     plannedCaptures: new Map([...built].map(([id, b]) => [id, b.plannedCaptures])),
     end_ms: clock.now(),
     ...(sensors.facts() ? { sensors: sensors.facts()! } : {}),
+    ...(scenario.vehicles.some((v) => v.slam)
+      ? { slam: { hasTruth: slamJudge.hasTruth, unavailable: (v: string) => slamPorts.unavailable.get(v), drift: (v: string) => slamJudge.drift(v) } }
+      : {}),
   }));
 
   function missionsNow() {
@@ -382,6 +399,7 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
     runEnd.abort();
     for (const h of scheduled.splice(0)) clock.clearTimeout(h);
     sensors.stop(clock);
+    slamJudge.detach();
     offConnect();
     const vehicles: Record<string, VehicleOutcome> = {};
     const missions = missionsNow();

@@ -134,6 +134,8 @@ export const VehicleSpecSchema = z.strictObject({
   mission: MissionSpecSchema.optional(),
   /** Cameras and LiDARs on board (ids unique per vehicle). */
   sensors: z.array(SensorSpecSchema).max(16).default([]),
+  /** LiDAR SLAM on board: the estimator reads `lidar` (the id of one of this vehicle's LiDARs). */
+  slam: z.strictObject({ lidar: z.string().min(1).max(64) }).optional(),
 });
 export type VehicleSpec = z.output<typeof VehicleSpecSchema>;
 
@@ -149,6 +151,8 @@ const SensorFailureSchema = z.object({
   duration_s: z.number().positive().max(86_400).optional(),
 });
 const SensorRestoreSchema = z.object({ kind: z.literal('sensor_restore'), sensor: z.string().min(1).max(64) });
+/** The vehicle's SLAM gets no usable registration (featureless scene, lost LiDAR input) for `duration_s` (default 3 s): it goes lost, then recovers. */
+const SlamDegradedSchema = z.object({ kind: z.literal('slam_degraded'), duration_s: z.number().positive().max(3_600).default(3) });
 
 /** Faults are the simulator's own schema (one definition for scenario files and `injectFault`) plus the sensor faults. */
 const [linkLoss, linkRestore, gpsLoss, gpsRestore, batteryDrop, motorFailure, windGust] = SimFaultSchema.options;
@@ -162,6 +166,7 @@ export const FaultSpecSchema = z.discriminatedUnion('kind', [
   windGust,
   SensorFailureSchema,
   SensorRestoreSchema,
+  SlamDegradedSchema,
 ]);
 export type FaultSpec = z.output<typeof FaultSpecSchema>;
 
@@ -229,6 +234,12 @@ export const ExpectationSchema = z.discriminatedUnion('kind', [
     cell_m: z.number().positive().max(1000).default(5),
   }),
   Expectation('max_altitude', { vehicle: vehicleOrAll, meters: z.number().positive() }),
+  /**
+   * The vehicle's SLAM estimate against the simulator's truth (slam/trajectory-metrics.ts, as evo):
+   * RPE drift in % over segments sized to the flight (the reason says which), and optionally ATE
+   * RMSE after rigid alignment, m.
+   */
+  Expectation('slam_drift', { vehicle: z.string(), max_rpe_pct: z.number().positive().max(100), max_ate_m: z.number().positive().max(10_000).optional() }),
 ]);
 export type ExpectationSpec = z.output<typeof ExpectationSchema>;
 

@@ -14,6 +14,7 @@ import type { GeoPoint } from '../../core/geo.js';
 import type { Logger } from '../../core/logger.js';
 import type { Result } from '../../core/result.js';
 import type { BlobSink, CameraTriggerSource, SensorPort, VehiclePoseSource } from '../../hardware/sensor.port.js';
+import type { SlamPort } from '../../hardware/slam.port.js';
 import type { VehiclePort } from '../../hardware/vehicle.port.js';
 import type { SimWorld } from '../../hardware/sim/index.js';
 import type { SensorWorldSpec } from '../../hardware/sim/world/world-spec.js';
@@ -100,3 +101,18 @@ export function sensorSeed(runSeed: number, vehicle: string, sensor: string): nu
   }
   return h;
 }
+
+/** What a SLAM port factory is told about one vehicle's `slam:` declaration. */
+export interface SlamPortRequest {
+  readonly backend: SensorPortRequest['backend'];
+  readonly vehicle: string;
+  /** The declared LiDAR the estimator reads (its port, as the sensor factory built it). */
+  readonly lidarId: string;
+  readonly lidar: SensorPort;
+  /** The vehicle's attitude as its autopilot reports it (a rotation prior), when known. */
+  readonly attitude?: VehiclePoseSource;
+  readonly logger: Logger;
+}
+
+/** Builds one vehicle's SLAM port, or says why it cannot (e.g. `no SLAM port for this backend`). */
+export type SlamPortFactory = (req: SlamPortRequest) => Result<SlamPort, string>;

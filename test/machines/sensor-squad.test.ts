@@ -16,8 +16,8 @@ function fleet(squadSize: number) {
 const squadOf = (f: ReturnType<typeof fleet>, id: string) => f.getSnapshot().context.known.findIndex((ids) => ids[id]);
 
 describe('child kinds (registry)', () => {
-  it('has vehicle, mission and sensor', () => {
-    expect(Object.keys(childKinds)).toEqual(['vehicle', 'mission', 'sensor']);
+  it('has vehicle, mission, sensor and slam', () => {
+    expect(Object.keys(childKinds)).toEqual(['vehicle', 'mission', 'sensor', 'slam']);
   });
 
   it("a vehicle's actors share one squad, whatever order they arrive in; other vehicles fill the next squads", () => {
