@@ -43,14 +43,14 @@ export function describeLidarContract(name: string, makeHarness: () => Promise<L
 
     async function connectAndStream(): Promise<void> {
       const c = await port.connect();
-      expect(c.ok).toBe(true);
+      expect(c.ok, c.ok ? '' : `${c.error.code}: ${c.error.message}`).toBe(true);
       expect((await port.startStreaming()).ok).toBe(true);
     }
 
     it('connects and describes itself as a LiDAR', async () => {
       expect(port.health().state).toBe('offline');
       const c = await port.connect();
-      expect(c.ok).toBe(true);
+      expect(c.ok, c.ok ? '' : `${c.error.code}: ${c.error.message}`).toBe(true);
       if (!c.ok) return;
       expect(c.value).toMatchObject({ id: port.id, vehicle: port.vehicle, kind: 'lidar' });
       expect(c.value.lidar!.beams).toBeGreaterThan(0);

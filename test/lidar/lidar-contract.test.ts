@@ -37,12 +37,11 @@ describeLidarContract('simulated Ouster, in-process packets, virtual clock', asy
   };
 });
 
-async function freePort(): Promise<number> {
+/** A free UDP port, held (bound) until `release`: nothing else in this process can take it meanwhile. */
+async function holdPort(): Promise<{ port: number; release: () => Promise<void> }> {
   const s = createSocket('udp4');
   await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
-  const p = s.address().port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return p;
+  return { port: s.address().port, release: () => new Promise<void>((r) => s.close(() => r())) };
 }
 
 describeLidarContract('Ouster adapter on UDP sockets (simulator sending real datagrams, metadata over HTTP)', async (): Promise<LidarHarness> => {
@@ -50,9 +49,12 @@ describeLidarContract('Ouster adapter on UDP sockets (simulator sending real dat
   const blobs = new MemoryBlobSink();
   const pose = hoverPose(ALT);
   const sim = new OusterSim({ model: 'os1-16', lidar_mode: '512x10', clock, rng: new Rng(5), world: WORLD, origin: ORIGIN, vehicle: pose, udp_profile_lidar: 'LEGACY' });
-  const lidar_port = await freePort();
-  const imu_port = await freePort();
+  // Both ports stay bound while the simulator binds its own sending socket (an ephemeral port that
+  // could otherwise be one of them), and are released just before the adapter binds them.
+  const held = [await holdPort(), await holdPort()];
+  const [lidar_port, imu_port] = [held[0]!.port, held[1]!.port];
   await sim.sendUdp({ host: '127.0.0.1', lidar_port, imu_port });
+  for (const h of held) await h.release();
   const url = await sim.serveMetadata('127.0.0.1', 0);
   sim.start(); // a real sensor spins whether anyone listens or not
   const port = createOusterLidarPort({
