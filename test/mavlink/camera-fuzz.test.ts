@@ -27,12 +27,11 @@ import { ORIGIN } from '../sim/sim-harness.js';
 
 const SPEED = 40;
 
-async function freePort(): Promise<number> {
+/** A free UDP port, held (bound) until `release`, so the SITL's own ephemeral sockets cannot be given it. */
+async function holdPort(): Promise<{ port: number; release: () => Promise<void> }> {
   const s = dgram.createSocket('udp4');
   await new Promise<void>((r) => s.bind(0, '127.0.0.1', r));
-  const p = s.address().port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return p;
+  return { port: s.address().port, release: () => new Promise<void>((r) => s.close(() => r())) };
 }
 
 function msg<C extends new () => MavLinkData>(C: C, fields: Record<string, unknown>): InstanceType<C> {
@@ -83,10 +82,12 @@ describe('MAVLink camera adapter: hostile camera messages', () => {
     const clock = new VirtualClock();
     const world = new SimWorld({ clock, rng: new Rng(3), origin: ORIGIN });
     expect(world.addVehicle('d1', { spawn: { north_m: 0, east_m: 0 } }).ok).toBe(true);
-    const gcsPort = await freePort();
+    const held = await holdPort();
+    const gcsPort = held.port;
     const sitl: Sitl = createSitl({ world, vehicles: [{ id: 'd1' }], host: '127.0.0.1', apiRemotePortBase: gcsPort, apiLocalPortBase: 0, gcsRemotePort: 0, gcsLocalPortBase: 0, camera: 'phase-one-ixm-100' });
     await sitl.start();
     stop.push(async () => { await sitl.stop(); world.stop(); });
+    await held.release();
     const opened = await openLink(`udpin://127.0.0.1:${gcsPort}`);
     if (!opened.ok) throw new Error(opened.error.message);
     const link: Link = opened.value;
