@@ -15,12 +15,13 @@ import { RawClient } from '../bridge/bridge-harness.js';
 
 const CLI = 'dist/cli/bin.js';
 
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return port;
+/** `n` distinct free TCP ports (all held until every one is known, so none is handed out twice). */
+async function freePorts(n: number): Promise<number[]> {
+  const servers = Array.from({ length: n }, () => createServer());
+  for (const s of servers) await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
+  const ports = servers.map((s) => (s.address() as { port: number }).port);
+  for (const s of servers) await new Promise((r) => s.close(r));
+  return ports;
 }
 
 async function until<T>(what: string, fn: () => Promise<T | undefined>, timeout_ms: number, log: () => string): Promise<T> {
@@ -45,8 +46,7 @@ describe('twin start with a camera and a LiDAR', () => {
 
   it('REST capture → stored JPEG; the bridge streams images and points; counters in /metrics', { timeout: 120_000 }, async () => {
     if (!existsSync(CLI)) throw new Error('run `npm run build` first (npm test does)');
-    const http = await freePort();
-    const ws = await freePort();
+    const [http, ws] = (await freePorts(2)) as [number, number];
     let out = '';
     child = spawn(process.execPath, [CLI, 'start', 'scenarios/survey-sensors.yaml', '--speed', '2'], {
       env: { ...process.env, TWIN_DATA_DIR: dir, TWIN_HTTP_PORT: String(http), TWIN_BRIDGE_PORT: String(ws), TWIN_ADMIN_PASSWORD: 'admin-password-1', TWIN_JWT_SECRET: 'x'.repeat(40) },
