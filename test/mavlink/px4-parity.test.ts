@@ -541,6 +541,8 @@ describe('parameters, geofence and faults on a PX4', () => {
     const linkEvents = () => events.filter((e) => e.type === 'link').map((e) => (e as { up: boolean }).up);
     const r = await v.injectFault({ kind: 'link_loss', duration_s: 3 }); // 2 s of margin over the 1 s we watch, for loaded machines
     expect(r.ok && r.value.result).toBe('LINK_SILENCED');
+    // Frames already on the wire when the silence began still land: count from after they have.
+    await sleep(150);
     const at0 = ours();
     const telemetryBefore = v.snapshot()?.t_ms ?? 0;
     await sleep(1000);
