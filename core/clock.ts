@@ -16,7 +16,22 @@ export interface Clock {
    * lets its continuations run before time moves on. A no-op on the wall clock.
    */
   notifyAsync(): void;
+  /**
+   * Holds the clock for outside work (an HPC job, a blob write): until the hold is released, the
+   * virtual clock does not move past the sim time at which it was taken, so the work's outcome
+   * is handled at that sim time however long it takes in wall time. A no-op on the wall clock.
+   * Optional: clocks without it never wait (see {@link holdClock}).
+   */
+  hold?(reason: string): ClockHold;
   readonly kind: 'virtual' | 'wall';
+}
+
+/** An open hold on a clock (see {@link Clock.hold}); `release()` is idempotent. */
+export interface ClockHold {
+  readonly reason: string;
+  /** Clock time at which the hold was taken, ms. */
+  readonly at_ms: number;
+  release(): void;
 }
 
 export type TimerHandle = number | { readonly __timer: unique symbol };
@@ -82,6 +97,12 @@ export class VirtualClock implements RunnableClock {
   private readonly heap: Timer[] = [];
   private readonly live = new Map<number, Timer>();
   private drainRequested = false;
+  /** Open holds (see {@link hold}) and who waits for the last one to be released. */
+  private readonly holds = new Map<number, ClockHold>();
+  private nextHold = 1;
+  private onReleased: (() => void) | undefined;
+  /** Set from the last release until the run loop has let the held work's continuations run. */
+  private settling = false;
 
   constructor(startMs = 0) {
     this.t = startMs;
@@ -89,7 +110,8 @@ export class VirtualClock implements RunnableClock {
 
   now(): number {
     const p = this.pacing;
-    if (p && !this.firing) {
+    // While held, time stays where the (first) hold pinned it.
+    if (p && !this.firing && this.holds.size === 0 && !this.settling) {
       // Wall-derived time, never past the next timer (timers fire in order) nor the run's end.
       const wall = p.simStart + (performance.now() - p.wallStart) * p.speed;
       const cap = Math.min(this.nextAt() ?? Infinity, p.limit);
@@ -123,6 +145,47 @@ export class VirtualClock implements RunnableClock {
   /** Number of pending (not cancelled) timers. */
   get pending(): number {
     return this.live.size;
+  }
+
+  /**
+   * Holds sim time at `now()` until released: a running `run`/`advance` fires the timers due at
+   * this instant, then waits (yielding to I/O) for every hold to be released before it moves on,
+   * so whatever the held work does when it completes happens at this sim time, whatever its wall
+   * duration. A paced run resumes its pacing from where it was (the held wall time is not caught
+   * up). `advanceSync` cannot wait and ignores holds. The held work must not itself wait on
+   * this clock's timers (it would never complete).
+   *
+   * @example
+   * const h = clock.hold('blob write');
+   * try { await blobs.put(key, bytes, type); } finally { h.release(); }
+   */
+  hold(reason: string): ClockHold {
+    const id = this.nextHold++;
+    const at_ms = this.now();
+    let open = true;
+    const h: ClockHold = {
+      reason,
+      at_ms,
+      release: () => {
+        if (!open) return;
+        open = false;
+        this.holds.delete(id);
+        if (this.holds.size === 0) {
+          // The held work's continuations read the held instant, not the wall (see runLoop).
+          if (this.pacing) this.settling = true;
+          const f = this.onReleased;
+          this.onReleased = undefined;
+          f?.();
+        }
+      },
+    };
+    this.holds.set(id, h);
+    return h;
+  }
+
+  /** The reasons of the holds open now (diagnostics). */
+  get held(): readonly string[] {
+    return [...this.holds.values()].map((h) => h.reason);
   }
 
   /** Sim time of the next pending timer, or undefined when none is pending. */
@@ -188,14 +251,28 @@ export class VirtualClock implements RunnableClock {
     { stopWhen, onProgress, signal }: RunOptions,
     o: { until: number; paced: boolean; wallStart: number; simStart: number; speed: number; every: number; nextProgress: number },
   ): Promise<void> {
-    const { until, paced, wallStart, simStart, speed, every } = o;
-    let { nextProgress } = o;
+    const { until, paced, simStart, speed, every } = o;
+    let { nextProgress, wallStart } = o;
     // One turn before starting: the caller's own continuations (a promise it just settled) run
     // at the current instant.
     await Promise.resolve();
     await this.drainIfRequested();
     for (;;) {
       if (signal?.aborted) return;
+      if (this.holds.size > 0) {
+        // Outside work holds the clock: nothing moves until it is done. Pacing then resumes
+        // from here rather than catching up the wall time spent waiting (see hold()).
+        const released = await this.whenReleased(signal);
+        if (released) {
+          await this.drainIfRequested();
+          await drainMicrotasks();
+        }
+        this.settling = false;
+        // A paced run resumes its pacing from the held instant (no catching up).
+        if (this.pacing) wallStart = this.pacing.wallStart = performance.now() - (this.t - simStart) / speed;
+        if (!released) return;
+        continue;
+      }
       if (stopWhen?.()) return;
       const next = this.nextAt();
       if (next === undefined || next > until) break;
@@ -208,6 +285,8 @@ export class VirtualClock implements RunnableClock {
         if (wait > 1) await this.sleepUnlessEarlier(wait, next);
         await drainMicrotasks();
         if (signal?.aborted) return;
+        // A hold was taken from an I/O callback while we slept: wait for it before this instant.
+        if (this.holds.size > 0) continue;
         // An I/O callback armed an earlier timer while we slept: pace to that one first.
         if ((this.nextAt() ?? Infinity) < next) continue;
       }
@@ -221,6 +300,23 @@ export class VirtualClock implements RunnableClock {
     }
     if (until !== Infinity && this.t < until && !stopWhen?.()) this.t = until;
     onProgress?.(this.t);
+  }
+
+  /** Resolves true once no hold is open, false on abort. */
+  private whenReleased(signal: AbortSignal | undefined): Promise<boolean> {
+    if (this.holds.size === 0) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const onAbort = () => {
+        this.onReleased = undefined;
+        resolve(false);
+      };
+      if (signal?.aborted) return resolve(false);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.onReleased = () => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve(true);
+      };
+    });
   }
 
   /** Wall sleep of `wait_ms`, cut short when a timer due before sim time `next` is armed. */
@@ -353,6 +449,11 @@ export class WallClock implements RunnableClock {
 
   notifyAsync(): void {}
 
+  /** A no-op: wall time does not wait (the work's outcome lands when it lands). */
+  hold(reason: string): ClockHold {
+    return { reason, at_ms: this.now(), release: () => {} };
+  }
+
   /** Number of pending timers. */
   get pending(): number {
     return this.timers.size;
@@ -456,4 +557,19 @@ export function waitOnClock<T>(
     unsubs = listen(settle);
     if (settled) for (const u of unsubs) u();
   });
+}
+
+/**
+ * Runs `work` under a hold on `clock` (see {@link Clock.hold}; clocks without holds just await
+ * it): the hold is released once the work has settled, so a virtual clock handles its outcome at
+ * the sim time the work started. Returns the work's own promise outcome.
+ */
+export async function holdClock<T>(clock: Clock, reason: string, work: () => Promise<T>): Promise<T> {
+  const h = clock.hold?.(reason);
+  try {
+    return await work();
+  } finally {
+    h?.release();
+    clock.notifyAsync();
+  }
 }

@@ -19,16 +19,18 @@
  * that a `capture.lost` event with the same index will follow, with the reason (`SENSOR.STORAGE`
  * for a full or unreachable blob store). `capture()` resolves later, once the image is stored,
  * with the same reference plus `bytes` and `sha256`. `dispose()` waits for pending writes.
- * Failures after the trigger (a full blob store) are reported when they happen, so on that
- * path alone the position of `capture.lost` and the `degraded` health in a simulated run's log
- * follows wall time. Consumers that index or read announced images wait for the bytes
+ * Failures after the trigger (a full blob store) are reported at the trigger's sim time: the
+ * camera holds the clock (`Clock.hold`) from the trigger until the image and its sidecar are
+ * written or refused, so `capture.lost` and the `degraded` health land at the same place in a
+ * simulated run's log however long rendering and storing take (on the wall clock the hold is a
+ * no-op). Consumers that index or read announced images wait for the bytes
  * (`store.captures.record`, `blobs.whenStored`).
  *
  * **Faults.** `sensor_failure` makes the camera refuse captures (`SENSOR.FAILED`) and report
  * health `failed` until `sensor_restore` or its duration ends.
  */
 import { z } from 'zod';
-import type { Clock, TimerHandle } from '../../../core/clock.js';
+import type { Clock, ClockHold, TimerHandle } from '../../../core/clock.js';
 import { LocalFrame, type GeoPoint } from '../../../core/geo.js';
 import { fail, ok, okVoid } from '../../../core/result.js';
 import { Rng } from '../../../core/rng.js';
@@ -124,7 +126,7 @@ class SimCamera implements CameraPort {
   private distanceTimer: TimerHandle | undefined;
   private distanceFrom: { n: number; e: number } | undefined;
   private triggerOff: Unsubscribe | undefined;
-  private readonly queue: Array<{ job: Pending; done: (r: SensorResult<CaptureRef>) => void }> = [];
+  private readonly queue: Array<{ job: Pending; done: (r: SensorResult<CaptureRef>) => void; hold: ClockHold | undefined }> = [];
   private running = 0;
   private idle: Array<() => void> = [];
 
@@ -326,8 +328,10 @@ class SimCamera implements CameraPort {
     };
     this.count++;
     this.emit({ type: 'capture', capture: ref });
+    // Sim time waits here until the bytes are stored or refused (see the file's remarks).
+    const hold = this.clock.hold?.(`camera ${this.vehicle}/${this.id} capture ${index}`);
     return ok(new Promise<SensorResult<CaptureRef>>((done) => {
-      this.queue.push({ job: { ref, truth: { position: truth.position, attitude_deg: truth.attitude_deg } }, done });
+      this.queue.push({ job: { ref, truth: { position: truth.position, attitude_deg: truth.attitude_deg } }, done, hold });
       this.pump();
     }));
   }
@@ -367,11 +371,12 @@ class SimCamera implements CameraPort {
   private pump(): void {
     const max = Math.max(1, this.o.maxInFlight ?? 4);
     while (this.running < max && this.queue.length > 0) {
-      const { job, done } = this.queue.shift()!;
+      const { job, done, hold } = this.queue.shift()!;
       this.running++;
       void this.store(job).then((r) => {
         this.running--;
         done(r);
+        hold?.release();
         this.clock.notifyAsync();
         this.pump();
         if (this.running === 0 && this.queue.length === 0) for (const f of this.idle.splice(0)) f();
