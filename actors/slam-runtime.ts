@@ -44,6 +44,20 @@ export interface SlamStatusView {
   readonly reason?: string;
 }
 
+/**
+ * The latest local map of one vehicle's SLAM, kept in memory for the operator services (the bus
+ * carries only a reference): x, y, z float32 in the estimator's own frame (odom: the first scan's
+ * sensor frame, x forward, y left, z up), metres.
+ */
+export interface SlamMapSnapshot {
+  readonly vehicle: string;
+  /** Clock time of the scan the map was published at, ms. */
+  readonly t_ms: number;
+  /** Maps published since the twin started (1, 2, …). */
+  readonly seq: number;
+  readonly points: Float32Array;
+}
+
 /** An error with the port's dotted code: a refused port call reaches the machine's `onError`. */
 class SlamCallError extends Error {
   constructor(readonly code: string, message: string) {
@@ -65,6 +79,8 @@ interface Entry {
   lastLinear?: readonly [number, number, number];
   /** Input dropped on purpose (`slam_degraded`) until this clock time, ms. */
   degradedUntil_ms?: number;
+  map?: SlamMapSnapshot;
+  maps: number;
 }
 
 export interface SlamRuntimeDeps {
@@ -82,7 +98,7 @@ export class SlamRuntime {
   constructor(private readonly deps: SlamRuntimeDeps, vehicles: readonly { readonly id: string; readonly slam?: TwinSlamConfig }[]) {
     for (const v of vehicles) {
       if (!v.slam) continue;
-      const e: Entry = { vehicle: v.id, actorId: slamActorId(v.id), config: v.slam, subs: [] };
+      const e: Entry = { vehicle: v.id, actorId: slamActorId(v.id), config: v.slam, subs: [], maps: 0 };
       this.entries.set(v.id, e);
       this.byActor.set(e.actorId, e);
     }
@@ -111,7 +127,17 @@ export class SlamRuntime {
       actors: {
         startSlam: call((p, s) => p.start(s)),
         stopSlam: call((p, s) => p.stop(s)),
-        resetSlam: call((p, s) => p.reset(s)),
+        // A reset estimator starts a new map frame at the sensor's pose now: anchor it afresh.
+        resetSlam: call(async (p, s, i) => {
+          const r = await p.reset(s);
+          const e = this.entries.get(i.vehicleId);
+          if (r.ok && e) {
+            e.anchor = undefined;
+            e.lastLinear = undefined;
+            e.map = undefined;
+          }
+          return r;
+        }),
         relocalizeSlam: call((p, s, i) => p.relocalize(i.hint ?? { position_m: [0, 0, 0] }, s)),
       },
     });
@@ -158,6 +184,11 @@ export class SlamRuntime {
     for (const s of e.subs) s.unsubscribe();
     e.subs = [];
     e.ref = undefined;
+  }
+
+  /** The latest local map of `vehicle` (undefined before the first, or after a reset). */
+  map(vehicle: string): SlamMapSnapshot | undefined {
+    return this.entries.get(vehicle)?.map;
   }
 
   list(vehicle?: string): SlamStatusView[] {
@@ -272,6 +303,7 @@ export class SlamRuntime {
         return;
       }
       case 'map': {
+        e.map = { vehicle: e.vehicle, t_ms: ev.t_ms, seq: ++e.maps, points: ev.points };
         const topic = topics.slamMap(e.vehicle);
         if (bus.hasSubscribers(topic)) bus.publish(topic, { vehicle: e.vehicle, t_ms: ev.t_ms, points: ev.points.length / 3 });
         return;

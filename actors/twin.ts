@@ -43,14 +43,14 @@ import { firstHome } from './internal/port-waits.js';
 import { statePath, topStatus } from './internal/state-path.js';
 import { createMissionHandle, type MissionHandle } from './mission-handle.js';
 import { DEFAULT_MONITOR, VehicleMonitor, type FenceCheck, type MonitorConfig } from './monitors.js';
-import { SlamRuntime, type SlamStatusView, type TwinSlamConfig } from './slam-runtime.js';
+import { SlamRuntime, type SlamMapSnapshot, type SlamStatusView, type TwinSlamConfig } from './slam-runtime.js';
 import { SensorRuntime, type SensorRequestOutcome, type SensorStatus, type TwinSensorConfig } from './sensor-runtime.js';
 
 export { dispatchCommand } from './internal/machine-wiring.js';
 export { statePath } from './internal/state-path.js';
 export type { MissionHandle, MissionRequestResult, MissionRequestErrorCode } from './mission-handle.js';
 export type { PipelineConfig, PipelineResult } from './command-pipeline.js';
-export type { SlamStatusView, TwinSlamConfig } from './slam-runtime.js';
+export type { SlamMapSnapshot, SlamStatusView, TwinSlamConfig } from './slam-runtime.js';
 export type { SensorStatus, SensorRequestOutcome, SensorRequestErrorCode, TwinSensorConfig } from './sensor-runtime.js';
 
 export type InspectionObserver = Observer<InspectionEvent> | ((event: InspectionEvent) => void);
@@ -146,6 +146,8 @@ export interface Twin {
   slam(vehicle?: string): SlamStatusView[];
   /** `slam_degraded`: no usable registration for `duration_ms` clock ms; false when the vehicle has no SLAM. */
   degradeSlam(vehicle: string, duration_ms: number, cid?: string): boolean;
+  /** The latest SLAM local map of `vehicle` (x, y, z float32 in its odom frame); undefined before the first. */
+  slamMap?(vehicle: string): SlamMapSnapshot | undefined;
 }
 
 export function createTwin(config: TwinConfig): Twin {
@@ -348,6 +350,7 @@ export function createTwin(config: TwinConfig): Twin {
     injectSensorFault: (vehicle, sensor, fault, cid) => sensors.injectFault(vehicle, sensor, fault, cid),
     slam: (vehicle) => slam.list(vehicle),
     degradeSlam: (vehicle, duration_ms, cid) => slam.degrade(vehicle, duration_ms, cid),
+    slamMap: (vehicle) => slam.map(vehicle),
   };
   return twin;
 }

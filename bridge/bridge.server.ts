@@ -34,6 +34,7 @@ import { CommandWaiter } from './internal/command-waiter.js';
 import type { BridgeMetrics } from './metrics.js';
 import { twinSensorDirectory, type BlobReader, type SensorDirectory } from './sensor-directory.js';
 import { SensorLatest, sensorServices, sensorTopics } from './sensor-topics.js';
+import { slamTopics, twinSlamDirectory, type SlamDirectory } from './slam-topics.js';
 import { buildServices } from './services.js';
 import { buildTopicCatalog } from './topic-catalog.js';
 import { TopicHub, type TopicHubStats } from './topic-hub.js';
@@ -82,6 +83,8 @@ export interface BridgeServerOptions {
   readonly sensors?: SensorDirectory;
   /** Where images and scans are read from (the store's blob store). Absent: no image or point topics carry data. */
   readonly blobs?: BlobReader;
+  /** The SLAM whose topics (`/<vehicle>/slam/…`, `/tf`) the bridge offers. Default: the twin's own. */
+  readonly slam?: SlamDirectory;
 }
 
 export interface BridgeStats {
@@ -128,7 +131,8 @@ export function createBridgeServer(options: BridgeServerOptions): BridgeServer {
   const sensors = options.sensors ?? twinSensorDirectory(twin);
   const latest = new SensorLatest(sensors?.list() ?? []);
   const sensorDefs = sensors ? sensorTopics({ directory: sensors, latest, now: () => twin.clock.now(), ...(options.blobs ? { blobs: options.blobs } : {}) }) : [];
-  const catalog = buildTopicCatalog(twin, sensorDefs);
+  const slam = options.slam ?? twinSlamDirectory(twin);
+  const catalog = buildTopicCatalog(twin, [...sensorDefs, ...(slam ? slamTopics(slam) : [])]);
   const waiter = new CommandWaiter(twin.log);
   const hub = new TopicHub(twin.bus, catalog, (error, topic) => logger.error({ err: error, topic }, 'topic mapping failed'));
   const services = buildServices(twin, catalog, waiter);

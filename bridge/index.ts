@@ -11,4 +11,5 @@ export { parseClientMessage, type ClientOp, type ParseResult, type ServerOp } fr
 export * as rosMessages from './ros-messages.js';
 export { sensorDirectory, twinSensorDirectory, type BlobReader, type CaptureAnswer, type TwinSensors, type SensorDirectory, type SensorEntry, type SensorHealthNow } from './sensor-directory.js';
 export { DEFAULT_POINT_BUDGET, budgetLevel } from './sensor-topics.js';
+export { slamTopics, twinSlamDirectory, type SlamDirectory } from './slam-topics.js';
 export * as sensorMessages from './sensor-messages.js';

@@ -22,6 +22,8 @@ export interface TopicDef {
   readonly type: string;
   /** The bus topic it is made from. */
   readonly busTopic: string;
+  /** Further bus topics it is made from too (one ROS topic fed by every vehicle: `/tf`). */
+  readonly moreBusTopics?: readonly string[];
   /** Bus message → ROS message (run once per bus message, whatever the number of clients). */
   readonly toRos: (msg: never) => unknown;
   /** For latched topics: the current value(s), sent to a new subscriber. */

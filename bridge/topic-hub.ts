@@ -62,7 +62,9 @@ export class TopicHub {
       const channel = ch;
       // The bus is typed by topic name; the catalog pairs each ROS topic with its bus topic.
       const onMsg = def.load ? (msg: unknown) => this.loadThenFanOut(channel, msg) : (msg: unknown) => this.fanOut(channel, msg);
-      channel.unsubscribe = (this.bus as unknown as Bus<Record<string, unknown>>).subscribe(def.busTopic, onMsg);
+      const bus = this.bus as unknown as Bus<Record<string, unknown>>;
+      const offs = [def.busTopic, ...(def.moreBusTopics ?? [])].map((t) => bus.subscribe(t, onMsg));
+      channel.unsubscribe = offs.length === 1 ? offs[0] : () => offs.forEach((off) => off());
     }
     let attached = true;
     return () => {
