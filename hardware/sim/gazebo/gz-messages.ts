@@ -1,0 +1,113 @@
+/**
+ * Gazebo's protobuf messages (ignition-msgs 8, Fortress), loaded at run time with protobufjs from
+ * protos/gz/ignition/msgs/*.proto — copies of the upstream definitions (package `ignition.msgs`,
+ * field numbers unchanged). No generated code.
+ *
+ * @remarks
+ * Garden/Harmonic (gz-msgs 9+) use the package `gz.msgs` with the same fields: {@link gzTypeName}
+ * maps a short name to either prefix, and {@link GzMessages.type} accepts both.
+ */
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import protobuf from 'protobufjs';
+import { fail, ok, type Result } from '../../../core/result.js';
+
+/** The .proto files this module loads (relative to protos/gz/). */
+export const GZ_PROTO_FILES = [
+  'ignition/msgs/boolean.proto',
+  'ignition/msgs/clock.proto',
+  'ignition/msgs/discovery.proto',
+  'ignition/msgs/double.proto',
+  'ignition/msgs/empty.proto',
+  'ignition/msgs/image.proto',
+  'ignition/msgs/int32.proto',
+  'ignition/msgs/laserscan.proto',
+  'ignition/msgs/pointcloud_packed.proto',
+  'ignition/msgs/pose.proto',
+  'ignition/msgs/pose_v.proto',
+  'ignition/msgs/stringmsg.proto',
+] as const;
+
+/** Error codes of message encoding and decoding. */
+export type GzMessageErrorCode = 'GZ.UNKNOWN_TYPE' | 'GZ.DECODE_FAILED' | 'GZ.ENCODE_FAILED';
+
+/** Message package prefix: `ignition.msgs` (Fortress, transport 11) or `gz.msgs` (Garden+). */
+export type GzPackage = 'ignition.msgs' | 'gz.msgs';
+
+/** `Pose` → `ignition.msgs.Pose` (or `gz.msgs.Pose`); a fully qualified name is returned as is. */
+export function gzTypeName(short: string, pkg: GzPackage = 'ignition.msgs'): string {
+  return short.includes('.') ? short : `${pkg}.${short}`;
+}
+
+function protoRoot(): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  // Source tree (hardware/sim/gazebo/) or build (dist/hardware/sim/gazebo/).
+  for (const p of [join(here, '../../../protos/gz'), join(here, '../../../../protos/gz')]) if (existsSync(p)) return p;
+  throw new Error(`protos/gz not found above ${here}`);
+}
+
+/** The loaded message set: look types up by name, encode and decode with result values. */
+export class GzMessages {
+  private readonly cache = new Map<string, protobuf.Type | null>();
+
+  constructor(readonly root: protobuf.Root) {}
+
+  /** The protobufjs type, for `ignition.msgs.X`, `gz.msgs.X` or `X`; undefined when unknown. */
+  type(name: string): protobuf.Type | undefined {
+    const cached = this.cache.get(name);
+    if (cached !== undefined) return cached ?? undefined;
+    const canonical = name.startsWith('gz.msgs.') ? `ignition.msgs.${name.slice(8)}` : gzTypeName(name);
+    let t: protobuf.Type | null = null;
+    try {
+      t = this.root.lookupType(canonical);
+    } catch {
+      t = null;
+    }
+    this.cache.set(name, t);
+    return t ?? undefined;
+  }
+
+  /** Encodes a plain object (protobufjs field names: camelCase or snake_case both accepted). */
+  encode(typeName: string, value: Record<string, unknown>): Result<Uint8Array, GzMessageErrorCode> {
+    const t = this.type(typeName);
+    if (!t) return fail('GZ.UNKNOWN_TYPE', `unknown message type ${typeName}`);
+    try {
+      const msg = t.fromObject(value);
+      const problem = t.verify(msg);
+      if (problem) return fail('GZ.ENCODE_FAILED', `${typeName}: ${problem}`);
+      return ok(t.encode(msg).finish());
+    } catch (cause) {
+      return fail('GZ.ENCODE_FAILED', `${typeName}: ${(cause as Error).message}`, { cause });
+    }
+  }
+
+  /**
+   * Decodes bytes to a plain object (64-bit integers as numbers, enums as names, defaults filled).
+   * Truncated or malformed bytes are `GZ.DECODE_FAILED`, never an exception.
+   */
+  decode(typeName: string, bytes: Uint8Array): Result<Record<string, unknown>, GzMessageErrorCode> {
+    const t = this.type(typeName);
+    if (!t) return fail('GZ.UNKNOWN_TYPE', `unknown message type ${typeName}`);
+    try {
+      const m = t.decode(bytes);
+      return ok(t.toObject(m, { longs: Number, enums: String, defaults: true }) as Record<string, unknown>);
+    } catch (cause) {
+      return fail('GZ.DECODE_FAILED', `${typeName}: ${(cause as Error).message}`, { cause, context: { bytes: bytes.length } });
+    }
+  }
+}
+
+let shared: GzMessages | undefined;
+
+/** Loads protos/gz once per process (synchronous; a few ms). */
+export function gzMessages(): GzMessages {
+  if (shared) return shared;
+  const dir = protoRoot();
+  const root = new protobuf.Root();
+  root.resolvePath = (_origin, target) => (target.startsWith('/') ? target : join(dir, target));
+  root.loadSync([...GZ_PROTO_FILES], { keepCase: true });
+  root.resolveAll();
+  shared = new GzMessages(root);
+  return shared;
+}
