@@ -1,14 +1,15 @@
 /**
  * Configuration shared by the HPC server and workers, and the Redis key layout.
- * Inputs and results live in Redis (with a TTL), so every worker on every machine can read the
- * inputs and the server can stream any worker's result: one Redis is the only shared state.
+ * With Redis, inputs and results live in Redis (with a TTL), so every worker on every machine can
+ * read the inputs and the server can stream any worker's result: one Redis is the only shared
+ * state. Without (server only), the local engine keeps them in memory (local-engine.ts).
  */
 import { z } from 'zod';
 import type { ConnectionOptions } from 'bullmq';
 
 export const hpcConfigSchema = z.object({
-  /** redis://[:password@]host:port[/db] */
-  redisUrl: z.string().url(),
+  /** redis://[:password@]host:port[/db]; unset on the server: the local engine (worker_threads) runs the jobs. */
+  redisUrl: z.string().url().optional(),
   /** BullMQ queue name; server and workers must agree. */
   queueName: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).default('hpc-pointcloud'),
   /** Seconds inputs and results are kept in Redis (and finished jobs in BullMQ). */

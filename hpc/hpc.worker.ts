@@ -7,17 +7,21 @@
  */
 import { hostname } from 'node:os';
 import { Redis } from 'ioredis';
+import { z } from 'zod';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Logger } from '../core/logger.js';
 import { silentLogger } from '../core/logger.js';
 import { bullConnection, hpcConfigSchema, keys, reason, type HpcConfigInput } from './hpc-config.js';
 import type { JobSpec } from './hpc-job.schema.js';
-import { runPipeline, type PipelineMeta } from './hpc-pipeline.js';
+import { runPipeline } from './hpc-pipeline.js';
+import type { JobResultMeta } from './job-engine.js';
 
 /** BullMQ return value of a finished job (proto ResultMetadata). */
-export interface JobResultMeta extends PipelineMeta { readonly worker: string }
+export type { JobResultMeta } from './job-engine.js';
 
 export interface HpcWorkerOptions extends HpcConfigInput {
+  /** redis://… (required for a worker). */
+  readonly redisUrl: string;
   /** Jobs processed at once by this process (pipelines are CPU-bound: 1 per core). Default 1. */
   readonly concurrency?: number;
   /** Job lock, ms: a dead worker's job is recovered after this. Must exceed the longest single stage. Default 30000. */
@@ -42,7 +46,7 @@ const yieldLoop = () => new Promise<void>((r) => setImmediate(r));
 
 /** Starts a worker process-side. */
 export function startHpcWorker(opts: HpcWorkerOptions): HpcWorker {
-  const cfg = hpcConfigSchema.parse(opts);
+  const cfg = hpcConfigSchema.extend({ redisUrl: z.string().url() }).parse(opts);
   const log = opts.logger ?? silentLogger;
   const id = `${hostname()}:${process.pid}`;
   const redis = new Redis(cfg.redisUrl, { maxRetriesPerRequest: null });

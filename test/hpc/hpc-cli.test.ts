@@ -76,3 +76,23 @@ describe.skipIf(!REDIS_SERVER)('twin hpc serve | worker (real processes, real re
     } finally { rmSync(dir, { recursive: true, force: true }); }
   }, 40_000);
 });
+
+describe('twin hpc serve without Redis (local worker_threads engine)', () => {
+  it('logs the local engine, serves a job end to end in-process and exits 0 on SIGTERM', async () => {
+    if (!existsSync(CLI)) throw new Error(`${CLI} missing: build first (npx tsc -p tsconfig.build.json)`);
+    const env: NodeJS.ProcessEnv = { TWIN_REDIS_URL: '' };
+    const server = await twin(['hpc', 'serve', '--port', '0', '--pool-size', '2', '--max-stored-bytes', String(64 * 1024 * 1024)], env, 'hpc server listening');
+    try {
+      expect(server.line.engine).toBe('local');
+      const c = client(Number(server.line.port));
+      try {
+        const job = await call(c, 'ProcessPointCloud', { point_cloud_data: surveyPcd(5_000, 1), processing_type: 'voxel_grid', parameters: { resolution: '0.5' } });
+        const st = await waitStatus(c, String(job.job_id));
+        expect(st.state).toBe('SUCCEEDED');
+        expect((st.result as Record<string, unknown>).worker).toMatch(new RegExp(`:${server.proc.pid}/thread-\\d+$`));
+      } finally { c.close(); }
+      server.proc.kill('SIGTERM');
+      expect(await exitCode(server.proc)).toBe(0);
+    } finally { if (server.proc.exitCode === null) server.proc.kill('SIGKILL'); }
+  }, 40_000);
+});

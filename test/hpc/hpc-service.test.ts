@@ -1,32 +1,46 @@
 /**
- * The HPC service end to end over real gRPC (127.0.0.1) and a real redis-server: the proto's
- * runtime-generated client submits clouds, follows status and fetches results produced by a
- * BullMQ worker; bad requests are INVALID_ARGUMENT with nothing queued; cancel; unknown jobs.
+ * The HPC service end to end over real gRPC (127.0.0.1), once per engine: BullMQ on a real
+ * redis-server with a worker, and the local worker_threads engine (no Redis). The proto's
+ * runtime-generated client submits clouds, follows status and fetches results, byte-equal to the
+ * in-process pipeline; bad requests are INVALID_ARGUMENT with nothing queued; cancel; unknown jobs.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it as itBase } from 'vitest';
 import fc from 'fast-check';
 import * as grpc from '@grpc/grpc-js';
 import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startHpcServer, type HpcServer } from '../../hpc/hpc.server.js';
+import { existsSync } from 'node:fs';
+import { startHpcServer, type HpcServer, type HpcServerOptions } from '../../hpc/hpc.server.js';
 import { startHpcWorker, type HpcWorker } from '../../hpc/hpc.worker.js';
 import { runPipeline } from '../../hpc/hpc-pipeline.js';
 import { hpcClient } from '../../hpc/hpc-proto.js';
 import { REDIS_SERVER, SKIP_REASON, startRedis, type RedisHandle } from './support/redis.js';
 import { call, client, stream, surveyPcd, waitStatus, type Client } from './support/hpc-client.js';
 
-if (!REDIS_SERVER) console.warn(`test/hpc skipped: ${SKIP_REASON}`);
+if (!REDIS_SERVER) console.warn(`test/hpc (redis engine) skipped: ${SKIP_REASON}`);
+const THREAD = 'dist/hpc/local-engine.thread.js';
 
-describe.skipIf(!REDIS_SERVER)('HPC service over gRPC + BullMQ (real redis-server)', () => {
-  let redis: RedisHandle, server: HpcServer, worker: HpcWorker, c: Client;
+describe.each([
+  { engine: 'redis' as const, skip: !REDIS_SERVER },
+  { engine: 'local' as const, skip: false },
+])('HPC service over gRPC, $engine engine', ({ engine, skip }) => {
+  let redis: RedisHandle | undefined, server: HpcServer, worker: HpcWorker | undefined, c: Client;
   const cloud = surveyPcd(20_000, 7);
+  /** Another server on the same engine kind (Redis: the same queue, served by the same worker). */
+  const mkServer = (o: Partial<HpcServerOptions> = {}) =>
+    startHpcServer(engine === 'redis' ? { redisUrl: redis!.url, port: 0, queueName: 'svc', ...o } : { port: 0, local: { poolSize: 1 }, ...o });
 
   beforeAll(async () => {
-    redis = await startRedis();
-    server = await startHpcServer({ redisUrl: redis.url, port: 0, queueName: 'svc', maxRequestBytes: 4 * 1024 * 1024 });
-    worker = startHpcWorker({ redisUrl: redis.url, queueName: 'svc' });
-    await worker.ready();
+    if (skip) return;
+    if (engine === 'local' && !existsSync(THREAD)) throw new Error(`${THREAD} missing: build first (npx tsc -p tsconfig.build.json)`);
+    if (engine === 'redis') {
+      redis = await startRedis();
+      worker = startHpcWorker({ redisUrl: redis.url, queueName: 'svc' });
+      await worker.ready();
+    }
+    server = await mkServer({ maxRequestBytes: 4 * 1024 * 1024, ...(engine === 'local' ? { local: { poolSize: 2 } } : {}) });
+    expect(server.engine.kind).toBe(engine);
     c = client(server.port);
   });
   afterAll(async () => {
@@ -35,6 +49,8 @@ describe.skipIf(!REDIS_SERVER)('HPC service over gRPC + BullMQ (real redis-serve
     await server?.close();
     await redis?.stop();
   });
+  const it = skip ? itBase.skip : itBase;
+  const redisH = () => redis!;
 
   it('submit → status → result equals the same pipeline run in-process (unary and streamed)', async () => {
     const req = {
@@ -60,9 +76,10 @@ describe.skipIf(!REDIS_SERVER)('HPC service over gRPC + BullMQ (real redis-serve
     expect(meta.output_points).toBeLessThan(20_000);
     const s = await stream(c, String(job.job_id));
     expect(Buffer.compare(s.data, Buffer.from(expected.value.bytes))).toBe(0);
+    if (engine !== 'redis') return;
     // the worker dropped the job's input from Redis once the result was stored; the result has a TTL
     const { Redis } = await import('ioredis');
-    const r = new Redis(redis.url);
+    const r = new Redis(redis!.url);
     try {
       expect(await r.exists(`hpc:svc:${String(job.job_id)}:in`)).toBe(0);
       const ttl = await r.ttl(`hpc:svc:${String(job.job_id)}:out`);
@@ -72,7 +89,7 @@ describe.skipIf(!REDIS_SERVER)('HPC service over gRPC + BullMQ (real redis-serve
 
   it('the original client shorthand (processing_type + parameters) works; large results stream in ordered chunks', async () => {
     const big = surveyPcd(400_000, 3); // ~4.8 MB: above gRPC's 4 MiB unary default
-    const small = await startHpcServer({ redisUrl: redis.url, port: 0, queueName: 'svc', chunkBytes: 256 * 1024 });
+    const small = await mkServer({ chunkBytes: 256 * 1024 });
     const c2 = client(small.port);
     try {
       const job = await call(c2, 'ProcessPointCloud', { point_cloud_data: big, format: 'PCD', processing_type: 'voxel_grid', parameters: { resolution: '0.001' } });
@@ -87,7 +104,7 @@ describe.skipIf(!REDIS_SERVER)('HPC service over gRPC + BullMQ (real redis-serve
   });
 
   it('malformed requests (fast-check over fields) → INVALID_ARGUMENT with a message, nothing queued, server keeps serving', async () => {
-    const before = await server.queue.getJobCountByTypes('waiting', 'active', 'completed', 'failed', 'delayed');
+    const before = await server.engine.jobCount();
     const badOp = fc.oneof(
       fc.record({ voxel_grid: fc.record({ leaf: fc.oneof(fc.constant(0), fc.constant(Number.NaN), fc.constant(-1), fc.constant(Infinity), fc.double({ max: 0, noNaN: true })) }) }),
       fc.record({ statistical_outlier: fc.record({ k: fc.oneof(fc.constant(0), fc.integer({ min: 1025, max: 2 ** 31 })), std_mul: fc.double() }) }),
@@ -113,7 +130,7 @@ describe.skipIf(!REDIS_SERVER)('HPC service over gRPC + BullMQ (real redis-serve
       expect(e!.code).toBe(grpc.status.INVALID_ARGUMENT);
       expect(e!.details.length).toBeGreaterThan(5);
     }), { numRuns: 120, seed: 11 });
-    const after = await server.queue.getJobCountByTypes('waiting', 'active', 'completed', 'failed', 'delayed');
+    const after = await server.engine.jobCount();
     expect(after).toBe(before);
     const e = await call(c, 'ProcessPointCloud', { point_cloud_data: cloud, operations: [{ voxel_grid: { leaf: 0 } }] }).catch((x: grpc.ServiceError) => x);
     expect((e as grpc.ServiceError).details).toMatch(/operations\.0\.voxel_grid\.leaf: leaf must be > 0/);
@@ -141,7 +158,7 @@ describe.skipIf(!REDIS_SERVER)('HPC service over gRPC + BullMQ (real redis-serve
     writeFileSync(join(dir, 'scan.pcd'), cloud);
     writeFileSync(join(outside, 'secret.pcd'), cloud);
     symlinkSync(join(outside, 'secret.pcd'), join(dir, 'link.pcd'));
-    const withBlobs = await startHpcServer({ redisUrl: redis.url, port: 0, queueName: 'svc', blobDir: dir });
+    const withBlobs = await mkServer({ blobDir: dir });
     const c2 = client(withBlobs.port);
     try {
       const job = await call(c2, 'ProcessPointCloud', { blob_ref: 'scan.pcd', operations: [{ voxel_grid: { leaf: 1 } }] });
@@ -156,7 +173,7 @@ describe.skipIf(!REDIS_SERVER)('HPC service over gRPC + BullMQ (real redis-serve
 
   it('UploadPointCloud streams a cloud above the 4 MiB message limit in chunks; WatchJob follows it to SUCCEEDED', async () => {
     const big = surveyPcd(400_000, 5); // ~4.8 MB
-    const up = await startHpcServer({ redisUrl: redis.url, port: 0, queueName: 'svc', maxRequestBytes: 16 * 1024 * 1024 });
+    const up = await mkServer({ maxRequestBytes: 16 * 1024 * 1024 });
     const limited = hpcClient(`127.0.0.1:${up.port}`, { 'grpc.max_send_message_length': 4 * 1024 * 1024 });
     try {
       const ops = [{ voxel_grid: { leaf: 0.25 } }, { statistical_outlier: { k: 6, std_mul: 1 } }];
@@ -192,9 +209,8 @@ describe.skipIf(!REDIS_SERVER)('HPC service over gRPC + BullMQ (real redis-serve
   it('auth: with an authenticator configured, calls without a valid bearer JWT are UNAUTHENTICATED; a valid one works', async () => {
     const { SignJWT, jwtVerify } = await import('jose');
     const key = new TextEncoder().encode('0123456789abcdef0123456789abcdef');
-    const authed = await startHpcServer({
-      redisUrl: redis.url, port: 0, queueName: 'svc',
-      authenticate: (t) => jwtVerify(t, key).then(() => ({ ok: true }), (e: Error) => ({ ok: false, error: { code: 'AUTH.INVALID', message: e.message } })),
+    const authed = await mkServer({
+      authenticate: (t) => jwtVerify(t, key).then((v) => ({ ok: true, value: { role: String(v.payload.role) } }), (e: Error) => ({ ok: false, error: { code: 'AUTH.INVALID', message: e.message } })),
     });
     const c2 = client(authed.port);
     const md = (t: string) => { const m = new grpc.Metadata(); m.set('authorization', `Bearer ${t}`); return m; };
@@ -231,7 +247,8 @@ describe.skipIf(!REDIS_SERVER)('HPC service over gRPC + BullMQ (real redis-serve
       .rejects.toMatchObject({ code: grpc.status.INVALID_ARGUMENT, details: expect.stringMatching(/dsm must be the last/) });
   });
 
-  it('cancel: a queued job reports CANCELLED at once and is never processed', async () => {
+  (engine === 'redis' ? it : itBase.skip)('cancel: a queued job reports CANCELLED at once and is never processed (local engine: hpc-local-engine.test.ts)', async () => {
+    const redis = redisH();
     const idle = await startHpcServer({ redisUrl: redis.url, port: 0, queueName: 'no-worker-yet' });
     const c2 = client(idle.port);
     try {

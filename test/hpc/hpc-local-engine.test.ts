@@ -1,0 +1,122 @@
+/**
+ * The local engine (no Redis: a worker_threads pool in the server's process) over real gRPC on
+ * 127.0.0.1: a thread that dies mid-job (process.exit / uncaught exception, injected by the
+ * test-only `faultInjection` hook) is replaced and its job retried or failed while the other
+ * thread's job is undisturbed; the byte budget refuses submits with RESOURCE_EXHAUSTED and TTL
+ * eviction frees it; queued and running jobs are cancelled.
+ */
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { existsSync } from 'node:fs';
+import * as grpc from '@grpc/grpc-js';
+import { startHpcServer, type HpcServer } from '../../hpc/hpc.server.js';
+import type { LocalEngine } from '../../hpc/local-engine.js';
+import { runPipeline } from '../../hpc/hpc-pipeline.js';
+import type { Stage } from '../../hpc/hpc-job.schema.js';
+import { call, client, surveyPcd, waitStatus, type Client } from './support/hpc-client.js';
+
+const THREAD = 'dist/hpc/local-engine.thread.js';
+const cloud = surveyPcd(20_000, 7);
+const quick: Stage[] = [{ op: 'voxel_grid', leaf: 0.5, minPointsPerVoxel: 0 }, { op: 'statistical_outlier', k: 8, stdMul: 1.5 }];
+/** Many stages: long enough to be seen RUNNING and to be cancelled between stages. */
+const slow: Stage[] = Array.from({ length: 60 }, (_, i) => (i % 2 ? { op: 'statistical_outlier', k: 8, stdMul: 3 } : { op: 'voxel_grid', leaf: 0.05, minPointsPerVoxel: 0 }));
+const toProto = (s: Stage) => (s.op === 'voxel_grid' ? { voxel_grid: { leaf: s.leaf } } : s.op === 'statistical_outlier' ? { statistical_outlier: { k: s.k, std_mul: s.stdMul } } : {});
+const submit = (c: Client, stages: Stage[], extra: Record<string, unknown> = {}) => call(c, 'ProcessPointCloud', { point_cloud_data: cloud, operations: stages.map(toProto), ...extra });
+async function sha(stages: Stage[]): Promise<string> {
+  const r = await runPipeline({ data: cloud, additional: [], format: 'pcd', outputFormat: 'pcd', stages });
+  if (!r.ok) throw new Error(r.error.message);
+  return r.value.meta.sha256;
+}
+
+describe('HPC local engine (worker_threads, no Redis)', () => {
+  let server: HpcServer | undefined, c: Client | undefined;
+  beforeAll(() => { if (!existsSync(THREAD)) throw new Error(`${THREAD} missing: build first (npx tsc -p tsconfig.build.json)`); });
+  afterEach(async () => { c?.close(); await server?.close(); c = undefined; server = undefined; });
+  const start = async (local: Record<string, unknown>, ttlSeconds?: number) => {
+    server = await startHpcServer({ port: 0, local, ...(ttlSeconds ? { ttlSeconds } : {}) });
+    c = client(server.port);
+    return { server, c, engine: server.engine as LocalEngine };
+  };
+
+  it('a thread killed mid-job (process.exit) is replaced and the job retried; a thread that always throws fails its job after 3 attempts; the other thread\'s job is undisturbed', async () => {
+    const { c, engine } = await start({ poolSize: 2, faultInjection: true });
+    expect(engine.kind).toBe('local');
+    expect(engine.poolSize).toBe(2);
+    const long = await submit(c, slow.slice(0, 30));
+    await waitStatus(c, String(long.job_id), (s) => s.state === 'RUNNING');
+    const once = await submit(c, quick, { client_request_id: 'hpc-fault:exit@1' });
+    const fin = await waitStatus(c, String(once.job_id));
+    expect(fin).toMatchObject({ state: 'SUCCEEDED', attempts: 2 });
+    expect((fin.result as Record<string, unknown>).sha256).toBe(await sha(quick));
+    const always = await submit(c, quick, { client_request_id: 'hpc-fault:throw' });
+    const failed = await waitStatus(c, String(always.job_id));
+    expect(failed).toMatchObject({ state: 'FAILED', error_code: 'HPC.WORKER_CRASHED', attempts: 3 });
+    expect(String(failed.error_message)).toMatch(/injected crash/);
+    // The long job ran on the other thread the whole time: one attempt, the right bytes.
+    const l = await waitStatus(c, String(long.job_id), undefined, 60_000);
+    expect(l).toMatchObject({ state: 'SUCCEEDED', attempts: 1 });
+    expect((l.result as Record<string, unknown>).sha256).toBe(await sha(slow.slice(0, 30)));
+    // The pool is back at full size: two jobs at once on two different (new) threads.
+    const [a, b] = await Promise.all([submit(c, slow.slice(0, 10)), submit(c, slow.slice(0, 10))]);
+    const both = await Promise.all([waitStatus(c, String(a.job_id)), waitStatus(c, String(b.job_id))]);
+    expect(both.map((s) => s.state)).toEqual(['SUCCEEDED', 'SUCCEEDED']);
+    expect(new Set(both.map((s) => (s.result as Record<string, unknown>).worker)).size).toBe(2);
+    expect(engine.storedBytes().used).toBe(both.reduce((n, s) => n + Number((s.result as Record<string, unknown>).size_bytes), 0) + Number((fin.result as Record<string, unknown>).size_bytes) + Number((l.result as Record<string, unknown>).size_bytes));
+  }, 90_000);
+
+  it('byte budget: a submit that does not fit is RESOURCE_EXHAUSTED (nothing queued); cancelling frees the inputs; TTL eviction frees results', async () => {
+    const { c, engine } = await start({ poolSize: 1, maxStoredBytes: Math.floor(cloud.length * 1.5) }, 10);
+    const a = await submit(c, slow);
+    await waitStatus(c, String(a.job_id), (s) => s.state === 'RUNNING');
+    expect(engine.storedBytes().used).toBe(cloud.length);
+    const e = await submit(c, quick).catch((x: grpc.ServiceError) => x);
+    expect(e).toMatchObject({ code: grpc.status.RESOURCE_EXHAUSTED });
+    expect((e as grpc.ServiceError).details).toMatch(/job store is full/);
+    expect(await engine.jobCount()).toBe(1);
+    await call(c, 'CancelJob', { job_id: a.job_id });
+    await waitStatus(c, String(a.job_id), (s) => Number(s.finished_at_ms) > 0);
+    expect(engine.storedBytes().used).toBe(0);
+    const b = await submit(c, quick);
+    const st = await waitStatus(c, String(b.job_id));
+    expect(st.state).toBe('SUCCEEDED');
+    expect(engine.storedBytes().used).toBe(Number((st.result as Record<string, unknown>).size_bytes));
+  }, 60_000);
+
+  it('TTL: a finished job and its result are evicted after the TTL (NOT_FOUND), freeing the budget', async () => {
+    const { c, engine } = await start({ poolSize: 1, ttlMs: 300 });
+    const j = await submit(c, quick);
+    expect((await waitStatus(c, String(j.job_id))).state).toBe('SUCCEEDED');
+    expect(engine.storedBytes().used).toBeGreaterThan(0);
+    await new Promise((r) => setTimeout(r, 600));
+    await expect(call(c, 'GetJobStatus', { job_id: j.job_id })).rejects.toMatchObject({ code: grpc.status.NOT_FOUND });
+    await expect(call(c, 'GetProcessedResult', { job_id: j.job_id })).rejects.toMatchObject({ code: grpc.status.NOT_FOUND });
+    expect(engine.storedBytes().used).toBe(0);
+  });
+
+  it('cancel: a queued job is CANCELLED at once and never runs; a running job stops at its next stage; the thread then takes the next job', async () => {
+    const { c } = await start({ poolSize: 1 });
+    const running = await submit(c, slow);
+    await waitStatus(c, String(running.job_id), (s) => s.state === 'RUNNING' && Number(s.progress) > 0);
+    const queued = await submit(c, quick);
+    const next = await submit(c, quick);
+    expect((await call(c, 'GetJobStatus', { job_id: queued.job_id })).state).toBe('QUEUED');
+    const q = await call(c, 'CancelJob', { job_id: queued.job_id });
+    expect(q).toMatchObject({ state: 'CANCELLED', error_code: 'HPC.CANCELLED', attempts: 0 });
+    expect(Number(q.finished_at_ms)).toBeGreaterThan(0);
+    expect((await call(c, 'CancelJob', { job_id: running.job_id })).state).toBe('CANCELLED');
+    const fin = await waitStatus(c, String(running.job_id), (s) => Number(s.finished_at_ms) > 0);
+    expect(fin.state).toBe('CANCELLED');
+    expect(Number(fin.progress)).toBeLessThan(1);
+    expect((await waitStatus(c, String(next.job_id))).state).toBe('SUCCEEDED');
+    const qs = await call(c, 'GetJobStatus', { job_id: queued.job_id });
+    expect(qs).toMatchObject({ state: 'CANCELLED', attempts: 0 });
+    await expect(call(c, 'GetProcessedResult', { job_id: queued.job_id })).rejects.toMatchObject({ code: grpc.status.FAILED_PRECONDITION });
+    await expect(call(c, 'CancelJob', { job_id: next.job_id })).rejects.toMatchObject({ code: grpc.status.FAILED_PRECONDITION });
+  }, 60_000);
+
+  it('the default pool size is max(1, cores − 1); startHpcServer() without Redis uses the local engine', async () => {
+    const { availableParallelism } = await import('node:os');
+    const { engine } = await start({});
+    expect(engine.kind).toBe('local');
+    expect(engine.poolSize).toBe(Math.max(1, availableParallelism() - 1));
+  });
+});
