@@ -1,0 +1,6 @@
+/**
+ * ROS 1 node client (TCPROS + XML-RPC master/slave APIs), written on @foxglove/xmlrpc and the
+ * @foxglove/rosmsg family. See README.md for the protocol coverage and why not rosnodejs.
+ */
+export type * from './ros1-node.types.js';
+export { createRos1Node } from './ros1-node.js';

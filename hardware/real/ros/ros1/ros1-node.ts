@@ -1,0 +1,495 @@
+/**
+ * A ROS 1 node: slave XML-RPC server, TCPROS server, registrations with the master, and a
+ * master watchdog that re-registers everything when the master comes back (a restarted
+ * roscore knows nothing of us; rospy would stay silently unregistered, we do not).
+ */
+import { EventEmitter } from 'node:events';
+import { XmlRpcServer, type XmlRpcValue } from '@foxglove/xmlrpc';
+import { z } from 'zod';
+import { silentLogger, type Logger } from '../../../../core/logger.js';
+import { fail, ok, okVoid } from '../../../../core/result.js';
+import { BoundedHttpServer } from './internal/http-server.js';
+import { normalizeNamespace, resolveName } from './internal/names.js';
+import { Publication } from './internal/publication.js';
+import { callService } from './internal/service-client.js';
+import { ServiceProvider } from './internal/service-server.js';
+import { installSlaveApi, type SlaveApiNode } from './internal/slave-api.js';
+import { Subscription } from './internal/subscription.js';
+import { TcprosServer } from './internal/tcpros-server.js';
+import { TypeRegistry } from './internal/type-registry.js';
+import { rosCall } from './internal/xmlrpc-call.js';
+import type {
+  AdvertiseOptions,
+  CallServiceOptions,
+  MessageMeta,
+  Publisher,
+  Ros1Message,
+  Ros1Node,
+  Ros1NodeEvents,
+  Ros1NodeOptions,
+  Ros1Result,
+  ServiceHandler,
+  ServiceServer,
+  SubscribeOptions,
+  Subscriber,
+} from './ros1-node.types.js';
+
+const Options = z.object({
+  name: z.string().min(1),
+  masterUri: z.string().url().refine((u) => /^https?:\/\//.test(u), 'masterUri must be http(s)://host:port/'),
+  host: z.string().min(1).optional(),
+  bindAddress: z.string().min(1).optional(),
+  namespace: z.string().optional(),
+  masterPollMs: z.number().int().min(50).max(600_000).optional(),
+  xmlrpcTimeoutMs: z.number().int().min(50).max(600_000).optional(),
+  maxMessageBytes: z.number().int().min(1024).max(2 ** 31).optional(),
+});
+
+/** XML-RPC request bodies we accept on the slave API (they are small: topic lists). */
+const MAX_XMLRPC_BODY = 4 * 1024 * 1024;
+
+type Registration =
+  | { kind: 'pub'; name: string; type: string; registered: boolean }
+  | { kind: 'sub'; name: string; type: string; registered: boolean }
+  | { kind: 'srv'; name: string; type: string; registered: boolean };
+
+/** Thrown for invalid options (a programming error, not an expected failure). */
+export class Ros1OptionsError extends Error {}
+
+/**
+ * Starts a ROS 1 node: binds the slave XML-RPC and TCPROS servers and contacts the master.
+ * Resolves even when the master is down: registrations are sent as soon as it answers
+ * (`master-back`), and again whenever it restarts.
+ * @throws Ros1OptionsError on invalid options; the servers' bind errors propagate.
+ */
+export async function createRos1Node(options: Ros1NodeOptions): Promise<Ros1Node> {
+  const parsed = Options.safeParse(options);
+  if (!parsed.success) throw new Ros1OptionsError(`createRos1Node: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  const ns = normalizeNamespace(options.namespace);
+  if (!ns.ok) throw new Ros1OptionsError(ns.error.message);
+  const name = resolveName(options.name, ns.value, '/');
+  if (!name.ok || options.name.startsWith('~')) throw new Ros1OptionsError(`createRos1Node: ${name.ok ? 'node name cannot be private' : name.error.message}`);
+  const node = new Ros1NodeImpl(options, ns.value, name.value);
+  for (const [type, text] of Object.entries(options.definitions ?? {})) {
+    const r = node.registerDefinition(type, text);
+    if (!r.ok) throw new Ros1OptionsError(`createRos1Node: definition ${type}: ${r.error.message}`);
+  }
+  await node.start();
+  return node;
+}
+
+class Ros1NodeImpl extends EventEmitter implements Ros1Node, SlaveApiNode {
+  readonly masterUri: string;
+  readonly advertisedHost: string;
+  private readonly bindAddress: string;
+  private readonly log: Logger;
+  private readonly registry = new TypeRegistry();
+  private readonly pollMs: number;
+  private readonly rpcTimeoutMs: number;
+  private readonly maxFrameBytes: number;
+  private readonly http: BoundedHttpServer;
+  private readonly xmlrpc: XmlRpcServer;
+  private readonly tcpros: TcprosServer;
+  private readonly pubs = new Map<string, { pub: Publication; handles: number }>();
+  private readonly subs = new Map<string, Subscription>();
+  private readonly srvs = new Map<string, ServiceProvider>();
+  private readonly registrations = new Map<string, Registration>();
+  private pollTimer: NodeJS.Timeout | undefined;
+  private polling = false;
+  private masterPid: number | undefined;
+  private reachable = false;
+  private down = false;
+  private uriValue = '';
+
+  constructor(
+    opts: Ros1NodeOptions,
+    readonly namespace: string,
+    readonly name: string,
+  ) {
+    super();
+    this.masterUri = opts.masterUri.endsWith('/') ? opts.masterUri : `${opts.masterUri}/`;
+    this.advertisedHost = opts.host ?? '127.0.0.1';
+    this.bindAddress = opts.bindAddress ?? (/^(127\.|localhost$)/.test(this.advertisedHost) ? this.advertisedHost : '0.0.0.0');
+    this.log = (opts.logger ?? silentLogger).child({ ros1node: name });
+    this.pollMs = opts.masterPollMs ?? 1000;
+    this.rpcTimeoutMs = opts.xmlrpcTimeoutMs ?? 3000;
+    this.maxFrameBytes = opts.maxMessageBytes ?? 256 * 1024 * 1024;
+    this.http = new BoundedHttpServer(MAX_XMLRPC_BODY, (reason) => this.log.warn({ reason }, 'ros1: bad XML-RPC request'));
+    this.xmlrpc = new XmlRpcServer(this.http);
+    this.tcpros = new TcprosServer(
+      {
+        topic: (t) => {
+          const p = this.pubs.get(t)?.pub;
+          return p ? (s, r, h) => p.accept(s, r, h) : undefined;
+        },
+        service: (n) => {
+          const p = this.srvs.get(n);
+          return p ? (s, r, h) => p.accept(s, r, h) : undefined;
+        },
+      },
+      this.log,
+      this.maxFrameBytes,
+    );
+    installSlaveApi(this.xmlrpc, this, this.log);
+  }
+
+  get uri(): string {
+    return this.uriValue;
+  }
+
+  get masterReachable(): boolean {
+    return this.reachable;
+  }
+
+  get tcprosPort(): number {
+    return this.tcpros.port;
+  }
+
+  async start(): Promise<void> {
+    await this.http.listen(0, this.bindAddress);
+    await this.tcpros.listen(this.bindAddress);
+    this.uriValue = `http://${this.advertisedHost}:${this.http.port() ?? 0}/`;
+    await this.poll();
+    this.pollTimer = setInterval(() => void this.poll(), this.pollMs);
+    this.log.info({ uri: this.uriValue, master: this.masterUri, reachable: this.reachable }, 'ros1: node started');
+  }
+
+  // ---- types -------------------------------------------------------------------------------
+
+  hasType(type: string): boolean {
+    return this.registry.hasMessage(type) || this.registry.hasService(type);
+  }
+
+  registerDefinition(type: string, text: string, kind?: 'msg' | 'srv'): Ros1Result {
+    return this.registry.register(type, text, kind);
+  }
+
+  md5sum(type: string): string | undefined {
+    return this.registry.md5sum(type);
+  }
+
+  // ---- topics ------------------------------------------------------------------------------
+
+  advertise(topic: string, type: string, options: AdvertiseOptions = {}): Ros1Result<Publisher> {
+    if (this.down) return fail('ROS1.SHUT_DOWN', 'node is shut down');
+    const resolved = resolveName(topic, this.namespace, this.name);
+    if (!resolved.ok) return resolved;
+    const t = resolved.value;
+    const codec = this.registry.message(type);
+    if (!codec.ok) return codec;
+    let entry = this.pubs.get(t);
+    if (entry) {
+      if (entry.pub.codec.type !== type) {
+        return fail('ROS1.ALREADY_ADVERTISED', `${t} is already advertised by this node as ${entry.pub.codec.type}`);
+      }
+      entry.handles += 1;
+    } else {
+      const queueSize = Math.max(1, options.queueSize ?? 100);
+      entry = { pub: new Publication(t, codec.value, options.latch ?? false, queueSize, this.name, this.log), handles: 1 };
+      this.pubs.set(t, entry);
+      this.addRegistration({ kind: 'pub', name: t, type, registered: false });
+    }
+    const pub = entry.pub;
+    let closed = false;
+    const handle: Publisher = {
+      topic: t,
+      type,
+      md5sum: codec.value.md5sum,
+      get subscriberCount() {
+        return pub.links.size;
+      },
+      publish: (msg) => {
+        if (closed) return fail('ROS1.SHUT_DOWN', `publisher of ${t} is closed`);
+        try {
+          pub.publish(msg);
+          return okVoid;
+        } catch (err) {
+          return fail('ROS1.SERIALIZE_FAILED', `${type} on ${t}: ${(err as Error).message}`, { cause: err });
+        }
+      },
+      close: async () => {
+        if (closed) return;
+        closed = true;
+        const e = this.pubs.get(t);
+        if (!e || e.pub !== pub) return;
+        e.handles -= 1;
+        if (e.handles > 0) return;
+        this.pubs.delete(t);
+        pub.close();
+        await this.removeRegistration('pub', t);
+      },
+    };
+    return ok(handle);
+  }
+
+  subscribe<T extends Ros1Message = Ros1Message>(
+    topic: string,
+    type: string,
+    callback: (msg: T, meta: MessageMeta) => void,
+    _options: SubscribeOptions = {},
+  ): Ros1Result<Subscriber> {
+    if (this.down) return fail('ROS1.SHUT_DOWN', 'node is shut down');
+    const resolved = resolveName(topic, this.namespace, this.name);
+    if (!resolved.ok) return resolved;
+    const t = resolved.value;
+    const codec = this.registry.message(type);
+    if (!codec.ok) return codec;
+    let sub = this.subs.get(t);
+    if (sub && sub.codec.type !== type) {
+      return fail('ROS1.ALREADY_ADVERTISED', `${t} is already subscribed by this node as ${sub.codec.type}`);
+    }
+    if (!sub) {
+      sub = new Subscription(t, codec.value, {
+        callerId: this.name,
+        log: this.log,
+        xmlrpcTimeoutMs: this.rpcTimeoutMs,
+        maxFrameBytes: this.maxFrameBytes,
+      });
+      this.subs.set(t, sub);
+      this.addRegistration({ kind: 'sub', name: t, type, registered: false });
+    }
+    const cb = callback as (msg: Ros1Message, meta: MessageMeta) => void;
+    sub.addCallback(cb);
+    const s = sub;
+    let closed = false;
+    return ok({
+      topic: t,
+      type,
+      get publisherCount() {
+        return s.publisherCount;
+      },
+      close: async () => {
+        if (closed) return;
+        closed = true;
+        if (!s.removeCallback(cb) || this.subs.get(t) !== s) return;
+        this.subs.delete(t);
+        s.close();
+        await this.removeRegistration('sub', t);
+      },
+    });
+  }
+
+  // ---- services ----------------------------------------------------------------------------
+
+  advertiseService(service: string, srvType: string, handler: ServiceHandler): Ros1Result<ServiceServer> {
+    if (this.down) return fail('ROS1.SHUT_DOWN', 'node is shut down');
+    const resolved = resolveName(service, this.namespace, this.name);
+    if (!resolved.ok) return resolved;
+    const n = resolved.value;
+    const codec = this.registry.service(srvType);
+    if (!codec.ok) return codec;
+    if (this.srvs.has(n)) return fail('ROS1.ALREADY_ADVERTISED', `${n} is already provided by this node`);
+    const provider = new ServiceProvider(n, codec.value, handler, this.name, this.log);
+    this.srvs.set(n, provider);
+    this.addRegistration({ kind: 'srv', name: n, type: srvType, registered: false });
+    let closed = false;
+    return ok({
+      service: n,
+      type: srvType,
+      close: async () => {
+        if (closed) return;
+        closed = true;
+        if (this.srvs.get(n) !== provider) return;
+        this.srvs.delete(n);
+        provider.close();
+        await this.removeRegistration('srv', n);
+      },
+    });
+  }
+
+  async callService<T extends Ros1Message = Ros1Message>(
+    service: string,
+    srvType: string,
+    request: Ros1Message,
+    options: CallServiceOptions = {},
+  ): Promise<Ros1Result<T>> {
+    if (this.down) return fail('ROS1.SHUT_DOWN', 'node is shut down');
+    const resolved = resolveName(service, this.namespace, this.name);
+    if (!resolved.ok) return resolved;
+    const codec = this.registry.service(srvType);
+    if (!codec.ok) return codec;
+    const r = await callService(
+      { callerId: this.name, masterUri: this.masterUri, xmlrpcTimeoutMs: this.rpcTimeoutMs, maxFrameBytes: this.maxFrameBytes },
+      resolved.value,
+      codec.value,
+      request,
+      options.timeoutMs ?? 5000,
+    );
+    return r as Ros1Result<T>;
+  }
+
+  // ---- master registration and watchdog ----------------------------------------------------
+
+  private addRegistration(reg: Registration): void {
+    this.registrations.set(`${reg.kind} ${reg.name}`, reg);
+    if (this.reachable) void this.register(reg);
+  }
+
+  private async removeRegistration(kind: Registration['kind'], name: string): Promise<void> {
+    const key = `${kind} ${name}`;
+    const reg = this.registrations.get(key);
+    this.registrations.delete(key);
+    if (!reg || !this.reachable) return;
+    const r =
+      kind === 'pub'
+        ? await rosCall(this.masterUri, 'unregisterPublisher', [this.name, name, this.uri], this.rpcTimeoutMs)
+        : kind === 'sub'
+          ? await rosCall(this.masterUri, 'unregisterSubscriber', [this.name, name, this.uri], this.rpcTimeoutMs)
+          : await rosCall(this.masterUri, 'unregisterService', [this.name, name, this.serviceUri()], this.rpcTimeoutMs);
+    if (!r.ok) this.log.warn({ kind, name, err: r.error.message }, 'ros1: unregistration failed');
+  }
+
+  private serviceUri(): string {
+    return `rosrpc://${this.advertisedHost}:${this.tcpros.port}`;
+  }
+
+  private async register(reg: Registration): Promise<boolean> {
+    const args: Record<Registration['kind'], [string, XmlRpcValue[]]> = {
+      pub: ['registerPublisher', [this.name, reg.name, reg.type, this.uri]],
+      sub: ['registerSubscriber', [this.name, reg.name, reg.type, this.uri]],
+      srv: ['registerService', [this.name, reg.name, this.serviceUri(), this.uri]],
+    };
+    const [method, params] = args[reg.kind];
+    const r = await rosCall(this.masterUri, method, params, this.rpcTimeoutMs);
+    if (this.registrations.get(`${reg.kind} ${reg.name}`) !== reg) return false; // closed meanwhile
+    if (!r.ok) {
+      reg.registered = false;
+      this.log.warn({ method, name: reg.name, err: r.error.message }, 'ros1: registration failed (retried on the next master poll)');
+      return false;
+    }
+    reg.registered = true;
+    if (reg.kind === 'sub') {
+      const pubs = z.array(z.string()).safeParse(r.value);
+      if (pubs.success) this.subs.get(reg.name)?.updatePublishers(pubs.data);
+      else this.log.warn({ topic: reg.name, value: r.value }, 'ros1: registerSubscriber answered without a publisher list');
+    }
+    return true;
+  }
+
+  private async poll(): Promise<void> {
+    if (this.polling || this.down) return;
+    this.polling = true;
+    try {
+      const r = await rosCall(this.masterUri, 'getPid', [this.name], this.rpcTimeoutMs);
+      if (this.down) return;
+      if (!r.ok) {
+        if (this.reachable) {
+          this.reachable = false;
+          this.log.warn({ master: this.masterUri, err: r.error.message }, 'ros1: master lost');
+          this.emit('master-lost', { masterUri: this.masterUri, reason: r.error.message });
+        }
+        return;
+      }
+      const pid = typeof r.value === 'number' ? r.value : undefined;
+      const wasLost = !this.reachable;
+      const restarted = this.masterPid !== undefined && pid !== this.masterPid;
+      this.masterPid = pid;
+      this.reachable = true;
+      if (wasLost || restarted) {
+        // A master that went away or restarted may have forgotten us: register everything again.
+        for (const reg of this.registrations.values()) reg.registered = false;
+      }
+      const pending = [...this.registrations.values()].filter((reg) => !reg.registered);
+      const results = await Promise.all(pending.map((reg) => this.register(reg)));
+      // The poll inside start() establishes the first contact silently; later ones report.
+      if ((wasLost || restarted) && this.pollTimer !== undefined) {
+        const reregistered = results.filter(Boolean).length;
+        this.log.info({ master: this.masterUri, restarted, reregistered }, 'ros1: master back');
+        this.emit('master-back', { masterUri: this.masterUri, restarted, reregistered });
+      }
+    } finally {
+      this.polling = false;
+    }
+  }
+
+  // ---- slave API ---------------------------------------------------------------------------
+
+  publications(): Array<{ topic: string; type: string }> {
+    return [...this.pubs.values()].map(({ pub }) => ({ topic: pub.topic, type: pub.codec.type }));
+  }
+
+  subscriptions(): Array<{ topic: string; type: string }> {
+    return [...this.subs.values()].map((s) => ({ topic: s.topic, type: s.codec.type }));
+  }
+
+  hasPublication(topic: string): boolean {
+    return this.pubs.has(topic);
+  }
+
+  publisherUpdate(topic: string, publishers: string[]): void {
+    const sub = this.subs.get(topic);
+    if (!sub) {
+      this.log.debug({ topic }, 'ros1: publisherUpdate for a topic we do not subscribe');
+      return;
+    }
+    sub.updatePublishers(publishers);
+  }
+
+  busStats(): XmlRpcValue[] {
+    const publish = [...this.pubs.values()].map(({ pub }) => [
+      pub.topic,
+      pub.bytesSent,
+      [...pub.links].map((l) => [l.id, l.bytesSent, l.messagesSent, true]),
+    ]);
+    const subscribe = [...this.subs.values()].map((s) => [
+      s.topic,
+      [...s.links.values()].map((l) => [l.id, l.bytesReceived, l.decodeErrors, l.connected]),
+    ]);
+    let requests = 0;
+    let rx = 0;
+    let tx = 0;
+    for (const p of this.srvs.values()) {
+      requests += p.requests;
+      rx += p.bytesReceived;
+      tx += p.bytesSent;
+    }
+    return [publish, subscribe, [requests, rx, tx]];
+  }
+
+  busInfo(): XmlRpcValue[] {
+    const out: XmlRpcValue[] = [];
+    for (const { pub } of this.pubs.values()) {
+      for (const l of pub.links) out.push([l.id, l.callerId, 'o', 'TCPROS', pub.topic, true, `TCPROS connection on port ${this.tcpros.port} to [${l.callerId}]`]);
+    }
+    for (const s of this.subs.values()) {
+      for (const l of s.links.values()) out.push([l.id, l.uri, 'i', 'TCPROS', s.topic, l.connected, `TCPROS connection to [${l.publisherId || l.uri}]`]);
+    }
+    return out;
+  }
+
+  requestShutdown(reason: string): void {
+    this.log.warn({ reason }, 'ros1: shutdown requested through the slave API');
+    setImmediate(() => {
+      void this.shutdown(reason).then(() => this.emit('shutdown', { reason }));
+    });
+  }
+
+  async shutdown(reason = 'shutdown'): Promise<void> {
+    if (this.down) return;
+    this.down = true;
+    clearInterval(this.pollTimer);
+    const regs = [...this.registrations.values()];
+    if (this.reachable) {
+      const timeout = Math.min(this.rpcTimeoutMs, 1000);
+      await Promise.all(
+        regs.map((reg) =>
+          reg.kind === 'pub'
+            ? rosCall(this.masterUri, 'unregisterPublisher', [this.name, reg.name, this.uri], timeout)
+            : reg.kind === 'sub'
+              ? rosCall(this.masterUri, 'unregisterSubscriber', [this.name, reg.name, this.uri], timeout)
+              : rosCall(this.masterUri, 'unregisterService', [this.name, reg.name, this.serviceUri()], timeout),
+        ),
+      );
+    }
+    this.registrations.clear();
+    for (const { pub } of this.pubs.values()) pub.close();
+    for (const s of this.subs.values()) s.close();
+    for (const p of this.srvs.values()) p.close();
+    this.pubs.clear();
+    this.subs.clear();
+    this.srvs.clear();
+    this.tcpros.close();
+    this.http.close();
+    this.log.info({ reason }, 'ros1: node shut down');
+  }
+}

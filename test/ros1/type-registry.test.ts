@@ -1,0 +1,76 @@
+/**
+ * md5sums and definitions: ours against the ROS tools' own (`rosmsg md5`, `rossrv md5`), and
+ * serialization round trips.
+ */
+import { execFileSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { TypeRegistry } from '../../hardware/real/ros/ros1/internal/type-registry.js';
+import { rosToolsAvailable } from './ros1-harness.js';
+
+const MESSAGES = [
+  'std_msgs/String',
+  'std_msgs/Header',
+  'geometry_msgs/PoseStamped',
+  'nav_msgs/Odometry',
+  'sensor_msgs/NavSatFix',
+  'sensor_msgs/BatteryState',
+  'sensor_msgs/Image',
+  'sensor_msgs/PointCloud2',
+  'tf2_msgs/TFMessage',
+];
+const SERVICES = ['std_srvs/Trigger', 'std_srvs/Empty', 'std_srvs/SetBool'];
+const tools = rosToolsAvailable();
+
+describe('ROS 1 type registry', () => {
+  const reg = new TypeRegistry();
+
+  it.skipIf(!tools.ok)(`md5sums match rosmsg/rossrv md5 ${tools.ok ? '' : `(skipped: ${tools.reason})`}`, () => {
+    for (const t of MESSAGES) {
+      const theirs = execFileSync('rosmsg', ['md5', t], { encoding: 'utf8' }).trim();
+      expect(reg.md5sum(t), t).toBe(theirs);
+    }
+    for (const t of SERVICES) {
+      const theirs = execFileSync('rossrv', ['md5', t], { encoding: 'utf8' }).trim();
+      expect(reg.md5sum(t), t).toBe(theirs);
+    }
+  });
+
+  it('pinned md5sums (independent of the ROS tools)', () => {
+    expect(reg.md5sum('geometry_msgs/PoseStamped')).toBe('d3812c3cbc69362b77dc0b19b345f8f5');
+    expect(reg.md5sum('sensor_msgs/PointCloud2')).toBe('1158d486dd51d683ce2f1be655c3c181');
+    expect(reg.md5sum('std_srvs/Trigger')).toBe('937c9679a518e3a18d831e57125ea522');
+  });
+
+  it('registers a custom service using unqualified and Header types', () => {
+    const r1 = reg.register('overwatch_msgs/Waypoint', 'float64 lat\nfloat64 lon\nfloat32 alt_m\n');
+    expect(r1.ok).toBe(true);
+    const r2 = reg.register(
+      'overwatch_msgs/LoadMission',
+      'Header header\nWaypoint[] waypoints\nstring name\n---\nbool success\nstring message\nuint8 OK=0\n',
+    );
+    expect(r2.ok).toBe(true);
+    const srv = reg.service('overwatch_msgs/LoadMission');
+    expect(srv.ok).toBe(true);
+    if (!srv.ok) return;
+    const req = {
+      header: { seq: 1, stamp: { sec: 2, nsec: 3 }, frame_id: 'map' },
+      waypoints: [{ lat: 1.5, lon: 2.5, alt_m: 30 }],
+      name: 'survey',
+    };
+    const framed = srv.value.request.encodeFramed(req);
+    expect(framed.readUInt32LE(0)).toBe(framed.length - 4);
+    expect(srv.value.request.decode(framed.subarray(4))).toEqual(req);
+  });
+
+  it('refuses definitions with unknown types or malformed text, leaving the registry usable', () => {
+    expect(reg.register('x_msgs/Bad', 'NoSuch thing\n').ok).toBe(false);
+    const bad = reg.register('x_msgs/Bad2', 'float64[ x\n');
+    expect(bad.ok).toBe(false);
+    if (!bad.ok) expect(bad.error.code).toBe('ROS1.BAD_DEFINITION');
+    expect(reg.register('notatype', 'int8 a\n').ok).toBe(false);
+    expect(reg.hasMessage('x_msgs/Bad')).toBe(false);
+    expect(reg.message('geometry_msgs/PoseStamped').ok).toBe(true);
+    const unknown = reg.message('nope_msgs/Nope');
+    expect(unknown.ok ? '' : unknown.error.code).toBe('ROS1.UNKNOWN_TYPE');
+  });
+});
