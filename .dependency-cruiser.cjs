@@ -53,7 +53,7 @@ module.exports = {
       comment: 'services (api, storage, metrics, bridge) sit on the runtime; the runtime never reaches up into them',
       severity: 'error',
       from: { path: '^(actors|machines|hardware|core)/' },
-      to: { path: '^(api|storage|metrics|bridge|dashboard|recording)/' },
+      to: { path: '^(api|storage|metrics|bridge|dashboard|recording|ros)/' },
     },
     {
       name: 'storage-and-metrics-below-api',
@@ -82,6 +82,19 @@ module.exports = {
       severity: 'error',
       from: { path: '^bridge/' },
       to: { path: '^(api|storage|cli|testing)/' },
+    },
+    {
+      name: 'ros-face-beside-the-bridge',
+      comment: 'ros/ (the twin on a ROS graph) sits on the runtime like the bridge: it takes its node and blob reader by injection and imports neither the api, storage, bridge nor the cli',
+      severity: 'error',
+      from: { path: '^ros/' },
+      to: { path: '^(api|storage|cli|testing|bridge|dashboard|recording|hpc)/' },
+    },
+    {
+      name: 'hardware-not-the-ros-face',
+      severity: 'error',
+      from: { path: '^(hardware|machines|core|slam|pointcloud)/' },
+      to: { path: '^ros/' },
     },
     {
       name: 'dashboard-is-static',
