@@ -15,6 +15,8 @@ import type { GzMessages } from './gz-messages.js';
 
 /** Wire version of transport 8–13 (`kWireVersion`); +100 with IGN_TRANSPORT_TOPIC_STATISTICS=1. */
 export const GZ_WIRE_VERSION = 10;
+/** `msgs_per_sec` of an unthrottled publisher (`kUnthrottled`, uint64 max). */
+export const GZ_UNTHROTTLED = 2n ** 64n - 1n;
 /** Largest datagram the C++ side reads (`kMaxRcvStr`). */
 export const GZ_MAX_DATAGRAM = 65535;
 
@@ -27,7 +29,8 @@ export interface MsgPublisherInfo {
   readonly ctrl: string;
   readonly msgType: string;
   readonly throttled: boolean;
-  readonly msgsPerSec: number;
+  /** uint64; Gazebo sends 2^64 − 1 (`kUnthrottled`) for an unthrottled publisher. */
+  readonly msgsPerSec: bigint;
 }
 
 /** A service responder as announced on the service discovery port. */
@@ -68,7 +71,7 @@ const PublisherSchema = z.object({
   process_uuid: z.string(),
   node_uuid: z.string(),
   scope: z.enum(['PROCESS', 'HOST', 'ALL']),
-  msg_pub: z.object({ ctrl: z.string(), msg_type: z.string(), throttled: z.boolean(), msgs_per_sec: z.number() }).nullish(),
+  msg_pub: z.object({ ctrl: z.string(), msg_type: z.string(), throttled: z.boolean(), msgs_per_sec: z.string().regex(/^\d+$/) }).nullish(),
   srv_pub: z.object({ socket_id: z.string(), request_type: z.string(), response_type: z.string() }).nullish(),
 });
 
@@ -94,7 +97,7 @@ export function encodeDiscovery(msgs: GzMessages, p: DiscoveryPacket): Result<Bu
       node_uuid: p.pub.nodeUuid,
       scope: p.pub.scope,
     };
-    if (p.pub.msg) pub.msg_pub = { ctrl: p.pub.msg.ctrl, msg_type: p.pub.msg.msgType, throttled: p.pub.msg.throttled, msgs_per_sec: p.pub.msg.msgsPerSec };
+    if (p.pub.msg) pub.msg_pub = { ctrl: p.pub.msg.ctrl, msg_type: p.pub.msg.msgType, throttled: p.pub.msg.throttled, msgs_per_sec: p.pub.msg.msgsPerSec.toString() };
     if (p.pub.srv) pub.srv_pub = { socket_id: p.pub.srv.socketId, request_type: p.pub.srv.requestType, response_type: p.pub.srv.responseType };
     obj.pub = pub;
   }
@@ -117,7 +120,7 @@ export function decodeDiscovery(msgs: GzMessages, datagram: Uint8Array): Result<
   if (len + 2 !== datagram.length) {
     return fail('GZ.DISCOVERY_LENGTH', `length field says ${len} body bytes, datagram carries ${datagram.length - 2}`, { context: { len, received: datagram.length } });
   }
-  const decoded = msgs.decode(TYPE, datagram.subarray(2));
+  const decoded = msgs.decode(TYPE, datagram.subarray(2), { longs: 'string' });
   if (!decoded.ok) return fail('GZ.DISCOVERY_DECODE', decoded.error.message, { cause: decoded.error.cause });
   const parsed = DecodedSchema.safeParse(decoded.value);
   if (!parsed.success) return fail('GZ.DISCOVERY_INVALID', `discovery message: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
@@ -139,7 +142,7 @@ export function decodeDiscovery(msgs: GzMessages, datagram: Uint8Array): Result<
             processUuid: d.pub.process_uuid,
             nodeUuid: d.pub.node_uuid,
             scope: d.pub.scope,
-            ...(d.pub.msg_pub ? { msg: { ctrl: d.pub.msg_pub.ctrl, msgType: d.pub.msg_pub.msg_type, throttled: d.pub.msg_pub.throttled, msgsPerSec: d.pub.msg_pub.msgs_per_sec } } : {}),
+            ...(d.pub.msg_pub ? { msg: { ctrl: d.pub.msg_pub.ctrl, msgType: d.pub.msg_pub.msg_type, throttled: d.pub.msg_pub.throttled, msgsPerSec: BigInt(d.pub.msg_pub.msgs_per_sec) } } : {}),
             ...(d.pub.srv_pub ? { srv: { socketId: d.pub.srv_pub.socket_id, requestType: d.pub.srv_pub.request_type, responseType: d.pub.srv_pub.response_type } } : {}),
           },
         }

@@ -74,6 +74,7 @@ export class GzMessages {
     if (!t) return fail('GZ.UNKNOWN_TYPE', `unknown message type ${typeName}`);
     try {
       const msg = t.fromObject(value);
+      pruneDefaults(t, msg as unknown as Record<string, unknown>);
       const problem = t.verify(msg);
       if (problem) return fail('GZ.ENCODE_FAILED', `${typeName}: ${problem}`);
       return ok(t.encode(msg).finish());
@@ -83,18 +84,41 @@ export class GzMessages {
   }
 
   /**
-   * Decodes bytes to a plain object (64-bit integers as numbers, enums as names, defaults filled).
+   * Decodes bytes to a plain object (64-bit integers as numbers, or decimal strings with
+   * `longs: 'string'` when they may exceed 2^53; enums as names; defaults filled).
    * Truncated or malformed bytes are `GZ.DECODE_FAILED`, never an exception.
    */
-  decode(typeName: string, bytes: Uint8Array): Result<Record<string, unknown>, GzMessageErrorCode> {
+  decode(typeName: string, bytes: Uint8Array, options: { longs?: 'number' | 'string' } = {}): Result<Record<string, unknown>, GzMessageErrorCode> {
     const t = this.type(typeName);
     if (!t) return fail('GZ.UNKNOWN_TYPE', `unknown message type ${typeName}`);
     try {
       const m = t.decode(bytes);
-      return ok(t.toObject(m, { longs: Number, enums: String, defaults: true }) as Record<string, unknown>);
+      return ok(t.toObject(m, { longs: options.longs === 'string' ? String : Number, enums: String, defaults: true }) as Record<string, unknown>);
     } catch (cause) {
       return fail('GZ.DECODE_FAILED', `${typeName}: ${(cause as Error).message}`, { cause, context: { bytes: bytes.length } });
     }
+  }
+}
+
+/**
+ * Removes proto3 scalar fields set to their default (0, false, '', empty bytes, first enum value),
+ * so the bytes are what protobuf C++ writes (it never serialises a proto3 default; protobufjs
+ * writes any field that was set).
+ */
+function pruneDefaults(t: protobuf.Type, m: Record<string, unknown>): void {
+  for (const f of t.fieldsArray) {
+    const v = m[f.name];
+    if (v === undefined || v === null) continue;
+    if (f.resolvedType instanceof protobuf.Type) {
+      if (f.repeated) for (const item of v as Record<string, unknown>[]) pruneDefaults(f.resolvedType, item);
+      else pruneDefaults(f.resolvedType, v as Record<string, unknown>);
+      continue;
+    }
+    if (f.repeated || f.map || f.partOf) continue;
+    const isDefault =
+      v === 0 || v === false || v === '' || (v instanceof Uint8Array && v.length === 0) ||
+      (typeof v === 'object' && v !== null && 'low' in v && 'high' in v && (v as { low: number; high: number }).low === 0 && (v as { low: number; high: number }).high === 0);
+    if (isDefault) delete m[f.name];
   }
 }
 

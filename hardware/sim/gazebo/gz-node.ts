@@ -20,7 +20,7 @@ import type { Logger } from 'pino';
 import type { Clock, TimerHandle } from '../../../core/clock.js';
 import { sleep, WallClock } from '../../../core/clock.js';
 import { fail, ok, okVoid, type Failure, type Result } from '../../../core/result.js';
-import type { DiscoveryPublisher } from './discovery-codec.js';
+import { GZ_UNTHROTTLED, type DiscoveryPublisher } from './discovery-codec.js';
 import { GzDiscovery, GZ_MSG_DISCOVERY_PORT, GZ_SRV_DISCOVERY_PORT } from './discovery.js';
 import { gzMessages, gzTypeName, type GzMessages, type GzPackage } from './gz-messages.js';
 import { gzHostAddress, gzInterfaces } from './net-interfaces.js';
@@ -283,7 +283,7 @@ export class GzNode {
       processUuid: this.processUuid,
       nodeUuid: this.nodeUuid,
       scope: 'ALL',
-      msg: { ctrl: '', msgType, throttled: false, msgsPerSec: 0 },
+      msg: { ctrl: 'unused', msgType, throttled: false, msgsPerSec: GZ_UNTHROTTLED },
     };
     this.localPubs.set(fq.value, pub);
     this.msgDiscovery.advertise(pub);
