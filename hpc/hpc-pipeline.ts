@@ -10,6 +10,7 @@ import type { PointCloud } from '../pointcloud/point-cloud.js';
 import { decodePcd, encodePcd } from '../pointcloud/formats/pcd.codec.js';
 import { decodePly, encodePly } from '../pointcloud/formats/ply.codec.js';
 import { decodeLas, encodeLas } from '../pointcloud/formats/las.codec.js';
+import { decodeLaz, isLaz } from '../pointcloud/formats/las-laz.codec.js';
 import { voxelGrid } from '../pointcloud/ops/voxel-grid.js';
 import { radiusOutlierRemoval, statisticalOutlierRemoval } from '../pointcloud/ops/outlier-removal.js';
 import { cropBox, mergeClouds } from '../pointcloud/ops/geometry.js';
@@ -22,9 +23,14 @@ export type PipelineErrorCode = 'HPC.BAD_CLOUD' | 'HPC.STAGE_FAILED' | 'HPC.ENCO
 /** Default cap on points per decoded cloud. */
 export const MAX_POINTS = 50_000_000;
 
-/** Decodes `bytes` as `format`; a HPC.BAD_CLOUD failure naming the codec's own code otherwise. */
-export function decodeCloud(bytes: Uint8Array, format: CloudFormat, maxPoints = MAX_POINTS): Result<PointCloud, 'HPC.BAD_CLOUD'> {
-  const r = format === 'ply' ? decodePly(bytes, { maxPoints }) : format === 'las' ? decodeLas(bytes, { maxPoints }) : decodePcd(bytes, { maxPoints });
+/**
+ * Decodes `bytes` as `format` (`las` also reads LAZ, detected from the header); a HPC.BAD_CLOUD
+ * failure naming the codec's own code otherwise.
+ */
+export async function decodeCloud(bytes: Uint8Array, format: CloudFormat, maxPoints = MAX_POINTS): Promise<Result<PointCloud, 'HPC.BAD_CLOUD'>> {
+  const r = format === 'ply' ? decodePly(bytes, { maxPoints })
+    : format === 'las' ? (isLaz(bytes) ? await decodeLaz(bytes, { maxPoints }) : decodeLas(bytes, { maxPoints }))
+    : decodePcd(bytes, { maxPoints });
   if (!r.ok) return fail('HPC.BAD_CLOUD', `${r.error.code}: ${r.error.message}`);
   return ok('cloud' in r.value ? r.value.cloud : r.value);
 }
@@ -105,11 +111,11 @@ export async function runPipeline(
 ): Promise<Result<{ bytes: Uint8Array; meta: PipelineMeta }, PipelineErrorCode>> {
   const t0 = performance.now();
   const total = input.stages.length + 2;
-  const first = decodeCloud(input.data, input.format);
+  const first = await decodeCloud(input.data, input.format);
   if (!first.ok) return first;
   const extra: PointCloud[] = [];
   for (const [i, b] of input.additional.entries()) {
-    const r = decodeCloud(b, input.format);
+    const r = await decodeCloud(b, input.format);
     if (!r.ok) return fail('HPC.BAD_CLOUD', `additional_clouds.${i}: ${r.error.message}`);
     extra.push(r.value);
   }

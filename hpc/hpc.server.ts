@@ -164,7 +164,7 @@ export async function startHpcServer(opts: HpcServerOptions = {}): Promise<HpcSe
     const total = data.length + r.additional.reduce((a, b) => a + b.length, 0);
     if (total > cfg.maxRequestBytes) throw new RpcError(grpc.status.RESOURCE_EXHAUSTED, `request clouds total ${total} bytes, limit ${cfg.maxRequestBytes}`);
     for (const [i, b] of [data, ...r.additional].entries()) {
-      const d = decodeCloud(b, r.format);
+      const d = await decodeCloud(b, r.format);
       if (!d.ok) throw new RpcError(grpc.status.INVALID_ARGUMENT, `${i === 0 ? 'point_cloud_data' : `additional_clouds.${i - 1}`}: ${d.error.message}`);
     }
     const id = await engine.submit({ format: r.format, outputFormat: r.outputFormat, stages: r.stages, data, additional: r.additional, clientRequestId: r.clientRequestId });

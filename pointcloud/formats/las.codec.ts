@@ -3,7 +3,8 @@
  * waveform packets of 4/5/9/10 are skipped), 0–3 written as LAS 1.2 and 6–8 as LAS 1.4.
  * Coordinates are int32 × scale + offset (float64); the decoded cloud keeps them as float32
  * relative to `origin` = floor(header minimum), so eastings/northings keep mm precision.
- * LAZ (compressed, point format id with bit 7 set) is refused with LAS.LAZ_UNSUPPORTED.
+ * LAZ (compressed, point format id with bit 7 set) is refused here with LAS.LAZ_UNSUPPORTED:
+ * `decodeLaz` (las-laz.codec.ts, async, laz-perf) reads it.
  */
 import { fail, ok, type Result } from '../../core/result.js';
 import { bounds, makeCloud, type PointCloud, type PointField } from '../point-cloud.js';
@@ -49,7 +50,7 @@ export function decodeLas(bytes: Uint8Array, opts: { maxPoints?: number } = {}):
   const fmtByte = bytes[104]!;
   const recLen = dv.getUint16(105, true);
   if (vMaj !== 1 || vMin > 4) return fail('LAS.BAD_HEADER', `LAS version ${vMaj}.${vMin} is not 1.0–1.4`);
-  if (fmtByte & 0x80 || fmtByte & 0x40) return fail('LAS.LAZ_UNSUPPORTED', 'LAZ-compressed point data (point format bit 7/6 set): decompress with laszip/PDAL first');
+  if (fmtByte & 0x80 || fmtByte & 0x40) return fail('LAS.LAZ_UNSUPPORTED', 'LAZ-compressed point data (point format bit 7/6 set): read it with decodeLaz (las-laz.codec.ts)');
   const fmt = fmtByte;
   if (fmt > 10) return fail('LAS.UNSUPPORTED_FORMAT', `point data record format ${fmt}`);
   if (recLen < MIN_RECORD[fmt]!) return fail('LAS.BAD_HEADER', `record length ${recLen} < ${MIN_RECORD[fmt]} for format ${fmt}`);
