@@ -16,6 +16,19 @@ async function node(partition: string): Promise<GzNode> {
   return n.value;
 }
 
+/**
+ * `ign service -r` with StringMsg types. The C++ requester connects, sleeps 100 ms and sends once;
+ * if the ZeroMQ handshake has not finished by then (a loaded machine), the send fails silently
+ * inside the CLI and it prints "Service call timed out". Such a run is retried (at most 3 runs).
+ */
+async function cliRequest(partition: string, data: string) {
+  for (let attempt = 1; ; attempt++) {
+    const run = runCli('service', ['-s', '/owt/echo', '--reqtype', 'ignition.msgs.StringMsg', '--reptype', 'ignition.msgs.StringMsg', '--timeout', '3000', '-r', `data: "${data}"`], partition);
+    await run.done;
+    if (!run.stderr.includes('timed out') || attempt === 3) return run;
+  }
+}
+
 afterEach(async () => {
   await Promise.all(nodes.splice(0).map((n) => n.close()));
 });
@@ -42,9 +55,14 @@ describe.skipIf(!cli)('Gazebo transport CLI interop (ign topic / ign service, tr
     const got: { msg: Record<string, unknown>; topic: string; type: string }[] = [];
     const sub = n.subscribe('/owt/cmd', (msg, info) => got.push({ msg, topic: info.topic, type: info.type }), { type: 'StringMsg' });
     expect(sub.ok).toBe(true);
-    const p = runCli('topic', ['-t', '/owt/cmd', '-m', 'ignition.msgs.StringMsg', '-p', 'data: "takeoff"'], partition);
-    expect(await p.done).toBe(0);
-    await until(() => got.length > 0, 5000, 'the CLI message');
+    // `ign topic -p` publishes once, 800 ms after advertising, and exits at once with ZeroMQ linger 0:
+    // the message is sometimes dropped before it leaves the process (CLI → CLI here: 14 of 20
+    // delivered). So up to 6 tries; each one registers with a new CLI process.
+    for (let attempt = 0; attempt < 6 && got.length === 0; attempt++) {
+      const p = runCli('topic', ['-t', '/owt/cmd', '-m', 'ignition.msgs.StringMsg', '-p', 'data: "takeoff"'], partition);
+      expect(await p.done).toBe(0);
+      await until(() => got.length > 0, 500, 'the CLI message').catch(() => undefined);
+    }
     expect(got[0]).toEqual({ msg: expect.objectContaining({ data: 'takeoff' }), topic: '/owt/cmd', type: 'ignition.msgs.StringMsg' });
   });
 
@@ -79,13 +97,11 @@ describe.skipIf(!cli)('Gazebo transport CLI interop (ign topic / ign service, tr
       return req.data === 'fail' ? { ok: false } : { ok: true, response: { data: `echo: ${String(req.data)}` } };
     });
     expect(adv.ok).toBe(true);
-    const s = runCli('service', ['-s', '/owt/echo', '--reqtype', 'ignition.msgs.StringMsg', '--reptype', 'ignition.msgs.StringMsg', '--timeout', '5000', '-r', 'data: "ping"'], partition);
-    expect(await s.done).toBe(0);
+    const s = await cliRequest(partition, 'ping');
     expect(s.stdout).toContain('data: "echo: ping"');
-    const f = runCli('service', ['-s', '/owt/echo', '--reqtype', 'ignition.msgs.StringMsg', '--reptype', 'ignition.msgs.StringMsg', '--timeout', '5000', '-r', 'data: "fail"'], partition);
-    await f.done;
+    const f = await cliRequest(partition, 'fail');
     expect(f.stdout).toContain('Service call failed');
-    expect(seen).toEqual(['ping', 'fail']);
+    expect(seen).toEqual(expect.arrayContaining(['ping', 'fail']));
     const l = runCli('service', ['-l'], partition);
     await l.done;
     expect(l.stdout.split('\n')).toContain('/owt/echo');
@@ -93,7 +109,7 @@ describe.skipIf(!cli)('Gazebo transport CLI interop (ign topic / ign service, tr
     const wrong = runCli('service', ['-s', '/owt/echo', '--reqtype', 'ignition.msgs.StringMsg', '--reptype', 'ignition.msgs.Boolean', '--timeout', '700', '-r', 'data: "x"'], partition);
     await wrong.done;
     expect(wrong.stderr).toContain('timed out');
-    expect(seen).toHaveLength(2);
+    expect(seen).not.toContain('x');
   });
 
   it('the CLI cannot offer a service: our request to a service nobody offers times out with GZ.SERVICE_TIMEOUT', async () => {
