@@ -3,6 +3,10 @@
  * serialization round trips.
  */
 import { execFileSync } from 'node:child_process';
+import { MessageWriter } from '@foxglove/rosmsg-serialization';
+import type { MessageDefinition } from '@foxglove/message-definition';
+import { ros1 } from '@foxglove/rosmsg-msgs-common';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { TypeRegistry } from '../../hardware/real/ros/ros1/internal/type-registry.js';
 import { rosToolsAvailable } from './ros1-harness.js';
@@ -20,6 +24,19 @@ const MESSAGES = [
 ];
 const SERVICES = ['std_srvs/Trigger', 'std_srvs/Empty', 'std_srvs/SetBool'];
 const tools = rosToolsAvailable();
+
+function referenceWriter(type: string): MessageWriter {
+  const seen = new Map<string, MessageDefinition>();
+  const visit = (t: string) => {
+    const d = (ros1 as Record<string, MessageDefinition>)[t]!;
+    if (seen.has(t)) return;
+    seen.set(t, { ...d, name: t });
+    for (const f of d.definitions) if (f.isComplex === true) visit(f.type);
+  };
+  visit(type);
+  const [root, ...rest] = [...seen.values()];
+  return new MessageWriter([{ definitions: root!.definitions }, ...rest]);
+}
 
 describe('ROS 1 type registry', () => {
   const reg = new TypeRegistry();
@@ -60,6 +77,35 @@ describe('ROS 1 type registry', () => {
     const framed = srv.value.request.encodeFramed(req);
     expect(framed.readUInt32LE(0)).toBe(framed.length - 4);
     expect(srv.value.request.decode(framed.subarray(4))).toEqual(req);
+  });
+
+  it('the byte-array fast path writes exactly what the reference writer writes (PointCloud2, Image)', () => {
+    const fullDefs = (type: string) => {
+      // the reference: foxglove's MessageWriter over the same definitions as the registry uses
+      const r = reg.message(type);
+      if (!r.ok) throw new Error(type);
+      return r.value;
+    };
+    const cloud = fullDefs('sensor_msgs/PointCloud2');
+    const image = fullDefs('sensor_msgs/Image');
+    const refCloud = referenceWriter('sensor_msgs/PointCloud2');
+    const refImage = referenceWriter('sensor_msgs/Image');
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), fc.string({ maxLength: 10 }), fc.nat(1000), fc.boolean(), (data, frame, w, asArray) => {
+        const header = { seq: w, stamp: { sec: w, nsec: 7 }, frame_id: frame };
+        const c = {
+          header, height: 1, width: w, is_bigendian: false, point_step: 16, row_step: 16 * w, is_dense: true,
+          fields: [{ name: 'x', offset: 0, datatype: 7, count: 1 }],
+          data: asArray ? Array.from(data) : data,
+        };
+        expect(cloud.encodeFramed(c).subarray(4)).toEqual(Buffer.from(refCloud.writeMessage(c)));
+        const i = { header, height: 2, width: w, encoding: 'mono8', is_bigendian: 0, step: w, data };
+        expect(image.encodeFramed(i).subarray(4)).toEqual(Buffer.from(refImage.writeMessage(i)));
+        expect(cloud.decode(cloud.encodeFramed(c).subarray(4))).toMatchObject({ width: w, data: new Uint8Array(data) });
+      }),
+      { numRuns: 200 },
+    );
+    expect(() => cloud.encodeFramed({ header: {}, data: 'nope' })).toThrow();
   });
 
   it('refuses definitions with unknown types or malformed text, leaving the registry usable', () => {

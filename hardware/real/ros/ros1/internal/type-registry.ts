@@ -119,19 +119,12 @@ export class TypeRegistry {
       const deps = this.closure(type);
       const md5sum = this.messageMd5(type);
       const definition = stringify(deps);
-      const writer = new MessageWriter(deps);
       const reader = new MessageReader(deps);
       const codec: MessageCodec = {
         type,
         md5sum,
         definition,
-        encodeFramed(msg) {
-          const size = writer.calculateByteSize(msg);
-          const out = Buffer.allocUnsafe(4 + size);
-          out.writeUInt32LE(size, 0);
-          writer.writeMessage(msg, out.subarray(4));
-          return out;
-        },
+        encodeFramed: framedEncoder(deps),
         decode: (bytes) => reader.readMessage<Record<string, unknown>>(bytes),
       };
       this.codecs.set(type, codec);
@@ -222,6 +215,72 @@ export class TypeRegistry {
     }
     return out.trim();
   }
+}
+
+const BLOB_TYPES = new Set(['uint8', 'int8', 'byte', 'char']);
+
+type Part = { blob: true; name: string } | { blob: false; name: string; writer: MessageWriter };
+
+/**
+ * The foxglove writer moves arrays one element at a time (a 1 MiB PointCloud2 costs ~7 ms to
+ * size and write). Top-level byte arrays (`data` of PointCloud2, Image, CompressedImage …) are
+ * therefore copied in one `set`, and the other top-level fields written by per-field writers.
+ */
+function framedEncoder(deps: MessageDefinition[]): (msg: unknown) => Buffer {
+  const [root, ...rest] = deps;
+  const fields = root!.definitions.filter((f) => f.isConstant !== true);
+  const hasBlob = fields.some((f) => f.isArray === true && f.arrayLength === undefined && BLOB_TYPES.has(f.type));
+  if (!hasBlob) {
+    const writer = new MessageWriter(deps);
+    return (msg) => {
+      const size = writer.calculateByteSize(msg);
+      const out = Buffer.allocUnsafe(4 + size);
+      out.writeUInt32LE(size, 0);
+      writer.writeMessage(msg, out.subarray(4));
+      return out;
+    };
+  }
+  const parts: Part[] = fields.map((f) =>
+    f.isArray === true && f.arrayLength === undefined && BLOB_TYPES.has(f.type)
+      ? { blob: true, name: f.name }
+      : { blob: false, name: f.name, writer: new MessageWriter([{ definitions: [f] }, ...rest]) },
+  );
+  return (msg) => {
+    const m = msg as Record<string, unknown>;
+    if (m === null || typeof m !== 'object') throw new TypeError('message must be an object');
+    const values: unknown[] = [];
+    const sizes: number[] = [];
+    let total = 0;
+    for (const p of parts) {
+      if (p.blob) {
+        const v = m[p.name];
+        const bytes = v instanceof Uint8Array ? v : ArrayBuffer.isView(v) ? new Uint8Array(v.buffer, v.byteOffset, v.byteLength) : Array.isArray(v) ? Uint8Array.from(v as number[]) : undefined;
+        if (!bytes) throw new TypeError(`field ${p.name} must be a Uint8Array or an array of numbers`);
+        values.push(bytes);
+        sizes.push(4 + bytes.byteLength);
+      } else {
+        const wrapped = { [p.name]: m[p.name] };
+        values.push(wrapped);
+        sizes.push(p.writer.calculateByteSize(wrapped));
+      }
+      total += sizes[sizes.length - 1]!;
+    }
+    const out = Buffer.allocUnsafe(4 + total);
+    out.writeUInt32LE(total, 0);
+    let o = 4;
+    parts.forEach((p, i) => {
+      const size = sizes[i]!;
+      if (p.blob) {
+        const bytes = values[i] as Uint8Array;
+        out.writeUInt32LE(bytes.byteLength, o);
+        out.set(bytes, o + 4);
+      } else {
+        p.writer.writeMessage(values[i], out.subarray(o, o + size));
+      }
+      o += size;
+    });
+    return out;
+  };
 }
 
 function md5hex(text: string): string {
