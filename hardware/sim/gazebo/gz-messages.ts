@@ -72,6 +72,8 @@ export class GzMessages {
   encode(typeName: string, value: Record<string, unknown>): Result<Uint8Array, GzMessageErrorCode> {
     const t = this.type(typeName);
     if (!t) return fail('GZ.UNKNOWN_TYPE', `unknown message type ${typeName}`);
+    const shape = checkShape(t, value, typeName);
+    if (shape) return fail('GZ.ENCODE_FAILED', shape);
     try {
       const msg = t.fromObject(value);
       pruneDefaults(t, msg as unknown as Record<string, unknown>);
@@ -92,7 +94,9 @@ export class GzMessages {
     const t = this.type(typeName);
     if (!t) return fail('GZ.UNKNOWN_TYPE', `unknown message type ${typeName}`);
     try {
-      const m = t.decode(bytes);
+      // A plain Uint8Array view: protobufjs's Buffer reader silently clamps a string or bytes
+      // field that runs past the end; the generic reader reports it.
+      const m = t.decode(Buffer.isBuffer(bytes) ? new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) : bytes);
       return ok(t.toObject(m, { longs: options.longs === 'string' ? String : Number, enums: String, defaults: true }) as Record<string, unknown>);
     } catch (cause) {
       return fail('GZ.DECODE_FAILED', `${typeName}: ${(cause as Error).message}`, { cause, context: { bytes: bytes.length } });
@@ -119,6 +123,55 @@ function pruneDefaults(t: protobuf.Type, m: Record<string, unknown>): void {
       v === 0 || v === false || v === '' || (v instanceof Uint8Array && v.length === 0) ||
       (typeof v === 'object' && v !== null && 'low' in v && 'high' in v && (v as { low: number; high: number }).low === 0 && (v as { low: number; high: number }).high === 0);
     if (isDefault) delete m[f.name];
+  }
+}
+
+const INTS = new Set(['int32', 'uint32', 'sint32', 'fixed32', 'sfixed32']);
+const LONGS = new Set(['int64', 'uint64', 'sint64', 'fixed64', 'sfixed64']);
+
+/**
+ * Checks a plain object against the message type before protobufjs coerces it (which would turn
+ * `'abc'` into NaN): known fields only, numbers for numeric fields, integers for integer ones,
+ * enum values by number or name. Returns the first problem, or undefined.
+ */
+function checkShape(t: protobuf.Type, value: unknown, path: string): string | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return `${path}: object expected`;
+  for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+    const f = t.fields[k] ?? t.fieldsArray.find((x) => x.name.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase()) === k);
+    if (!f) return `${path}.${k}: no such field in ${t.fullName.slice(1)}`;
+    if (v === undefined || v === null) continue;
+    const items = f.repeated ? (Array.isArray(v) ? v : undefined) : [v];
+    if (!items) return `${path}.${k}: array expected`;
+    for (const item of items) {
+      const problem = checkValue(f, item, `${path}.${k}`);
+      if (problem) return problem;
+    }
+  }
+  return undefined;
+}
+
+function checkValue(f: protobuf.Field, v: unknown, path: string): string | undefined {
+  if (f.resolvedType instanceof protobuf.Type) return checkShape(f.resolvedType, v, path);
+  if (f.resolvedType instanceof protobuf.Enum) {
+    const e = f.resolvedType;
+    if (typeof v === 'number' ? Object.values(e.values).includes(v) : typeof v === 'string' && v in e.values) return undefined;
+    return `${path}: not a value of ${e.name}`;
+  }
+  switch (true) {
+    case f.type === 'double' || f.type === 'float':
+      return typeof v === 'number' ? undefined : `${path}: number expected`;
+    case INTS.has(f.type):
+      return typeof v === 'number' && Number.isInteger(v) ? undefined : `${path}: integer expected`;
+    case LONGS.has(f.type):
+      return (typeof v === 'number' && Number.isInteger(v)) || typeof v === 'bigint' || (typeof v === 'string' && /^-?\d+$/.test(v)) ? undefined : `${path}: 64-bit integer expected`;
+    case f.type === 'bool':
+      return typeof v === 'boolean' ? undefined : `${path}: boolean expected`;
+    case f.type === 'string':
+      return typeof v === 'string' ? undefined : `${path}: string expected`;
+    case f.type === 'bytes':
+      return v instanceof Uint8Array || typeof v === 'string' ? undefined : `${path}: bytes expected`;
+    default:
+      return undefined;
   }
 }
 

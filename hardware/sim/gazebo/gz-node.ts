@@ -231,6 +231,9 @@ export class GzNode {
     this.address = endpoint(this.publisher);
     this.replierAddress = endpoint(this.replier);
     this.responseAddress = endpoint(this.responseReceiver);
+    const events = (this.subscriber as unknown as { events: { on(t: string, fn: (e: { address: string }) => void): void } }).events;
+    events.on('handshake', (e) => this.onHandshake(e.address));
+    events.on('disconnect', (e) => this.handshaken.delete(e.address));
     this.msgDiscovery.on('connection', (p) => this.onPublisher(p));
     this.msgDiscovery.on('disconnection', (p) => this.onPublisherGone(p));
     this.msgDiscovery.on('registration', (p) => this.onRegistration(p));
@@ -387,7 +390,40 @@ export class GzNode {
       this.subscriber.subscribe(p.topic);
       this.zmqSubscribed.add(p.topic);
     }
-    for (const s of matching) this.msgDiscovery.register({ ...p, processUuid: this.processUuid, nodeUuid: s.nodeUuid, msg: { ...p.msg, ctrl: p.processUuid } });
+    const msg = p.msg;
+    const register = () => {
+      if (this.closed) return;
+      for (const s of matching) if (this.subs.has(s)) this.msgDiscovery.register({ ...p, processUuid: this.processUuid, nodeUuid: s.nodeUuid, msg: { ...msg, ctrl: p.processUuid } });
+    };
+    // Gazebo registers right after connect(), so the first messages can leave before the
+    // subscription reached the publisher (ZeroMQ's slow joiner). We register once the ZMTP
+    // handshake with that publisher is done (or after 1 s).
+    if (this.handshaken.has(p.address)) register();
+    else this.afterHandshake(p.address, register);
+  }
+
+  private readonly handshaken = new Set<string>();
+  private readonly handshakeWaiters = new Map<string, (() => void)[]>();
+
+  private afterHandshake(address: string, fn: () => void): void {
+    let list = this.handshakeWaiters.get(address);
+    if (!list) this.handshakeWaiters.set(address, (list = []));
+    let done = false;
+    const once = () => {
+      if (done) return;
+      done = true;
+      this.clock.clearTimeout(timer);
+      fn();
+    };
+    const timer = this.clock.setTimeout(once, 1000);
+    list.push(once);
+  }
+
+  private onHandshake(address: string): void {
+    this.handshaken.add(address);
+    const list = this.handshakeWaiters.get(address) ?? [];
+    this.handshakeWaiters.delete(address);
+    for (const fn of list) fn();
   }
 
   private onPublisherGone(p: DiscoveryPublisher): void {
