@@ -89,6 +89,24 @@ export interface SlamMapRefMsg {
   readonly blob_key?: string;
 }
 
+/**
+ * `/hpc/jobs`: an HPC job the twin submitted (actors/hpc-client.ts), on every change of state or
+ * progress. `key` is the twin's own id (`hpc:<vehicle>:<n>`, stable across runs); `job_id` the
+ * service's. Progress 0..1.
+ */
+export interface HpcJobMsg {
+  readonly key: string;
+  readonly job_id: string | null;
+  readonly vehicle: string;
+  readonly processing_type: string;
+  readonly source: string;
+  readonly state: 'GATHERING' | 'QUEUED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
+  readonly progress: number;
+  readonly t_ms: number;
+  readonly error?: { readonly code: string; readonly message: string };
+  readonly result?: { readonly blob_key: string; readonly bytes: number; readonly sha256: string; readonly media_type: string; readonly output_points: number; readonly world_file_key?: string };
+}
+
 /** Topic name → message type. Vehicle topics are `/<vehicle>/<name>`, sensor topics `/<vehicle>/<sensor>/<name>`. */
 export interface Topics {
   [topic: `/${string}/telemetry`]: VehicleTelemetry;
@@ -104,6 +122,7 @@ export interface Topics {
   [topic: `/${string}/slam/pose`]: SlamPoseMsg;
   [topic: `/${string}/slam/odometry`]: SlamOdometryMsg;
   [topic: `/${string}/slam/map`]: SlamMapRefMsg;
+  '/hpc/jobs': HpcJobMsg;
 }
 
 export const topics = {
@@ -118,6 +137,7 @@ export const topics = {
   slamPose: (vehicle: string) => `/${vehicle}/slam/pose` as const,
   slamOdometry: (vehicle: string) => `/${vehicle}/slam/odometry` as const,
   slamMap: (vehicle: string) => `/${vehicle}/slam/map` as const,
+  hpcJobs: '/hpc/jobs' as const,
 };
 
 type Handler = (msg: unknown, topic: string) => void;

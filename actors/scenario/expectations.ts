@@ -3,6 +3,7 @@
  * condition held, whether that was what the file expected, and why, in words.
  */
 import type { LogEntry } from '../event-log.js';
+import type { HpcJobMsg } from '../bus.js';
 import type { MissionContext, MissionStatus } from '../../machines/mission.machine.js';
 import type { FailsafeRecord } from '../../machines/vehicle.machine.js';
 import type { RunTrace } from './run-trace.js';
@@ -34,6 +35,14 @@ export interface RunFacts {
   readonly sensors?: SensorFacts;
   /** The vehicles' SLAM estimates against truth (absent: no SLAM in this run). */
   readonly slam?: SlamFacts;
+  /** The `after_mission.hpc` jobs (absent: none declared). */
+  readonly hpc?: HpcFacts;
+}
+
+export interface HpcFacts {
+  declared(vehicle: string): boolean;
+  /** The vehicle's finished job (its last `/hpc/jobs` message), if one ran. */
+  outcome(vehicle: string): HpcJobMsg | undefined;
 }
 
 export interface SlamFacts {
@@ -176,6 +185,18 @@ function checkOne(spec: ExpectationSpec, vehicle: string, f: RunFacts): Verdict 
       return trace.maxAlt_m <= spec.meters
         ? { held: true, reason: `max ${trace.maxAlt_m.toFixed(1)} m` }
         : { held: false, reason: `reached ${trace.maxAlt_m.toFixed(1)} m, limit ${spec.meters} m` };
+    case 'hpc_job': {
+      if (!f.hpc?.declared(vehicle)) return { held: false, reason: `${vehicle} declares no after_mission.hpc` };
+      const o = f.hpc.outcome(vehicle);
+      if (!o) return { held: false, reason: 'no HPC job ran (the mission did not complete)' };
+      const what = o.result
+        ? `${o.processing_type} of the ${o.source}: ${o.state}, ${o.result.output_points} points out, ${o.result.bytes} bytes stored at ${o.result.blob_key}`
+        : `${o.processing_type} of the ${o.source}: ${o.state}${o.error ? ` (${o.error.code}: ${o.error.message})` : ''}`;
+      if (o.state !== spec.state) return { held: false, reason: `${what}; expected ${spec.state}` };
+      if (spec.min_output_points !== undefined && (o.result?.output_points ?? 0) < spec.min_output_points)
+        return { held: false, reason: `${what}; expected at least ${spec.min_output_points} points` };
+      return { held: true, reason: what };
+    }
     case 'slam_drift': {
       if (!f.slam) return { held: false, reason: 'no SLAM ran in this run' };
       const why = f.slam.unavailable(vehicle);

@@ -171,6 +171,21 @@ function checkSensors(s: Scenario, ctx: z.RefinementCtx): void {
     if (f.fault.kind === 'slam_degraded' && sensorsOf.has(f.vehicle) && !withSlam.has(f.vehicle))
       ctx.addIssue({ code: 'custom', path: ['faults', i, 'fault'], message: `slam_degraded needs SLAM on ${f.vehicle} (declare vehicles[].slam)` });
   });
+  // after_mission.hpc reads the vehicle's SLAM map or its LiDAR scans: it needs one of them.
+  s.vehicles.forEach((v, i) => {
+    const hpc = v.after_mission?.hpc;
+    if (!hpc) return;
+    if (hpc.source === 'slam_map' && !v.slam)
+      ctx.addIssue({ code: 'custom', path: ['vehicles', i, 'after_mission', 'hpc', 'source'], message: `source slam_map needs SLAM on ${v.id} (declare vehicles[].slam, or use source: scans)` });
+    if (hpc.source === 'scans' && !v.sensors.some((x) => x.kind === 'lidar'))
+      ctx.addIssue({ code: 'custom', path: ['vehicles', i, 'after_mission', 'hpc', 'source'], message: `source scans needs a LiDAR on ${v.id} (vehicles[].sensors)` });
+    if (!v.mission) ctx.addIssue({ code: 'custom', path: ['vehicles', i, 'after_mission'], message: `after_mission needs a mission on ${v.id}` });
+  });
+  const withHpc = new Set(s.vehicles.filter((v) => v.after_mission?.hpc).map((v) => v.id));
+  s.expect.forEach((e, i) => {
+    if (e.kind === 'hpc_job' && e.vehicle !== '*' && !withHpc.has(e.vehicle))
+      ctx.addIssue({ code: 'custom', path: ['expect', i, 'vehicle'], message: `hpc_job needs after_mission.hpc on '${e.vehicle}' (vehicles with it: ${[...withHpc].join(', ') || 'none'})` });
+  });
   s.expect.forEach((e, i) => {
     if (e.kind === 'slam_drift' && !withSlam.has(e.vehicle))
       ctx.addIssue({ code: 'custom', path: ['expect', i, 'vehicle'], message: `slam_drift needs SLAM on '${e.vehicle}' (vehicles with SLAM: ${[...withSlam].join(', ') || 'none'})` });

@@ -27,9 +27,13 @@ import type { SensorPortFactory, SlamPortFactory } from './sensor-wiring.js';
 import { buildSlamPorts } from './scenario-slam.js';
 import { SlamJudge } from './slam-judge.js';
 import type { BlobSink } from '../../hardware/sensor.port.js';
+import type { HpcJobMsg } from '../bus.js';
+import { ScenarioHpc, type HpcPortProvider } from './scenario-hpc.js';
+import { discardingBlobSink } from './scenario-sensors.js';
 
 export { DEFAULT_HOME, simBackend, sitlBackend, linkBackend, type VehicleBackend, type BackendFactory } from './backends.js';
 export type { SensorPortFactory, SensorPortRequest } from './sensor-wiring.js';
+export type { HpcPortProvider } from './scenario-hpc.js';
 
 /** Default time allowed for every vehicle to answer (PX4 can take 30–40 s to be ready after boot). */
 const CONNECT_TIMEOUT_S = 60;
@@ -37,6 +41,8 @@ const CONNECT_TIMEOUT_S = 60;
 const GIVE_UP_MS = 5_000;
 /** Clock time allowed for the vehicles' setup (parameters, geofence) and for restoring missions. */
 const SETUP_TIMEOUT_MS = 60_000;
+/** Wall-clock runs: clock time allowed for `after_mission.hpc` jobs still running when the run ends. */
+const HPC_SETTLE_MS = 600_000;
 /** Entry types the expectations read (mission states, failsafes, captures). */
 const JUDGED = new Set(['state', 'failsafe', 'port.capture', 'port.capture.lost']);
 
@@ -65,6 +71,8 @@ export interface ScenarioReport {
   readonly expectations: readonly ExpectationResult[];
   readonly minSeparation_m: number | null;
   readonly errors: readonly string[];
+  /** The `after_mission.hpc` jobs, as they ended (absent when none was declared). */
+  readonly hpc?: readonly HpcJobMsg[];
 }
 
 export interface RunScenarioOptions {
@@ -105,8 +113,13 @@ export interface RunScenarioOptions {
   readonly sensorFactory?: SensorPortFactory;
   /** Builds a vehicle's SLAM port over its LiDAR (`vehicles[].slam`); the composition root supplies it. */
   readonly slamFactory?: SlamPortFactory;
-  /** Where sensors write images and point clouds (default: measured and hashed, not kept). */
+  /** Where sensors write images and point clouds, and HPC results go (default: measured and hashed, not kept). */
   readonly blobs?: BlobSink;
+  /**
+   * The HPC service for `after_mission.hpc` (called once, when the first job starts); the
+   * composition root supplies it. Without it such a job fails with HPC.UNAVAILABLE.
+   */
+  readonly hpc?: HpcPortProvider;
 }
 
 export interface ScenarioRun {
@@ -124,7 +137,9 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
   // virtual clock whose now() only moves from timer to timer.
   const clock: RunnableClock = (options.time ?? factory.time) === 'wall' ? new WallClock({ startMs: 0, speed: chosenSpeed ?? 1 }) : new VirtualClock();
   const rng = new Rng(seed);
-  const sensors = new ScenarioSensors(scenario, { ...(options.sensorFactory ? { sensorFactory: options.sensorFactory } : {}), ...(options.blobs ? { blobs: options.blobs } : {}) });
+  const hpcJobs = new ScenarioHpc(scenario, options.hpc);
+  const sensorBlobs = hpcJobs.wantsScans ? hpcJobs.tap(options.blobs ?? discardingBlobSink()) : options.blobs;
+  const sensors = new ScenarioSensors(scenario, { ...(options.sensorFactory ? { sensorFactory: options.sensorFactory } : {}), ...(sensorBlobs ? { blobs: sensorBlobs } : {}) });
   const backend = factory({ scenario, clock, rng, logger, seed, ...(sensors.declared ? sensors.backendContext() : {}) });
   // Sockets live in wall time: a backend with sockets fixes the pace unless the caller chose one.
   const speed = chosenSpeed ?? backend.pace;
@@ -209,6 +224,7 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
   for (const [vehicle, reason] of slamPorts.unavailable) log.append(clock.now(), 'scenario', 'slam.unavailable', { vehicle, reason });
   const slamJudge = new SlamJudge([...slamPorts.ports.keys()]);
   slamJudge.attach(twin.bus, backend.world);
+  hpcJobs.attach({ clock, bus: twin.bus, log, blobs: options.blobs ?? discardingBlobSink(), slam: slamPorts.ports, logger, frame: () => twin.frame() });
   options.onTwin?.(twin);
 
   // Ports answer on the clock, so the clock must run while they connect.
@@ -372,6 +388,8 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
     signal: options.signal,
     onProgress: options.onProgress ? (t) => options.onProgress!(t / 1000, total_s) : undefined,
   });
+  // Jobs still running at the end (wall clock: the hold is a no-op) finish before judging.
+  if (hpcJobs.declared && (await onClock(hpcJobs.settled().then(() => true), HPC_SETTLE_MS)) === undefined) errors.push(`after_mission.hpc: jobs did not finish within ${HPC_SETTLE_MS / 1000} s`);
   options.onPhase?.('ran');
   log.append(clock.now(), 'scenario', 'end', { reason: done() ? 'done' : clock.now() >= total_s * 1000 ? 'duration' : 'stopped' });
 
@@ -387,6 +405,9 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
     ...(scenario.vehicles.some((v) => v.slam)
       ? { slam: { hasTruth: slamJudge.hasTruth, unavailable: (v: string) => slamPorts.unavailable.get(v), drift: (v: string) => slamJudge.drift(v) } }
       : {}),
+    ...(hpcJobs.declared
+      ? { hpc: { declared: (v: string) => scenario.vehicles.some((x) => x.id === v && x.after_mission?.hpc), outcome: (v: string) => hpcJobs.outcomes.find((o) => o.vehicle === v) } }
+      : {}),
   }));
 
   function missionsNow() {
@@ -400,6 +421,7 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
     for (const h of scheduled.splice(0)) clock.clearTimeout(h);
     sensors.stop(clock);
     slamJudge.detach();
+    hpcJobs.detach();
     offConnect();
     const vehicles: Record<string, VehicleOutcome> = {};
     const missions = missionsNow();
@@ -437,6 +459,7 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
       expectations,
       minSeparation_m: trace.separation.min_m === Infinity ? null : round(trace.separation.min_m, 2),
       errors,
+      ...(hpcJobs.declared ? { hpc: hpcJobs.outcomes } : {}),
     };
     return { report, log, twin };
   }

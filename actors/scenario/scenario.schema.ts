@@ -124,6 +124,22 @@ export const SensorSpecSchema = z.strictObject({
 });
 export type SensorSpec = z.output<typeof SensorSpecSchema>;
 
+/** The HPC service's processing shorthands (hardware/hpc.port.ts). */
+export const HPC_PROCESSING = ['dsm', 'voxel_grid', 'outlier_removal', 'merge'] as const;
+
+/**
+ * `after_mission: { hpc: … }`: once the vehicle's mission has COMPLETED, its SLAM map (`slam_map`,
+ * needs `slam:`) or its captured LiDAR scans (`scans`, georeferenced by each scan's pose) go to the
+ * HPC service; the result is stored in the blob store (actors/scenario/scenario-hpc.ts).
+ * `parameters` as the original client: `resolution` (m), `filter`, `k`, `std_mul`, `radius`, …
+ */
+export const HpcAfterMissionSchema = z.strictObject({
+  processing_type: z.enum(HPC_PROCESSING),
+  parameters: z.record(z.string().regex(/^[a-z][a-z0-9_]{0,63}$/, 'lower-case parameter names'), z.union([finite(), z.string().max(256), z.boolean()])).default({}),
+  source: z.enum(['slam_map', 'scans']).default('slam_map'),
+});
+export type HpcAfterMission = z.output<typeof HpcAfterMissionSchema>;
+
 export const VehicleSpecSchema = z.strictObject({
   id: z.string().regex(/^[a-z][a-z0-9_]{0,31}$/, 'lower-case letters, digits and _; starts with a letter (max 32)'),
   /** Where the simulator places the vehicle (its home). Real vehicles are where they are. */
@@ -136,6 +152,8 @@ export const VehicleSpecSchema = z.strictObject({
   sensors: z.array(SensorSpecSchema).max(16).default([]),
   /** LiDAR SLAM on board: the estimator reads `lidar` (the id of one of this vehicle's LiDARs). */
   slam: z.strictObject({ lidar: z.string().min(1).max(64) }).optional(),
+  /** Work after the mission: `hpc` sends the SLAM map or the scans to the HPC service. */
+  after_mission: z.strictObject({ hpc: HpcAfterMissionSchema.optional() }).optional(),
 });
 export type VehicleSpec = z.output<typeof VehicleSpecSchema>;
 
@@ -239,6 +257,15 @@ export const ExpectationSchema = z.discriminatedUnion('kind', [
    * RPE drift in % over segments sized to the flight (the reason says which), and optionally ATE
    * RMSE after rigid alignment, m.
    */
+  /**
+   * The vehicle's `after_mission.hpc` job ended in `state` (default SUCCEEDED), its result stored;
+   * optionally with at least `min_output_points` (cells with data, for a DSM).
+   */
+  Expectation('hpc_job', {
+    vehicle: vehicleOrAll,
+    state: z.enum(['SUCCEEDED', 'FAILED', 'CANCELLED']).default('SUCCEEDED'),
+    min_output_points: z.number().int().min(0).optional(),
+  }),
   Expectation('slam_drift', { vehicle: z.string(), max_rpe_pct: z.number().positive().max(100), max_ate_m: z.number().positive().max(10_000).optional() }),
 ]);
 export type ExpectationSpec = z.output<typeof ExpectationSchema>;

@@ -28,6 +28,8 @@ export interface GrpcHpcOptions {
   readonly chunk_bytes?: number;
   /** Deadline of every unary call and of a whole result download, ms (default 30 000; uploads: 10 min). */
   readonly deadline_ms?: number;
+  /** Longest a `watch` lasts before it ends with HPC.TIMEOUT, ms (default 10 min). */
+  readonly watch_timeout_ms?: number;
   /** Whether the service reads `blob_ref`s from a directory the twin shares (default false). */
   readonly blobRefs?: boolean;
 }
@@ -114,7 +116,8 @@ class GrpcHpcPort implements HpcPort {
       return () => {};
     }
     let last: HpcJobStatus | undefined;
-    const stream = (this.client.WatchJob as (req: unknown, md: grpc.Metadata) => grpc.ClientReadableStream<unknown>)({ job_id }, this.metadata());
+    const limit = this.o.watch_timeout_ms ?? 600_000;
+    const stream = (this.client.WatchJob as (req: unknown, md: grpc.Metadata, o: grpc.CallOptions) => grpc.ClientReadableStream<unknown>)({ job_id }, this.metadata(), { deadline: Date.now() + limit });
     this.watches.add(stream);
     stream.on('data', (msg: unknown) => {
       const p = JobStatusWire.safeParse(msg);
