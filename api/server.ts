@@ -32,6 +32,7 @@ import type { RouteDeps } from './routes/deps.js';
 import { healthRoutes } from './routes/health.routes.js';
 import { missionRoutes } from './routes/missions.routes.js';
 import { runRoutes } from './routes/runs.routes.js';
+import { jobRoutes } from './routes/jobs.routes.js';
 import { sensorRoutes } from './routes/sensors.routes.js';
 import type { CaptureIndexer } from './capture-indexer.js';
 import { twinSensorDirectory, type SensorDirectory } from '../bridge/sensor-directory.js';
@@ -153,6 +154,7 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
     missionRoutes(typed, deps);
     vehicleRoutes(typed, deps);
     runRoutes(typed, deps);
+    jobRoutes(typed, deps);
     // The twin's own sensors unless the caller gives a directory.
     const sensors = options.sensors ?? twinSensorDirectory(twin);
     sensorRoutes(typed, deps, {
