@@ -90,6 +90,8 @@ export interface LiveViewOptions {
   readonly connectTimeout_s?: number;
   /** Record the session to this MCAP file. */
   readonly record?: string;
+  /** Called once the twin runs (e.g. `--gz` publishes its poses). */
+  readonly onTwin?: (twin: Twin) => void;
 }
 
 export async function startLiveView(file: string, options: LiveViewOptions): Promise<number> {
@@ -133,6 +135,7 @@ export async function startLiveView(file: string, options: LiveViewOptions): Pro
       for (const s of skipped) process.stdout.write(`not resumed: ${s.vehicle}: ${s.reason}\n`);
     },
     onTwin: (twin) => {
+      options.onTwin?.(twin);
       timer = setInterval(() => {
         const now_s = twin.clock.now() / 1000;
         const { table, compact } = statusLines(twin);

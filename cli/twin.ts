@@ -36,6 +36,7 @@ import { declaresInvariants, runChecked } from '../testing/run-checked.js';
 import { registerReplayCommand } from './replay-command.js';
 import { registerHpcCommand } from './hpc-command.js';
 import { chunkBytesFromEnv, openRunRecording, recordPathFor, type RunRecording } from './record-option.js';
+import { openGzTwinSession } from '../hardware/sim/gazebo/gz-twin-session.js';
 
 export { backendFor } from './compose.js';
 
@@ -207,14 +208,23 @@ export function buildProgram(): Command {
     .option('--resume', 'restore the missions the last session (same data directory) left loaded, running or paused')
     .option('--connect-timeout <s>', 'seconds allowed for the vehicles to connect; past it twin start stops with exit 1 (default 60)', parseSeconds)
     .option('--record <file>', 'record the session to an MCAP file (Foxglove; twin replay); closed on Ctrl-C')
-    .action(async (file: string, flags: { speed: number; services: boolean; inspect?: string; vehicle: string; resume?: boolean; connectTimeout?: number; record?: string }) => {
+    .option('--gz', 'publish the vehicles\' poses on Gazebo transport (partition IGN_PARTITION / GZ_PARTITION): /model/<vehicle>/pose, /twin/pose/info')
+    .action(async (file: string, flags: { speed: number; services: boolean; inspect?: string; vehicle: string; resume?: boolean; connectTimeout?: number; record?: string; gz?: boolean }) => {
       const backend = backendFor(flags.vehicle, flags.speed);
       if (typeof backend === 'string') {
         process.stderr.write(`${backend}\n`);
         process.exitCode = 2;
         return;
       }
+      const gz = flags.gz ? await openGzTwinSession() : undefined;
+      if (gz && !gz.ok) {
+        process.stderr.write(`twin: --gz: ${gz.error.code}: ${gz.error.message}\n`);
+        process.exitCode = 2;
+        return;
+      }
+      if (gz?.ok) process.stdout.write(`gazebo transport: partition ${gz.value.node.partition}, ${gz.value.node.address}\n`);
       process.exitCode = await startLiveView(file, {
+        ...(gz?.ok ? { onTwin: (twin: Twin) => void gz.value.attach(twin) } : {}),
         speed: flags.speed,
         services: flags.services,
         inspectUrl: flags.inspect,
@@ -223,6 +233,7 @@ export function buildProgram(): Command {
         ...(flags.record ? { record: flags.record } : {}),
         ...(flags.connectTimeout !== undefined ? { connectTimeout_s: flags.connectTimeout } : {}),
       });
+      if (gz?.ok) await gz.value.close();
     });
 
   program

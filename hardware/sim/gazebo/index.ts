@@ -7,3 +7,4 @@ export { fullyQualifiedName, decomposeName, partitionFromEnv } from './topic-nam
 export { GazeboClock, gazeboClockTopic, type GazeboClockOptions } from './gazebo-clock.adapter.js';
 export { GazeboPoseFeed, quaternionToEuler, eulerToQuaternion, type GazeboModelPose } from './gazebo-pose-feed.js';
 export { startTwinPosePublisher, modelTopic, twinPose, type TwinPoseView, type TwinPosePublisher } from './twin-pose-publisher.js';
+export { openGzTwinSession, type GzTwinSession } from './gz-twin-session.js';
