@@ -119,7 +119,10 @@ export class HpcClient {
     log.append(clock.now(), vehicle, 'hpc.submitted', { key, processing_type: spec.processing_type, source: spec.source, input_points: input.value.points, input_bytes: input.value.bytes.byteLength }, cid);
     publish({ state: sub.value.state === 'RUNNING' ? 'RUNNING' : 'QUEUED', progress: 0 });
 
-    const final = await this.follow(port, job_id, (s) => publish({ state: s.state, progress: s.progress }));
+    // Final states are published once the outcome is handled (SUCCEEDED: once the result is stored).
+    const final = await this.follow(port, job_id, (s) => {
+      if (s.state === 'QUEUED' || s.state === 'RUNNING') publish({ state: s.state, progress: s.progress });
+    });
     if (!final.ok) return failed(final.error.code, final.error.message, job_id);
     const st = final.value;
     if (st.state !== 'SUCCEEDED') return failed(st.error_code ?? `HPC.${st.state}`, st.error_message ?? `job ${st.state.toLowerCase()}`, job_id, st.state === 'CANCELLED' ? 'CANCELLED' : 'FAILED');
