@@ -37,6 +37,7 @@ import { SensorLatest, sensorServices, sensorTopics } from './sensor-topics.js';
 import { slamTopics, twinSlamDirectory, type SlamDirectory } from './slam-topics.js';
 import { buildServices } from './services.js';
 import { buildTopicCatalog } from './topic-catalog.js';
+import { hpcTopics } from './hpc-topics.js';
 import { TopicHub, type TopicHubStats } from './topic-hub.js';
 
 export interface BridgeServerOptions {
@@ -132,7 +133,8 @@ export function createBridgeServer(options: BridgeServerOptions): BridgeServer {
   const latest = new SensorLatest(sensors?.list() ?? []);
   const sensorDefs = sensors ? sensorTopics({ directory: sensors, latest, now: () => twin.clock.now(), ...(options.blobs ? { blobs: options.blobs } : {}) }) : [];
   const slam = options.slam ?? twinSlamDirectory(twin);
-  const catalog = buildTopicCatalog(twin, [...sensorDefs, ...(slam ? slamTopics(slam) : [])]);
+  const hpc = hpcTopics(twin.bus);
+  const catalog = buildTopicCatalog(twin, [...sensorDefs, ...(slam ? slamTopics(slam) : []), ...hpc.defs]);
   const waiter = new CommandWaiter(twin.log);
   const hub = new TopicHub(twin.bus, catalog, (error, topic) => logger.error({ err: error, topic }, 'topic mapping failed'));
   const services = buildServices(twin, catalog, waiter);
@@ -297,6 +299,7 @@ export function createBridgeServer(options: BridgeServerOptions): BridgeServer {
       }
       hub.detachAll();
       latest.detach();
+      hpc.book.close();
       waiter.cancelAll();
       if (ws) {
         // Give closing handshakes a moment, then cut whatever is left.
