@@ -13,6 +13,7 @@ command -v python3 >/dev/null 2>&1 || missing+=(python3)
 command -v zstd >/dev/null 2>&1 || missing+=(zstd)
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 { command -v roscore >/dev/null 2>&1 && /usr/bin/python3 -c 'import rospy, geometry_msgs.msg, sensor_msgs.msg, nav_msgs.msg, tf2_msgs.msg, std_srvs.srv' 2>/dev/null && [ -f /usr/share/geometry_msgs/msg/PoseStamped.msg ]; } || missing+=(ros-core python3-rospy python3-geometry-msgs python3-sensor-msgs python3-nav-msgs python3-tf2-msgs python3-std-srvs ros-geometry-msgs ros-sensor-msgs ros-nav-msgs ros-tf2-msgs ros-std-srvs)
+[ -x /usr/libexec/ignition/transport11/ign-transport-topic ] || missing+=(ignition-transport-cli)  # Gazebo transport interop tests (test/gazebo)
 if [ ${#missing[@]} -eq 0 ]; then
   echo "test deps present: $(chromium --version 2>/dev/null || echo chromium), $(/usr/bin/xz --version | head -1), $(python3 --version), $(zstd --version)"
   exit 0
