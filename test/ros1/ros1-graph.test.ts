@@ -10,6 +10,7 @@ import { rosToolsAvailable, startRoscore, SYSTEM_PYTHON, waitFor, type Roscore }
 
 const tools = rosToolsAvailable();
 const LISTENER = fileURLToPath(new URL('./rospy/listener.py', import.meta.url));
+const TALKER = fileURLToPath(new URL('./rospy/talker.py', import.meta.url));
 const TRIGGER = fileURLToPath(new URL('./rospy/trigger_service.py', import.meta.url));
 
 /** Master's view: [publishers, subscribers, services], each [[name, [nodes]]]. */
@@ -250,6 +251,13 @@ describe.skipIf(!tools.ok)(`ROS 1 node against a real roscore${why}`, () => {
     if (!pub.ok) return;
     pub.value.publish(pose(7));
     expect(node.masterReachable).toBe(true);
+    // a rospy publisher we listen to: rospy does not re-register after the restart, but the
+    // connection we hold to it stays valid and must not be dropped by our re-registration
+    const fromRospy: number[] = [];
+    const rs = node.subscribe('/rospy/talk', 'geometry_msgs/PoseStamped', (m) => fromRospy.push((m as { header: { seq: number } }).header.seq));
+    expect(rs.ok).toBe(true);
+    const talker = core.spawn(SYSTEM_PYTHON, [TALKER, '/rospy/talk']);
+    await waitFor(() => fromRospy.length > 2, 15_000, 'messages from the rospy talker');
 
     const lost = nextEvent(node, 'master-lost');
     await core.stop();
@@ -272,5 +280,8 @@ describe.skipIf(!tools.ok)(`ROS 1 node against a real roscore${why}`, () => {
     await waitFor(() => got.includes('restarted'), 10_000, 'the message after the restart');
     const call = await core.run('rosservice', ['call', '/uav1/trigger_restart']);
     expect(call.stdout).toContain('after restart');
+    const n = fromRospy.length;
+    await waitFor(() => fromRospy.length > n + 5, 5000, 'the rospy talker still heard after the restart');
+    talker.child.kill('SIGINT');
   }, 60_000);
 });

@@ -13,11 +13,11 @@ import { normalizeNamespace, resolveName } from './internal/names.js';
 import { Publication } from './internal/publication.js';
 import { callService } from './internal/service-client.js';
 import { ServiceProvider } from './internal/service-server.js';
+import { MasterLink } from './internal/master-link.js';
 import { installSlaveApi, type SlaveApiNode } from './internal/slave-api.js';
 import { Subscription } from './internal/subscription.js';
 import { TcprosServer } from './internal/tcpros-server.js';
 import { TypeRegistry } from './internal/type-registry.js';
-import { rosCall } from './internal/xmlrpc-call.js';
 import type {
   AdvertiseOptions,
   CallServiceOptions,
@@ -47,11 +47,6 @@ const Options = z.object({
 
 /** XML-RPC request bodies we accept on the slave API (they are small: topic lists). */
 const MAX_XMLRPC_BODY = 4 * 1024 * 1024;
-
-type Registration =
-  | { kind: 'pub'; name: string; type: string; registered: boolean }
-  | { kind: 'sub'; name: string; type: string; registered: boolean }
-  | { kind: 'srv'; name: string; type: string; registered: boolean };
 
 /** Thrown for invalid options (a programming error, not an expected failure). */
 export class Ros1OptionsError extends Error {}
@@ -93,11 +88,7 @@ class Ros1NodeImpl extends EventEmitter implements Ros1Node, SlaveApiNode {
   private readonly pubs = new Map<string, { pub: Publication; handles: number }>();
   private readonly subs = new Map<string, Subscription>();
   private readonly srvs = new Map<string, ServiceProvider>();
-  private readonly registrations = new Map<string, Registration>();
-  private pollTimer: NodeJS.Timeout | undefined;
-  private polling = false;
-  private masterPid: number | undefined;
-  private reachable = false;
+  private readonly master: MasterLink;
   private down = false;
   private uriValue = '';
 
@@ -131,6 +122,19 @@ class Ros1NodeImpl extends EventEmitter implements Ros1Node, SlaveApiNode {
       this.maxFrameBytes,
     );
     installSlaveApi(this.xmlrpc, this, this.log);
+    this.master = new MasterLink({
+      masterUri: this.masterUri,
+      callerId: name,
+      timeoutMs: this.rpcTimeoutMs,
+      log: this.log,
+      callerApi: () => this.uriValue,
+      serviceApi: () => `rosrpc://${this.advertisedHost}:${this.tcpros.port}`,
+      // additive: a restarted master does not list the publishers that did not re-register
+      // (rospy's), whose connections still work
+      onPublishers: (topic, pubs) => this.subs.get(topic)?.updatePublishers(pubs, true),
+      onLost: (e) => this.emit('master-lost', e),
+      onBack: (e) => this.emit('master-back', e),
+    });
   }
 
   get uri(): string {
@@ -138,7 +142,7 @@ class Ros1NodeImpl extends EventEmitter implements Ros1Node, SlaveApiNode {
   }
 
   get masterReachable(): boolean {
-    return this.reachable;
+    return this.master.reachable;
   }
 
   get tcprosPort(): number {
@@ -149,9 +153,8 @@ class Ros1NodeImpl extends EventEmitter implements Ros1Node, SlaveApiNode {
     await this.http.listen(0, this.bindAddress);
     await this.tcpros.listen(this.bindAddress);
     this.uriValue = `http://${this.advertisedHost}:${this.http.port() ?? 0}/`;
-    await this.poll();
-    this.pollTimer = setInterval(() => void this.poll(), this.pollMs);
-    this.log.info({ uri: this.uriValue, master: this.masterUri, reachable: this.reachable }, 'ros1: node started');
+    await this.master.start(this.pollMs);
+    this.log.info({ uri: this.uriValue, master: this.masterUri, reachable: this.master.reachable }, 'ros1: node started');
   }
 
   // ---- types -------------------------------------------------------------------------------
@@ -187,7 +190,7 @@ class Ros1NodeImpl extends EventEmitter implements Ros1Node, SlaveApiNode {
       const queueSize = Math.max(1, options.queueSize ?? 100);
       entry = { pub: new Publication(t, codec.value, options.latch ?? false, queueSize, this.name, this.log), handles: 1 };
       this.pubs.set(t, entry);
-      this.addRegistration({ kind: 'pub', name: t, type, registered: false });
+      this.master.add('pub', t, type);
     }
     const pub = entry.pub;
     let closed = false;
@@ -216,7 +219,7 @@ class Ros1NodeImpl extends EventEmitter implements Ros1Node, SlaveApiNode {
         if (e.handles > 0) return;
         this.pubs.delete(t);
         pub.close();
-        await this.removeRegistration('pub', t);
+        await this.master.remove('pub', t);
       },
     };
     return ok(handle);
@@ -246,7 +249,7 @@ class Ros1NodeImpl extends EventEmitter implements Ros1Node, SlaveApiNode {
         maxFrameBytes: this.maxFrameBytes,
       });
       this.subs.set(t, sub);
-      this.addRegistration({ kind: 'sub', name: t, type, registered: false });
+      this.master.add('sub', t, type);
     }
     const cb = callback as (msg: Ros1Message, meta: MessageMeta) => void;
     sub.addCallback(cb);
@@ -264,7 +267,7 @@ class Ros1NodeImpl extends EventEmitter implements Ros1Node, SlaveApiNode {
         if (!s.removeCallback(cb) || this.subs.get(t) !== s) return;
         this.subs.delete(t);
         s.close();
-        await this.removeRegistration('sub', t);
+        await this.master.remove('sub', t);
       },
     });
   }
@@ -281,7 +284,7 @@ class Ros1NodeImpl extends EventEmitter implements Ros1Node, SlaveApiNode {
     if (this.srvs.has(n)) return fail('ROS1.ALREADY_ADVERTISED', `${n} is already provided by this node`);
     const provider = new ServiceProvider(n, codec.value, handler, this.name, this.log);
     this.srvs.set(n, provider);
-    this.addRegistration({ kind: 'srv', name: n, type: srvType, registered: false });
+    this.master.add('srv', n, srvType);
     let closed = false;
     return ok({
       service: n,
@@ -292,7 +295,7 @@ class Ros1NodeImpl extends EventEmitter implements Ros1Node, SlaveApiNode {
         if (this.srvs.get(n) !== provider) return;
         this.srvs.delete(n);
         provider.close();
-        await this.removeRegistration('srv', n);
+        await this.master.remove('srv', n);
       },
     });
   }
@@ -316,90 +319,6 @@ class Ros1NodeImpl extends EventEmitter implements Ros1Node, SlaveApiNode {
       options.timeoutMs ?? 5000,
     );
     return r as Ros1Result<T>;
-  }
-
-  // ---- master registration and watchdog ----------------------------------------------------
-
-  private addRegistration(reg: Registration): void {
-    this.registrations.set(`${reg.kind} ${reg.name}`, reg);
-    if (this.reachable) void this.register(reg);
-  }
-
-  private async removeRegistration(kind: Registration['kind'], name: string): Promise<void> {
-    const key = `${kind} ${name}`;
-    const reg = this.registrations.get(key);
-    this.registrations.delete(key);
-    if (!reg || !this.reachable) return;
-    const r =
-      kind === 'pub'
-        ? await rosCall(this.masterUri, 'unregisterPublisher', [this.name, name, this.uri], this.rpcTimeoutMs)
-        : kind === 'sub'
-          ? await rosCall(this.masterUri, 'unregisterSubscriber', [this.name, name, this.uri], this.rpcTimeoutMs)
-          : await rosCall(this.masterUri, 'unregisterService', [this.name, name, this.serviceUri()], this.rpcTimeoutMs);
-    if (!r.ok) this.log.warn({ kind, name, err: r.error.message }, 'ros1: unregistration failed');
-  }
-
-  private serviceUri(): string {
-    return `rosrpc://${this.advertisedHost}:${this.tcpros.port}`;
-  }
-
-  private async register(reg: Registration): Promise<boolean> {
-    const args: Record<Registration['kind'], [string, XmlRpcValue[]]> = {
-      pub: ['registerPublisher', [this.name, reg.name, reg.type, this.uri]],
-      sub: ['registerSubscriber', [this.name, reg.name, reg.type, this.uri]],
-      srv: ['registerService', [this.name, reg.name, this.serviceUri(), this.uri]],
-    };
-    const [method, params] = args[reg.kind];
-    const r = await rosCall(this.masterUri, method, params, this.rpcTimeoutMs);
-    if (this.registrations.get(`${reg.kind} ${reg.name}`) !== reg) return false; // closed meanwhile
-    if (!r.ok) {
-      reg.registered = false;
-      this.log.warn({ method, name: reg.name, err: r.error.message }, 'ros1: registration failed (retried on the next master poll)');
-      return false;
-    }
-    reg.registered = true;
-    if (reg.kind === 'sub') {
-      const pubs = z.array(z.string()).safeParse(r.value);
-      if (pubs.success) this.subs.get(reg.name)?.updatePublishers(pubs.data);
-      else this.log.warn({ topic: reg.name, value: r.value }, 'ros1: registerSubscriber answered without a publisher list');
-    }
-    return true;
-  }
-
-  private async poll(): Promise<void> {
-    if (this.polling || this.down) return;
-    this.polling = true;
-    try {
-      const r = await rosCall(this.masterUri, 'getPid', [this.name], this.rpcTimeoutMs);
-      if (this.down) return;
-      if (!r.ok) {
-        if (this.reachable) {
-          this.reachable = false;
-          this.log.warn({ master: this.masterUri, err: r.error.message }, 'ros1: master lost');
-          this.emit('master-lost', { masterUri: this.masterUri, reason: r.error.message });
-        }
-        return;
-      }
-      const pid = typeof r.value === 'number' ? r.value : undefined;
-      const wasLost = !this.reachable;
-      const restarted = this.masterPid !== undefined && pid !== this.masterPid;
-      this.masterPid = pid;
-      this.reachable = true;
-      if (wasLost || restarted) {
-        // A master that went away or restarted may have forgotten us: register everything again.
-        for (const reg of this.registrations.values()) reg.registered = false;
-      }
-      const pending = [...this.registrations.values()].filter((reg) => !reg.registered);
-      const results = await Promise.all(pending.map((reg) => this.register(reg)));
-      // The poll inside start() establishes the first contact silently; later ones report.
-      if ((wasLost || restarted) && this.pollTimer !== undefined) {
-        const reregistered = results.filter(Boolean).length;
-        this.log.info({ master: this.masterUri, restarted, reregistered }, 'ros1: master back');
-        this.emit('master-back', { masterUri: this.masterUri, restarted, reregistered });
-      }
-    } finally {
-      this.polling = false;
-    }
   }
 
   // ---- slave API ---------------------------------------------------------------------------
@@ -467,21 +386,7 @@ class Ros1NodeImpl extends EventEmitter implements Ros1Node, SlaveApiNode {
   async shutdown(reason = 'shutdown'): Promise<void> {
     if (this.down) return;
     this.down = true;
-    clearInterval(this.pollTimer);
-    const regs = [...this.registrations.values()];
-    if (this.reachable) {
-      const timeout = Math.min(this.rpcTimeoutMs, 1000);
-      await Promise.all(
-        regs.map((reg) =>
-          reg.kind === 'pub'
-            ? rosCall(this.masterUri, 'unregisterPublisher', [this.name, reg.name, this.uri], timeout)
-            : reg.kind === 'sub'
-              ? rosCall(this.masterUri, 'unregisterSubscriber', [this.name, reg.name, this.uri], timeout)
-              : rosCall(this.masterUri, 'unregisterService', [this.name, reg.name, this.serviceUri()], timeout),
-        ),
-      );
-    }
-    this.registrations.clear();
+    await this.master.stop();
     for (const { pub } of this.pubs.values()) pub.close();
     for (const s of this.subs.values()) s.close();
     for (const p of this.srvs.values()) p.close();

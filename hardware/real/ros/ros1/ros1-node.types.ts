@@ -37,12 +37,12 @@ export interface Ros1NodeOptions {
   /** The master's XML-RPC URI, e.g. `http://127.0.0.1:11311/` (the `ROS_MASTER_URI` convention). */
   readonly masterUri: string;
   /**
-   * Address other nodes use to reach this one (advertised in the XML-RPC URI and in TCPROS
-   * `requestTopic` answers); default `ROS_IP`/`ROS_HOSTNAME` semantics are the caller's: default
-   * `127.0.0.1`. Servers bind to `bindAddress` (default `0.0.0.0` unless host is 127.0.0.1).
+   * Address other nodes use to reach this one (in our XML-RPC URI, `rosrpc://` service URIs and
+   * `requestTopic` answers): what `ROS_IP`/`ROS_HOSTNAME` would say; the caller reads those.
+   * Default `127.0.0.1`.
    */
   readonly host?: string;
-  /** Address the XML-RPC and TCPROS servers bind to; default: `host` if loopback, else `0.0.0.0`. */
+  /** Address the XML-RPC and TCPROS servers bind to; default `host` when it is a 127.x address, else `0.0.0.0`. */
   readonly bindAddress?: string;
   /** Namespace for relative names (`/uav1`); default `/`. */
   readonly namespace?: string;
@@ -80,8 +80,8 @@ export interface Publisher {
 
 export interface SubscribeOptions {
   /**
-   * Frames buffered per publisher connection before the oldest is dropped while the callback
-   * falls behind (default 100). Callbacks run synchronously in arrival order.
+   * Accepted for parity with rospy/roscpp; there is no receive queue to bound: callbacks run
+   * synchronously, in arrival order, as each frame is read from the socket.
    */
   readonly queueSize?: number;
 }

@@ -23,6 +23,8 @@ export interface SubscriptionDeps {
 }
 
 let nextLinkId = 1;
+/** Consecutive failed requestTopic calls (slave unreachable or not publishing) before a link is dropped. */
+const MAX_UNREACHABLE = 6;
 
 export class PublisherLink {
   readonly id = nextLinkId++;
@@ -35,6 +37,7 @@ export class PublisherLink {
   private socket: Socket | undefined;
   private closed = false;
   private retryMs = 250;
+  private failures = 0;
   private retryTimer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -61,9 +64,18 @@ export class PublisherLink {
     if (this.closed) return;
     if (!r.ok) {
       log.warn({ topic, publisher: this.uri, err: r.error.message }, 'ros1: requestTopic failed');
+      this.failures += 1;
+      if (this.failures >= MAX_UNREACHABLE) {
+        // Gone for good (a restarted master may never tell us): forget it; a later
+        // publisherUpdate naming it again starts afresh.
+        log.info({ topic, publisher: this.uri }, 'ros1: publisher unreachable; link dropped');
+        this.sub.forget(this);
+        return;
+      }
       this.retry();
       return;
     }
+    this.failures = 0;
     const params = TcprosParams.safeParse(r.value);
     if (!params.success) {
       log.warn({ topic, publisher: this.uri, value: r.value }, 'ros1: requestTopic answered without TCPROS parameters');
@@ -169,11 +181,15 @@ export class Subscription {
     return n;
   }
 
-  /** Brings the connections in line with the master's publisher list (slave URIs). */
-  updatePublishers(uris: readonly string[]): void {
+  /**
+   * Brings the connections in line with the master's publisher list (slave URIs). With
+   * `additive` (the answer to a re-registration), links are only added: a restarted master does
+   * not know the publishers that did not re-register (rospy's), whose connections still work.
+   */
+  updatePublishers(uris: readonly string[], additive = false): void {
     const wanted = new Set(uris);
     for (const [uri, link] of this.links) {
-      if (!wanted.has(uri)) {
+      if (!additive && !wanted.has(uri)) {
         link.close();
         this.links.delete(uri);
       }
@@ -184,6 +200,12 @@ export class Subscription {
       this.links.set(uri, link);
       link.start();
     }
+  }
+
+  /** Drops a link that gave up (its publisher is gone). */
+  forget(link: PublisherLink): void {
+    link.close();
+    if (this.links.get(link.uri) === link) this.links.delete(link.uri);
   }
 
   deliver(frame: Buffer, meta: MessageMeta, link: PublisherLink): void {
