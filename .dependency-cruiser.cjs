@@ -115,7 +115,7 @@ module.exports = {
       comment: 'pointcloud/ (issue 11) imports only core/ and its codec packages: no I/O, no clock, no node builtins',
       severity: 'error',
       from: { path: '^pointcloud/' },
-      to: { pathNot: '^(pointcloud|core)/|node_modules/(zod|fast-png)/|^fast-png$', dependencyTypesNot: ['type-only'] },
+      to: { pathNot: '^(pointcloud|core)/|node_modules/(zod|fast-png|laz-perf)/|^fast-png$', dependencyTypesNot: ['type-only'] },
     },
     {
       name: 'pointcloud-no-builtins',

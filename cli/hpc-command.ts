@@ -1,7 +1,7 @@
 /**
  * `twin hpc serve` / `twin hpc worker`: the HPC point-cloud service (hpc/README.md).
  *   twin hpc serve  [--redis URL] [--host 127.0.0.1] [--port 50051] [--queue Q] [--blob-dir DIR] [--ttl S] [--auth]
- *                   [--pool-size N] [--max-stored-bytes N]
+ *                   [--pool-size N] [--max-stored-bytes N] [--store-dir DIR]
  * `serve` without `--redis` and without TWIN_REDIS_URL runs the jobs in-process on a worker_threads
  * pool (the local engine); with either, on BullMQ (start `twin hpc worker`s).
  *   twin hpc worker [--redis URL] [--queue Q] [--concurrency N] [--lock-ms MS] [--stalled-ms MS] [--ttl S]
@@ -36,7 +36,8 @@ export function registerHpcCommand(program: Command): void {
     .description('run the gRPC HPCService (protos/hpc_service.proto)')
     .option('--redis <url>', 'Redis URL: jobs on BullMQ (default $TWIN_REDIS_URL; neither: in-process worker_threads pool)')
     .option('--pool-size <n>', 'local engine (no Redis): worker threads (default cores − 1, at least 1)', int('--pool-size', 1))
-    .option('--max-stored-bytes <n>', 'local engine (no Redis): byte budget for inputs and results held in memory (default 1 GiB)', int('--max-stored-bytes', 1024))
+    .option('--max-stored-bytes <n>', 'local engine (no Redis): byte budget for inputs and results held (default 1 GiB)', int('--max-stored-bytes', 1024))
+    .option('--store-dir <dir>', 'local engine (no Redis): keep inputs and results as files under this directory instead of in memory')
     .option('--host <addr>', 'bind address (0.0.0.0 to serve other machines)', '127.0.0.1')
     .option('--port <n>', 'gRPC port (0 = any free one)', int('--port', 0), 50051)
     .option('--queue <name>', 'BullMQ queue name (workers must use the same)')
@@ -44,13 +45,13 @@ export function registerHpcCommand(program: Command): void {
     .option('--ttl <s>', 'seconds inputs/results/jobs are kept in Redis', int('--ttl', 10))
     .option('--auth', 'require the twin\'s JWT (authorization: Bearer …), checked against the store in TWIN_DATA_DIR')
     .option('--log-level <level>', 'pino level on stderr', 'info')
-    .action(async (o: { redis?: string; poolSize?: number; maxStoredBytes?: number; host: string; port: number; queue?: string; blobDir?: string; ttl?: number; auth?: boolean; logLevel: string }) => {
+    .action(async (o: { redis?: string; poolSize?: number; maxStoredBytes?: number; storeDir?: string; host: string; port: number; queue?: string; blobDir?: string; ttl?: number; auth?: boolean; logLevel: string }) => {
       const log = createLogger(o.logLevel, 'hpc-server');
       const store = o.auth ? openStore({ dir: dataDir() }) : null;
       const auth = store ? createAuthenticator({ store, secret: loadOrCreateSecret(store.dir).key }) : null;
       const s = await startHpcServer({
         ...((o.redis ?? process.env.TWIN_REDIS_URL) ? { redisUrl: o.redis ?? process.env.TWIN_REDIS_URL } : {}),
-        local: { ...(o.poolSize ? { poolSize: o.poolSize } : {}), ...(o.maxStoredBytes ? { maxStoredBytes: o.maxStoredBytes } : {}) },
+        local: { ...(o.poolSize ? { poolSize: o.poolSize } : {}), ...(o.maxStoredBytes ? { maxStoredBytes: o.maxStoredBytes } : {}), ...(o.storeDir ? { storeDir: o.storeDir } : {}) },
         host: o.host, port: o.port, logger: log,
         ...(auth ? { authenticate: (t: string) => auth.verify(t) } : {}),
         ...(o.queue ? { queueName: o.queue } : {}), ...(o.blobDir ? { blobDir: o.blobDir } : {}), ...(o.ttl ? { ttlSeconds: o.ttl } : {}),

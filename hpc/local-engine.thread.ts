@@ -8,9 +8,10 @@
  * (`process.exit(3)` / an uncaught exception) after decoding, in attempts ≤ N (default: every
  * attempt), as a crash in native or pipeline code would.
  */
+import { readFileSync, writeFileSync } from 'node:fs';
 import { parentPort, threadId, workerData } from 'node:worker_threads';
 import type { CloudFormat, Stage } from './hpc-job.schema.js';
-import { runPipeline } from './hpc-pipeline.js';
+import { runPipeline, type PipelineMeta } from './hpc-pipeline.js';
 
 /** main → thread */
 export interface RunMessage {
@@ -18,17 +19,21 @@ export interface RunMessage {
   readonly jobId: string;
   readonly attempt: number;
   readonly clientRequestId: string;
-  readonly data: Uint8Array;
-  readonly additional: readonly Uint8Array[];
+  /** The bytes, or the path of the file holding them (the engine's directory mode). */
+  readonly data: Uint8Array | string;
+  readonly additional: readonly (Uint8Array | string)[];
   readonly format: CloudFormat;
   readonly outputFormat: CloudFormat;
   readonly stages: readonly Stage[];
+  /** Write the result here and send no bytes back (directory mode); null: transfer the bytes. */
+  readonly resultPath: string | null;
 }
 
 /** thread → main */
 export type ThreadMessage =
   | { readonly type: 'progress'; readonly jobId: string; readonly progress: number }
-  | { readonly type: 'done'; readonly jobId: string; readonly ok: true; readonly bytes: Uint8Array; readonly meta: import('./hpc-pipeline.js').PipelineMeta }
+  | { readonly type: 'done'; readonly jobId: string; readonly ok: true; readonly bytes: Uint8Array; readonly meta: PipelineMeta }
+  | { readonly type: 'done'; readonly jobId: string; readonly ok: true; readonly bytes: null; readonly path: string; readonly meta: PipelineMeta }
   | { readonly type: 'done'; readonly jobId: string; readonly ok: false; readonly code: string; readonly message: string };
 
 export interface ThreadData {
@@ -54,7 +59,13 @@ function injectFault(m: RunMessage): void {
 port.on('message', (m: RunMessage) => {
   void (async () => {
     let first = true;
-    const r = await runPipeline(m, async (done, total) => {
+    const load = (b: Uint8Array | string) => (typeof b === 'string' ? readFileSync(b) : b);
+    let input: RunMessage & { data: Uint8Array; additional: Uint8Array[] };
+    try { input = { ...m, data: load(m.data), additional: m.additional.map(load) }; } catch (e) {
+      port.postMessage({ type: 'done', jobId: m.jobId, ok: false, code: 'HPC.INPUT_EXPIRED', message: `input unreadable: ${(e as Error).message}` } satisfies ThreadMessage);
+      return;
+    }
+    const r = await runPipeline(input, async (done, total) => {
       if (first) {
         first = false;
         // Thrown from a timer, not the hook, so it is an uncaught exception in this thread.
@@ -65,6 +76,14 @@ port.on('message', (m: RunMessage) => {
     });
     if (!r.ok) {
       port.postMessage({ type: 'done', jobId: m.jobId, ok: false, code: r.error.code, message: r.error.message } satisfies ThreadMessage);
+      return;
+    }
+    if (m.resultPath) {
+      try { writeFileSync(m.resultPath, r.value.bytes, { mode: 0o600 }); } catch (e) {
+        port.postMessage({ type: 'done', jobId: m.jobId, ok: false, code: 'HPC.STORE_FAILED', message: `result not written: ${(e as Error).message}` } satisfies ThreadMessage);
+        return;
+      }
+      port.postMessage({ type: 'done', jobId: m.jobId, ok: true, bytes: null, path: m.resultPath, meta: r.value.meta } satisfies ThreadMessage);
       return;
     }
     // Transfer the result's memory rather than copying it (copy first if it is a view into a larger buffer).

@@ -1,7 +1,7 @@
 /**
  * The local engine: the embedded default when no Redis is configured. Jobs run on a pool of
  * node:worker_threads (local-engine.thread.ts runs hpc-pipeline.ts), in this process; inputs and
- * results are held in memory under a byte budget (a submit that does not fit is refused with
+ * results are held in memory (or files in `storeDir`) under a byte budget (a submit that does not fit is refused with
  * HPC.BUDGET_EXHAUSTED → RESOURCE_EXHAUSTED) and evicted a TTL after the job finished.
  *
  * Same semantics as the BullMQ engine: FIFO queue, progress from the worker, `attempts` counts
@@ -19,6 +19,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '../core/logger.js';
 import { silentLogger } from '../core/logger.js';
+import { createLocalBlobStore, type StoredBlob } from './local-store.js';
 import { EngineError, FINAL_STATES, type EngineJobStatus, type JobEngine, type JobResultMeta, type JobState, type JobSubmission } from './job-engine.js';
 import type { RunMessage, ThreadData, ThreadMessage } from './local-engine.thread.js';
 
@@ -31,6 +32,11 @@ export interface LocalEngineOptions {
   readonly ttlMs?: number;
   /** Attempts per job (a crashed thread counts one). Default 3. */
   readonly attempts?: number;
+  /**
+   * Keep inputs and results as files in a private subdirectory of this directory (removed on
+   * close) instead of in memory; the budget then bounds the bytes on disk. Default: memory.
+   */
+  readonly storeDir?: string;
   /** Test only: honour `hpc-fault:exit|throw[@N]` client_request_ids (see local-engine.thread.ts). */
   readonly faultInjection?: boolean;
   /** The compiled thread script (default: found next to this module or under dist/). */
@@ -43,6 +49,8 @@ export interface LocalEngine extends JobEngine {
   readonly poolSize: number;
   /** Bytes held now (inputs of unfinished jobs + results) and the budget. */
   storedBytes(): { used: number; budget: number };
+  /** The private directory inputs and results are kept in, or null (memory). */
+  readonly storeDir: string | null;
 }
 
 /** The compiled thread script, wherever this module runs from. */
@@ -57,7 +65,7 @@ export function defaultThreadScript(): URL {
 interface Rec {
   readonly id: string;
   readonly job: Omit<JobSubmission, 'data' | 'additional'>;
-  inputs: Buffer[] | null;
+  inputs: StoredBlob[] | null;
   inputBytes: number;
   state: JobState;
   progress: number;
@@ -67,7 +75,7 @@ interface Rec {
   readonly createdAtMs: number;
   finishedAtMs: number;
   result: JobResultMeta | null;
-  resultBytes: Buffer | null;
+  resultBlob: StoredBlob | null;
   cancelRequested: boolean;
 }
 
@@ -90,6 +98,7 @@ export function createLocalEngine(opts: LocalEngineOptions = {}): LocalEngine {
   const attempts = opts.attempts ?? 3;
   const script = opts.threadScript ?? defaultThreadScript();
   const faultInjection = opts.faultInjection ?? false;
+  const store = createLocalBlobStore(opts.storeDir);
 
   const jobs = new Map<string, Rec>();
   const queue: Rec[] = [];
@@ -98,7 +107,7 @@ export function createLocalEngine(opts: LocalEngineOptions = {}): LocalEngine {
   let closed = false;
   let nextSlot = 0;
 
-  const releaseInputs = (r: Rec) => { if (r.inputs) { used -= r.inputBytes; r.inputs = null; } };
+  const releaseInputs = (r: Rec) => { if (r.inputs) { used -= r.inputBytes; r.inputs.forEach(store.release); r.inputs = null; } };
   const finish = (r: Rec, state: JobState, code = '', message = '') => {
     releaseInputs(r);
     r.state = state; r.errorCode = code; r.errorMessage = message; r.finishedAtMs = Date.now();
@@ -108,7 +117,7 @@ export function createLocalEngine(opts: LocalEngineOptions = {}): LocalEngine {
   function sweep(now = Date.now()): void {
     for (const r of jobs.values()) {
       if (FINAL_STATES.includes(r.state) && r.finishedAtMs > 0 && now - r.finishedAtMs > ttlMs) {
-        if (r.resultBytes) { used -= r.resultBytes.length; r.resultBytes = null; }
+        if (r.resultBlob) { used -= r.resultBlob.size; store.release(r.resultBlob); r.resultBlob = null; }
         jobs.delete(r.id);
       } else if (r.state === 'QUEUED' && now - r.createdAtMs > ttlMs) {
         queue.splice(queue.indexOf(r), 1);
@@ -127,8 +136,11 @@ export function createLocalEngine(opts: LocalEngineOptions = {}): LocalEngine {
       s.rec = r;
       Atomics.store(s.flag, 0, 0);
       r.state = 'RUNNING'; r.attempts += 1; r.progress = 0;
-      const [data, ...additional] = r.inputs!;
-      const msg: RunMessage = { type: 'run', jobId: r.id, attempt: r.attempts, clientRequestId: r.job.clientRequestId, data: data!, additional, format: r.job.format, outputFormat: r.job.outputFormat, stages: r.job.stages };
+      const [data, ...additional] = r.inputs!.map((b) => ('bytes' in b ? b.bytes : b.path));
+      const msg: RunMessage = {
+        type: 'run', jobId: r.id, attempt: r.attempts, clientRequestId: r.job.clientRequestId, data: data!, additional,
+        format: r.job.format, outputFormat: r.job.outputFormat, stages: r.job.stages, resultPath: store.pathFor(`${r.id}.out`),
+      };
       s.worker.postMessage(msg);
       log.info({ jobId: r.id, attempt: r.attempts, thread: s.n }, 'hpc job start');
     }
@@ -143,12 +155,13 @@ export function createLocalEngine(opts: LocalEngineOptions = {}): LocalEngine {
       log.warn({ jobId: r.id, code: m.code }, 'hpc job failed');
     } else {
       releaseInputs(r);
-      const bytes = Buffer.from(m.bytes.buffer, m.bytes.byteOffset, m.bytes.byteLength);
-      if (used + bytes.length > budget) {
-        finish(r, 'FAILED', 'HPC.BUDGET_EXHAUSTED', `result of ${bytes.length} bytes does not fit the ${budget}-byte store (${used} in use)`);
+      const blob: StoredBlob = m.bytes ? { size: m.bytes.byteLength, bytes: Buffer.from(m.bytes.buffer, m.bytes.byteOffset, m.bytes.byteLength) } : { size: m.meta.sizeBytes, path: m.path };
+      if (used + blob.size > budget) {
+        store.release(blob);
+        finish(r, 'FAILED', 'HPC.BUDGET_EXHAUSTED', `result of ${blob.size} bytes does not fit the ${budget}-byte store (${used} in use)`);
       } else {
-        used += bytes.length;
-        r.resultBytes = bytes;
+        used += blob.size;
+        r.resultBlob = blob;
         r.result = { ...m.meta, worker: `${hostname()}:${process.pid}/thread-${s.n}` };
         r.progress = 1;
         finish(r, 'SUCCEEDED');
@@ -203,31 +216,39 @@ export function createLocalEngine(opts: LocalEngineOptions = {}): LocalEngine {
     if (!r) throw new EngineError('HPC.NOT_FOUND', `job ${jobId} not found (unknown or expired)`);
     return r;
   };
-  const succeeded = (jobId: string): Buffer => {
+  const succeeded = (jobId: string): StoredBlob => {
     const r = find(jobId);
     const st = statusOf(r);
     if (st.state !== 'SUCCEEDED') throw new EngineError('HPC.NOT_SUCCEEDED', `job ${jobId} is ${st.state}, not SUCCEEDED`);
-    if (!r.resultBytes) throw new EngineError('HPC.NOT_FOUND', `result of job ${jobId} expired`);
-    return r.resultBytes;
+    if (!r.resultBlob) throw new EngineError('HPC.NOT_FOUND', `result of job ${jobId} expired`);
+    return r.resultBlob;
   };
 
   return {
-    kind: 'local', poolSize,
+    kind: 'local', poolSize, storeDir: store.dir,
     storedBytes: () => ({ used, budget }),
     async submit(j) {
       if (closed) throw new EngineError('HPC.CLOSED', 'the HPC engine is shut down');
       sweep();
-      const inputs = [j.data, ...j.additional].map((b) => Buffer.from(b.buffer, b.byteOffset, b.byteLength));
-      const size = inputs.reduce((a, b) => a + b.length, 0);
+      const size = [j.data, ...j.additional].reduce((a, b) => a + b.length, 0);
       if (used + size > budget) {
         throw new EngineError('HPC.BUDGET_EXHAUSTED', `the job store is full: ${size} bytes do not fit (${used} of ${budget} bytes in use; results are kept ${ttlMs} ms)`);
       }
+      used += size; // reserved before the (directory mode) writes, so concurrent submits see it
+      const id = randomUUID();
+      let inputs: StoredBlob[];
+      try {
+        inputs = await Promise.all([j.data, ...j.additional].map((b, i) => store.put(`${id}.in.${i}`, b)));
+      } catch (e) {
+        used -= size;
+        throw e;
+      }
+      if (closed) { inputs.forEach(store.release); throw new EngineError('HPC.CLOSED', 'the HPC engine is shut down'); }
       const r: Rec = {
-        id: randomUUID(), job: { format: j.format, outputFormat: j.outputFormat, stages: j.stages, clientRequestId: j.clientRequestId },
+        id, job: { format: j.format, outputFormat: j.outputFormat, stages: j.stages, clientRequestId: j.clientRequestId },
         inputs, inputBytes: size, state: 'QUEUED', progress: 0, attempts: 0, errorCode: '', errorMessage: '',
-        createdAtMs: Date.now(), finishedAtMs: 0, result: null, resultBytes: null, cancelRequested: false,
+        createdAtMs: Date.now(), finishedAtMs: 0, result: null, resultBlob: null, cancelRequested: false,
       };
-      used += size;
       jobs.set(r.id, r);
       queue.push(r);
       pump();
@@ -238,8 +259,8 @@ export function createLocalEngine(opts: LocalEngineOptions = {}): LocalEngine {
       const r = jobs.get(jobId);
       return r ? statusOf(r) : null;
     },
-    async resultSize(jobId) { return succeeded(jobId).length; },
-    async readResult(jobId, start, end) { return succeeded(jobId).subarray(start, end); },
+    async resultSize(jobId) { return succeeded(jobId).size; },
+    async readResult(jobId, start, end) { return store.read(succeeded(jobId), start, end); },
     async cancel(jobId) {
       const r = find(jobId);
       if (r.state === 'SUCCEEDED' || r.state === 'FAILED') throw new EngineError('HPC.ALREADY_FINAL', `job ${jobId} already ${r.state}`);
@@ -260,6 +281,7 @@ export function createLocalEngine(opts: LocalEngineOptions = {}): LocalEngine {
       closed = true;
       clearInterval(sweeper);
       await Promise.all(slots.map((s) => s.worker.terminate()));
+      await store.close();
       jobs.clear();
       queue.length = 0;
       used = 0;

@@ -9,7 +9,7 @@
  * Async (the WASM module is instantiated once, on first use). Never throws: corrupt or truncated
  * compressed data is `LAS.LAZ_CORRUPT`.
  */
-import { createRequire } from 'node:module';
+import { createLazPerf } from 'laz-perf';
 import { fail, ok, type Result } from '../../core/result.js';
 import { MAX_POINTS_DEFAULT } from '../internal/scalar-io.js';
 import { decodeLas, type LasErrorCode, type LasFile } from './las.codec.js';
@@ -26,9 +26,8 @@ interface LazPerfModule {
 let modulePromise: Promise<LazPerfModule> | null = null;
 function lazPerf(): Promise<LazPerfModule> {
   if (!modulePromise) {
-    // laz-perf ships CommonJS (an Emscripten factory); load it through require from ESM.
-    const { createLazPerf } = createRequire(import.meta.url)('laz-perf') as { createLazPerf: () => Promise<LazPerfModule> };
-    modulePromise = createLazPerf();
+    // laz-perf ships CommonJS (an Emscripten factory); its typings describe the module loosely.
+    modulePromise = (createLazPerf as unknown as () => Promise<LazPerfModule>)();
     modulePromise.catch(() => { modulePromise = null; });
   }
   return modulePromise;

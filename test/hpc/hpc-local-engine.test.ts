@@ -6,13 +6,15 @@
  * eviction frees it; queued and running jobs are cancelled.
  */
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { startHpcServer, type HpcServer } from '../../hpc/hpc.server.js';
 import type { LocalEngine } from '../../hpc/local-engine.js';
 import { runPipeline } from '../../hpc/hpc-pipeline.js';
 import type { Stage } from '../../hpc/hpc-job.schema.js';
-import { call, client, surveyPcd, waitStatus, type Client } from './support/hpc-client.js';
+import { call, client, stream, surveyPcd, waitStatus, type Client } from './support/hpc-client.js';
 
 const THREAD = 'dist/hpc/local-engine.thread.js';
 const cloud = surveyPcd(20_000, 7);
@@ -111,6 +113,43 @@ describe('HPC local engine (worker_threads, no Redis)', () => {
     expect(qs).toMatchObject({ state: 'CANCELLED', attempts: 0 });
     await expect(call(c, 'GetProcessedResult', { job_id: queued.job_id })).rejects.toMatchObject({ code: grpc.status.FAILED_PRECONDITION });
     await expect(call(c, 'CancelJob', { job_id: next.job_id })).rejects.toMatchObject({ code: grpc.status.FAILED_PRECONDITION });
+  }, 60_000);
+
+  it('storeDir: inputs and results are files in a private directory (a crashed attempt re-reads them), streamed from disk, removed on TTL and close', async () => {
+    const base = mkdtempSync(join(tmpdir(), 'hpc-store-'));
+    try {
+      const { c, engine } = await start({ poolSize: 1, storeDir: base, faultInjection: true, ttlMs: 1500 });
+      const dir = engine.storeDir!;
+      expect(dir.startsWith(join(base, 'hpc-local-'))).toBe(true);
+      expect(statSync(dir).mode & 0o777).toBe(0o700);
+      const blocker = await submit(c, slow.slice(0, 20));
+      await waitStatus(c, String(blocker.job_id), (s) => s.state === 'RUNNING');
+      const j = await submit(c, quick, { client_request_id: 'hpc-fault:exit@1' });
+      const id = String(j.job_id);
+      expect(readdirSync(dir)).toContain(`${id}.in.0`);
+      expect(statSync(join(dir, `${id}.in.0`)).size).toBe(cloud.length);
+      const st = await waitStatus(c, id, undefined, 60_000);
+      expect(st).toMatchObject({ state: 'SUCCEEDED', attempts: 2 });
+      const meta = st.result as Record<string, unknown>;
+      await waitStatus(c, String(blocker.job_id));
+      const files = readdirSync(dir);
+      expect(files).toContain(`${id}.out`);
+      expect(files.filter((f) => f.includes('.in.'))).toEqual([]);
+      expect(statSync(join(dir, `${id}.out`)).size).toBe(meta.size_bytes);
+      const expected = await runPipeline({ data: cloud, additional: [], format: 'pcd', outputFormat: 'pcd', stages: quick });
+      if (!expected.ok) throw new Error(expected.error.message);
+      expect(Buffer.compare((await call(c, 'GetProcessedResult', { job_id: id })).data as Buffer, Buffer.from(expected.value.bytes))).toBe(0);
+      expect(Buffer.compare((await stream(c, id)).data, Buffer.from(expected.value.bytes))).toBe(0);
+      await new Promise((r) => setTimeout(r, 2200));
+      await expect(call(c, 'GetJobStatus', { job_id: id })).rejects.toMatchObject({ code: grpc.status.NOT_FOUND });
+      expect(readdirSync(dir)).toEqual([]);
+      expect(engine.storedBytes().used).toBe(0);
+      const k = await submit(c, quick);
+      expect((await waitStatus(c, String(k.job_id))).state).toBe('SUCCEEDED');
+      await server!.close();
+      server = undefined;
+      expect(existsSync(dir)).toBe(false);
+    } finally { rmSync(base, { recursive: true, force: true }); }
   }, 60_000);
 
   it('the default pool size is max(1, cores − 1); startHpcServer() without Redis uses the local engine', async () => {

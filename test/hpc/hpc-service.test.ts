@@ -22,14 +22,17 @@ if (!REDIS_SERVER) console.warn(`test/hpc (redis engine) skipped: ${SKIP_REASON}
 const THREAD = 'dist/hpc/local-engine.thread.js';
 
 describe.each([
-  { engine: 'redis' as const, skip: !REDIS_SERVER },
-  { engine: 'local' as const, skip: false },
-])('HPC service over gRPC, $engine engine', ({ engine, skip }) => {
+  { engine: 'redis' as const, skip: !REDIS_SERVER, onDisk: false, label: 'redis' },
+  { engine: 'local' as const, skip: false, onDisk: false, label: 'local (memory)' },
+  { engine: 'local' as const, skip: false, onDisk: true, label: 'local (storeDir)' },
+])('HPC service over gRPC, $label engine', ({ engine, skip, onDisk }) => {
   let redis: RedisHandle | undefined, server: HpcServer, worker: HpcWorker | undefined, c: Client;
   const cloud = surveyPcd(20_000, 7);
   /** Another server on the same engine kind (Redis: the same queue, served by the same worker). */
+  const storeBase = onDisk ? mkdtempSync(join(tmpdir(), 'hpc-svc-store-')) : undefined;
+  const local = (poolSize: number) => ({ poolSize, ...(storeBase ? { storeDir: storeBase } : {}) });
   const mkServer = (o: Partial<HpcServerOptions> = {}) =>
-    startHpcServer(engine === 'redis' ? { redisUrl: redis!.url, port: 0, queueName: 'svc', ...o } : { port: 0, local: { poolSize: 1 }, ...o });
+    startHpcServer(engine === 'redis' ? { redisUrl: redis!.url, port: 0, queueName: 'svc', ...o } : { port: 0, local: local(1), ...o });
 
   beforeAll(async () => {
     if (skip) return;
@@ -39,7 +42,7 @@ describe.each([
       worker = startHpcWorker({ redisUrl: redis.url, queueName: 'svc' });
       await worker.ready();
     }
-    server = await mkServer({ maxRequestBytes: 4 * 1024 * 1024, ...(engine === 'local' ? { local: { poolSize: 2 } } : {}) });
+    server = await mkServer({ maxRequestBytes: 4 * 1024 * 1024, ...(engine === 'local' ? { local: local(2) } : {}) });
     expect(server.engine.kind).toBe(engine);
     c = client(server.port);
   });
@@ -48,6 +51,7 @@ describe.each([
     await worker?.close(true);
     await server?.close();
     await redis?.stop();
+    if (storeBase) rmSync(storeBase, { recursive: true, force: true });
   });
   const it = skip ? itBase.skip : itBase;
   const redisH = () => redis!;
