@@ -31,6 +31,7 @@ export interface RunMessage {
 
 /** thread → main */
 export type ThreadMessage =
+  | { readonly type: 'ready' }
   | { readonly type: 'progress'; readonly jobId: string; readonly progress: number }
   | { readonly type: 'done'; readonly jobId: string; readonly ok: true; readonly bytes: Uint8Array; readonly meta: PipelineMeta }
   | { readonly type: 'done'; readonly jobId: string; readonly ok: true; readonly bytes: null; readonly path: string; readonly meta: PipelineMeta }
@@ -92,3 +93,4 @@ port.on('message', (m: RunMessage) => {
     port.postMessage({ type: 'done', jobId: m.jobId, ok: true, bytes: own, meta: r.value.meta } satisfies ThreadMessage, [own.buffer as ArrayBuffer]);
   })();
 });
+port.postMessage({ type: 'ready' } satisfies ThreadMessage);

@@ -85,6 +85,8 @@ interface Slot {
   readonly flag: Int32Array;
   rec: Rec | null;
   crash: string;
+  /** Set when the thread reported it is set up; jobs go to ready threads only. */
+  ready: boolean;
 }
 
 /** Starts the pool; the engine is usable at once (jobs wait until a thread is up). */
@@ -106,6 +108,9 @@ export function createLocalEngine(opts: LocalEngineOptions = {}): LocalEngine {
   let used = 0;
   let closed = false;
   let nextSlot = 0;
+  /** Threads in a row that died before becoming ready (a broken build, missing module…). */
+  let startFailures = 0;
+  const respawnTimers = new Set<NodeJS.Timeout>();
 
   const releaseInputs = (r: Rec) => { if (r.inputs) { used -= r.inputBytes; r.inputs.forEach(store.release); r.inputs = null; } };
   const finish = (r: Rec, state: JobState, code = '', message = '') => {
@@ -131,7 +136,7 @@ export function createLocalEngine(opts: LocalEngineOptions = {}): LocalEngine {
   function pump(): void {
     for (const s of slots) {
       if (closed || queue.length === 0) return;
-      if (s.rec) continue;
+      if (s.rec || !s.ready) continue;
       const r = queue.shift()!;
       s.rec = r;
       Atomics.store(s.flag, 0, 0);
@@ -176,6 +181,18 @@ export function createLocalEngine(opts: LocalEngineOptions = {}): LocalEngine {
     const r = s.rec;
     s.rec = null;
     if (closed) return;
+    if (!s.ready) {
+      // Died while starting: respawn with a growing delay; after 3 in a row fail the queued jobs.
+      startFailures += 1;
+      log.error({ thread: s.n, code, err: s.crash, startFailures }, 'hpc worker thread failed to start');
+      if (startFailures >= 3) {
+        for (const q of queue.splice(0)) finish(q, 'FAILED', 'HPC.WORKER_CRASHED', `worker threads fail to start (${s.crash || `exit code ${code}`})`);
+      }
+      const t = setTimeout(() => { respawnTimers.delete(t); if (!closed) { spawn(); } }, Math.min(30_000, 200 * 2 ** (startFailures - 1)));
+      t.unref();
+      respawnTimers.add(t);
+      return;
+    }
     log.error({ thread: s.n, code, err: s.crash, jobId: r?.id }, 'hpc worker thread died; replacing it');
     if (r) {
       const why = `worker thread died (${s.crash || `exit code ${code}`}) in attempt ${r.attempts}`;
@@ -190,8 +207,9 @@ export function createLocalEngine(opts: LocalEngineOptions = {}): LocalEngine {
   function spawn(): void {
     const cancel = new SharedArrayBuffer(4);
     const worker = new Worker(script, { execArgv: [], workerData: { cancel, faultInjection } satisfies ThreadData });
-    const s: Slot = { n: nextSlot++, worker, flag: new Int32Array(cancel), rec: null, crash: '' };
+    const s: Slot = { n: nextSlot++, worker, flag: new Int32Array(cancel), rec: null, crash: '', ready: false };
     worker.on('message', (m: ThreadMessage) => {
+      if (m.type === 'ready') { s.ready = true; startFailures = 0; pump(); return; }
       if (m.type === 'progress') { if (s.rec?.id === m.jobId) s.rec.progress = m.progress; return; }
       onDone(s, m);
     });
@@ -280,6 +298,7 @@ export function createLocalEngine(opts: LocalEngineOptions = {}): LocalEngine {
       if (closed) return;
       closed = true;
       clearInterval(sweeper);
+      for (const t of respawnTimers) clearTimeout(t);
       await Promise.all(slots.map((s) => s.worker.terminate()));
       await store.close();
       jobs.clear();

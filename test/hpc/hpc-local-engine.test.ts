@@ -6,7 +6,8 @@
  * eviction frees it; queued and running jobs are cancelled.
  */
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
@@ -151,6 +152,21 @@ describe('HPC local engine (worker_threads, no Redis)', () => {
       expect(existsSync(dir)).toBe(false);
     } finally { rmSync(base, { recursive: true, force: true }); }
   }, 60_000);
+
+  it('threads that die while starting (a broken build) are respawned with a delay, not in a hot loop; after 3 in a row the queued jobs fail', async () => {
+    const base = mkdtempSync(join(tmpdir(), 'hpc-broken-'));
+    try {
+      const broken = join(base, 'broken.thread.mjs');
+      writeFileSync(broken, "throw new Error('broken build: cannot load the pipeline');\n");
+      const { c } = await start({ poolSize: 1, threadScript: pathToFileURL(broken) });
+      const t0 = Date.now();
+      const j = await submit(c, quick);
+      const st = await waitStatus(c, String(j.job_id), undefined, 10_000);
+      expect(st).toMatchObject({ state: 'FAILED', error_code: 'HPC.WORKER_CRASHED', attempts: 0 });
+      expect(String(st.error_message)).toMatch(/fail to start \(broken build/);
+      expect(Date.now() - t0).toBeGreaterThanOrEqual(500); // 200 + 400 ms between the 3 starts
+    } finally { rmSync(base, { recursive: true, force: true }); }
+  });
 
   it('the default pool size is max(1, cores − 1); startHpcServer() without Redis uses the local engine', async () => {
     const { availableParallelism } = await import('node:os');
