@@ -82,6 +82,13 @@ describe('HPC local engine (worker_threads, no Redis)', () => {
     const st = await waitStatus(c, String(b.job_id));
     expect(st.state).toBe('SUCCEEDED');
     expect(engine.storedBytes().used).toBe(Number((st.result as Record<string, unknown>).size_bytes));
+    // A result that does not fit (LAS: 30+ bytes a point vs 12 in the PCD input) fails its job; the store is unchanged.
+    const held = engine.storedBytes().used;
+    const big = await call(c, 'ProcessPointCloud', { point_cloud_data: cloud, output_format: 'LAS', operations: [{ crop: { min: [-1e6, -1e6, -1e6], max: [1e6, 1e6, 1e6] } }] });
+    const fb = await waitStatus(c, String(big.job_id));
+    expect(fb).toMatchObject({ state: 'FAILED', error_code: 'HPC.BUDGET_EXHAUSTED', attempts: 1 });
+    expect(String(fb.error_message)).toMatch(/does not fit/);
+    expect(engine.storedBytes().used).toBe(held);
   }, 60_000);
 
   it('TTL: a finished job and its result are evicted after the TTL (NOT_FOUND), freeing the budget', async () => {
