@@ -121,6 +121,32 @@ describe.skipIf(!tools.ok)(`ROS 1 node against a real roscore${why}`, () => {
     expect(own).toEqual({ ok: true, value: { success: true, message: 'started 2' } });
   }, 30_000);
 
+  it('custom service types with large payloads (2 MiB request, 1 MiB response) between two of our nodes', async () => {
+    const def = 'uint8[] data\nstring label\n---\nuint32 size\nuint8[] echo_head\nuint8[] big\n';
+    expect(node.registerDefinition('twin_test_srvs/Blob', def).ok).toBe(true);
+    const other = await createRos1Node({ name: 'blob_client', masterUri: core.uri, definitions: { 'twin_test_srvs/Blob': def } });
+    try {
+      expect(other.md5sum('twin_test_srvs/Blob')).toBe(node.md5sum('twin_test_srvs/Blob'));
+      const srv = node.advertiseService('/blob/echo', 'twin_test_srvs/Blob', async (req) => {
+        const data = req.data as Uint8Array;
+        return { size: data.length, echo_head: data.subarray(0, 4), big: new Uint8Array(1 << 20).fill(9) };
+      });
+      expect(srv.ok).toBe(true);
+      if (!srv.ok) return;
+      expect(await srv.value.registration).toEqual({ ok: true, value: undefined });
+      const data = new Uint8Array(2 << 20).map((_, i) => i & 0xff);
+      const r = await other.callService<{ size: number; echo_head: Uint8Array; big: Uint8Array }>('/blob/echo', 'twin_test_srvs/Blob', { data, label: 'x' }, { timeoutMs: 10_000 });
+      expect(r.ok, r.ok ? '' : r.error.message).toBe(true);
+      if (!r.ok) return;
+      expect(r.value.size).toBe(2 << 20);
+      expect([...r.value.echo_head]).toEqual([0, 1, 2, 3]);
+      expect(r.value.big.length).toBe(1 << 20);
+      await srv.value.close();
+    } finally {
+      await other.shutdown();
+    }
+  }, 30_000);
+
   it('callService reaches a rospy service; its exception and a missing service are result codes', async () => {
     const okSrv = core.spawn(SYSTEM_PYTHON, [TRIGGER, '/rospy/trigger']);
     const failSrv = core.spawn(SYSTEM_PYTHON, [TRIGGER, '/rospy/trigger_fail', 'fail']);

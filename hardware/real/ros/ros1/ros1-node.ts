@@ -85,8 +85,9 @@ class Ros1NodeImpl extends EventEmitter implements Ros1Node, SlaveApiNode {
   private readonly http: BoundedHttpServer;
   private readonly xmlrpc: XmlRpcServer;
   private readonly tcpros: TcprosServer;
-  private readonly pubs = new Map<string, { pub: Publication; handles: number }>();
+  private readonly pubs = new Map<string, { pub: Publication; handles: number; registration: Promise<Ros1Result> }>();
   private readonly subs = new Map<string, Subscription>();
+  private readonly subRegistrations = new Map<string, Promise<Ros1Result>>();
   private readonly srvs = new Map<string, ServiceProvider>();
   private readonly master: MasterLink;
   private down = false;
@@ -188,16 +189,18 @@ class Ros1NodeImpl extends EventEmitter implements Ros1Node, SlaveApiNode {
       entry.handles += 1;
     } else {
       const queueSize = Math.max(1, options.queueSize ?? 100);
-      entry = { pub: new Publication(t, codec.value, options.latch ?? false, queueSize, this.name, this.log), handles: 1 };
+      const pub = new Publication(t, codec.value, options.latch ?? false, queueSize, this.name, this.log);
+      entry = { pub, handles: 1, registration: this.master.add('pub', t, type) };
       this.pubs.set(t, entry);
-      this.master.add('pub', t, type);
     }
     const pub = entry.pub;
+    const registration = entry.registration;
     let closed = false;
     const handle: Publisher = {
       topic: t,
       type,
       md5sum: codec.value.md5sum,
+      registration,
       get subscriberCount() {
         return pub.links.size;
       },
@@ -249,7 +252,7 @@ class Ros1NodeImpl extends EventEmitter implements Ros1Node, SlaveApiNode {
         maxFrameBytes: this.maxFrameBytes,
       });
       this.subs.set(t, sub);
-      this.master.add('sub', t, type);
+      this.subRegistrations.set(t, this.master.add('sub', t, type));
     }
     const cb = callback as (msg: Ros1Message, meta: MessageMeta) => void;
     sub.addCallback(cb);
@@ -258,6 +261,7 @@ class Ros1NodeImpl extends EventEmitter implements Ros1Node, SlaveApiNode {
     return ok({
       topic: t,
       type,
+      registration: this.subRegistrations.get(t) ?? Promise.resolve(okVoid),
       get publisherCount() {
         return s.publisherCount;
       },
@@ -266,6 +270,7 @@ class Ros1NodeImpl extends EventEmitter implements Ros1Node, SlaveApiNode {
         closed = true;
         if (!s.removeCallback(cb) || this.subs.get(t) !== s) return;
         this.subs.delete(t);
+        this.subRegistrations.delete(t);
         s.close();
         await this.master.remove('sub', t);
       },
@@ -284,11 +289,12 @@ class Ros1NodeImpl extends EventEmitter implements Ros1Node, SlaveApiNode {
     if (this.srvs.has(n)) return fail('ROS1.ALREADY_ADVERTISED', `${n} is already provided by this node`);
     const provider = new ServiceProvider(n, codec.value, handler, this.name, this.log);
     this.srvs.set(n, provider);
-    this.master.add('srv', n, srvType);
+    const registration = this.master.add('srv', n, srvType);
     let closed = false;
     return ok({
       service: n,
       type: srvType,
+      registration,
       close: async () => {
         if (closed) return;
         closed = true;
@@ -392,6 +398,7 @@ class Ros1NodeImpl extends EventEmitter implements Ros1Node, SlaveApiNode {
     for (const p of this.srvs.values()) p.close();
     this.pubs.clear();
     this.subs.clear();
+    this.subRegistrations.clear();
     this.srvs.clear();
     this.tcpros.close();
     this.http.close();

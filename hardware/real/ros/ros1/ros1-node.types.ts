@@ -70,6 +70,12 @@ export interface Publisher {
   readonly topic: string;
   readonly type: string;
   readonly md5sum: string;
+  /**
+   * Outcome of the first registration with the master (`ROS1.MASTER_UNREACHABLE` when it was
+   * away; registration is then retried on every poll). Await it before expecting other nodes to
+   * find this one through the master.
+   */
+  readonly registration: Promise<Ros1Result>;
   /** Serialises once and sends to every connected subscriber (and keeps it if latched). */
   publish(msg: Ros1Message): Ros1Result;
   /** Number of TCPROS subscriber connections right now. */
@@ -100,6 +106,12 @@ export interface MessageMeta {
 export interface Subscriber {
   readonly topic: string;
   readonly type: string;
+  /**
+   * Outcome of the first registration with the master (`ROS1.MASTER_UNREACHABLE` when it was
+   * away; registration is then retried on every poll). Await it before expecting other nodes to
+   * find this one through the master.
+   */
+  readonly registration: Promise<Ros1Result>;
   /** Number of publisher connections established right now. */
   readonly publisherCount: number;
   /** Unregisters from the master and closes the publisher connections. */
@@ -109,6 +121,12 @@ export interface Subscriber {
 export interface ServiceServer {
   readonly service: string;
   readonly type: string;
+  /**
+   * Outcome of the first registration with the master (`ROS1.MASTER_UNREACHABLE` when it was
+   * away; registration is then retried on every poll). Await it before expecting other nodes to
+   * find this one through the master.
+   */
+  readonly registration: Promise<Ros1Result>;
   /** Unregisters the service and closes its connections. */
   close(): Promise<void>;
 }

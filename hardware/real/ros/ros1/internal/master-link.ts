@@ -7,7 +7,8 @@
 import type { XmlRpcValue } from '@foxglove/xmlrpc';
 import { z } from 'zod';
 import type { Logger } from '../../../../../core/logger.js';
-import type { MasterBackEvent, MasterLostEvent } from '../ros1-node.types.js';
+import { fail, okVoid } from '../../../../../core/result.js';
+import type { MasterBackEvent, MasterLostEvent, Ros1Result } from '../ros1-node.types.js';
 import { rosCall } from './xmlrpc-call.js';
 
 export type RegistrationKind = 'pub' | 'sub' | 'srv';
@@ -50,10 +51,15 @@ export class MasterLink {
     this.timer = setInterval(() => void this.poll(), pollMs);
   }
 
-  add(kind: RegistrationKind, name: string, type: string): void {
+  /**
+   * Adds a registration and sends it if the master is reachable. Resolves with the outcome of
+   * that first attempt; a failed one is retried on every poll until it succeeds.
+   */
+  add(kind: RegistrationKind, name: string, type: string): Promise<Ros1Result> {
     const reg: Registration = { kind, name, type, registered: false };
     this.regs.set(`${kind} ${name}`, reg);
-    if (this.reachable) void this.register(reg);
+    if (this.reachable) return this.register(reg);
+    return Promise.resolve(fail('ROS1.MASTER_UNREACHABLE', `master ${this.deps.masterUri} not reachable: ${name} is registered when it answers`));
   }
 
   async remove(kind: RegistrationKind, name: string): Promise<void> {
@@ -84,7 +90,7 @@ export class MasterLink {
     if (!r.ok) this.deps.log.warn({ method, name: reg.name, err: r.error.message }, 'ros1: unregistration failed');
   }
 
-  private async register(reg: Registration): Promise<boolean> {
+  private async register(reg: Registration): Promise<Ros1Result> {
     const { masterUri, callerId, log } = this.deps;
     const calls: Record<RegistrationKind, [string, XmlRpcValue[]]> = {
       pub: ['registerPublisher', [callerId, reg.name, reg.type, this.deps.callerApi()]],
@@ -93,11 +99,11 @@ export class MasterLink {
     };
     const [method, params] = calls[reg.kind];
     const r = await rosCall(masterUri, method, params, this.deps.timeoutMs);
-    if (this.regs.get(`${reg.kind} ${reg.name}`) !== reg) return false; // removed meanwhile
+    if (this.regs.get(`${reg.kind} ${reg.name}`) !== reg) return fail('ROS1.SHUT_DOWN', `${reg.name} was closed while registering`);
     if (!r.ok) {
       reg.registered = false;
       log.warn({ method, name: reg.name, err: r.error.message }, 'ros1: registration failed (retried on the next master poll)');
-      return false;
+      return r;
     }
     reg.registered = true;
     if (reg.kind === 'sub') {
@@ -105,7 +111,7 @@ export class MasterLink {
       if (pubs.success) this.deps.onPublishers(reg.name, pubs.data);
       else log.warn({ topic: reg.name, value: r.value }, 'ros1: registerSubscriber answered without a publisher list');
     }
-    return true;
+    return okVoid;
   }
 
   private async poll(): Promise<void> {
@@ -134,7 +140,7 @@ export class MasterLink {
       const results = await Promise.all(pending.map((reg) => this.register(reg)));
       // The poll inside start() makes the first contact silently; later ones report.
       if ((wasLost || restarted) && this.timer !== undefined) {
-        const reregistered = results.filter(Boolean).length;
+        const reregistered = results.filter((x) => x.ok).length;
         log.info({ master: masterUri, restarted, reregistered }, 'ros1: master back');
         this.deps.onBack({ masterUri, restarted, reregistered });
       }

@@ -32,7 +32,8 @@ export class SocketReader {
 
   constructor(
     readonly socket: Socket,
-    readonly maxFrameBytes: number,
+    /** Largest frame accepted; may be raised after a handshake (headers are held to less). */
+    public maxFrameBytes: number,
   ) {
     socket.on('data', (d: Buffer) => this.push(d));
     socket.on('end', () => this.finish(new StreamError('TCPROS.CLOSED', 'peer closed the connection')));

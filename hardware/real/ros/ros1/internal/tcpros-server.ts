@@ -58,6 +58,7 @@ export class TcprosServer {
     const peer = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
     const reader = new SocketReader(socket, Math.min(MAX_HEADER_BYTES, this.maxFrameBytes));
     const timer = setTimeout(() => this.refuse(socket, peer, `no connection header within ${HEADER_TIMEOUT_MS} ms`), HEADER_TIMEOUT_MS);
+    socket.on('close', () => clearTimeout(timer));
     reader
       .readFrame()
       .then((body) => {
@@ -74,6 +75,7 @@ export class TcprosServer {
           this.refuse(socket, peer, what ? `this node does not provide ${what}` : 'connection header has neither topic nor service');
           return;
         }
+        reader.maxFrameBytes = this.maxFrameBytes; // service requests may be larger than a header
         route(socket, reader, h);
       })
       .catch((err: unknown) => {
