@@ -51,6 +51,8 @@ export interface LocalEngine extends JobEngine {
   storedBytes(): { used: number; budget: number };
   /** The private directory inputs and results are kept in, or null (memory). */
   readonly storeDir: string | null;
+  /** Threads alive, ready (set up and taking jobs) and busy; jobs queued. */
+  threads(): { alive: number; ready: number; busy: number; queued: number };
 }
 
 /** The compiled thread script, wherever this module runs from. */
@@ -245,6 +247,7 @@ export function createLocalEngine(opts: LocalEngineOptions = {}): LocalEngine {
   return {
     kind: 'local', poolSize, storeDir: store.dir,
     storedBytes: () => ({ used, budget }),
+    threads: () => ({ alive: slots.length, ready: slots.filter((s) => s.ready).length, busy: slots.filter((s) => s.rec).length, queued: queue.length }),
     async submit(j) {
       if (closed) throw new EngineError('HPC.CLOSED', 'the HPC engine is shut down');
       sweep();

@@ -79,7 +79,7 @@ describe('HPC service roles with the twin\'s JWTs (real store, real login)', () 
     expect((res.data as Buffer).length).toBe((st.result as Record<string, unknown>).size_bytes);
 
     // Cancel: viewer denied, operator allowed (on a job that is still queued or running).
-    const slow = await rpc('ProcessPointCloud', { point_cloud_data: cloud, operations: Array.from({ length: 60 }, () => ({ statistical_outlier: { k: 8, std_mul: 3 } })) }, tokens.admin);
+    const slow = await rpc('ProcessPointCloud', { point_cloud_data: surveyPcd(40_000, 4), operations: Array.from({ length: 60 }, () => ({ statistical_outlier: { k: 8, std_mul: 3 } })) }, tokens.admin);
     await expect(rpc('CancelJob', { job_id: slow.job_id }, tokens.viewer)).rejects.toMatchObject({ code: grpc.status.PERMISSION_DENIED });
     expect((await rpc('CancelJob', { job_id: slow.job_id }, tokens.operator)).state).toBe('CANCELLED');
     await expect(rpc('GetJobStatus', { job_id: slow.job_id })).rejects.toMatchObject({ code: grpc.status.UNAUTHENTICATED });

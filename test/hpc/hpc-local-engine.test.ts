@@ -59,6 +59,8 @@ describe('HPC local engine (worker_threads, no Redis)', () => {
     expect(l).toMatchObject({ state: 'SUCCEEDED', attempts: 1 });
     expect((l.result as Record<string, unknown>).sha256).toBe(await sha(slow.slice(0, 30)));
     // The pool is back at full size: two jobs at once on two different (new) threads.
+    for (let i = 0; engine.threads().ready < 2; i++) { expect(i).toBeLessThan(400); await new Promise((r) => setTimeout(r, 25)); }
+    expect(engine.threads()).toEqual({ alive: 2, ready: 2, busy: 0, queued: 0 });
     const [a, b] = await Promise.all([submit(c, slow.slice(0, 10)), submit(c, slow.slice(0, 10))]);
     const both = await Promise.all([waitStatus(c, String(a.job_id)), waitStatus(c, String(b.job_id))]);
     expect(both.map((s) => s.state)).toEqual(['SUCCEEDED', 'SUCCEEDED']);
