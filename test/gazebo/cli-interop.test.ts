@@ -4,9 +4,9 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { createGzNode, type GzNode } from '../../hardware/sim/gazebo/gz-node.js';
-import { gzCliAvailable, runCli, uniquePartition, until } from './support/gz-cli.js';
+import { gzCliAvailable, runCli, uniquePartition, until, zmqAvailable } from './support/gz-cli.js';
 
-const cli = gzCliAvailable();
+const cli = gzCliAvailable() && zmqAvailable;
 const nodes: GzNode[] = [];
 
 async function node(partition: string): Promise<GzNode> {
@@ -121,5 +121,5 @@ describe.skipIf(!cli)('Gazebo transport CLI interop (ign topic / ign service, tr
 });
 
 describe.skipIf(cli)('Gazebo transport CLI interop', () => {
-  it.skip('skipped: ignition-transport-cli (/usr/libexec/ignition/transport11) is not installed — run scripts/install-test-deps.sh', () => {});
+  it.skip('skipped: ignition-transport-cli (/usr/libexec/ignition/transport11) not installed (scripts/install-test-deps.sh) or zeromq not loadable', () => {});
 });

@@ -7,11 +7,11 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { gzCliAvailable, runCli, uniquePartition, until } from './support/gz-cli.js';
+import { gzCliAvailable, runCli, uniquePartition, until, zmqAvailable } from './support/gz-cli.js';
 
 const CLI = 'dist/cli/twin.js';
 
-describe.skipIf(!gzCliAvailable())('twin start --gz', () => {
+describe.skipIf(!gzCliAvailable() || !zmqAvailable)('twin start --gz', () => {
   it('`ign topic -l` lists /model/drone1/pose and /twin/pose/info, `ign topic -e` echoes the pose; Ctrl-C ends it', { timeout: 40_000 }, async () => {
     if (!existsSync(CLI)) throw new Error('run `npm run build` first (npm test does)');
     const partition = uniquePartition('start');

@@ -171,7 +171,6 @@ export class GzNode {
   private readonly replier: Socket & { connect(a: string): void };
   private readonly requester: Socket & { connect(a: string): void };
   private readonly responseReceiver: Socket;
-  private readonly pubQueue: SendQueue;
   private readonly replierQueue: SendQueue;
   private readonly requesterQueue: SendQueue;
   private readonly subs = new Set<Subscription>();
@@ -210,7 +209,6 @@ export class GzNode {
     this.replier = new zmq.Router({ routingId: this.replierId, linger: 0, mandatory: true }) as unknown as GzNode['replier'];
     this.requester = new zmq.Router({ linger: 0, mandatory: true }) as unknown as GzNode['requester'];
     this.responseReceiver = new zmq.Router({ routingId: this.responseReceiverId, linger: 0 }) as unknown as Socket;
-    this.pubQueue = new SendQueue(this.publisher);
     this.replierQueue = new SendQueue(this.replier);
     this.requesterQueue = new SendQueue(this.requester);
   }
@@ -319,7 +317,8 @@ export class GzNode {
     this.deliverLocal(fq, type, bytes);
     if (!this.hasRemote(fq, type)) return okVoid;
     try {
-      await this.pubQueue.send([fq, this.address, bytes, type]);
+      // A PUB socket never blocks (past the high-water mark it drops), so sends need no queue.
+      await this.publisher.send([fq, this.address, bytes, type]);
       return okVoid;
     } catch (cause) {
       return fail('GZ.SEND_FAILED', `publish on ${fq}: ${(cause as Error).message}`, { cause });

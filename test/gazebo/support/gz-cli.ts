@@ -52,3 +52,9 @@ export async function until(pred: () => boolean, ms: number, what: string): Prom
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+/** True when the optional `zeromq` dependency loads (its prebuilt binary fits this platform). */
+export const zmqAvailable: boolean = await import('zeromq').then(
+  () => true,
+  () => false,
+);
