@@ -28,6 +28,7 @@ import { persistMissionState, restoreSavedMissions, savedMissions, type RestoreO
 import { dataDir, openStore } from '../storage/store.js';
 import { startOperatorServices, type OperatorServices } from './operator-services.js';
 import { chunkBytesFromEnv, openRunRecording, type RunRecording } from './record-option.js';
+import { hpcEndpoint } from './hpc-endpoint.js';
 
 /** Event log entries a long-running twin keeps in memory (the store keeps all). */
 export const EVENT_WINDOW = 10_000;
@@ -198,6 +199,9 @@ export interface TwinSessionOptions {
   readonly record?: string;
   /** Called with the recording's one-line summary (or error) when it closes. */
   readonly onRecorded?: (line: string) => void;
+  /** Port factories taking precedence over {@link sensorPortFactory} / {@link slamPortFactory} (`--ros`). */
+  readonly sensorFactory?: SensorPortFactory;
+  readonly slamFactory?: SlamPortFactory;
 }
 
 /**
@@ -216,6 +220,8 @@ export async function runTwinSession(options: TwinSessionOptions): Promise<Scena
   const store = withServices ? undefined : openStore({ dir: dataDir() });
   let detach: (() => void) | undefined;
   let recording: RunRecording | undefined;
+  // after_mission.hpc: TWIN_HPC_URL, else an embedded HPC service started on first use.
+  const hpc = hpcEndpoint({ url: process.env.TWIN_HPC_URL, logger });
   try {
     if (options.record) {
       const opened = await openRunRecording(options.record, { logger, metadata: { scenario: scenario.name, file: options.file }, chunkBytes: chunkBytesFromEnv() ?? 256 * 1024 });
@@ -229,8 +235,9 @@ export async function runTwinSession(options: TwinSessionOptions): Promise<Scena
       // Days of running: keep a window in memory; the store receives every entry.
       eventLog: { window: EVENT_WINDOW },
       ...(options.backend ? { backend: options.backend } : {}),
-      sensorFactory: sensorPortFactory,
-      slamFactory: slamPortFactory,
+      sensorFactory: options.sensorFactory ?? sensorPortFactory,
+      slamFactory: options.slamFactory ?? slamPortFactory,
+      hpc: hpc.provide,
       // The sensors write into the store the API and bridge serve, once the services are up;
       // without services, --record's buffer takes the sensors' bytes.
       ...(withServices
@@ -267,6 +274,7 @@ export async function runTwinSession(options: TwinSessionOptions): Promise<Scena
     return report;
   } finally {
     inspector?.stop();
+    await hpc.close();
     await (await services)?.stop();
     detach?.();
     store?.close();

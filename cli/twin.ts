@@ -20,6 +20,7 @@ import { loadScenarioFile, formatIssues } from '../actors/scenario/scenario.load
 import { runScenario, type ScenarioReport } from '../actors/scenario/scenario.runner.js';
 import type { Twin } from '../actors/twin.js';
 import { backendFor, sensorPortFactory, slamPortFactory } from './compose.js';
+import { hpcEndpoint } from './hpc-endpoint.js';
 import { randomUUID } from 'node:crypto';
 import { openStore, dataDir } from '../storage/store.js';
 import { storeScenarioRun } from '../storage/run-recorder.js';
@@ -36,6 +37,7 @@ import { declaresInvariants, runChecked } from '../testing/run-checked.js';
 import { registerReplayCommand } from './replay-command.js';
 import { registerHpcCommand } from './hpc-command.js';
 import { chunkBytesFromEnv, openRunRecording, recordPathFor, type RunRecording } from './record-option.js';
+import { openRosSession } from './ros-option.js';
 import { openGzTwinSession } from '../hardware/sim/gazebo/gz-twin-session.js';
 
 export { backendFor } from './compose.js';
@@ -84,6 +86,9 @@ interface RunFlags {
   store?: boolean;
   connectTimeout?: number;
   record?: string;
+  hpc?: string;
+  ros?: boolean;
+  rosConfig?: string;
 }
 
 async function runCommand(files: string[], flags: RunFlags): Promise<number> {
@@ -93,10 +98,18 @@ async function runCommand(files: string[], flags: RunFlags): Promise<number> {
     return 2;
   }
   const logger = createLogger();
+  // --ros: the twin joins the ROS graph (ROS_MASTER_URI, or a sourced ROS 2).
+  const ros = flags.ros || flags.rosConfig ? await openRosSession({ ...(flags.rosConfig ? { configFile: flags.rosConfig } : {}), logger }) : undefined;
+  if (typeof ros === 'string') {
+    process.stderr.write(`twin: ${ros}\n`);
+    return 2;
+  }
   const reports: ScenarioReport[] = [];
   const tty = process.stderr.isTTY && !flags.quiet;
   // Runs go to the same store the REST API serves (`GET /runs`), in TWIN_DATA_DIR.
   const store = flags.store ? openStore({ dir: dataDir() }) : undefined;
+  // after_mission.hpc: --hpc / TWIN_HPC_URL, else an embedded service started on first use.
+  const hpc = hpcEndpoint({ url: flags.hpc ?? process.env.TWIN_HPC_URL, logger });
   try {
     for (const file of files) {
       const loaded = await loadScenarioFile(file);
@@ -134,14 +147,16 @@ async function runCommand(files: string[], flags: RunFlags): Promise<number> {
         seed: flags.seed,
         speed: flags.speed,
         backend,
-        sensorFactory: sensorPortFactory,
-        slamFactory: slamPortFactory,
+        sensorFactory: ros ? ros.sensorFactory(sensorPortFactory) : sensorPortFactory,
+        slamFactory: ros ? ros.slamFactory(slamPortFactory) : slamPortFactory,
+        hpc: hpc.provide,
         logger,
         file,
         signal: ac.signal,
         ...(backend.time ? { time: backend.time } : {}),
         ...(flags.connectTimeout !== undefined ? { connectTimeout_s: flags.connectTimeout } : {}),
-        ...(recording ? { onTwin: (twin: Twin) => recording.attach(twin), ...(recording.sink ? { blobs: recording.sink } : {}) } : {}),
+        ...(recording?.sink ? { blobs: recording.sink } : {}),
+        ...(recording || ros ? { onTwin: (twin: Twin) => { recording?.attach(twin); ros?.attach(twin); } } : {}),
         onProgress: bar
           ? (t) => bar.update(Math.round(t), { speed: `${(t / Math.max((performance.now() - wallStart) / 1000, 1e-3)).toFixed(0)}x` })
           : undefined,
@@ -166,6 +181,8 @@ async function runCommand(files: string[], flags: RunFlags): Promise<number> {
     }
   } finally {
     store?.close();
+    await hpc.close();
+    await ros?.close();
   }
   if (flags.report) await writeOut(flags.report, JSON.stringify(reports.length === 1 ? reports[0] : reports, null, 2) + '\n');
   if (flags.junit) await writeOut(flags.junit, junitXml(reports));
@@ -192,6 +209,9 @@ export function buildProgram(): Command {
     .option('--store', 'keep the report and event log in the store (TWIN_DATA_DIR), served at GET /runs')
     .option('--vehicle <kind>', "'sim' (in-process simulator), 'sitl' (built-in MAVLink SITL over loopback) or a connection URL (udpin://0.0.0.0:14540 for PX4 SITL)", 'sim')
     .option('--connect-timeout <s>', 'seconds allowed for the vehicles to connect; past it the run fails (default 60)', parseSeconds)
+    .option('--hpc <host:port>', 'HPC service for after_mission.hpc (default TWIN_HPC_URL, else an embedded one on loopback)')
+    .option('--ros', 'join the ROS graph (ROS 1 at ROS_MASTER_URI, else a sourced ROS 2): vehicle topics and mission services; run at --speed 1 for a live graph')
+    .option('--ros-config <file>', 'ROS topics, namespaces and inputs (YAML/JSON, see ros/README.md); implies --ros')
     .option('-q, --quiet', 'no table, no progress bar')
     .action(async (files: string[], flags: RunFlags) => {
       process.exitCode = await runCommand(files, flags);
@@ -209,7 +229,9 @@ export function buildProgram(): Command {
     .option('--connect-timeout <s>', 'seconds allowed for the vehicles to connect; past it twin start stops with exit 1 (default 60)', parseSeconds)
     .option('--record <file>', 'record the session to an MCAP file (Foxglove; twin replay); closed on Ctrl-C')
     .option('--gz', 'publish the vehicles\' poses on Gazebo transport (partition IGN_PARTITION / GZ_PARTITION): /model/<vehicle>/pose, /twin/pose/info')
-    .action(async (file: string, flags: { speed: number; services: boolean; inspect?: string; vehicle: string; resume?: boolean; connectTimeout?: number; record?: string; gz?: boolean }) => {
+    .option('--ros', 'join the ROS graph (ROS 1 at ROS_MASTER_URI, else a sourced ROS 2): vehicle topics, TF, mission services, ROS-fed ports')
+    .option('--ros-config <file>', 'ROS topics, namespaces and inputs (YAML/JSON, see ros/README.md); implies --ros')
+    .action(async (file: string, flags: { speed: number; services: boolean; inspect?: string; vehicle: string; resume?: boolean; connectTimeout?: number; record?: string; gz?: boolean; ros?: boolean; rosConfig?: string }) => {
       const backend = backendFor(flags.vehicle, flags.speed);
       if (typeof backend === 'string') {
         process.stderr.write(`${backend}\n`);
@@ -223,8 +245,24 @@ export function buildProgram(): Command {
         return;
       }
       if (gz?.ok) process.stdout.write(`gazebo transport: partition ${gz.value.node.partition}, ${gz.value.node.address}\n`);
+      const ros = flags.ros || flags.rosConfig ? await openRosSession({ ...(flags.rosConfig ? { configFile: flags.rosConfig } : {}), logger: createLogger() }) : undefined;
+      if (typeof ros === 'string') {
+        process.stderr.write(`twin: ${ros}\n`);
+        if (gz?.ok) await gz.value.close();
+        process.exitCode = 2;
+        return;
+      }
+      if (ros) process.stdout.write(`ros: node ${ros.node.name} (${ros.node.dialect === 'ros1' ? `ROS 1, master ${process.env.ROS_MASTER_URI}` : 'ROS 2'})\n`);
       process.exitCode = await startLiveView(file, {
-        ...(gz?.ok ? { onTwin: (twin: Twin) => void gz.value.attach(twin) } : {}),
+        ...(gz?.ok || ros
+          ? {
+              onTwin: (twin: Twin) => {
+                if (gz?.ok) void gz.value.attach(twin);
+                ros?.attach(twin);
+              },
+            }
+          : {}),
+        ...(ros ? { sensorFactory: ros.sensorFactory(sensorPortFactory), slamFactory: ros.slamFactory(slamPortFactory) } : {}),
         speed: flags.speed,
         services: flags.services,
         inspectUrl: flags.inspect,
@@ -234,6 +272,7 @@ export function buildProgram(): Command {
         ...(flags.connectTimeout !== undefined ? { connectTimeout_s: flags.connectTimeout } : {}),
       });
       if (gz?.ok) await gz.value.close();
+      await ros?.close();
     });
 
   program

@@ -259,7 +259,7 @@ export const ExpectationSchema = z.discriminatedUnion('kind', [
    */
   /**
    * The vehicle's `after_mission.hpc` job ended in `state` (default SUCCEEDED), its result stored;
-   * optionally with at least `min_output_points` (cells with data, for a DSM).
+   * optionally with at least `min_output_points` (the service's count of points out).
    */
   Expectation('hpc_job', {
     vehicle: vehicleOrAll,

@@ -28,6 +28,8 @@ export interface GrpcHpcOptions {
   readonly chunk_bytes?: number;
   /** Deadline of every unary call and of a whole result download, ms (default 30 000; uploads: 10 min). */
   readonly deadline_ms?: number;
+  /** How long `connect` waits for the service, ms (default 5 000). */
+  readonly connect_timeout_ms?: number;
   /** Longest a `watch` lasts before it ends with HPC.TIMEOUT, ms (default 10 min). */
   readonly watch_timeout_ms?: number;
   /** Whether the service reads `blob_ref`s from a directory the twin shares (default false). */
@@ -65,7 +67,7 @@ class GrpcHpcPort implements HpcPort {
   async connect(signal?: AbortSignal): Promise<HpcResult> {
     if (this.disposed) return disposedFail();
     const r = await new Promise<HpcResult>((resolve) => {
-      this.client.waitForReady(Date.now() + this.deadline_ms, (err) => resolve(err ? fail('HPC.UNAVAILABLE', `HPC service at ${this.endpoint} is not reachable: ${err.message}`) : okVoid));
+      this.client.waitForReady(Date.now() + (this.o.connect_timeout_ms ?? 5_000), (err) => resolve(err ? fail('HPC.UNAVAILABLE', `HPC service at ${this.endpoint} is not reachable: ${err.message}`) : okVoid));
       signal?.addEventListener('abort', () => resolve(fail('HPC.ABORTED', 'aborted')), { once: true });
     });
     return r;
