@@ -11,6 +11,7 @@ import { createLogger } from '../core/logger.js';
 import { summaryTable } from './report-format.js';
 import { runTwinSession } from './compose.js';
 import type { BackendFactory } from '../actors/scenario/backends.js';
+import type { SensorPortFactory, SlamPortFactory } from '../actors/scenario/sensor-wiring.js';
 import { renderMap, type MapPoint } from './ascii-map.js';
 import { toLocal } from '../actors/scenario/mission-builder.js';
 import type { Scenario } from '../actors/scenario/scenario.schema.js';
@@ -92,6 +93,9 @@ export interface LiveViewOptions {
   readonly record?: string;
   /** Called once the twin runs (e.g. `--gz` publishes its poses). */
   readonly onTwin?: (twin: Twin) => void;
+  /** Port factories taking precedence over the defaults (`--ros`: ports fed by ROS topics). */
+  readonly sensorFactory?: SensorPortFactory;
+  readonly slamFactory?: SlamPortFactory;
 }
 
 export async function startLiveView(file: string, options: LiveViewOptions): Promise<number> {
@@ -120,6 +124,8 @@ export async function startLiveView(file: string, options: LiveViewOptions): Pro
     logger: createLogger(),
     signal: ac.signal,
     ...(options.backend ? { backend: options.backend } : {}),
+    ...(options.sensorFactory ? { sensorFactory: options.sensorFactory } : {}),
+    ...(options.slamFactory ? { slamFactory: options.slamFactory } : {}),
     ...(options.services !== undefined ? { services: options.services } : {}),
     ...(options.resume !== undefined ? { resume: options.resume } : {}),
     ...(options.inspectUrl ? { inspectUrl: options.inspectUrl } : {}),

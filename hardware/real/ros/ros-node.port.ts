@@ -20,6 +20,7 @@ export type RosErrorCode =
   | 'ROS.TYPE_CONFLICT' // the topic or service exists with another type
   | 'ROS.BAD_NAME' // not a valid graph resource name
   | 'ROS.NO_MASTER' // the master (ROS 1) or graph (ROS 2) cannot be reached
+  | 'ROS.UNAVAILABLE' // the client library is not installed (rclnodejs) or cannot load
   | 'ROS.FAILED'; // anything else the library reported
 
 /** A publisher of one topic. */
