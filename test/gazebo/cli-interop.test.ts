@@ -112,6 +112,22 @@ describe.skipIf(!cli)('Gazebo transport CLI interop (ign topic / ign service, tr
     expect(seen).not.toContain('x');
   });
 
+  it('works on loopback only (IGN_IP=127.0.0.1 on both sides): `ign topic -e` echoes us, our address is 127.0.0.1', async () => {
+    const partition = uniquePartition('lo');
+    const created = await createGzNode({ partition, env: { ...process.env, IGN_IP: '127.0.0.1' } });
+    if (!created.ok) throw new Error(created.error.message);
+    const n = created.value;
+    nodes.push(n);
+    expect(n.address).toMatch(/^tcp:\/\/127\.0\.0\.1:\d+$/);
+    const pub = n.advertise('/owt/lo', 'StringMsg');
+    if (!pub.ok) throw new Error(pub.error.message);
+    const echo = runCli('topic', ['-e', '-t', '/owt/lo', '-n', '1'], partition, { IGN_IP: '127.0.0.1' });
+    await until(() => pub.value.hasConnections(), 8000, 'the CLI subscriber to register over loopback');
+    await pub.value.publish({ data: 'over lo' });
+    expect(await echo.done).toBe(0);
+    expect(echo.stdout).toContain('data: "over lo"');
+  });
+
   it('the CLI cannot offer a service: our request to a service nobody offers times out with GZ.SERVICE_TIMEOUT', async () => {
     const partition = uniquePartition('nosrv');
     const n = await node(partition);
