@@ -128,7 +128,9 @@ describe('HPC local engine (worker_threads, no Redis)', () => {
   it('storeDir: inputs and results are files in a private directory (a crashed attempt re-reads them), streamed from disk, removed on TTL and close', async () => {
     const base = mkdtempSync(join(tmpdir(), 'hpc-store-'));
     try {
-      const { c, engine } = await start({ poolSize: 1, storeDir: base, faultInjection: true, ttlMs: 1500 });
+      const expected = await runPipeline({ data: cloud, additional: [], format: 'pcd', outputFormat: 'pcd', stages: quick });
+      if (!expected.ok) throw new Error(expected.error.message);
+      const { c, engine } = await start({ poolSize: 1, storeDir: base, faultInjection: true, ttlMs: 3000 });
       const dir = engine.storeDir!;
       expect(dir.startsWith(join(base, 'hpc-local-'))).toBe(true);
       expect(statSync(dir).mode & 0o777).toBe(0o700);
@@ -146,11 +148,9 @@ describe('HPC local engine (worker_threads, no Redis)', () => {
       expect(files).toContain(`${id}.out`);
       expect(files.filter((f) => f.includes('.in.'))).toEqual([]);
       expect(statSync(join(dir, `${id}.out`)).size).toBe(meta.size_bytes);
-      const expected = await runPipeline({ data: cloud, additional: [], format: 'pcd', outputFormat: 'pcd', stages: quick });
-      if (!expected.ok) throw new Error(expected.error.message);
       expect(Buffer.compare((await call(c, 'GetProcessedResult', { job_id: id })).data as Buffer, Buffer.from(expected.value.bytes))).toBe(0);
       expect(Buffer.compare((await stream(c, id)).data, Buffer.from(expected.value.bytes))).toBe(0);
-      await new Promise((r) => setTimeout(r, 2200));
+      await new Promise((r) => setTimeout(r, Number(st.finished_at_ms) + 3400 - Date.now()));
       await expect(call(c, 'GetJobStatus', { job_id: id })).rejects.toMatchObject({ code: grpc.status.NOT_FOUND });
       expect(readdirSync(dir)).toEqual([]);
       expect(engine.storedBytes().used).toBe(0);
