@@ -81,6 +81,43 @@ describe.skipIf(!tools.ok)(`ROS 1 node against a real roscore${why}`, () => {
     await pub.value.close();
   }, 30_000);
 
+  it('the twin\'s message types as rostopic (rospy) decodes them: NavSatFix, Odometry, BatteryState, Image, PointCloud2, TFMessage', async () => {
+    const header = (frame_id: string) => ({ seq: 3, stamp: { sec: 1700000001, nsec: 250000000 }, frame_id });
+    const cov = (n: number) => Array.from({ length: n }, (_, i) => i * 0.5);
+    const samples: Array<[string, string, Ros1Message, RegExp[]]> = [
+      ['/t/fix', 'sensor_msgs/NavSatFix', { header: header('gps'), status: { status: 0, service: 1 }, latitude: 47.3977419, longitude: 8.5455938, altitude: 488.25, position_covariance: cov(9), position_covariance_type: 2 },
+        [/latitude: 47\.3977419/, /longitude: 8\.5455938/, /altitude: 488\.25/, /service: 1/, /position_covariance_type: 2/]],
+      ['/t/odom', 'nav_msgs/Odometry', { header: header('odom'), child_frame_id: 'base_link', pose: { pose: pose(0).pose, covariance: cov(36) }, twist: { twist: { linear: { x: 1.5, y: 0, z: -0.25 }, angular: { x: 0, y: 0, z: 0.125 } }, covariance: cov(36) } },
+        [/child_frame_id: "base_link"/, /x: 1\.5/, /z: -0\.25/, /z: 0\.125/]],
+      ['/t/battery', 'sensor_msgs/BatteryState', { header: header('battery'), voltage: 15.5, temperature: 21, current: -3.25, charge: 2.5, capacity: 5, design_capacity: 5.2, percentage: 0.5, power_supply_status: 2, power_supply_health: 1, power_supply_technology: 3, present: true, cell_voltage: new Float32Array([3.875, 3.875, 3.875, 3.875]), cell_temperature: [], location: 'main', serial_number: 'SN1' },
+        [/voltage: 15\.5/, /current: -3\.25/, /percentage: 0\.5/, /present: True/, /location: "main"/, /serial_number: "SN1"/]],
+      ['/t/image', 'sensor_msgs/Image', { header: header('cam'), height: 2, width: 3, encoding: 'rgb8', is_bigendian: 0, step: 9, data: new Uint8Array(18).fill(200) },
+        [/height: 2/, /width: 3/, /encoding: "rgb8"/, /step: 9/]],
+      ['/t/cloud', 'sensor_msgs/PointCloud2', { header: header('os_sensor'), height: 1, width: 2, fields: [{ name: 'x', offset: 0, datatype: 7, count: 1 }], is_bigendian: false, point_step: 4, row_step: 8, data: new Uint8Array(new Float32Array([1, 2]).buffer), is_dense: true },
+        [/frame_id: "os_sensor"/, /width: 2/, /point_step: 4/, /is_dense: True/]],
+      ['/t/tf', 'tf2_msgs/TFMessage', { transforms: [{ header: header('map'), child_frame_id: 'uav1/base_link', transform: { translation: { x: 10, y: 20, z: 30.5 }, rotation: { x: 0, y: 0, z: 0, w: 1 } } }] },
+        [/child_frame_id: "uav1\/base_link"/, /z: 30\.5/]],
+    ];
+    const pubs = samples.map(([topic, type, msg]) => {
+      const p = node.advertise(topic, type, { latch: true });
+      expect(p.ok, topic).toBe(true);
+      if (!p.ok) throw new Error(p.error.message);
+      const r = p.value.publish(msg);
+      expect(r.ok, r.ok ? '' : r.error.message).toBe(true);
+      return p.value;
+    });
+    await Promise.all(pubs.map((p) => p.registration));
+    // --noarr keeps the covariances and pixel bytes out of the output; TFMessage is all array
+    const outs = await Promise.all(samples.map(([topic]) => core.run('rostopic', ['echo', '-n', '1', ...(topic === '/t/tf' ? [] : ['--noarr']), topic], 25_000)));
+    samples.forEach(([topic, , , patterns], i) => {
+      expect(outs[i]!.code, `${topic}: ${outs[i]!.stderr}`).toBe(0);
+      expect(outs[i]!.stdout).toContain('secs: 1700000001');
+      expect(outs[i]!.stdout).toContain('nsecs: 250000000');
+      for (const re of patterns) expect(outs[i]!.stdout, topic).toMatch(re);
+    });
+    await Promise.all(pubs.map((p) => p.close()));
+  }, 40_000);
+
   it('rostopic pub -1 reaches our subscriber', async () => {
     const got: Array<{ msg: Ros1Message; meta: MessageMeta }> = [];
     const sub = node.subscribe('/uav1/cmd_pose', 'geometry_msgs/PoseStamped', (msg, meta) => got.push({ msg, meta }));
@@ -94,6 +131,19 @@ describe.skipIf(!tools.ok)(`ROS 1 node against a real roscore${why}`, () => {
     expect(msg.pose.orientation.w).toBe(1);
     expect(got[0]!.meta.publisher).toMatch(/^\/rostopic_/);
     if (sub.ok) await sub.value.close();
+
+    // an Odometry (fixed-size covariance arrays) the way a LIO would send it
+    const odoms: Ros1Message[] = [];
+    const so = node.subscribe('/lio/odometry', 'nav_msgs/Odometry', (m) => odoms.push(m));
+    expect(so.ok).toBe(true);
+    const o = await core.run('rostopic', ['pub', '-1', '/lio/odometry', 'nav_msgs/Odometry', '{header: {frame_id: "camera_init"}, child_frame_id: "body", pose: {pose: {position: {x: 7.25}, orientation: {w: 1}}, covariance: [' + Array.from({ length: 36 }, (_, i) => i).join(', ') + ']}}']);
+    expect(o.code, o.stderr).toBe(0);
+    await waitFor(() => odoms.length > 0, 10_000, 'the odometry');
+    const odom = odoms[0] as { child_frame_id: string; pose: { pose: { position: { x: number } }; covariance: Float64Array } };
+    expect(odom.child_frame_id).toBe('body');
+    expect(odom.pose.pose.position.x).toBe(7.25);
+    expect(Array.from(odom.pose.covariance)).toEqual(Array.from({ length: 36 }, (_, i) => i));
+    if (so.ok) await so.value.close();
   }, 30_000);
 
   it('rosservice call reaches our std_srvs/Trigger service; a failing handler is a ROS service error', async () => {
