@@ -239,7 +239,9 @@ export function evaluateExpectations(specs: readonly ExpectationSpec[], facts: R
       push(undefined, v);
       continue;
     }
-    const targets = spec.vehicle === '*' ? facts.vehicleIds : [spec.vehicle];
+    // '*' for hpc_job: every vehicle that asks for a job.
+    const all = spec.kind === 'hpc_job' && facts.hpc ? facts.vehicleIds.filter((id) => facts.hpc!.declared(id)) : facts.vehicleIds;
+    const targets = spec.vehicle === '*' ? all : [spec.vehicle];
     if (spec.vehicle === '*' && spec.expected_to_fail) {
       // "Expected to fail" over all vehicles means: it fails for at least one of them.
       const verdicts = targets.map((id) => ({ id, ...checkOne(spec, id, facts) }));
