@@ -8,3 +8,4 @@ export { GazeboClock, gazeboClockTopic, type GazeboClockOptions } from './gazebo
 export { GazeboPoseFeed, quaternionToEuler, eulerToQuaternion, type GazeboModelPose } from './gazebo-pose-feed.js';
 export { startTwinPosePublisher, modelTopic, twinPose, type TwinPoseView, type TwinPosePublisher } from './twin-pose-publisher.js';
 export { openGzTwinSession, type GzTwinSession } from './gz-twin-session.js';
+export { gazeboCameraFeed, gazeboScanFeed, gazeboCloudFeed, GazeboFeed, type GazeboImageFrame, type GazeboScanFrame, type GazeboCloudFrame } from './gazebo-sensor-feed.js';
