@@ -118,6 +118,24 @@ describe.skipIf(!tools.ok)(`ROS 1 node against a real roscore${why}`, () => {
     await Promise.all(pubs.map((p) => p.close()));
   }, 40_000);
 
+  it('roscpp both ways: the rosout node (C++) subscribes to our /rosout and republishes on /rosout_agg to us', async () => {
+    const agg: Array<{ msg: string; name: string }> = [];
+    const sub = node.subscribe('/rosout_agg', 'rosgraph_msgs/Log', (m) => agg.push(m as { msg: string; name: string }));
+    const pub = node.advertise('/rosout', 'rosgraph_msgs/Log');
+    expect(sub.ok && pub.ok).toBe(true);
+    if (!sub.ok || !pub.ok) return;
+    await Promise.all([sub.value.registration, pub.value.registration]);
+    await waitFor(() => pub.value.subscriberCount > 0, 10_000, 'rosout (roscpp) to connect to our /rosout');
+    const log = { header: { seq: 0, stamp: { sec: 1, nsec: 0 }, frame_id: '' }, level: 2, name: node.name, msg: 'hello from the twin', file: 'ros1.ts', function: 'test', line: 1, topics: ['/rosout'] };
+    await waitFor(() => {
+      pub.value.publish(log);
+      return agg.some((m) => m.msg === 'hello from the twin');
+    }, 10_000, 'our log line back on /rosout_agg');
+    expect(agg.find((m) => m.msg === 'hello from the twin')!.name).toBe('/twin_test');
+    await sub.value.close();
+    await pub.value.close();
+  }, 30_000);
+
   it('rostopic pub -1 reaches our subscriber', async () => {
     const got: Array<{ msg: Ros1Message; meta: MessageMeta }> = [];
     const sub = node.subscribe('/uav1/cmd_pose', 'geometry_msgs/PoseStamped', (msg, meta) => got.push({ msg, meta }));

@@ -3,6 +3,7 @@
  * serialization round trips.
  */
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { MessageWriter } from '@foxglove/rosmsg-serialization';
 import type { MessageDefinition } from '@foxglove/message-definition';
 import { ros1 } from '@foxglove/rosmsg-msgs-common';
@@ -21,6 +22,11 @@ const MESSAGES = [
   'sensor_msgs/Image',
   'sensor_msgs/PointCloud2',
   'tf2_msgs/TFMessage',
+  // byte/char fields: hashed under their declared names, not the int8/uint8 they parse to
+  'rosgraph_msgs/Log',
+  'std_msgs/Byte',
+  'std_msgs/Char',
+  'std_msgs/ByteMultiArray',
 ];
 const SERVICES = ['std_srvs/Trigger', 'std_srvs/Empty', 'std_srvs/SetBool'];
 const tools = rosToolsAvailable();
@@ -56,6 +62,15 @@ describe('ROS 1 type registry', () => {
     expect(reg.md5sum('geometry_msgs/PoseStamped')).toBe('d3812c3cbc69362b77dc0b19b345f8f5');
     expect(reg.md5sum('sensor_msgs/PointCloud2')).toBe('1158d486dd51d683ce2f1be655c3c181');
     expect(reg.md5sum('std_srvs/Trigger')).toBe('937c9679a518e3a18d831e57125ea522');
+    // from genmsg.gentools.compute_md5 over Debian's ros-diagnostic-msgs 1.13.1 .msg files
+    expect(reg.md5sum('diagnostic_msgs/DiagnosticStatus')).toBe('d0ce08bc6e5ba34c7754f563a9cabaf1');
+    expect(reg.md5sum('diagnostic_msgs/DiagnosticArray')).toBe('60810da900de1dd6ddd437c3503511da');
+    expect(reg.md5sum('rosgraph_msgs/Log')).toBe('acffd30cd6b6de30f120938c17c593fb');
+  });
+
+  it('registered byte/char fields and constants hash as declared', () => {
+    expect(reg.register('x_msgs/Bytes', 'byte K=3 # a constant\nbyte a\nchar[4] b\nint8 c\n').ok).toBe(true);
+    expect(reg.md5sum('x_msgs/Bytes')).toBe(createHash('md5').update('byte K=3\nbyte a\nchar[4] b\nint8 c').digest('hex'));
   });
 
   it('registers a custom service using unqualified and Header types', () => {

@@ -6,6 +6,9 @@
  * tests), its full `message_definition` text, and a cached serializer/deserializer.
  */
 import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import type { MessageDefinition } from '@foxglove/message-definition';
 import { parse, stringify } from '@foxglove/rosmsg';
 import { ros1 as commonRos1 } from '@foxglove/rosmsg-msgs-common';
@@ -48,6 +51,12 @@ export class TypeRegistry {
   private readonly services = new Map<string, { request: string; response: string }>();
   private readonly codecs = new Map<string, MessageCodec>();
   private readonly md5s = new Map<string, string>();
+  /**
+   * Fields declared `byte`/`char` in the original text, per type. The parser normalises them to
+   * int8/uint8 (same wire format), but `gendeps --md5` hashes the declared name.
+   */
+  private readonly declared = new Map<string, Map<string, string>>();
+  private commonScanned = false;
 
   constructor() {
     for (const [name, def] of Object.entries(commonRos1)) this.defs.set(name, { ...def, name });
@@ -81,11 +90,14 @@ export class TypeRegistry {
         this.parseInto(`${type}Request`, parts[0]!, pkg, staged);
         this.parseInto(`${type}Response`, parts[1]!, pkg, staged);
         this.commit(staged);
+        scanDeclared(parts[0]!, `${type}Request`, pkg, this.declared);
+        scanDeclared(parts[1]!, `${type}Response`, pkg, this.declared);
         this.services.set(type, { request: `${type}Request`, response: `${type}Response` });
       } else {
         const staged = new Map<string, MessageDefinition>();
         this.parseInto(type, text, pkg, staged);
         this.commit(staged);
+        scanDeclared(text, type, pkg, this.declared);
       }
     } catch (err) {
       return fail('ROS1.BAD_DEFINITION', `${type}: ${(err as Error).message}`, { cause: err });
@@ -196,19 +208,31 @@ export class TypeRegistry {
     return v;
   }
 
+  private declaredOf(type: string): Map<string, string> | undefined {
+    if (!this.declared.has(type) && !this.commonScanned) {
+      this.commonScanned = true;
+      const common = new Map<string, Map<string, string>>();
+      scanCommonTexts(common);
+      for (const [t, fields] of common) if (!this.declared.has(t)) this.declared.set(t, fields);
+    }
+    return this.declared.get(type);
+  }
+
   /** The text `gendeps --md5` hashes: constants, then fields with sub-messages replaced by their md5. */
   private md5Text(type: string): string {
     const def = this.defs.get(type);
     if (!def) throw new Error(`no definition for ${type}`);
     let out = '';
+    const declared = def.definitions.some((f) => f.type === 'int8' || f.type === 'uint8') ? this.declaredOf(type) : undefined;
+    const typeOf = (f: { type: string; name: string }) => (f.type === 'int8' || f.type === 'uint8' ? (declared?.get(f.name) ?? f.type) : f.type);
     for (const f of def.definitions) {
-      if (f.isConstant === true) out += `${f.type} ${f.name}=${f.valueText ?? String(f.value)}\n`;
+      if (f.isConstant === true) out += `${typeOf(f)} ${f.name}=${f.valueText ?? String(f.value)}\n`;
     }
     for (const f of def.definitions) {
       if (f.isConstant === true) continue;
       if (BUILTINS.has(f.type)) {
         const arr = f.isArray === true ? `[${f.arrayLength ?? ''}]` : '';
-        out += `${f.type}${arr} ${f.name}\n`;
+        out += `${typeOf(f)}${arr} ${f.name}\n`;
       } else {
         out += `${this.messageMd5(f.type)} ${f.name}\n`;
       }
@@ -281,6 +305,45 @@ function framedEncoder(deps: MessageDefinition[]): (msg: unknown) => Buffer {
     });
     return out;
   };
+}
+
+/** Records the fields declared `byte`/`char` in a definition text (root block and `MSG:` blocks). */
+function scanDeclared(text: string, rootType: string, pkg: string, into: Map<string, Map<string, string>>): void {
+  const blocks = text.split(/^=+[ \t]*\r?$/m);
+  blocks.forEach((block, i) => {
+    let type = rootType;
+    if (i > 0) {
+      const m = /^\s*MSG:\s*(\S+)/m.exec(block);
+      if (!m) return;
+      type = qualify(m[1]!, pkg);
+    }
+    for (const line of block.split('\n')) {
+      const m = /^\s*(byte|char)(\[\d*\])?\s+([A-Za-z]\w*)/.exec(line.replace(/#.*/, ''));
+      if (!m) continue;
+      let fields = into.get(type);
+      if (!fields) into.set(type, (fields = new Map()));
+      fields.set(m[3]!, m[1]!);
+    }
+  });
+}
+
+/**
+ * The common definitions' original .msg texts ship in the package (`msgdefs/ros1`); only the
+ * few with byte/char fields matter (rosgraph_msgs/Log, diagnostic_msgs, std_msgs/Byte …).
+ */
+function scanCommonTexts(into: Map<string, Map<string, string>>): void {
+  try {
+    const root = join(dirname(createRequire(import.meta.url).resolve('@foxglove/rosmsg-msgs-common/package.json')), 'msgdefs', 'ros1');
+    for (const pkg of readdirSync(root)) {
+      for (const file of readdirSync(join(root, pkg))) {
+        if (!file.endsWith('.msg')) continue;
+        const text = readFileSync(join(root, pkg, file), 'utf8');
+        if (/^\s*(byte|char)\b/m.test(text)) scanDeclared(text, `${pkg}/${file.slice(0, -4)}`, pkg, into);
+      }
+    }
+  } catch {
+    // Without the texts, byte/char fields hash as int8/uint8: their md5 would differ from ROS's.
+  }
 }
 
 function md5hex(text: string): string {
