@@ -10,6 +10,7 @@ import { loadScenarioFile } from '../actors/scenario/scenario.loader.js';
 import { createLogger } from '../core/logger.js';
 import { summaryTable } from './report-format.js';
 import { runTwinSession } from './compose.js';
+import type { OperatorServices } from './operator-services.js';
 import type { BackendFactory } from '../actors/scenario/backends.js';
 import type { SensorPortFactory, SlamPortFactory } from '../actors/scenario/sensor-wiring.js';
 import { renderMap, type MapPoint } from './ascii-map.js';
@@ -96,6 +97,8 @@ export interface LiveViewOptions {
   /** Port factories taking precedence over the defaults (`--ros`: ports fed by ROS topics). */
   readonly sensorFactory?: SensorPortFactory;
   readonly slamFactory?: SlamPortFactory;
+  /** Called once the operator services are up (e.g. `--ros` reads the store's blobs through them). */
+  readonly onServices?: (services: OperatorServices) => void;
 }
 
 export async function startLiveView(file: string, options: LiveViewOptions): Promise<number> {
@@ -132,6 +135,7 @@ export async function startLiveView(file: string, options: LiveViewOptions): Pro
     ...(options.connectTimeout_s !== undefined ? { connectTimeout_s: options.connectTimeout_s } : {}),
     ...(options.record ? { record: options.record, onRecorded: (line: string) => process.stderr.write(`${line}\n`) } : {}),
     onServices: (s) => {
+      options.onServices?.(s);
       banner = `dashboard ${s.apiUrl}/  ·  REST ${s.apiUrl}/docs  ·  rosbridge ${s.bridgeUrl}`;
       process.stdout.write(`${banner}\n`);
     },

@@ -11,7 +11,7 @@ import type { Logger } from '../core/logger.js';
 import { startApiServices } from '../api/services.js';
 import { bridgeMetricsFrom, createBridgeServer } from '../bridge/index.js';
 import { dashboardConfig, planFromMission, type DashboardConfig } from '../dashboard/index.js';
-import { announcedBlobReader } from '../storage/blob-reader.js';
+import { announcedBlobReader, type AnnouncedBlobReader } from '../storage/blob-reader.js';
 import { createBlobSink } from '../storage/blob.sink.js';
 import type { BlobSink } from '../hardware/sensor.port.js';
 
@@ -20,6 +20,8 @@ export interface OperatorServices {
   readonly bridgeUrl: string;
   /** The store's blob store, for the sensors of the session (images and point clouds the API and bridge serve). */
   readonly blobs: BlobSink;
+  /** Reads the store's blobs, waiting for ones announced before their bytes (the `--ros` face republishes images and scans). */
+  readonly blobReader: AnnouncedBlobReader;
   stop(): Promise<void>;
 }
 
@@ -81,6 +83,7 @@ export async function startOperatorServices(options: {
       apiUrl: api.url,
       bridgeUrl,
       blobs: createBlobSink(api.store.blobs),
+      blobReader: announcedBlobReader(api.store.blobs),
       async stop() {
         await bridge.stop();
         await api.stop();

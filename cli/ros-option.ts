@@ -14,7 +14,7 @@ import type { Twin } from '../actors/twin.js';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import { cameraProfile } from '../core/sensors/camera-profiles.js';
-import { ok } from '../core/result.js';
+import { fail, ok } from '../core/result.js';
 import { connectRos1 } from '../hardware/real/ros/ros1-node.adapter.js';
 import { createRosCameraPort } from '../hardware/real/ros/ros-camera.adapter.js';
 import { createRosLidarPort } from '../hardware/real/ros/ros-lidar.adapter.js';
@@ -24,7 +24,7 @@ import { connectRos2, ros2Sourced } from '../hardware/real/ros/ros2/index.js';
 import { createLioSlamPort } from '../hardware/real/slam/lio-slam.adapter.js';
 import { LIO_TOPICS, type LioSource } from '../hardware/real/slam/lio-source.js';
 import { defaultRosConfig, loadRosConfig, type RosConfig } from '../ros/ros-config.js';
-import { startRosFace, type RosFace } from '../ros/ros-face.js';
+import { startRosFace, type RosBlobReader, type RosFace } from '../ros/ros-face.js';
 
 export interface RosSession {
   readonly node: RosNode;
@@ -35,6 +35,8 @@ export interface RosSession {
   slamFactory(base: SlamPortFactory): SlamPortFactory;
   /** Puts `twin` on the graph (a previous twin's face is taken down first). */
   attach(twin: Twin): void;
+  /** Where the face reads image and scan bytes (the store, once the operator services are up). */
+  setBlobs(reader: RosBlobReader): void;
   /** The face of the attached twin, once up. */
   face(): Promise<RosFace | undefined>;
   /** Takes the face down and leaves the graph. */
@@ -104,6 +106,9 @@ export async function openRosSession(o: { readonly configFile?: string; readonly
   }
 
   let face: Promise<RosFace | undefined> = Promise.resolve(undefined);
+  // Image and scan bytes: read once a store is there (twin start's services); absent otherwise.
+  let reader: RosBlobReader | undefined;
+  const blobs: RosBlobReader = { get: (key) => (reader ? reader.get(key) : Promise.resolve(fail('BLOB.UNAVAILABLE', 'no blob store in this session'))) };
   const unGraph = node.onGraph?.((up) => (up ? o.logger.info('ros: graph back, registrations restored') : o.logger.warn('ros: master / graph lost; the twin runs on and re-registers when it is back')));
 
   return {
@@ -155,12 +160,13 @@ export async function openRosSession(o: { readonly configFile?: string; readonly
       const previous = face;
       face = previous
         .then((f) => f?.stop())
-        .then(() => startRosFace(twin, node, config, { logger: o.logger }))
+        .then(() => startRosFace(twin, node, config, { logger: o.logger, blobs }))
         .catch((error: unknown) => {
           o.logger.error({ err: (error as Error).message }, 'ros face did not start');
           return undefined;
         });
     },
+    setBlobs: (r) => void (reader = r),
     face: () => face,
     async close() {
       await (await face)?.stop();

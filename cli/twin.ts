@@ -262,7 +262,7 @@ export function buildProgram(): Command {
               },
             }
           : {}),
-        ...(ros ? { sensorFactory: ros.sensorFactory(sensorPortFactory), slamFactory: ros.slamFactory(slamPortFactory) } : {}),
+        ...(ros ? { sensorFactory: ros.sensorFactory(sensorPortFactory), slamFactory: ros.slamFactory(slamPortFactory), onServices: (s) => ros.setBlobs(s.blobReader) } : {}),
         speed: flags.speed,
         services: flags.services,
         inspectUrl: flags.inspect,

@@ -81,6 +81,21 @@ describe.skipIf(!tools.ok)(`twin run/start --ros on a real roscore${why}`, () =>
     expect(after.stdout).not.toContain('/uav1/pose');
   }, 90_000);
 
+  it('twin start --ros with the operator services republishes the simulated LiDAR\'s scans from the store as PointCloud2', async () => {
+    const env = { ...core.env, TWIN_DATA_DIR: join(dir, 'store'), TWIN_HTTP_PORT: '0', TWIN_BRIDGE_PORT: '0', TWIN_ADMIN_PASSWORD: 'ros-cli-test-password' };
+    const twin = runCli(['start', 'scenarios/survey-sensors.yaml', '--ros', '--speed', '2'], env);
+    try {
+      await waitFor(async () => (await core.run('rostopic', ['list'], 5_000)).stdout.includes('/drone1/ouster/points'), 60_000, 'the LiDAR topic (advertised at its first scan)');
+      const points = await core.run('rostopic', ['echo', '-n', '1', '--noarr', '/drone1/ouster/points'], 20_000);
+      expect(points.stdout, twin.output()).toContain('frame_id: "drone1/ouster"');
+      expect(points.stdout).toContain('point_step: 16');
+      expect(points.stdout).toMatch(/width: [1-9]\d*/);
+    } finally {
+      twin.child.kill('SIGINT');
+      await twin.exited;
+    }
+  }, 120_000);
+
   it('twin start --ros --no-services joins the graph with every fleet vehicle', async () => {
     const twin = runCli(['start', 'scenarios/fleet.yaml', '--ros', '--no-services', '--speed', '1'], { ...core.env, TWIN_DATA_DIR: dir });
     try {
