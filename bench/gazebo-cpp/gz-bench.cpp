@@ -2,8 +2,11 @@
 // publishing or receiving ignition.msgs.Pose in a closed loop, for a rate to set beside ours.
 //   gz-bench pub <topic> <seconds>   wait for a subscriber, publish as fast as Publish() returns
 //   gz-bench sub <topic> <seconds>   count messages for <seconds> after the first one
+//   gz-bench srv <service> <seconds> offer <service> (StringMsg → StringMsg, "cpp: " + data;
+//                                    data "fail" answers false) for <seconds>
 // Prints one JSON line. IGN_PARTITION selects the partition.
 #include <ignition/msgs/pose.pb.h>
+#include <ignition/msgs/stringmsg.pb.h>
 #include <ignition/transport/Node.hh>
 
 #include <atomic>
@@ -51,6 +54,20 @@ int main(int argc, char **argv)
     std::fflush(stdout);
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
     return 0;
+  }
+  if (mode == "srv")
+  {
+    std::function<bool(const ignition::msgs::StringMsg &, ignition::msgs::StringMsg &)> cb =
+      [](const ignition::msgs::StringMsg &_req, ignition::msgs::StringMsg &_rep)
+    {
+      _rep.set_data("cpp: " + _req.data());
+      return _req.data() != "fail";
+    };
+    if (!node.Advertise(topic, cb)) { std::printf("{\"error\":\"advertise\"}\n"); return 1; }
+    std::printf("{\"ready\":true}\n");
+    std::fflush(stdout);
+    std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
+    std::_Exit(0);
   }
   std::atomic<long> count{0};
   std::atomic<bool> started{false};
