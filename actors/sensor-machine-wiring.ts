@@ -13,6 +13,7 @@ import type { Clock } from '../core/clock.js';
 import { fail, ok } from '../core/result.js';
 import type { SensorPort, SensorResult } from '../hardware/sensor.port.js';
 import type { sensorMachine, SensorOpInput } from '../machines/sensor.machine.js';
+import { callPort } from './internal/child-kind.js';
 
 /** An error with the port's dotted code: how a refused port call reaches the machine's `onError`. */
 export class SensorCallError extends Error {
@@ -24,18 +25,14 @@ export class SensorCallError extends Error {
 
 /** The machine with its actors bound to `portOf(vehicle, sensor)`. */
 export function wireSensorMachine(machine: typeof sensorMachine, clock: Clock, portOf: (vehicle: string, sensor: string) => SensorPort | undefined) {
-  const call = async <T>(input: SensorOpInput, run: (port: SensorPort) => Promise<SensorResult<T>>): Promise<T> => {
-    const port = portOf(input.vehicleId, input.sensorId);
-    clock.notifyAsync();
-    try {
-      if (!port) throw new SensorCallError('SENSOR.UNKNOWN', `no sensor ${input.sensorId} on ${input.vehicleId}`);
-      const r = await run(port);
-      if (!r.ok) throw new SensorCallError(r.error.code, r.error.message);
-      return r.value;
-    } finally {
-      clock.notifyAsync();
-    }
-  };
+  const call = <T>(input: SensorOpInput, run: (port: SensorPort) => Promise<SensorResult<T>>): Promise<T> =>
+    callPort(
+      clock,
+      portOf(input.vehicleId, input.sensorId),
+      { code: 'SENSOR.UNKNOWN', message: `no sensor ${input.sensorId} on ${input.vehicleId}` },
+      run,
+      (code, message) => new SensorCallError(code, message),
+    );
   return machine.provide({
     actors: {
       connect: fromPromise<{ model: string }, SensorOpInput>(({ input, signal }) =>

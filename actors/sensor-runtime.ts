@@ -15,7 +15,7 @@
  *
  * The runtime receives ports; it never constructs adapters (DESIGN: one composition root).
  */
-import type { Actor, Subscription } from 'xstate';
+import type { Actor } from 'xstate';
 import type { Clock, TimerHandle } from '../core/clock.js';
 import { fail, ok, type Result } from '../core/result.js';
 import type { Logger } from '../core/logger.js';
@@ -31,6 +31,7 @@ import {
 } from '../machines/sensor.machine.js';
 import { wireSensorMachine } from './sensor-machine-wiring.js';
 import { topics, type Bus } from './bus.js';
+import { ChildKindBinding, type ChildEntry } from './internal/child-kind.js';
 import type { AppendFn } from './internal/child-watch.js';
 
 /** One sensor a vehicle carries, as the twin is given it. */
@@ -78,14 +79,10 @@ export type SensorRequestOutcome<T = void> = Result<T, SensorRequestErrorCode>;
 /** Health is published and checked once per this many clock ms (the original's 1 Hz). */
 export const SENSOR_HEALTH_PERIOD_MS = 1_000;
 
-interface Entry {
+interface Entry extends ChildEntry<Actor<typeof sensorMachine>> {
   readonly vehicle: string;
   readonly sensor: string;
-  readonly actorId: string;
   readonly config: TwinSensorConfig;
-  ref?: Actor<typeof sensorMachine>;
-  subs: Subscription[];
-  unsubPort?: () => void;
   /** Last health state logged, so the log gets changes only. */
   loggedHealth?: string;
   /** Requests waiting for their `*.result`, by cid. */
@@ -104,8 +101,7 @@ export interface SensorRuntimeDeps {
  * and health, and the operator requests with results.
  */
 export class SensorRuntime {
-  private readonly entries = new Map<string, Entry>();
-  private readonly byActor = new Map<string, Entry>();
+  private readonly entries: ChildKindBinding<Actor<typeof sensorMachine>, Entry>;
   private healthTimer: TimerHandle | undefined;
   private nextCid = 0;
   private stopped = false;
@@ -114,14 +110,13 @@ export class SensorRuntime {
     private readonly deps: SensorRuntimeDeps,
     vehicles: readonly { readonly id: string; readonly sensors?: readonly TwinSensorConfig[] }[],
   ) {
+    this.entries = new ChildKindBinding(deps.append);
     for (const v of vehicles)
       for (const s of v.sensors ?? []) {
         if (s.port.vehicle !== v.id) throw new Error(`twin: sensor ${s.port.id} is carried by ${s.port.vehicle}, not ${v.id}`);
         const key = keyOf(v.id, s.port.id);
         if (this.entries.has(key)) throw new Error(`twin: vehicle ${v.id} has two sensors named ${s.port.id}`);
-        const entry: Entry = { vehicle: v.id, sensor: s.port.id, actorId: sensorActorId(v.id, s.port.id), config: s, subs: [], waiting: new Map() };
-        this.entries.set(key, entry);
-        this.byActor.set(entry.actorId, entry);
+        this.entries.add(key, { vehicle: v.id, sensor: s.port.id, actorId: sensorActorId(v.id, s.port.id), config: s, subs: [], waiting: new Map() });
       }
   }
 
@@ -162,33 +157,22 @@ export class SensorRuntime {
 
   /** A sensor actor was (re)spawned: watch it and start it (it connects by itself). */
   spawned(actorId: string, ref: Actor<typeof sensorMachine>): void {
-    const e = this.byActor.get(actorId);
-    if (!e || this.stopped) return;
-    for (const s of e.subs) s.unsubscribe();
-    e.ref = ref;
-    let last = '';
-    e.subs = [
-      ref.subscribe({
-        next: (snap) => {
-          const state = sensorStateName(snap.value);
-          if (state === last) return;
-          last = state;
-          this.deps.append(e.actorId, 'state', { value: state, ...(state === 'error' && snap.context.lastError ? { code: snap.context.lastError.code } : {}) });
-        },
-        error: (err: unknown) => this.deps.append(e.actorId, 'actor.error', { error: String(err) }),
-      }),
-      ref.on('*', (ev: SensorEmitted) => this.onEmitted(e, ev)),
-    ];
-    ref.send({ type: 'START' });
+    const e = this.entries.bind(
+      actorId,
+      ref,
+      {
+        name: (snap) => sensorStateName(snap.value),
+        data: (state, snap) => ({ value: state, ...(state === 'error' && snap.context.lastError ? { code: snap.context.lastError.code } : {}) }),
+      },
+      (entry) => [ref.on('*', (ev: SensorEmitted) => this.onEmitted(entry, ev))],
+    );
+    if (e) ref.send({ type: 'START' });
   }
 
   /** A sensor actor failed: until its restart, requests are answered `SENSOR.UNAVAILABLE`. */
   failed(actorId: string): void {
-    const e = this.byActor.get(actorId);
+    const e = this.entries.unbind(actorId);
     if (!e) return;
-    for (const s of e.subs) s.unsubscribe();
-    e.subs = [];
-    e.ref = undefined;
     for (const [cid, resolve] of e.waiting) resolve({ ok: false, code: 'SENSOR.UNAVAILABLE', message: `sensor actor failed (${cid})` });
     e.waiting.clear();
   }
@@ -252,17 +236,14 @@ export class SensorRuntime {
     this.stopped = true;
     this.deps.clock.clearTimeout(this.healthTimer);
     this.healthTimer = undefined;
-    for (const e of this.entries.values()) {
-      e.unsubPort?.();
-      for (const s of e.subs) s.unsubscribe();
-      e.subs = [];
+    this.entries.stop((e) => {
       for (const [, resolve] of e.waiting) resolve({ ok: false, code: 'SENSOR.DISPOSED', message: 'the twin stopped' });
       e.waiting.clear();
-    }
+    });
   }
 
   async dispose(): Promise<void> {
-    await Promise.all([...this.entries.values()].map((e) => e.config.port.dispose()));
+    await this.entries.dispose((e) => e.config.port);
   }
 
   private request(

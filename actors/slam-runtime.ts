@@ -14,13 +14,14 @@
  *
  * The runtime receives ports; it never constructs adapters (DESIGN: one composition root).
  */
-import { fromPromise, type Actor, type Subscription } from 'xstate';
+import { fromPromise, type Actor } from 'xstate';
 import type { Clock } from '../core/clock.js';
 import type { LocalFrame, Ned } from '../core/geo.js';
 import type { SlamEvent, SlamPort, SlamResult } from '../hardware/slam.port.js';
 import { slamMachine, slamStatus, type SlamLimits, type SlamOpInput } from '../machines/slam.machine.js';
 import { slamActorId, vehicleActorId, type ChildSpec } from '../machines/squad.machine.js';
 import { topics, type Bus, type PoseMsg } from './bus.js';
+import { callPort, ChildKindBinding, type ChildEntry } from './internal/child-kind.js';
 import type { AppendFn } from './internal/child-watch.js';
 
 /** The SLAM of one vehicle, as the twin is given it. */
@@ -68,13 +69,9 @@ class SlamCallError extends Error {
   readonly detail: string;
 }
 
-interface Entry {
+interface Entry extends ChildEntry<Actor<typeof slamMachine>> {
   readonly vehicle: string;
-  readonly actorId: string;
   readonly config: TwinSlamConfig;
-  ref?: Actor<typeof slamMachine>;
-  subs: Subscription[];
-  unsubPort?: () => void;
   anchor?: { readonly ned: Ned; readonly heading_deg: number; readonly frame: LocalFrame };
   lastLinear?: readonly [number, number, number];
   /** Input dropped on purpose (`slam_degraded`) until this clock time, ms. */
@@ -91,16 +88,13 @@ export interface SlamRuntimeDeps {
 }
 
 export class SlamRuntime {
-  private readonly entries = new Map<string, Entry>();
-  private readonly byActor = new Map<string, Entry>();
-  private stopped = false;
+  private readonly entries: ChildKindBinding<Actor<typeof slamMachine>, Entry>;
 
   constructor(private readonly deps: SlamRuntimeDeps, vehicles: readonly { readonly id: string; readonly slam?: TwinSlamConfig }[]) {
+    this.entries = new ChildKindBinding(deps.append);
     for (const v of vehicles) {
       if (!v.slam) continue;
-      const e: Entry = { vehicle: v.id, actorId: slamActorId(v.id), config: v.slam, subs: [], maps: 0 };
-      this.entries.set(v.id, e);
-      this.byActor.set(e.actorId, e);
+      this.entries.add(v.id, { vehicle: v.id, actorId: slamActorId(v.id), config: v.slam, subs: [], maps: 0 });
     }
   }
 
@@ -112,17 +106,15 @@ export class SlamRuntime {
   logic(machine: typeof slamMachine = slamMachine) {
     const { clock } = this.deps;
     const call = (run: (p: SlamPort, signal: AbortSignal, input: SlamOpInput) => Promise<SlamResult>) =>
-      fromPromise<void, SlamOpInput>(async ({ input, signal }) => {
-        const port = this.entries.get(input.vehicleId)?.config.port;
-        clock.notifyAsync();
-        try {
-          if (!port) throw new SlamCallError('SLAM.NOT_STARTED', `no SLAM on ${input.vehicleId}`);
-          const r = await run(port, signal, input);
-          if (!r.ok) throw new SlamCallError(r.error.code, r.error.message);
-        } finally {
-          clock.notifyAsync();
-        }
-      });
+      fromPromise<void, SlamOpInput>(({ input, signal }) =>
+        callPort(
+          clock,
+          this.entries.get(input.vehicleId)?.config.port,
+          { code: 'SLAM.NOT_STARTED', message: `no SLAM on ${input.vehicleId}` },
+          (port) => run(port, signal, input),
+          (code, message) => new SlamCallError(code, message),
+        ),
+      );
     return machine.provide({
       actors: {
         startSlam: call((p, s) => p.start(s)),
@@ -158,32 +150,18 @@ export class SlamRuntime {
 
   /** A SLAM actor was (re)spawned: watch it and start it. */
   spawned(actorId: string, ref: Actor<typeof slamMachine>): void {
-    const e = this.byActor.get(actorId);
-    if (!e || this.stopped) return;
-    for (const s of e.subs) s.unsubscribe();
-    e.ref = ref;
-    let last = '';
-    e.subs = [
-      ref.subscribe({
-        next: (snap) => {
-          const state = slamStatus(snap.value);
-          if (state === last) return;
-          last = state;
-          const reason = state === 'lost' || state === 'idle' ? snap.context.reason : undefined;
-          this.deps.append(e.actorId, 'state', { value: state, ...(reason ? { code: reason } : {}), losses: snap.context.losses });
-        },
-        error: (err: unknown) => this.deps.append(e.actorId, 'actor.error', { error: String(err) }),
-      }),
-    ];
-    if (e.config.autoStart ?? true) ref.send({ type: 'START' });
+    const e = this.entries.bind(actorId, ref, {
+      name: (snap) => slamStatus(snap.value),
+      data: (state, snap) => {
+        const reason = state === 'lost' || state === 'idle' ? snap.context.reason : undefined;
+        return { value: state, ...(reason ? { code: reason } : {}), losses: snap.context.losses };
+      },
+    });
+    if (e && (e.config.autoStart ?? true)) ref.send({ type: 'START' });
   }
 
   failed(actorId: string): void {
-    const e = this.byActor.get(actorId);
-    if (!e) return;
-    for (const s of e.subs) s.unsubscribe();
-    e.subs = [];
-    e.ref = undefined;
+    this.entries.unbind(actorId);
   }
 
   /** The latest local map of `vehicle` (undefined before the first, or after a reset). */
@@ -222,16 +200,11 @@ export class SlamRuntime {
   }
 
   stop(): void {
-    this.stopped = true;
-    for (const e of this.entries.values()) {
-      e.unsubPort?.();
-      for (const s of e.subs) s.unsubscribe();
-      e.subs = [];
-    }
+    this.entries.stop();
   }
 
   async dispose(): Promise<void> {
-    await Promise.all([...this.entries.values()].map((e) => e.config.port.dispose()));
+    await this.entries.dispose((e) => e.config.port);
   }
 
   /** The map-frame estimate as a world pose, once anchored (the first pose after the vehicle reported a position). */
