@@ -318,11 +318,20 @@ export class GzNode {
     if (!this.hasRemote(fq, type)) return okVoid;
     try {
       // A PUB socket never blocks (past the high-water mark it drops), so sends need no queue.
-      await this.publisher.send([fq, this.address, bytes, type]);
+      await this.publisher.send([this.frame(fq), this.frame(this.address), bytes, this.frame(type)]);
       return okVoid;
     } catch (cause) {
       return fail('GZ.SEND_FAILED', `publish on ${fq}: ${(cause as Error).message}`, { cause });
     }
+  }
+
+  private readonly frames = new Map<string, Buffer>();
+
+  /** The constant frames (topic, address, type) as Buffers, made once. */
+  private frame(text: string): Buffer {
+    let b = this.frames.get(text);
+    if (!b) this.frames.set(text, (b = Buffer.from(text)));
+    return b;
   }
 
   private deliverLocal(fq: string, type: string, bytes: Uint8Array): void {
