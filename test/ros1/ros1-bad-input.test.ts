@@ -308,6 +308,13 @@ describe('ROS 1 node: bad input over real sockets', () => {
     expect(((await slave.methodCall('getPid', ['/x'])) as number[])[0]).toBe(1);
   }, 30_000);
 
+  it('invalid options and an unbindable address are refused at creation', async () => {
+    await expect(createRos1Node({ name: 'bad name', masterUri: 'http://127.0.0.1:1/' })).rejects.toThrow(/not a legal ROS graph name/);
+    await expect(createRos1Node({ name: 'ok', masterUri: 'not a uri' })).rejects.toThrow(/masterUri/);
+    await expect(createRos1Node({ name: 'ok', masterUri: 'http://127.0.0.1:1/', definitions: { 'x_msgs/Bad': 'Nope field\n' } })).rejects.toThrow(/definition x_msgs\/Bad/);
+    await expect(createRos1Node({ name: 'ok', masterUri: 'http://127.0.0.1:1/', bindAddress: '203.0.113.7' })).rejects.toThrow(/EADDRNOTAVAIL/);
+  });
+
   it('publish of an object that does not match the definition is a SERIALIZE_FAILED result', () => {
     const r = pub.publish({ header: { seq: 'nope' }, pose: 7 });
     expect(r.ok ? '' : r.error.code).toBe('ROS1.SERIALIZE_FAILED');

@@ -151,8 +151,14 @@ class Ros1NodeImpl extends EventEmitter implements Ros1Node, SlaveApiNode {
   }
 
   async start(): Promise<void> {
-    await this.http.listen(0, this.bindAddress);
-    await this.tcpros.listen(this.bindAddress);
+    try {
+      await this.http.listen(0, this.bindAddress);
+      await this.tcpros.listen(this.bindAddress);
+    } catch (err) {
+      this.http.close();
+      this.tcpros.close();
+      throw err;
+    }
     this.uriValue = `http://${this.advertisedHost}:${this.http.port() ?? 0}/`;
     await this.master.start(this.pollMs);
     this.log.info({ uri: this.uriValue, master: this.masterUri, reachable: this.master.reachable }, 'ros1: node started');
