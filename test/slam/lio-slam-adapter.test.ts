@@ -116,6 +116,25 @@ describe('LIO adapter: frames and stamps', () => {
   });
 });
 
+describe('LIO adapter: stop and start', () => {
+  it('a restart after stop continues in the same map frame (the runtime keeps its anchor); only reset re-bases', async () => {
+    const { port, events, clock } = await run({}, 1000);
+    const before = poses(events).at(-1)!;
+    await port.stop();
+    clock.advanceSync(500);
+    events.length = 0;
+    await port.start();
+    clock.advanceSync(300);
+    const after = poses(events).find((p) => p.ok)!;
+    // 0.5–0.8 s later at ~5 m/s: a few metres on from where it stopped, not back at the origin.
+    const moved = Math.hypot(...after.position_m.map((v, k) => v - before.position_m[k]!));
+    expect(moved).toBeGreaterThan(2);
+    expect(moved).toBeLessThan(6);
+    expect(Math.hypot(...after.position_m)).toBeGreaterThan(Math.hypot(...before.position_m));
+    await port.dispose();
+  });
+});
+
 describe('LIO adapter: twist, map', () => {
   it('an empty twist (FAST-LIO) is the pose difference; a filled one is passed through; ~5 m/s forward either way', async () => {
     const zero = odos((await run({}, 2000)).events).slice(2);

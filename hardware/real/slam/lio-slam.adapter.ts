@@ -25,7 +25,7 @@
  * - **Map.** Registered clouds accumulate in a voxel map (`mapVoxel_m`, pruned beyond
  *   `mapRange_m` of the vehicle), published at most every `mapPeriod_ms`.
  * - **Relocalize** moves the estimate to the hint (the frame correction and the map move with it);
- *   **reset** drops the map and re-bases at the next pose.
+ *   **reset** drops the map and re-bases at the next pose; a start after stop continues in the same frame.
  * - **Bad messages** (see lio-messages.ts) are dropped with a dotted code: counted in `stats()`,
  *   logged, given to `onRejected`; nothing else changes (no time sync, no pose, no watchdog).
  */
@@ -239,7 +239,7 @@ export function createLioSlamPort(o: LioSlamOptions): LioSlamPort {
     async start() {
       if (disposed) return fail('SLAM.DISPOSED', 'SLAM port disposed');
       if (running) return okVoid;
-      forget();
+      // A restart after stop continues in the same map frame (as the simulated port does); only reset re-bases.
       running = [source.onOdometry(onOdometry), source.onCloud(onCloud)];
       watch();
       return okVoid;
