@@ -3,4 +3,4 @@
  * @foxglove/rosmsg family. See README.md for the protocol coverage and why not rosnodejs.
  */
 export type * from './ros1-node.types.js';
-export { createRos1Node } from './ros1-node.js';
+export { createRos1Node, Ros1OptionsError } from './ros1-node.js';
