@@ -85,6 +85,11 @@ export const RosConfigSchema = z
     tf: z.union([Name, z.literal(false)]).default('/tf'),
     /** Most messages per second per continuous topic, in the twin's clock (sim) time. */
     rate_hz: Rate.default(20),
+    /**
+     * Publish the twin's clock on `/clock` (rosgraph_msgs/Clock) this many times per wall second, so
+     * nodes with `use_sim_time` follow a simulated run's time; 0 = not published (default).
+     */
+    clock_hz: z.number().min(0).max(1000).default(0),
     /** ROS 2 only: which message set (Humble or Jazzy). */
     ros2_distro: z.enum(['humble', 'jazzy']).default('humble'),
     vehicles: z.record(z.string().min(1).max(64), VehicleRos).default({}),

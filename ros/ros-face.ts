@@ -18,6 +18,7 @@ import type { CaptureRef, ScanRef } from '../hardware/sensor.port.js';
 import type { RosNode, RosPublisher } from '../hardware/real/ros/ros-node.port.js';
 import {
   batteryState,
+  clockMessage,
   compressedImage,
   missionStatusString,
   navSatFix,
@@ -136,6 +137,17 @@ export async function startRosFace(twin: RosFaceTwin, node: RosNode, config: Ros
   };
 
   const ready: Promise<void>[] = [];
+  // /clock for use_sim_time nodes: a wall-time timer (the face is a service, not the runtime).
+  let clockTimer: NodeJS.Timeout | undefined;
+  if (config.clock_hz > 0) {
+    const o = output('/clock', TWIN_ROS_TYPES.clock);
+    ready.push(
+      advertise(o).then(() => {
+        if (stopped) return;
+        clockTimer = setInterval(() => send(o, clockMessage(twin.clock.now(), dialect)), 1000 / config.clock_hz);
+      }),
+    );
+  }
   const tf = config.tf === false ? undefined : output(config.tf, TWIN_ROS_TYPES.tf);
   if (tf) ready.push(advertise(tf));
 
@@ -285,6 +297,7 @@ export async function startRosFace(twin: RosFaceTwin, node: RosNode, config: Ros
     async stop() {
       if (stopped) return;
       stopped = true;
+      clearInterval(clockTimer);
       for (const u of unsubs) u();
       await Promise.all([...outputs.values()].map((o) => o.pending));
       for (const o of outputs.values()) o.pub?.close();

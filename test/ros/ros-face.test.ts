@@ -48,7 +48,7 @@ describe.skipIf(!tools.ok)(`the twin's ROS face on a real roscore${why}`, () => 
     if (!lio.ok) throw new Error(lio.error.message);
     live = await liveTwin(['drone1'], 2, (clock) => ({ drone1: createLioSlamPort({ source: lio.value, clock, backend: 'fast-livo2' }) }));
     live.twin.bus.subscribe('/drone1/slam/pose', (m) => slamPoses.push(m));
-    const config = parseRosConfig({ rate_hz: 10 });
+    const config = parseRosConfig({ rate_hz: 10, clock_hz: 20 });
     if (!config.ok) throw new Error(config.error.message);
     face = await startRosFace(live.twin, node, config.value);
   }, 60_000);
@@ -81,6 +81,15 @@ describe.skipIf(!tools.ok)(`the twin's ROS face on a real roscore${why}`, () => 
     expect(fix.stdout).toMatch(/latitude: 4\d\.\d+/);
     expect(tf.stdout).toContain('child_frame_id: "drone1/base_link"');
   }, 60_000);
+
+  it('publishes the twin\'s (simulated) clock on /clock for use_sim_time nodes', async () => {
+    const echo = await core.run('rostopic', ['echo', '-n', '2', '/clock']);
+    const secs = [...echo.stdout.matchAll(/secs: (\d+)\n\s*nsecs: (\d+)/g)].map((m) => Number(m[1]) + Number(m[2]) / 1e9);
+    expect(secs.length, echo.stdout).toBe(2);
+    // sim time since the twin started: seconds, not the wall clock's epoch
+    expect(secs[0]).toBeLessThan(3600);
+    expect(secs[1]).toBeGreaterThan(secs[0]!);
+  }, 30_000);
 
   it('a rospy node receives odometry and the latched mission status, and loads a mission through LoadMission', async () => {
     const mission = JSON.stringify(testMission(live.frame));

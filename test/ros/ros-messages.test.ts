@@ -11,6 +11,7 @@ import { MessageReader as CdrReader, MessageWriter as CdrWriter } from '@foxglov
 import { decode as decodePng } from 'fast-png';
 import {
   batteryState,
+  clockMessage,
   compressedImage,
   missionStatusString,
   navSatFix,
@@ -53,6 +54,7 @@ const cases = (d: Dialect): [string, string, unknown][] => [
   ['compressed image', TWIN_ROS_TYPES.compressedImage, compressedImage(ref, new Uint8Array([0xff, 0xd8, 0xff, 0xd9]), d)],
   ['image', TWIN_ROS_TYPES.image, rawImage(ref, { width: 2, height: 1, encoding: 'rgb8', data: new Uint8Array([1, 2, 3, 4, 5, 6]) }, d)],
   ['point cloud', TWIN_ROS_TYPES.points, pointCloud2(ref, points, 2, d)],
+  ['clock', TWIN_ROS_TYPES.clock, clockMessage(61_500, d)],
 ];
 
 /** NaN ≠ NaN, float32 fields and typed arrays vs arrays: compare through a normal form (numbers at float32 precision). */

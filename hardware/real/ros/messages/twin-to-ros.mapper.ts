@@ -14,7 +14,7 @@
  */
 import type { Ned } from '../../../../core/geo.js';
 import type { VehicleTelemetry, BatteryState as TwinBattery } from '../../../vehicle.port.js';
-import { headerOf, headingToQuaternion, type Quaternion, type RosDialect } from './ros-dialect.js';
+import { headerOf, headingToQuaternion, rosTimeOf, type Quaternion, type RosDialect } from './ros-dialect.js';
 
 /** A vehicle's pose as the bus carries it (`/<vehicle>/pose`, and `/<vehicle>/slam/pose`). */
 export interface PoseInput {
@@ -263,6 +263,11 @@ export function pointCloud2(scan: ImageInput, data: Uint8Array, count: number, d
   };
 }
 
+/** rosgraph_msgs/Clock: the twin's clock time (sim time under the virtual clock), for `use_sim_time`. */
+export function clockMessage(t_ms: number, dialect: RosDialect) {
+  return { clock: rosTimeOf(t_ms, dialect) };
+}
+
 /** ROS 1 type names of the twin's topics (ROS 2 inserts `/msg/`: {@link ros2TypeName}). */
 export const TWIN_ROS_TYPES = {
   pose: 'geometry_msgs/PoseStamped',
@@ -274,6 +279,7 @@ export const TWIN_ROS_TYPES = {
   image: 'sensor_msgs/Image',
   compressedImage: 'sensor_msgs/CompressedImage',
   points: 'sensor_msgs/PointCloud2',
+  clock: 'rosgraph_msgs/Clock',
 } as const;
 
 /** `geometry_msgs/PoseStamped` → `geometry_msgs/msg/PoseStamped` (idempotent; `srv` for services). */
