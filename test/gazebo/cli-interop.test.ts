@@ -105,6 +105,10 @@ describe.skipIf(!cli)('Gazebo transport CLI interop (ign topic / ign service, tr
     const l = runCli('service', ['-l'], partition);
     await l.done;
     expect(l.stdout.split('\n')).toContain('/owt/echo');
+    const info = runCli('service', ['-i', '-s', '/owt/echo'], partition);
+    await info.done;
+    expect(info.stdout).toContain(n.replierAddress);
+    expect(info.stdout).toContain('ignition.msgs.StringMsg');
     // Types must match, as in Gazebo: a request with another response type times out.
     const wrong = runCli('service', ['-s', '/owt/echo', '--reqtype', 'ignition.msgs.StringMsg', '--reptype', 'ignition.msgs.Boolean', '--timeout', '700', '-r', 'data: "x"'], partition);
     await wrong.done;
