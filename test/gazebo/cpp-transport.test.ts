@@ -51,10 +51,16 @@ describe.skipIf(!existsSync(CPP) || !zmqAvailable)('against the C++ transport li
     const partition = uniquePartition('cpppose');
     const n = await node(partition);
     const got: Record<string, unknown>[] = [];
+    const raw: Uint8Array[] = [];
     n.subscribe('/cpp/pose', (m) => got.push(m), { type: 'Pose' });
+    n.subscribeRaw('/cpp/pose', (b) => raw.push(Uint8Array.from(b)));
     cpp(['pub', '/cpp/pose', '0.2'], partition);
-    await until(() => got.length > 0, 8000, 'C++ poses');
+    await until(() => got.length > 0 && raw.length > 0, 8000, 'C++ poses');
     expect(got[0]).toMatchObject({ name: 'uav-1', position: { x: 1.5, y: -2, z: 30 }, orientation: { w: 1 } });
+    // protobuf C++ and our encoder write the same bytes for the same Pose.
+    const ours = n.msgs.encode('Pose', { name: 'uav-1', id: got[0]!.id as number, position: { x: 1.5, y: -2, z: 30 }, orientation: { w: 1 } });
+    if (!ours.ok) throw new Error(ours.error.message);
+    expect(Buffer.from(ours.value).equals(Buffer.from(raw[0]!))).toBe(true);
 
     const sub = cpp(['sub', '/our/pose', '0.3'], partition);
     await until(() => sub.out().includes('"ready"'), 5000, 'the C++ subscriber');
