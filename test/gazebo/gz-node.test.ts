@@ -91,6 +91,23 @@ describe.skipIf(!zmqAvailable)('GzNode ↔ GzNode', () => {
     expect(b.serviceList()).toEqual(['/add', '/fire', '/nope']);
   });
 
+  it('speaks Garden+ type names (gz.msgs.*) when asked; a generic subscriber decodes them', async () => {
+    const partition = uniquePartition('garden');
+    const g = await createGzNode({ partition, typePackage: 'gz.msgs' });
+    if (!g.ok) throw new Error(g.error.message);
+    nodes.push(g.value);
+    const b = await node(partition);
+    const pub = g.value.advertise('/garden/pose', 'Pose');
+    if (!pub.ok) throw new Error(pub.error.message);
+    expect(pub.value.type).toBe('gz.msgs.Pose');
+    const got: { name: unknown; type: string }[] = [];
+    b.subscribe('/garden/pose', (m, info) => got.push({ name: m.name, type: info.type }));
+    await until(() => pub.value.hasConnections(), 5000, 'registration');
+    await pub.value.publish({ name: 'harmonic' });
+    await until(() => got.length === 1, 3000, 'delivery');
+    expect(got[0]).toEqual({ name: 'harmonic', type: 'gz.msgs.Pose' });
+  });
+
   it('refuses bad names and unknown types with codes', async () => {
     const a = await node(uniquePartition('names'));
     const code = (r: { ok: boolean; error?: { code: string } }) => (r.ok ? 'ok' : r.error!.code);
