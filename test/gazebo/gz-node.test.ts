@@ -58,6 +58,25 @@ describe.skipIf(!zmqAvailable)('GzNode ↔ GzNode', () => {
     expect(got.length).toBe(before);
   });
 
+  it('follows a publisher that restarts (BYE, then a new process on the same topic)', async () => {
+    const partition = uniquePartition('restart');
+    const b = await node(partition);
+    const got: unknown[] = [];
+    b.subscribe('/clock', (m) => got.push((m.sim as { sec: number }).sec), { type: 'Clock' });
+    for (const sec of [1, 2]) {
+      const a = await createGzNode({ partition });
+      if (!a.ok) throw new Error('node');
+      const pub = a.value.advertise('/clock', 'Clock');
+      if (!pub.ok) throw new Error('adv');
+      await until(() => pub.value.hasConnections(), 5000, `registration ${sec}`);
+      await pub.value.publish({ sim: { sec } });
+      await until(() => got.includes(sec), 3000, `clock ${sec}`);
+      await a.value.close(); // BYE
+      await until(() => b.topicList().length === 0, 2000, 'the BYE');
+    }
+    expect(got).toEqual([1, 2]);
+  });
+
   it('does not cross partitions', async () => {
     const a = await node(uniquePartition('pa'));
     const b = await node(uniquePartition('pb'));

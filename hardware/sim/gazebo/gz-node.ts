@@ -393,6 +393,7 @@ export class GzNode {
     if (!this.connectedPubs.has(p.address)) {
       this.subscriber.connect(p.address);
       this.connectedPubs.add(p.address);
+      this.pubAddressOf.set(p.processUuid, p.address);
     }
     if (!this.zmqSubscribed.has(p.topic)) {
       this.subscriber.subscribe(p.topic);
@@ -434,9 +435,24 @@ export class GzNode {
     for (const fn of list) fn();
   }
 
+  /** Publisher process uuid → the PUB address our SUB socket is connected to. */
+  private readonly pubAddressOf = new Map<string, string>();
+
   private onPublisherGone(p: DiscoveryPublisher): void {
     if (p.topic === '') {
       for (const m of this.remoteSubs.values()) for (const [k, v] of m) if (v.proc === p.processUuid) m.delete(k);
+      // The process left (BYE or silence): stop ZeroMQ reconnecting to its PUB socket.
+      const address = this.pubAddressOf.get(p.processUuid);
+      if (address !== undefined) {
+        this.pubAddressOf.delete(p.processUuid);
+        this.connectedPubs.delete(address);
+        this.handshaken.delete(address);
+        try {
+          (this.subscriber as unknown as { disconnect(a: string): void }).disconnect(address);
+        } catch {
+          /* not connected */
+        }
+      }
     } else {
       this.remoteSubs.get(p.topic)?.delete(`${p.processUuid}/${p.nodeUuid}`);
     }
