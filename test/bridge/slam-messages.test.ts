@@ -63,3 +63,24 @@ describe('SLAM messages', () => {
     expect(cloud).toMatchObject({ width: 3, height: 1, point_step: 12, row_step: 36, header: { frame_id: 'd1/odom', stamp: { sec: 1, nanosec: 0 } } });
   });
 });
+
+describe('SLAM map topic throttle', () => {
+  it('about one map per period of map time (10 % slack), the same map never twice, a reset map (time back) at once', async () => {
+    const { slamTopics } = await import('../../bridge/slam-topics.js');
+    let map: { vehicle: string; t_ms: number; seq: number; points: Float32Array } | undefined;
+    const defs = slamTopics({ list: () => [{ vehicle: 'd1', backend: 'x' }], map: () => map }, { mapPeriod_ms: 1000 });
+    const def = defs.find((d) => d.name === '/d1/slam/map')!;
+    const load = def.load as (ref: unknown) => Promise<unknown>;
+    const at = async (t_ms: number, seq: number) => {
+      map = { vehicle: 'd1', t_ms, seq, points: new Float32Array(30) };
+      return (await load({ vehicle: 'd1', t_ms, points: 10 })) !== undefined;
+    };
+    expect(await at(1000, 1)).toBe(true);
+    expect(await load({})).toBeUndefined(); // the same map again
+    expect(await at(1500, 2)).toBe(false);
+    expect(await at(1950, 3)).toBe(true); // 950 ms: within the slack of a 1 s port period
+    expect(await at(2500, 4)).toBe(false);
+    expect(await at(200, 5)).toBe(true); // a reset map: its time went back
+    expect(defs.map((d) => d.name)).toEqual(['/d1/slam/pose', '/d1/slam/odometry', '/d1/slam/map', '/tf']);
+  });
+});
