@@ -2,7 +2,8 @@
  * The twin's HPC client: runs one point-cloud job on the HPC service (an {@link HpcPort}) for a
  * vehicle — gather the input, submit, follow, fetch the result, store it in the blob store — and
  * reports it on the bus (`/hpc/jobs`, every change of state and progress) and in the event log
- * (`hpc.submitted`, `hpc.finished` only).
+ * (`hpc.submitted`, `hpc.finished` only). Each job is an actor of the pure `hpcJobMachine`
+ * (machines/hpc-job.machine.ts) with its submit / follow / fetch / cancel actors bound to the port.
  *
  * @remarks
  * **Determinism.** The whole job runs under a hold on the clock (`Clock.hold`): on the virtual
@@ -15,8 +16,10 @@
 import { holdClock, type Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import type { Result } from '../core/result.js';
-import type { HpcCloudFormat, HpcJobStatus, HpcPort, HpcProcessingType, HpcResult } from '../hardware/hpc.port.js';
+import type { HpcCloudFormat, HpcPort, HpcProcessingType, HpcResult } from '../hardware/hpc.port.js';
 import type { BlobSink } from '../hardware/sensor.port.js';
+import { createActor, fromCallback, fromPromise } from 'xstate';
+import { hpcJobMachine, type HpcJobContext, type HpcJobEvent, type HpcJobResultRef, type HpcSubmitted } from '../machines/hpc-job.machine.js';
 import { topics, type Bus, type HpcJobMsg } from './bus.js';
 import type { EventLog } from './event-log.js';
 
@@ -86,84 +89,102 @@ export class HpcClient {
     return job;
   }
 
-  private async execute(key: string, n: number, vehicle: string, spec: HpcJobSpec, gather: () => Result<HpcInput, string>, cid: string | undefined): Promise<HpcJobOutcome> {
+  private execute(key: string, n: number, vehicle: string, spec: HpcJobSpec, gather: () => Result<HpcInput, string>, cid: string | undefined): Promise<HpcJobOutcome> {
     const { clock, bus, log } = this.deps;
-    const base = { key, job_id: null as string | null, vehicle, processing_type: spec.processing_type, source: spec.source };
-    const publish = (m: Omit<HpcJobMsg, keyof typeof base | 't_ms'> & Partial<Pick<HpcJobMsg, 'job_id'>>): HpcJobMsg => {
-      const msg: HpcJobMsg = { ...base, ...m, t_ms: clock.now() };
-      bus.publish(topics.hpcJobs, msg);
-      return msg;
-    };
-    const failed = (code: string, message: string, job_id: string | null = null, state: 'FAILED' | 'CANCELLED' = 'FAILED'): HpcJobMsg => {
-      log.append(clock.now(), vehicle, 'hpc.finished', { key, state, processing_type: spec.processing_type, source: spec.source, error: code }, cid);
-      this.deps.logger?.warn({ key, job_id, code, message }, 'hpc job failed');
-      return publish({ job_id, state, progress: 0, error: { code, message } });
-    };
-
-    publish({ state: 'GATHERING', progress: 0 });
-    const input = gather();
-    if (!input.ok) return failed(input.error.code, input.error.message);
-    const portR = await this.deps.port();
-    if (!portR.ok) return failed(portR.error.code, portR.error.message);
-    const port = portR.value;
-    const sub = await port.submit({
-      cloud: { bytes: input.value.bytes },
-      format: input.value.format,
-      processing_type: spec.processing_type,
-      parameters: spec.parameters,
-      client_request_id: key,
+    const keyPrefix = (this.deps.keyPrefix ?? 'hpc').replace(/\/+$/, '');
+    let port: HpcPort | undefined;
+    const message = (c: HpcJobContext): HpcJobMsg => ({
+      key: c.key,
+      job_id: c.job_id,
+      vehicle: c.vehicle,
+      processing_type: c.processing_type,
+      source: c.source,
+      state: c.state,
+      progress: c.progress,
+      t_ms: clock.now(),
+      ...(c.error ? { error: c.error } : {}),
+      ...(c.result ? { result: c.result } : {}),
     });
-    if (!sub.ok) return failed(sub.error.code, sub.error.message);
-    const job_id = sub.value.job_id;
-    base.job_id = job_id;
-    log.append(clock.now(), vehicle, 'hpc.submitted', { key, processing_type: spec.processing_type, source: spec.source, input_points: input.value.points, input_bytes: input.value.bytes.byteLength }, cid);
-    publish({ state: sub.value.state === 'RUNNING' ? 'RUNNING' : 'QUEUED', progress: 0 });
-
-    // Final states are published once the outcome is handled (SUCCEEDED: once the result is stored).
-    const final = await this.follow(port, job_id, (s) => {
-      if (s.state === 'QUEUED' || s.state === 'RUNNING') publish({ state: s.state, progress: s.progress });
-    });
-    if (!final.ok) return failed(final.error.code, final.error.message, job_id);
-    const st = final.value;
-    if (st.state !== 'SUCCEEDED') return failed(st.error_code ?? `HPC.${st.state}`, st.error_message ?? `job ${st.state.toLowerCase()}`, job_id, st.state === 'CANCELLED' ? 'CANCELLED' : 'FAILED');
-
-    const res = await port.result(job_id);
-    if (!res.ok) return failed(res.error.code, res.error.message, job_id);
-    const meta = res.value.metadata;
-    const blob_key = `${(this.deps.keyPrefix ?? 'hpc').replace(/\/+$/, '')}/${vehicle}/${String(n).padStart(3, '0')}-${spec.processing_type}.${EXT[meta.format] ?? 'bin'}`;
-    const put = await this.deps.blobs.put(blob_key, res.value.data, meta.media_type);
-    if (!put.ok) return failed('HPC.STORE_FAILED', `result not stored: ${put.error.message}`, job_id);
-    let world_file_key: string | undefined;
-    if (meta.world_file) {
-      const wk = blob_key.replace(/\.png$/, '.pgw');
-      const w = await this.deps.blobs.put(wk, new TextEncoder().encode(meta.world_file), 'text/plain');
-      if (!w.ok) return failed('HPC.STORE_FAILED', `world file not stored: ${w.error.message}`, job_id);
-      world_file_key = wk;
-    }
-    const result = { blob_key, bytes: put.value.bytes, sha256: put.value.sha256, media_type: meta.media_type, output_points: meta.output_points, ...(world_file_key ? { world_file_key } : {}) };
-    log.append(clock.now(), vehicle, 'hpc.finished', { key, state: 'SUCCEEDED', processing_type: spec.processing_type, source: spec.source, ...result }, cid);
-    return publish({ job_id, state: 'SUCCEEDED', progress: 1, result });
-  }
-
-  /** Follows the job with WatchJob until a final state (the port bounds a watch in time); cancels it if the watch fails. */
-  private follow(port: HpcPort, job_id: string, onStatus: (s: HpcJobStatus) => void): Promise<HpcResult<HpcJobStatus>> {
-    return new Promise((resolve) => {
-      let last = '';
-      port.watch(
-        job_id,
-        (s) => {
-          const k = `${s.state}:${s.progress}`;
-          if (k !== last) {
-            last = k;
-            onStatus(s);
+    let last: HpcJobMsg | undefined;
+    const machine = hpcJobMachine.provide({
+      actions: {
+        publish: ({ context }) => {
+          last = message(context);
+          bus.publish(topics.hpcJobs, last);
+        },
+        logSubmitted: ({ context }) => {
+          log.append(clock.now(), vehicle, 'hpc.submitted', { key, processing_type: spec.processing_type, source: spec.source, input_points: context.input_points, input_bytes: context.input_bytes }, cid);
+        },
+        logFinished: ({ context }) => {
+          const base = { key, state: context.state, processing_type: spec.processing_type, source: spec.source };
+          log.append(clock.now(), vehicle, 'hpc.finished', context.result ? { ...base, ...context.result } : { ...base, error: context.error?.code ?? 'HPC.FAILED' }, cid);
+          if (context.error) this.deps.logger?.warn({ key, job_id: context.job_id, ...context.error }, 'hpc job did not succeed');
+        },
+      },
+      actors: {
+        submit: fromPromise<HpcSubmitted, HpcJobContext>(async () => {
+          const input = gather();
+          if (!input.ok) throw coded(input.error);
+          const p = await this.deps.port();
+          if (!p.ok) throw coded(p.error);
+          port = p.value;
+          const sub = await port.submit({ cloud: { bytes: input.value.bytes }, format: input.value.format, processing_type: spec.processing_type, parameters: spec.parameters, client_request_id: key });
+          if (!sub.ok) throw coded(sub.error);
+          return { job_id: sub.value.job_id, state: sub.value.state === 'RUNNING' ? 'RUNNING' : 'QUEUED', input_points: input.value.points, input_bytes: input.value.bytes.byteLength };
+        }),
+        follow: fromCallback<HpcJobEvent, { job_id: string }>(({ sendBack, input }) =>
+          port!.watch(
+            input.job_id,
+            (st) => {
+              if (st.state === 'QUEUED' || st.state === 'RUNNING') sendBack({ type: 'HPC.STATUS', state: st.state, progress: st.progress });
+            },
+            (end) => {
+              if (end.ok && end.value && (end.value.state === 'SUCCEEDED' || end.value.state === 'FAILED' || end.value.state === 'CANCELLED')) {
+                const st = end.value;
+                return sendBack({ type: 'HPC.FINAL', state: st.state as 'SUCCEEDED' | 'FAILED' | 'CANCELLED', ...(st.state !== 'SUCCEEDED' ? { error: { code: st.error_code ?? `HPC.${st.state}`, message: st.error_message ?? `job ${st.state.toLowerCase()}` } } : {}) });
+              }
+              // The stream failed: the job may still run on the service; do not leave it there.
+              if (!end.ok && end.error.code !== 'HPC.NOT_FOUND') void port!.cancel(input.job_id);
+              sendBack({ type: 'HPC.FINAL', state: 'FAILED', error: end.ok ? { code: 'HPC.FAILED', message: 'the status stream ended without a final state' } : { code: end.error.code, message: end.error.message } });
+            },
+          ),
+        ),
+        fetch: fromPromise<HpcJobResultRef, HpcJobContext>(async ({ input: c }) => {
+          const res = await port!.result(c.job_id!);
+          if (!res.ok) throw coded(res.error);
+          const meta = res.value.metadata;
+          const blob_key = `${keyPrefix}/${vehicle}/${String(n).padStart(3, '0')}-${spec.processing_type}.${EXT[meta.format] ?? 'bin'}`;
+          const put = await this.deps.blobs.put(blob_key, res.value.data, meta.media_type);
+          if (!put.ok) throw new Error(`HPC.STORE_FAILED: result not stored: ${put.error.message}`);
+          let world_file_key: string | undefined;
+          if (meta.world_file) {
+            const wk = blob_key.replace(/\.png$/, '.pgw');
+            const w = await this.deps.blobs.put(wk, new TextEncoder().encode(meta.world_file), 'text/plain');
+            if (!w.ok) throw new Error(`HPC.STORE_FAILED: world file not stored: ${w.error.message}`);
+            world_file_key = wk;
           }
+          return { blob_key, bytes: put.value.bytes, sha256: put.value.sha256, media_type: meta.media_type, output_points: meta.output_points, ...(world_file_key ? { world_file_key } : {}) };
+        }),
+        cancel: fromPromise<void, HpcJobContext>(async ({ input: c }) => {
+          const r = await port!.cancel(c.job_id!);
+          if (!r.ok && r.error.code !== 'HPC.NOT_READY') throw coded(r.error);
+        }),
+      },
+    });
+    return new Promise<HpcJobOutcome>((resolve) => {
+      const actor = createActor(machine, { input: { key, vehicle, processing_type: spec.processing_type, source: spec.source }, clock });
+      actor.subscribe({
+        complete: () => resolve(last ?? message(actor.getSnapshot().context)),
+        // Bugs only: every expected failure is a state of the machine.
+        error: (err) => {
+          this.deps.logger?.error({ err, key }, 'hpc job actor failed');
+          resolve({ ...(last ?? message(actor.getSnapshot().context)), state: 'FAILED', error: { code: 'HPC.INTERNAL', message: String(err) } });
         },
-        (end) => {
-          if (end.ok && end.value) return resolve({ ok: true, value: end.value });
-          if (!end.ok && end.error.code !== 'HPC.NOT_FOUND') void port.cancel(job_id);
-          resolve(end.ok ? { ok: false, error: { code: 'HPC.FAILED', message: 'watch ended without a status' } } : end);
-        },
-      );
+      });
+      actor.start();
     });
   }
 }
+
+/** A failure as an actor error whose message starts with its code (see `jobError`). */
+const coded = (f: { code: string; message: string }): Error => new Error(`${f.code}: ${f.message}`);
