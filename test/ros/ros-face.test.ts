@@ -84,7 +84,7 @@ describe.skipIf(!tools.ok)(`the twin's ROS face on a real roscore${why}`, () => 
 
   it('publishes the twin\'s (simulated) clock on /clock for use_sim_time nodes', async () => {
     const echo = await core.run('rostopic', ['echo', '-n', '2', '/clock']);
-    const secs = [...echo.stdout.matchAll(/secs: (\d+)\n\s*nsecs: (\d+)/g)].map((m) => Number(m[1]) + Number(m[2]) / 1e9);
+    const secs = [...echo.stdout.matchAll(/secs: (\d+)\n\s*nsecs:\s+(\d+)/g)].map((m) => Number(m[1]) + Number(m[2]) / 1e9);
     expect(secs.length, echo.stdout).toBe(2);
     // sim time since the twin started: seconds, not the wall clock's epoch
     expect(secs[0]).toBeLessThan(3600);
