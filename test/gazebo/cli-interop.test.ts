@@ -102,6 +102,8 @@ describe.skipIf(!cli)('Gazebo transport CLI interop (ign topic / ign service, tr
     const f = await cliRequest(partition, 'fail');
     expect(f.stdout).toContain('Service call failed');
     expect(seen).toEqual(expect.arrayContaining(['ping', 'fail']));
+    // The CLI processes have exited: we stopped reconnecting to their response sockets.
+    await until(() => n.connections().requesters === 0, 3000, 'connections to finished CLI requesters to close');
     const l = runCli('service', ['-l'], partition);
     await l.done;
     expect(l.stdout.split('\n')).toContain('/owt/echo');

@@ -168,7 +168,7 @@ export class GzNode {
   private readonly responseReceiverId = randomUUID();
   private readonly publisher: Socket;
   private readonly subscriber: Socket & { subscribe(t: string): void; unsubscribe(t: string): void; connect(a: string): void };
-  private readonly replier: Socket & { connect(a: string): void };
+  private readonly replier: Socket & { connect(a: string): void; disconnect(a: string): void };
   private readonly requester: Socket & { connect(a: string): void };
   private readonly responseReceiver: Socket;
   private readonly replierQueue: SendQueue;
@@ -232,6 +232,16 @@ export class GzNode {
     const events = (this.subscriber as unknown as { events: { on(t: string, fn: (e: { address: string }) => void): void } }).events;
     events.on('handshake', (e) => this.onHandshake(e.address));
     events.on('disconnect', (e) => this.handshaken.delete(e.address));
+    // A requester that went away (a finished `ign service` process): stop reconnecting to it.
+    const replierEvents = (this.replier as unknown as { events: { on(t: string, fn: (e: { address: string }) => void): void } }).events;
+    replierEvents.on('disconnect', (e) => {
+      if (!this.replierConnections.delete(e.address)) return;
+      try {
+        this.replier.disconnect(e.address);
+      } catch {
+        /* already gone */
+      }
+    });
     this.msgDiscovery.on('connection', (p) => this.onPublisher(p));
     this.msgDiscovery.on('disconnection', (p) => this.onPublisherGone(p));
     this.msgDiscovery.on('registration', (p) => this.onRegistration(p));
@@ -694,6 +704,11 @@ export class GzNode {
   }
 
   // ---- introspection ---------------------------------------------------------------------
+
+  /** Outgoing ZeroMQ connections: to publishers (SUB), to responders (requests), to requesters (responses). */
+  connections(): { publishers: number; responders: number; requesters: number } {
+    return { publishers: this.connectedPubs.size, responders: this.connectedSrv.size, requesters: this.replierConnections.size };
+  }
 
   /** Topics with a publisher in this node's partition (without the partition), like `ign topic -l`. */
   topicList(): string[] {
