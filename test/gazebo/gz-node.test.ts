@@ -73,6 +73,7 @@ describe.skipIf(!zmqAvailable)('GzNode ↔ GzNode', () => {
       await until(() => got.includes(sec), 3000, `clock ${sec}`);
       await a.value.close(); // BYE
       await until(() => b.topicList().length === 0, 2000, 'the BYE');
+      expect(b.connections().publishers).toBe(0); // no reconnecting to the dead PUB socket
     }
     expect(got).toEqual([1, 2]);
   });
