@@ -27,7 +27,10 @@ import { gzHostAddress, gzInterfaces } from './net-interfaces.js';
 import { decomposeName, fullyQualifiedName, partitionFromEnv } from './topic-names.js';
 
 type Zmq = typeof import('zeromq');
-type Socket = import('zeromq').Socket & { send(msg: unknown): Promise<void> };
+type ZPublisher = import('zeromq').Publisher;
+type ZSubscriber = import('zeromq').Subscriber;
+type ZRouter = import('zeromq').Router;
+type Frames = (string | Uint8Array)[];
 
 /** `google.protobuf.Message`: a subscriber that takes any type (`kGenericMessageType`). */
 export const GZ_GENERIC_TYPE = 'google.protobuf.Message';
@@ -120,8 +123,8 @@ export interface GzPublisher {
 /** Serialises sends on one ZeroMQ socket (zeromq v6 allows one pending send per socket). */
 class SendQueue {
   private tail: Promise<unknown> = Promise.resolve();
-  constructor(private readonly sock: Socket) {}
-  send(frames: (string | Uint8Array)[]): Promise<void> {
+  constructor(private readonly sock: ZRouter) {}
+  send(frames: Frames): Promise<void> {
     const next = this.tail.then(() => this.sock.send(frames));
     this.tail = next.catch(() => undefined);
     return next;
@@ -166,11 +169,11 @@ export class GzNode {
   private readonly pkg: GzPackage;
   private readonly replierId = randomUUID();
   private readonly responseReceiverId = randomUUID();
-  private readonly publisher: Socket;
-  private readonly subscriber: Socket & { subscribe(t: string): void; unsubscribe(t: string): void; connect(a: string): void };
-  private readonly replier: Socket & { connect(a: string): void; disconnect(a: string): void };
-  private readonly requester: Socket & { connect(a: string): void };
-  private readonly responseReceiver: Socket;
+  private readonly publisher: ZPublisher;
+  private readonly subscriber: ZSubscriber;
+  private readonly replier: ZRouter;
+  private readonly requester: ZRouter;
+  private readonly responseReceiver: ZRouter;
   private readonly replierQueue: SendQueue;
   private readonly requesterQueue: SendQueue;
   private readonly subs = new Set<Subscription>();
@@ -204,11 +207,13 @@ export class GzNode {
     const common = { msgs: this.msgs, clock: this.clock, processUuid: this.processUuid, interfaces, ...(env.IGN_DISCOVERY_MULTICAST_IP ? { group: env.IGN_DISCOVERY_MULTICAST_IP } : {}), ...(this.log ? { logger: this.log } : {}) };
     this.msgDiscovery = new GzDiscovery({ ...common, port: port('IGN_DISCOVERY_MSG_PORT', GZ_MSG_DISCOVERY_PORT) });
     this.srvDiscovery = new GzDiscovery({ ...common, port: port('IGN_DISCOVERY_SRV_PORT', GZ_SRV_DISCOVERY_PORT) });
-    this.publisher = new zmq.Publisher({ linger: 0, sendHighWaterMark: 1000 }) as unknown as Socket;
-    this.subscriber = new zmq.Subscriber({ receiveHighWaterMark: 1000 }) as unknown as GzNode['subscriber'];
-    this.replier = new zmq.Router({ routingId: this.replierId, linger: 0, mandatory: true }) as unknown as GzNode['replier'];
-    this.requester = new zmq.Router({ linger: 0, mandatory: true }) as unknown as GzNode['requester'];
-    this.responseReceiver = new zmq.Router({ routingId: this.responseReceiverId, linger: 0 }) as unknown as Socket;
+    // gz-transport's socket options (NodeShared::InitializeSockets): linger 0, HWM 1000,
+    // routing ids on the replier and the response receiver, router_mandatory on both routers.
+    this.publisher = new zmq.Publisher({ linger: 0, sendHighWaterMark: 1000 });
+    this.subscriber = new zmq.Subscriber({ receiveHighWaterMark: 1000 });
+    this.replier = new zmq.Router({ routingId: this.replierId, linger: 0, mandatory: true });
+    this.requester = new zmq.Router({ linger: 0, mandatory: true });
+    this.responseReceiver = new zmq.Router({ routingId: this.responseReceiverId, linger: 0 });
     this.replierQueue = new SendQueue(this.replier);
     this.requesterQueue = new SendQueue(this.requester);
   }
@@ -217,24 +222,21 @@ export class GzNode {
   async start(): Promise<Result<void, GzErrorCode>> {
     const any = `tcp://${this.hostAddress}:*`;
     try {
-      await (this.publisher as unknown as { bind(a: string): Promise<void> }).bind(any);
-      await (this.replier as unknown as { bind(a: string): Promise<void> }).bind(any);
-      await (this.responseReceiver as unknown as { bind(a: string): Promise<void> }).bind(any);
+      await this.publisher.bind(any);
+      await this.replier.bind(any);
+      await this.responseReceiver.bind(any);
       await this.msgDiscovery.start();
       await this.srvDiscovery.start();
     } catch (cause) {
       return fail('GZ.BIND_FAILED', `cannot bind on ${this.hostAddress}: ${(cause as Error).message}`, { cause });
     }
-    const endpoint = (s: Socket) => (s as unknown as { lastEndpoint: string }).lastEndpoint;
-    this.address = endpoint(this.publisher);
-    this.replierAddress = endpoint(this.replier);
-    this.responseAddress = endpoint(this.responseReceiver);
-    const events = (this.subscriber as unknown as { events: { on(t: string, fn: (e: { address: string }) => void): void } }).events;
-    events.on('handshake', (e) => this.onHandshake(e.address));
-    events.on('disconnect', (e) => this.handshaken.delete(e.address));
+    this.address = this.publisher.lastEndpoint ?? '';
+    this.replierAddress = this.replier.lastEndpoint ?? '';
+    this.responseAddress = this.responseReceiver.lastEndpoint ?? '';
+    this.subscriber.events.on('handshake', (e) => this.onHandshake(e.address));
+    this.subscriber.events.on('disconnect', (e) => this.handshaken.delete(e.address));
     // A requester that went away (a finished `ign service` process): stop reconnecting to it.
-    const replierEvents = (this.replier as unknown as { events: { on(t: string, fn: (e: { address: string }) => void): void } }).events;
-    replierEvents.on('disconnect', (e) => {
+    this.replier.events.on('disconnect', (e) => {
       if (!this.replierConnections.delete(e.address)) return;
       try {
         this.replier.disconnect(e.address);
@@ -263,10 +265,9 @@ export class GzNode {
     this.log?.debug({ error }, 'gz: dropped');
   }
 
-  private async receiveLoop(sock: Socket, fn: (frames: Buffer[]) => void): Promise<void> {
-    const it = sock as unknown as AsyncIterable<Buffer[]>;
+  private async receiveLoop(sock: ZSubscriber | ZRouter, fn: (frames: Buffer[]) => void): Promise<void> {
     try {
-      for await (const frames of it) {
+      for await (const frames of sock) {
         try {
           fn(frames);
         } catch (err) {
@@ -458,7 +459,7 @@ export class GzNode {
         this.connectedPubs.delete(address);
         this.handshaken.delete(address);
         try {
-          (this.subscriber as unknown as { disconnect(a: string): void }).disconnect(address);
+          this.subscriber.disconnect(address);
         } catch {
           /* not connected */
         }
@@ -583,7 +584,7 @@ export class GzNode {
    * Sends on a ROUTER with `mandatory`: right after connect() the peer's routing id is not known
    * until the ZeroMQ handshake ends (EHOSTUNREACH), so retry for up to 2 s (Gazebo sleeps 100 ms).
    */
-  private async sendRouted(q: SendQueue, frames: (string | Uint8Array)[]): Promise<Result<void, GzErrorCode>> {
+  private async sendRouted(q: SendQueue, frames: Frames): Promise<Result<void, GzErrorCode>> {
     let last: unknown;
     for (let i = 0; i < 100 && !this.closed; i++) {
       try {
@@ -742,7 +743,7 @@ export class GzNode {
     await this.srvDiscovery.close();
     for (const s of [this.publisher, this.subscriber, this.replier, this.requester, this.responseReceiver]) {
       try {
-        (s as unknown as { close(): void }).close();
+        s.close();
       } catch {
         /* already closed */
       }
