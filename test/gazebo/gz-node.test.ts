@@ -243,6 +243,26 @@ describe.skipIf(!zmqAvailable)('bad input from the wire', () => {
     expect(await b.request('/ping', 'Empty', {}, 'Boolean', 3000)).toMatchObject({ ok: true, value: { data: true } });
   });
 
+  it('a responder that vanishes mid-call: the request ends with GZ.SERVICE_TIMEOUT, the requester keeps working', async () => {
+    const partition = uniquePartition('midcall');
+    const a = await createGzNode({ partition });
+    if (!a.ok) throw new Error('node');
+    const b = await node(partition);
+    const c = await node(partition);
+    let called = 0;
+    a.value.advertiseService('/slow', 'Empty', 'Boolean', () => {
+      called++;
+      return new Promise<never>(() => {}); // never answers
+    });
+    c.advertiseService('/fine', 'Empty', 'Boolean', () => ({ ok: true, response: { data: true } }));
+    const pending = b.request('/slow', 'Empty', {}, 'Boolean', 1500);
+    await until(() => called === 1, 3000, 'the request to arrive');
+    await a.value.close(); // gone with the request in hand
+    const r = await pending;
+    expect(r.ok ? 'ok' : r.error.code).toBe('GZ.SERVICE_TIMEOUT');
+    expect(await b.request('/fine', 'Empty', {}, 'Boolean', 3000)).toMatchObject({ ok: true, value: { data: true } });
+  });
+
   it('forgets a peer that said BYE at once, and one that fell silent after 3 s', async () => {
     const partition = uniquePartition('silent');
     const b = await node(partition);
