@@ -4,7 +4,7 @@
  * answers mission services, and leaves the graph when it stops.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -93,6 +93,47 @@ describe.skipIf(!tools.ok)(`twin run/start --ros on a real roscore${why}`, () =>
     } finally {
       twin.child.kill('SIGINT');
       await twin.exited;
+    }
+  }, 120_000);
+
+  it('twin start --ros-config with inputs.slam: a LIO\'s odometry from rostopic pub drives the twin\'s SLAM, republished on the graph', async () => {
+    // survey-sensors with a SLAM on its LiDAR; the ROS configuration feeds that SLAM from a LIO topic.
+    const scenario = join(dir, 'slam.yaml');
+    writeFileSync(scenario, readFileSync(join(ROOT, 'scenarios/survey-sensors.yaml'), 'utf8').replace('    params: { MPC_XY_CRUISE: 8 }\n', '    params: { MPC_XY_CRUISE: 8 }\n    slam: { lidar: ouster }\n'));
+    const config = join(dir, 'slam-ros.yaml');
+    writeFileSync(config, 'vehicles:\n  drone1:\n    inputs:\n      slam: { odometry: /lio/odom }\n');
+    const odom = (x: number) => `{header: {stamp: now, frame_id: camera_init}, child_frame_id: body, pose: {pose: {position: {x: ${x}, y: 2.0, z: 3.0}, orientation: {w: 1.0}}}}`;
+    const position = (echo: string) => {
+      const m = /position:\s*\n\s*x: (-?[\d.e+-]+)\n\s*y: (-?[\d.e+-]+)/.exec(echo);
+      return m ? [Number(m[1]), Number(m[2])] : undefined;
+    };
+    const stopPub = async (p: ReturnType<Roscore['spawn']>) => {
+      try {
+        if (p.child.pid) process.kill(-p.child.pid, 'SIGINT');
+      } catch {
+        /* gone */
+      }
+      await p.exited;
+    };
+    // The LIO runs before the twin (as in the field): its odometry is there when SLAM starts.
+    let lio = core.spawn('rostopic', ['pub', '-s', '-r', '20', '/lio/odom', 'nav_msgs/Odometry', odom(1)]);
+    const twin = runCli(['start', scenario, '--ros-config', config, '--no-services', '--speed', '1'], { ...core.env, TWIN_DATA_DIR: dir });
+    try {
+      await waitFor(async () => (await core.run('rostopic', ['list'], 5_000)).stdout.includes('/drone1/slam/pose'), 60_000, 'the SLAM pose on the graph');
+      const pose = await core.run('rostopic', ['echo', '-n', '1', '/drone1/slam/pose']);
+      expect(pose.stdout, twin.output()).toContain('frame_id: "map"');
+      const before = position(pose.stdout)!;
+      // The LIO jumps 100 m: the twin's SLAM pose follows it (the simulator's own LiDAR odometry never would).
+      await stopPub(lio);
+      lio = core.spawn('rostopic', ['pub', '-s', '-r', '20', '/lio/odom', 'nav_msgs/Odometry', odom(101)]);
+      await waitFor(async () => {
+        const p = position((await core.run('rostopic', ['echo', '-n', '1', '/drone1/slam/pose'], 5_000)).stdout);
+        return p !== undefined && Math.hypot(p[0]! - before[0]!, p[1]! - before[1]!) > 95;
+      }, 30_000, 'the SLAM pose to follow the LIO 100 m');
+    } finally {
+      twin.child.kill('SIGINT');
+      await twin.exited;
+      await stopPub(lio);
     }
   }, 120_000);
 
