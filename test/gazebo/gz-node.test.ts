@@ -287,3 +287,10 @@ describe.skipIf(!zmqAvailable)('bad input from the wire', () => {
     expect(performance.now() - t0).toBeGreaterThan(2000);
   });
 });
+
+describe.skipIf(!zmqAvailable)('opening a node', () => {
+  it('reports GZ.BIND_FAILED for an IGN_IP that is not an address of this host (TEST-NET-1)', async () => {
+    const r = await createGzNode({ partition: uniquePartition('bind'), env: { ...process.env, IGN_IP: '192.0.2.254' } });
+    expect(r.ok ? 'ok' : r.error.code).toBe('GZ.BIND_FAILED');
+  });
+});

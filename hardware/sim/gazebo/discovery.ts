@@ -142,13 +142,18 @@ export class GzDiscovery {
     const recv = dgram.createSocket({ type: 'udp4', reuseAddr: true });
     recv.on('message', (buf, rinfo) => this.onDatagram(buf, rinfo.address));
     recv.on('error', (err) => this.o.logger?.warn({ err }, 'gz discovery socket error'));
-    await new Promise<void>((resolve, reject) => {
-      recv.once('error', reject);
-      recv.bind(this.o.port, () => {
-        recv.off('error', reject);
-        resolve();
+    try {
+      await new Promise<void>((resolve, reject) => {
+        recv.once('error', reject);
+        recv.bind(this.o.port, () => {
+          recv.off('error', reject);
+          resolve();
+        });
       });
-    });
+    } catch (err) {
+      recv.close();
+      throw err;
+    }
     for (const iface of this.o.interfaces) {
       try {
         recv.addMembership(this.group, iface);
