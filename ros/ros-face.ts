@@ -31,10 +31,11 @@ import {
   type PoseInput,
 } from '../hardware/real/ros/messages/twin-to-ros.mapper.js';
 import { loadMission, missionTrigger, type MissionTwin, type MissionVerb } from './mission-services.js';
+import { commandOf, VEHICLE_SERVICES, vehicleCommand, type CommandTwin } from './vehicle-services.js';
 import { resolveName, vehicleNamespace, vehicleRosConfig, type RosConfig } from './ros-config.js';
 
 /** What the face needs of the twin. */
-export interface RosFaceTwin extends MissionTwin {
+export interface RosFaceTwin extends MissionTwin, CommandTwin {
   readonly bus: Pick<Bus, 'subscribe'>;
   readonly clock: { now(): number };
   missionStatus(vehicle: string): string;
@@ -230,6 +231,9 @@ export async function startRosFace(twin: RosFaceTwin, node: RosNode, config: Ros
     add('mission/load', 'overwatch_msgs/LoadMission', (req) => loadMission(twin, v, req) as unknown as Promise<Record<string, unknown>>);
     for (const verb of ['start', 'pause', 'resume', 'abort'] as MissionVerb[])
       add(`mission/${verb}`, 'std_srvs/Trigger', () => missionTrigger(twin, v, verb) as unknown as Record<string, unknown>);
+    // Vehicle commands, answered with their result from the event log.
+    for (const service of VEHICLE_SERVICES)
+      add(service, service === 'arm' ? 'std_srvs/SetBool' : 'std_srvs/Trigger', async (req) => (await vehicleCommand(twin, v, commandOf(service, req))) as unknown as Record<string, unknown>);
   }
 
   function sensorOutputs(s: { vehicle: string; sensor: string; kind: 'camera' | 'lidar' }): Unsubscribe[] {

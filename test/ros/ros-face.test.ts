@@ -155,4 +155,14 @@ describe.skipIf(!tools.ok)(`the twin's ROS face on a real roscore${why}`, () => 
     expect(pause.stdout, pause.stderr).toContain('success: True');
     expect(live.twin.missionStatus('drone1')).toBe('PAUSED');
   }, 90_000);
+
+  it('vehicle command services answer with the vehicle\'s result: disarming in the air is refused, RTL accepted', async () => {
+    await waitFor(() => live.twin.vehicleState('drone1').includes('inAir'), 30_000, 'in the air');
+    const disarm = await core.run('rosservice', ['call', '/drone1/arm', 'data: false']);
+    expect(disarm.stdout, disarm.stderr).toContain('success: False');
+    expect(disarm.stdout).toMatch(/message: "VEHICLE\.[A-Z_]+/);
+    const rtl = await core.run('rosservice', ['call', '/drone1/rtl']);
+    expect(rtl.stdout, rtl.stderr).toContain('success: True');
+    expect(rtl.stdout).toContain('rtl accepted by drone1');
+  }, 60_000);
 });
