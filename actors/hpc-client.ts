@@ -59,12 +59,18 @@ export class HpcClient {
   private readonly counts = new Map<string, number>();
   private readonly outcomes: HpcJobOutcome[] = [];
   private readonly pending = new Set<Promise<HpcJobOutcome>>();
+  private readonly running = new Set<{ send(e: HpcJobEvent): void }>();
 
   constructor(private readonly deps: HpcClientDeps) {}
 
   /** Jobs finished so far, in the order they were started. */
   get finished(): readonly HpcJobOutcome[] {
     return this.outcomes;
+  }
+
+  /** Asks every running job to stop (cancelled on the service when submitted); they end CANCELLED. */
+  cancelAll(): void {
+    for (const a of this.running) a.send({ type: 'CANCEL' });
   }
 
   /** Resolves once every started job has finished. */
@@ -173,10 +179,15 @@ export class HpcClient {
     });
     return new Promise<HpcJobOutcome>((resolve) => {
       const actor = createActor(machine, { input: { key, vehicle, processing_type: spec.processing_type, source: spec.source }, clock });
+      this.running.add(actor);
       actor.subscribe({
-        complete: () => resolve(last ?? message(actor.getSnapshot().context)),
+        complete: () => {
+          this.running.delete(actor);
+          resolve(last ?? message(actor.getSnapshot().context));
+        },
         // Bugs only: every expected failure is a state of the machine.
         error: (err) => {
+          this.running.delete(actor);
           this.deps.logger?.error({ err, key }, 'hpc job actor failed');
           resolve({ ...(last ?? message(actor.getSnapshot().context)), state: 'FAILED', error: { code: 'HPC.INTERNAL', message: String(err) } });
         },

@@ -24,7 +24,10 @@ export function parseHpcAddress(raw: string): string | undefined {
   return `${m[1]}:${m[2]}`;
 }
 
-/** @param url the `--hpc` value or `TWIN_HPC_URL`; unset: the embedded service. */
+/**
+ * @param url the `--hpc` value or `TWIN_HPC_URL`; unset: the embedded service.
+ * @param token a JWT for a service run with `--auth` (operator or admin); default `TWIN_HPC_TOKEN`.
+ */
 export function hpcEndpoint(o: { url?: string | undefined; logger: Logger; token?: string }): HpcEndpoint {
   let port: HpcPort | undefined;
   let stopEmbedded: (() => Promise<void>) | undefined;
@@ -48,7 +51,8 @@ export function hpcEndpoint(o: { url?: string | undefined; logger: Logger; token
         return fail('HPC.UNAVAILABLE', `the embedded HPC service did not start: ${(error as Error).message}`);
       }
     }
-    port = createGrpcHpcPort({ address, ...(o.token ? { token: o.token } : {}) });
+    const token = o.token ?? process.env.TWIN_HPC_TOKEN;
+    port = createGrpcHpcPort({ address, ...(token && o.url ? { token } : {}) });
     const c = await port.connect();
     return c.ok ? ok(port) : c;
   };

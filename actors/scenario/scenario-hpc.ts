@@ -125,8 +125,10 @@ export class ScenarioHpc {
     return this.scenario.vehicles.filter((v) => v.after_mission?.hpc && !this.started.has(v.id)).map((v) => v.id);
   }
 
+  /** Stops listening; jobs still running (a stopped run) are cancelled. */
   detach(): void {
     for (const u of this.unsubs.splice(0)) u();
+    this.client?.cancelAll();
   }
 
   // ---------------------------------------------------------------------------------------------

@@ -31,8 +31,9 @@ beforeAll(async () => {
 }, 30_000);
 afterAll(async () => {
   await port?.dispose();
+  // A cancelled running job stops at its next stage boundary: closing waits for it.
   await server?.close();
-});
+}, 60_000);
 
 /** The real port, each call delayed by a random wall time. */
 function laggy(p: HpcPort, max_ms: number): HpcPort {
@@ -91,6 +92,30 @@ describe('HpcClient', () => {
     const done = runs.map((r) => r.jobs.find((j) => j.state === 'SUCCEEDED')!);
     expect(new Set(done.map((d) => d.job_id)).size).toBe(3);
     expect(new Set(done.map((d) => d.result!.sha256)).size).toBe(1);
+  });
+
+  it('cancelAll stops a running job: CANCELLED here and on the service', { timeout: 60_000 }, async () => {
+    const clock = new VirtualClock();
+    const bus = new Bus();
+    const log = new EventLog();
+    const client = new HpcClient({ clock, bus, log, blobs: discardingBlobSink(), port: async () => ok(port) });
+    const big = encodePcd(syntheticSurvey({ points: 600_000, seed: 12 }), { data: 'binary' });
+    let jobId: string | null = null;
+    bus.subscribe('/hpc/jobs', (m) => {
+      if (m.job_id && !jobId) {
+        jobId = m.job_id;
+        // Not synchronously: a WatchJob cancelled as it opens keeps the service's close() waiting
+        // (hpc.server.ts closes with tryShutdown only; reported to its owner).
+        setTimeout(() => client.cancelAll(), 100);
+      }
+    });
+    const outcome = client.run('d1', { processing_type: 'outlier_removal', parameters: { filter: 'statistical', k: 24, std_mul: 1 }, source: 'scans' }, () => ok({ bytes: big, format: 'pcd', points: 600_000 }));
+    await clock.run({ until: 100 });
+    const o = await outcome;
+    expect(o).toMatchObject({ state: 'CANCELLED', error: { code: 'HPC.CANCELLED' } });
+    const st = await port.status(jobId!);
+    expect(st.ok && st.value.state).toBe('CANCELLED');
+    expect(log.entries.map((e) => [e.type, e.data?.state])).toEqual([['hpc.submitted', undefined], ['hpc.finished', 'CANCELLED']]);
   });
 
   it('a refused request: FAILED with HPC.INVALID, nothing submitted', async () => {
