@@ -46,6 +46,11 @@ export interface RosLidarOptions {
   readonly keyPrefix: string;
   readonly pose?: VehiclePoseSource;
   readonly mount_deg?: SensorInfo['mount_deg'];
+  /**
+   * What the driver's sensor is (beams, columns, rate, range); default one beam, one column, 10 Hz,
+   * 0–200 m, learned from the first organised cloud (height = beams, width = columns).
+   */
+  readonly lidar?: NonNullable<SensorInfo['lidar']>;
   /** No cloud for this long (clock ms) → link down (default 1000). */
   readonly staleAfter_ms?: number;
   /** Scans being written at once before new ones are dropped (default 2). */
@@ -73,6 +78,11 @@ export function createRosLidarPort(o: RosLidarOptions): LidarPort & { readonly s
   let watch: TimerHandle | undefined;
   let healthTimer: TimerHandle | undefined;
   let disposed = false;
+  let lidar: NonNullable<SensorInfo['lidar']> = o.lidar ?? { beams: 1, columns_per_frame: 1, frame_rate_hz: 10, range_m: { min: 0, max: 200 }, profile: 'ros' };
+  let learned = o.lidar !== undefined;
+  /** Points outside [min, max] m from the sensor are dropped (`configure`). */
+  let range = { min: 0, max: Infinity };
+  const disposedFail = () => fail('SENSOR.DISPOSED', 'port disposed');
 
   const emit = (e: SensorEvent) => {
     for (const fn of listeners) {
@@ -108,8 +118,17 @@ export function createRosLidarPort(o: RosLidarOptions): LidarPort & { readonly s
     lastAt = clock.now();
     setLink(true);
     watch ??= clock.setTimeout(watchdog, staleAfter);
+    if (!learned && info) {
+      const r = raw as { height?: unknown; width?: unknown };
+      if (typeof r.height === 'number' && typeof r.width === 'number' && r.height > 1) {
+        lidar = { ...lidar, beams: r.height, columns_per_frame: r.width };
+        info = { ...info, lidar };
+      }
+      learned = true;
+    }
     if (!streaming || failed()) return;
-    const c = cloudToXyzi(raw);
+    const c0 = cloudToXyzi(raw);
+    const c = c0.ok && (range.min > 0 || range.max < Infinity) ? { ...c0, value: inRange(c0.value.data, range) } : c0;
     if (!c.ok) {
       stats.rejected++;
       o.logger?.warn({ sensor: o.id, topic: o.topic, err: c.error.message }, 'ros lidar: cloud refused');
@@ -161,6 +180,19 @@ export function createRosLidarPort(o: RosLidarOptions): LidarPort & { readonly s
     );
   }
 
+  function inRange(data: Uint8Array, r: { min: number; max: number }) {
+    const f = new Float32Array(data.buffer, data.byteOffset, data.byteLength / 4);
+    const out = new Float32Array(f.length);
+    let k = 0;
+    for (let i = 0; i < f.length; i += 4) {
+      const d = Math.hypot(f[i]!, f[i + 1]!, f[i + 2]!);
+      if (d < r.min || d > r.max) continue;
+      out.set(f.subarray(i, i + 4), k);
+      k += 4;
+    }
+    return { data: new Uint8Array(out.buffer, 0, k * 4), count: k / 4 };
+  }
+
   function health(): SensorHealth {
     const t_ms = clock.now();
     let state: SensorHealth['state'] = 'ok';
@@ -188,14 +220,24 @@ export function createRosLidarPort(o: RosLidarOptions): LidarPort & { readonly s
       const r = await o.node.subscribe(o.topic, 'sensor_msgs/PointCloud2', onCloud);
       if (!r.ok) return fail('SENSOR.NO_LINK', `${o.topic}: ${r.error.code}: ${r.error.message}`);
       unsub = r.value;
-      info = { id: o.id, vehicle: o.vehicle, kind: 'lidar', model: o.model, vendor: `ROS ${o.topic}`, ...(o.mount_deg ? { mount_deg: o.mount_deg } : {}) };
+      info = { id: o.id, vehicle: o.vehicle, kind: 'lidar', model: o.model, vendor: `ROS ${o.topic}`, lidar, ...(o.mount_deg ? { mount_deg: o.mount_deg } : {}) };
       healthTimer = clock.setTimeout(healthTick, o.healthPeriod_ms ?? 1000);
       return ok(info);
     },
     info: () => info,
+    /** `min_range_m` / `max_range_m` filter the stored points; anything else is the driver's business. */
     async configure(settings: SensorSettings): Promise<SensorResult> {
-      const keys = Object.keys(settings);
-      return keys.length === 0 ? okVoid : fail('SENSOR.UNSUPPORTED', `a LiDAR on a ROS topic is configured in its driver (${keys.join(', ')})`);
+      if (disposed) return disposedFail();
+      const next = { ...range };
+      for (const [k, v] of Object.entries(settings)) {
+        if (k !== 'min_range_m' && k !== 'max_range_m') return fail('SENSOR.UNSUPPORTED', `a LiDAR on a ROS topic is configured in its driver (${k})`);
+        if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) return fail('SENSOR.INVALID', `${k} must be a non-negative number of metres`);
+        if (k === 'min_range_m') next.min = v;
+        else next.max = v;
+      }
+      if (next.min > next.max) return fail('SENSOR.INVALID', `min_range_m ${next.min} > max_range_m ${next.max}`);
+      range = next;
+      return okVoid;
     },
     health,
     subscribeEvents(fn: (e: SensorEvent) => void): Unsubscribe {
@@ -203,17 +245,20 @@ export function createRosLidarPort(o: RosLidarOptions): LidarPort & { readonly s
       return () => listeners.delete(fn);
     },
     async injectFault(fault: SensorFault): Promise<SensorResult> {
+      if (disposed) return disposedFail();
       if (fault.kind === 'sensor_restore') failedUntil = undefined;
       else failedUntil = clock.now() + (fault.duration_s !== undefined ? fault.duration_s * 1000 : Infinity);
       return okVoid;
     },
     async startStreaming(): Promise<SensorResult> {
+      if (disposed) return disposedFail();
       if (!info) return fail('SENSOR.NO_LINK', 'not connected');
       if (!streaming) emit({ sensor: o.id, t_ms: clock.now(), type: 'streaming', on: true });
       streaming = true;
       return okVoid;
     },
     async stopStreaming(): Promise<SensorResult> {
+      if (disposed) return disposedFail();
       if (streaming) emit({ sensor: o.id, t_ms: clock.now(), type: 'streaming', on: false });
       streaming = false;
       return okVoid;
