@@ -49,6 +49,8 @@ export interface RosCameraOptions {
   readonly timeout_ms?: number;
   /** No frame for this long (clock ms) → link down (default 2000). */
   readonly staleAfter_ms?: number;
+  /** Health event period, clock ms (default 1000). */
+  readonly healthPeriod_ms?: number;
   readonly logger?: Logger;
 }
 
@@ -71,6 +73,10 @@ export function createRosCameraPort(o: RosCameraOptions): CameraPort & { readonl
   let failedUntil: number | undefined;
   let disposed = false;
   let watch: TimerHandle | undefined;
+  let healthTimer: TimerHandle | undefined;
+  // The profile when known; else learned from raw frames (resolution), 10 captures/s at most.
+  let camera: NonNullable<SensorInfo['camera']> = o.camera ?? { resolution_px: { width: 1, height: 1 }, sensor_mm: { width: 1, height: 1 }, focal_length_mm: 1, min_interval_s: 0.1, media_type: o.type === 'sensor_msgs/Image' ? 'image/png' : 'image/jpeg' };
+  let learned = o.camera !== undefined;
   let interval: { timer?: TimerHandle; left: number } | undefined;
   const waiting = new Set<() => void>();
 
@@ -100,6 +106,14 @@ export function createRosCameraPort(o: RosCameraOptions): CameraPort & { readonl
     if (disposed) return;
     frames++;
     latest = { msg, at: clock.now() };
+    if (!learned && info) {
+      learned = true;
+      const m = msg as { width?: unknown; height?: unknown };
+      if (typeof m.width === 'number' && typeof m.height === 'number' && m.width > 0 && m.height > 0) {
+        camera = { ...camera, resolution_px: { width: m.width, height: m.height } };
+        info = { ...info, camera };
+      }
+    }
     setLink(true);
     watch ??= clock.setTimeout(watchdog, staleAfter);
     for (const w of [...waiting]) w();
@@ -170,6 +184,18 @@ export function createRosCameraPort(o: RosCameraOptions): CameraPort & { readonl
     }
   }
 
+  const health = (): SensorHealth => {
+    const state: SensorHealth['state'] = !info || disposed ? 'offline' : failed() ? 'failed' : linkUp ? 'ok' : 'degraded';
+    return { t_ms: clock.now(), state, ...(state === 'degraded' ? { message: `no frames on ${o.topic}` } : {}), count: index, lost };
+  };
+  const healthTick = () => {
+    if (disposed) return;
+    const h = health();
+    emit({ sensor: o.id, t_ms: h.t_ms, type: 'health', health: h });
+    healthTimer = clock.setTimeout(healthTick, o.healthPeriod_ms ?? 1000);
+  };
+  const disposedFail = () => fail('SENSOR.DISPOSED', 'port disposed');
+
   const stopInterval = () => {
     if (interval) clock.clearTimeout(interval.timer);
     interval = undefined;
@@ -192,33 +218,37 @@ export function createRosCameraPort(o: RosCameraOptions): CameraPort & { readonl
         kind: 'camera',
         model: o.model,
         vendor: `ROS ${o.topic}`,
-        ...(o.camera ? { camera: o.camera } : {}),
+        camera,
         ...(o.mount_deg ? { mount_deg: o.mount_deg } : {}),
       };
+      healthTimer = clock.setTimeout(healthTick, o.healthPeriod_ms ?? 1000);
       return ok(info);
     },
     info: () => info,
+    /** Nothing to set here: exposure, focus … are the camera driver's (its own ROS parameters). */
     async configure(settings: SensorSettings): Promise<SensorResult> {
+      if (disposed) return disposedFail();
       const keys = Object.keys(settings);
-      return keys.length === 0 ? okVoid : fail('SENSOR.UNSUPPORTED', `a camera on a ROS topic is configured in its driver (${keys.join(', ')})`);
+      return keys.length === 0 ? okVoid : fail('SENSOR.INVALID', `a camera on a ROS topic takes no settings here (${keys.join(', ')}): configure its driver`);
     },
-    health(): SensorHealth {
-      const state: SensorHealth['state'] = !info || disposed ? 'offline' : failed() ? 'failed' : linkUp ? 'ok' : 'degraded';
-      return { t_ms: clock.now(), state, ...(state === 'degraded' ? { message: `no frames on ${o.topic}` } : {}), count: index, lost };
-    },
+    health,
     subscribeEvents(fn: (e: SensorEvent) => void): Unsubscribe {
       listeners.add(fn);
       return () => listeners.delete(fn);
     },
     async injectFault(fault: SensorFault): Promise<SensorResult> {
+      if (disposed) return disposedFail();
       if (fault.kind === 'sensor_restore') failedUntil = undefined;
       else failedUntil = clock.now() + (fault.duration_s !== undefined ? fault.duration_s * 1000 : Infinity);
+      const h = health();
+      emit({ sensor: o.id, t_ms: h.t_ms, type: 'health', health: h });
       return okVoid;
     },
     capture,
     async startInterval(interval_s: number, count = 0): Promise<SensorResult> {
+      if (disposed) return disposedFail();
       if (!info) return fail('SENSOR.NO_LINK', 'not connected');
-      const min = o.camera?.min_interval_s ?? 0;
+      const min = camera.min_interval_s;
       if (!(interval_s > 0) || interval_s < min) return fail('SENSOR.INVALID', `interval ${interval_s} s (minimum ${min} s)`);
       stopInterval();
       const state = { left: count, timer: undefined as TimerHandle | undefined };
@@ -233,9 +263,11 @@ export function createRosCameraPort(o: RosCameraOptions): CameraPort & { readonl
       return okVoid;
     },
     async setTriggerDistance(distance_m: number): Promise<SensorResult> {
+      if (disposed) return disposedFail();
       return distance_m === 0 ? okVoid : fail('SENSOR.UNSUPPORTED', 'distance triggering is the autopilot\'s (a ROS camera topic has no trigger input)');
     },
     async stopCapture(): Promise<SensorResult> {
+      if (disposed) return disposedFail();
       stopInterval();
       return okVoid;
     },
@@ -244,6 +276,7 @@ export function createRosCameraPort(o: RosCameraOptions): CameraPort & { readonl
       stopInterval();
       unsub?.();
       clock.clearTimeout(watch);
+      clock.clearTimeout(healthTimer);
       for (const w of [...waiting]) w();
       listeners.clear();
     },
