@@ -100,6 +100,8 @@ export async function startHpcServer(opts: HpcServerOptions = {}): Promise<HpcSe
   const maxUnary = opts.maxUnaryResultBytes ?? 4 * 1024 * 1024 - 64 * 1024;
   const chunk = opts.chunkBytes ?? 1024 * 1024;
   const watchPollMs = opts.watchPollMs ?? 100;
+  /** How long close() waits for calls in flight before cutting them, ms. */
+  const closeGraceMs = 2_000;
 
   async function readBlob(ref: string): Promise<Buffer> {
     if (!cfg.blobDir) throw new RpcError(grpc.status.INVALID_ARGUMENT, 'blob_ref: this server has no blob directory configured (--blob-dir)');
@@ -142,7 +144,9 @@ export async function startHpcServer(opts: HpcServerOptions = {}): Promise<HpcSe
     const e = asRpc(raw);
     const code = e instanceof RpcError ? e.code : grpc.status.UNAVAILABLE;
     if (!(e instanceof RpcError)) log.error({ err: e }, 'hpc stream failed');
-    call.destroy(Object.assign(new Error((e as Error).message), { code, details: (e as Error).message }));
+    // grpc-js sends a stream's status from its own 'error' listener (status, then end); destroy()
+    // would tear the stream down without ever sending one, leaving the client to its deadline.
+    if (!call.cancelled) call.emit('error', Object.assign(new Error((e as Error).message), { code, details: (e as Error).message }));
   };
 
   function unary<Req, Res>(name: string, fn: (req: Req) => Promise<Res>, write = false): grpc.handleUnaryCall<Req, Res> {
@@ -258,7 +262,11 @@ export async function startHpcServer(opts: HpcServerOptions = {}): Promise<HpcSe
   return {
     port, engine,
     close: async () => {
-      await new Promise<void>((r) => server.tryShutdown(() => r()));
+      // Graceful first; a stream a client abandoned mid-open can keep tryShutdown waiting forever.
+      await new Promise<void>((r) => {
+        const force = setTimeout(() => { server.forceShutdown(); r(); }, closeGraceMs);
+        server.tryShutdown(() => { clearTimeout(force); r(); });
+      });
       if (ownsEngine) await engine.close();
     },
   };

@@ -156,6 +156,15 @@ describe.each([
     await expect(call(c, 'GetProcessedResult', { job_id: failing.job_id })).rejects.toMatchObject({ code: grpc.status.FAILED_PRECONDITION });
   });
 
+  it('streams on unknown / malformed job ids end with NOT_FOUND / INVALID_ARGUMENT at once (no client deadline needed)', async () => {
+    const t0 = Date.now();
+    await expect(stream(c, '00000000-0000-4000-8000-000000000000')).rejects.toMatchObject({ code: grpc.status.NOT_FOUND });
+    await expect(stream(c, 'nope')).rejects.toMatchObject({ code: grpc.status.INVALID_ARGUMENT });
+    const watch = (c.WatchJob as (r: unknown) => grpc.ClientReadableStream<unknown>).call(c, { job_id: '00000000-0000-4000-8000-000000000000' });
+    await expect(new Promise((res, rej) => { watch.on('error', rej); watch.on('end', res); watch.on('data', () => undefined); })).rejects.toMatchObject({ code: grpc.status.NOT_FOUND });
+    expect(Date.now() - t0).toBeLessThan(5_000);
+  });
+
   it('blob_ref: a cloud read from the server\'s blob directory; missing → NOT_FOUND, escaping links → INVALID_ARGUMENT, no blob dir → INVALID_ARGUMENT', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'hpc-blobs-'));
     const outside = mkdtempSync(join(tmpdir(), 'hpc-outside-'));

@@ -104,9 +104,8 @@ describe('HpcClient', () => {
     bus.subscribe('/hpc/jobs', (m) => {
       if (m.job_id && !jobId) {
         jobId = m.job_id;
-        // Not synchronously: a WatchJob cancelled as it opens keeps the service's close() waiting
-        // (hpc.server.ts closes with tryShutdown only; reported to its owner).
-        setTimeout(() => client.cancelAll(), 100);
+        // Synchronously: a WatchJob cancelled as it opens must not keep the service's close() waiting.
+        client.cancelAll();
       }
     });
     const outcome = client.run('d1', { processing_type: 'outlier_removal', parameters: { filter: 'statistical', k: 24, std_mul: 1 }, source: 'scans' }, () => ok({ bytes: big, format: 'pcd', points: 600_000 }));
