@@ -31,7 +31,8 @@ describe('recording announced captures', () => {
       rig.trigger.fire();
       await rig.clock.advance(1000);
     }
-    expect(rig.store.captures.list({ run: 'run1' }).total).toBe(0);
+    // The simulated camera holds the virtual clock until its blob is written (a deterministic
+    // log), so by now the bytes have landed; the rows follow them.
     const settled = await Promise.all(results);
     expect(settled.every((r) => r.ok)).toBe(true);
     const rows = rig.store.captures.list({ run: 'run1' }).items;
