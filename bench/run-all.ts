@@ -20,6 +20,12 @@ const benches: [string, string[]][] = [
   ['ouster.bench.js', ['5']],
   ['sim-camera.bench.js', ['640']],
   ['pointcloud.bench.js', ['1e6,1e7']], // beside PCL 1.13 when bench/pcl/build.sh has built out/pcl/pcl-bench
+  ['recording.bench.js', ['3']],
+  ['slam-flight.bench.js', ['44', '2']],
+  ['hpc.bench.js', []], // needs redis-server, prints 'skipped' otherwise
+  ['hpc-scale.bench.js', []], // BullMQ rows need redis-server; local engine rows always
+  ['ros1.bench.js', ['2', '3']], // needs roscore + python3-rospy, prints 'skipped' otherwise
+  ['gazebo.bench.js', ['3']], // beside the C++ transport when bench/gazebo-cpp/build.sh has built it
   // Against a real PX4 v1.15 SITL: runs when PX4_DIR points at a build, prints 'skipped' otherwise.
   ['px4-upload.bench.js', ['5']],
 ];
