@@ -11,6 +11,7 @@ import { runScenario, type ScenarioReport } from '../actors/scenario/scenario.ru
 import type { Scenario } from '../actors/scenario/scenario.schema.js';
 import type { Twin } from '../actors/twin.js';
 import type { Logger } from '../core/logger.js';
+import type { RunnableClock } from '../core/clock.js';
 import { parseConnectionUrl, type Link } from '../hardware/real/mavlink/index.js';
 import { createMavlinkCameraPort } from '../hardware/real/mavlink/camera/index.js';
 import { isLidarMode } from '../hardware/real/lidar/ouster/ouster-models.js';
@@ -202,6 +203,8 @@ export interface TwinSessionOptions {
   /** Port factories taking precedence over {@link sensorPortFactory} / {@link slamPortFactory} (`--ros`). */
   readonly sensorFactory?: SensorPortFactory;
   readonly slamFactory?: SlamPortFactory;
+  /** The session's clock instead of the backend's own (`--gz-world`: Gazebo's sim time). */
+  readonly clock?: RunnableClock;
 }
 
 /**
@@ -235,6 +238,7 @@ export async function runTwinSession(options: TwinSessionOptions): Promise<Scena
       // Days of running: keep a window in memory; the store receives every entry.
       eventLog: { window: EVENT_WINDOW },
       ...(options.backend ? { backend: options.backend } : {}),
+      ...(options.clock ? { clock: options.clock } : {}),
       sensorFactory: options.sensorFactory ?? sensorPortFactory,
       slamFactory: options.slamFactory ?? slamPortFactory,
       hpc: hpc.provide,

@@ -16,6 +16,7 @@ import type { SensorPortFactory, SlamPortFactory } from '../actors/scenario/sens
 import { renderMap, type MapPoint } from './ascii-map.js';
 import { toLocal } from '../actors/scenario/mission-builder.js';
 import type { Scenario } from '../actors/scenario/scenario.schema.js';
+import type { RunnableClock } from '../core/clock.js';
 
 const TRAIL = 60;
 
@@ -97,6 +98,8 @@ export interface LiveViewOptions {
   /** Port factories taking precedence over the defaults (`--ros`: ports fed by ROS topics). */
   readonly sensorFactory?: SensorPortFactory;
   readonly slamFactory?: SlamPortFactory;
+  /** The session's clock instead of the backend's own (`--gz-world`: Gazebo's sim time). */
+  readonly clock?: RunnableClock;
   /** Called once the operator services are up (e.g. `--ros` reads the store's blobs through them). */
   readonly onServices?: (services: OperatorServices) => void;
 }
@@ -129,6 +132,7 @@ export async function startLiveView(file: string, options: LiveViewOptions): Pro
     ...(options.backend ? { backend: options.backend } : {}),
     ...(options.sensorFactory ? { sensorFactory: options.sensorFactory } : {}),
     ...(options.slamFactory ? { slamFactory: options.slamFactory } : {}),
+    ...(options.clock ? { clock: options.clock } : {}),
     ...(options.services !== undefined ? { services: options.services } : {}),
     ...(options.resume !== undefined ? { resume: options.resume } : {}),
     ...(options.inspectUrl ? { inspectUrl: options.inspectUrl } : {}),

@@ -39,6 +39,22 @@ import { registerHpcCommand } from './hpc-command.js';
 import { chunkBytesFromEnv, openRunRecording, recordPathFor, type RunRecording } from './record-option.js';
 import { openRosSession } from './ros-option.js';
 import { openGzTwinSession } from '../hardware/sim/gazebo/gz-twin-session.js';
+import { gazeboClockTopic, type GazeboClock } from '../hardware/sim/gazebo/gazebo-clock.adapter.js';
+
+/** Aborts on SIGINT/SIGTERM until disposed (`--gz-world` waiting for Gazebo's first Clock). */
+function interruptSignal(): { signal: AbortSignal; dispose: () => void } {
+  const ac = new AbortController();
+  const stop = () => ac.abort();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  return {
+    signal: ac.signal,
+    dispose: () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+    },
+  };
+}
 
 export { backendFor } from './compose.js';
 
@@ -229,22 +245,46 @@ export function buildProgram(): Command {
     .option('--connect-timeout <s>', 'seconds allowed for the vehicles to connect; past it twin start stops with exit 1 (default 60)', parseSeconds)
     .option('--record <file>', 'record the session to an MCAP file (Foxglove; twin replay); closed on Ctrl-C')
     .option('--gz', 'publish the vehicles\' poses on Gazebo transport (partition IGN_PARTITION / GZ_PARTITION): /model/<vehicle>/pose, /twin/pose/info')
+    .option('--gz-world <world>', 'run the twin on Gazebo\'s sim time: its clock follows /world/<world>/clock (0 at the first Clock, paused when Gazebo pauses); implies --gz')
+    .option('--gz-clock-topic <topic>', 'follow this Clock topic instead (e.g. /clock); implies --gz')
+    .option('--gz-clock-timeout <s>', 'seconds to wait for the first Clock message (default 30)', parseSeconds)
     .option('--ros', 'join the ROS graph (ROS 1 at ROS_MASTER_URI, else a sourced ROS 2): vehicle topics, TF, mission services, ROS-fed ports')
     .option('--ros-config <file>', 'ROS topics, namespaces and inputs (YAML/JSON, see ros/README.md); implies --ros')
-    .action(async (file: string, flags: { speed: number; services: boolean; inspect?: string; vehicle: string; resume?: boolean; connectTimeout?: number; record?: string; gz?: boolean; ros?: boolean; rosConfig?: string }) => {
+    .action(async (file: string, flags: { speed: number; services: boolean; inspect?: string; vehicle: string; resume?: boolean; connectTimeout?: number; record?: string; gz?: boolean; gzWorld?: string; gzClockTopic?: string; gzClockTimeout?: number; ros?: boolean; rosConfig?: string }) => {
       const backend = backendFor(flags.vehicle, flags.speed);
       if (typeof backend === 'string') {
         process.stderr.write(`${backend}\n`);
         process.exitCode = 2;
         return;
       }
-      const gz = flags.gz ? await openGzTwinSession() : undefined;
+      const gzClock = flags.gzWorld !== undefined || flags.gzClockTopic !== undefined;
+      const gz = flags.gz || gzClock ? await openGzTwinSession() : undefined;
       if (gz && !gz.ok) {
         process.stderr.write(`twin: --gz: ${gz.error.code}: ${gz.error.message}\n`);
         process.exitCode = 2;
         return;
       }
       if (gz?.ok) process.stdout.write(`gazebo transport: partition ${gz.value.node.partition}, ${gz.value.node.address}\n`);
+      let clock: GazeboClock | undefined;
+      if (gz?.ok && gzClock) {
+        const topic = gazeboClockTopic({ ...(flags.gzWorld !== undefined ? { world: flags.gzWorld } : {}), ...(flags.gzClockTopic !== undefined ? { topic: flags.gzClockTopic } : {}) });
+        process.stdout.write(`gazebo clock: waiting for ${topic}\n`);
+        const interrupted = interruptSignal();
+        const followed = await gz.value.followClock({
+          topic,
+          onError: (e) => process.stderr.write(`twin: gazebo clock: ${e.code}: ${e.message}\n`),
+          signal: AbortSignal.any([AbortSignal.timeout((flags.gzClockTimeout ?? 30) * 1000), interrupted.signal]),
+        });
+        interrupted.dispose();
+        if (!followed.ok) {
+          process.stderr.write(`twin: --gz-world: ${followed.error.code}: ${followed.error.message}\n`);
+          await gz.value.close();
+          process.exitCode = 1;
+          return;
+        }
+        clock = followed.value;
+        process.stdout.write(`gazebo clock: ${topic} at sim ${(clock.simNow() / 1000).toFixed(3)} s = twin t 0 s\n`);
+      }
       const ros = flags.ros || flags.rosConfig ? await openRosSession({ ...(flags.rosConfig ? { configFile: flags.rosConfig } : {}), logger: createLogger() }) : undefined;
       if (typeof ros === 'string') {
         process.stderr.write(`twin: ${ros}\n`);
@@ -264,6 +304,7 @@ export function buildProgram(): Command {
           : {}),
         ...(ros ? { sensorFactory: ros.sensorFactory(sensorPortFactory), slamFactory: ros.slamFactory(slamPortFactory), onServices: (s) => ros.setBlobs(s.blobReader) } : {}),
         speed: flags.speed,
+        ...(clock ? { clock } : {}),
         services: flags.services,
         inspectUrl: flags.inspect,
         backend,

@@ -102,6 +102,11 @@ export interface RunScenarioOptions {
    * the backend factory's own `time`, else virtual.
    */
   readonly time?: 'virtual' | 'wall';
+  /**
+   * The run's clock, supplied from outside (e.g. `twin start --gz-world`: Gazebo's sim time);
+   * it replaces the virtual or wall clock `time` would choose. Default: none.
+   */
+  readonly clock?: RunnableClock;
   /** The event log's memory window (default: every entry; `twin start` keeps a window, the store gets all). */
   readonly eventLog?: EventLogOptions;
   /** Clock seconds allowed for every vehicle to connect (default 60); past it the run fails. */
@@ -135,7 +140,7 @@ export async function runScenario(scenario: Scenario, options: RunScenarioOption
   const chosenSpeed = options.speed !== undefined && Number.isFinite(options.speed) ? options.speed : undefined;
   // Real vehicles live in wall time (scaled for a SITL faster than real time), never on a paced
   // virtual clock whose now() only moves from timer to timer.
-  const clock: RunnableClock = (options.time ?? factory.time) === 'wall' ? new WallClock({ startMs: 0, speed: chosenSpeed ?? 1 }) : new VirtualClock();
+  const clock: RunnableClock = options.clock ?? ((options.time ?? factory.time) === 'wall' ? new WallClock({ startMs: 0, speed: chosenSpeed ?? 1 }) : new VirtualClock());
   const rng = new Rng(seed);
   const hpcJobs = new ScenarioHpc(scenario, options.hpc);
   const sensorBlobs = hpcJobs.wantsScans ? hpcJobs.tap(options.blobs ?? discardingBlobSink()) : options.blobs;

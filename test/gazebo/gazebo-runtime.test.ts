@@ -76,6 +76,43 @@ describe.skipIf(!zmqAvailable)('gazebo clock source', () => {
     }
     expect(c.value.now()).toBe(42_250);
   });
+
+  it("`twin` mode (the runtime's clock): 0 at the first Clock, timers at their due time, a backwards clock reported and held", async () => {
+    const partition = uniquePartition('clocktwin');
+    const [gz, twin] = [await node(partition), await node(partition)];
+    const errors: string[] = [];
+    const c = GazeboClock.follow(twin, { world: 'w', mode: 'twin', onError: (e) => errors.push(e.code) });
+    if (!c.ok) throw new Error(c.error.message);
+    const clock = c.value;
+    const pub = gz.advertise('/world/w/clock', 'Clock');
+    if (!pub.ok) throw new Error('adv');
+    await connected(pub.value);
+    const tick = async (ms: number) => {
+      const n = clock.stats.messages + clock.stats.rejected;
+      await pub.value.publish({ sim: { sec: Math.floor(ms / 1000), nsec: (ms % 1000) * 1e6 } });
+      await until(() => clock.stats.messages + clock.stats.rejected > n, 2000, `clock ${ms}`);
+    };
+    await tick(100_000);
+    expect([clock.now(), clock.simNow(), clock.origin_ms]).toEqual([0, 100_000, 100_000]);
+    const fired: string[] = [];
+    clock.setTimeout(() => fired.push(`a@${clock.now()}`), 100);
+    clock.setTimeout(() => fired.push(`b@${clock.now()}`), 250);
+    await tick(100_300);
+    expect(fired).toEqual(['a@100', 'b@250']);
+    expect(clock.now()).toBe(300);
+    // World reset: Gazebo goes back to 90 s; the twin's time holds at 300 ms, then advances with it.
+    await tick(90_000);
+    expect(errors).toEqual(['GZ.CLOCK_BACKWARDS']);
+    expect(clock.lastError?.message).toMatch(/went back from 100\.300 s to 90\.000 s/);
+    expect(clock.now()).toBe(300);
+    await tick(90_500);
+    expect(clock.now()).toBe(800);
+    await pub.value.publish({ real: { sec: 1 } });
+    await until(() => errors.length === 2, 2000, 'rejection');
+    expect(errors[1]).toBe('GZ.CLOCK_NO_TIME');
+    expect(clock.now()).toBe(800);
+    clock.dispose();
+  });
 });
 
 describe('gazebo pose feed', () => {

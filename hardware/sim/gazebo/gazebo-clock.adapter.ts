@@ -22,6 +22,16 @@ export interface GazeboClockOptions {
   readonly topic?: string;
   /** Which Clock field to follow (default `sim`). */
   readonly field?: 'sim' | 'real' | 'system';
+  /**
+   * `absolute` (default): `now()` is Gazebo's time and goes back with it (world reset).
+   * `twin` (the runtime's clock, `twin start --gz-world`): `now()` is 0 at the first Clock message
+   * and then advances exactly as Gazebo's time does, never backwards — a Clock earlier than the
+   * last one (world reset, a second publisher) is reported (`GZ.CLOCK_BACKWARDS`) and the twin's
+   * time holds there, continuing as Gazebo's time advances again. Timers fire at their due time.
+   */
+  readonly mode?: 'absolute' | 'twin';
+  /** Called for every rejected message (undecodable, no time) and, in `twin` mode, a backwards clock. */
+  readonly onError?: (error: Failure) => void;
   readonly logger?: Logger;
 }
 
@@ -41,6 +51,9 @@ export class GazeboClock implements RunnableClock {
   readonly stats = { messages: 0, rejected: 0, resets: 0 };
   lastError: Failure | undefined;
   private t = 0;
+  /** `twin` mode: Gazebo time (ms) minus twin time. */
+  private offset = 0;
+  private lastSim = 0;
   private started = false;
   private timers: Timer[] = [];
   private seq = 0;
@@ -55,10 +68,7 @@ export class GazeboClock implements RunnableClock {
     const clock = new GazeboClock(options);
     const sub = node.subscribe(gazeboClockTopic(options), (m) => clock.onClock(m), {
       type: 'Clock',
-      onError: (e) => {
-        clock.stats.rejected++;
-        clock.lastError = e;
-      },
+      onError: (e) => clock.reject(e),
     });
     if (!sub.ok) return sub;
     clock.unsubscribe = sub.value;
@@ -68,6 +78,16 @@ export class GazeboClock implements RunnableClock {
   /** True once a Clock message has arrived. */
   get synced(): boolean {
     return this.started;
+  }
+
+  /** The last Gazebo time received (ms), whatever the mode. */
+  simNow(): number {
+    return this.lastSim;
+  }
+
+  /** `twin` mode: Gazebo's time (ms) at twin time 0 (after a backwards jump, the rebased origin). */
+  get origin_ms(): number {
+    return this.offset;
   }
 
   now(): number {
@@ -121,12 +141,17 @@ export class GazeboClock implements RunnableClock {
   private onClock(m: Record<string, unknown>): void {
     const field = (m[this.o.field ?? 'sim'] ?? null) as { sec?: number; nsec?: number } | null;
     if (!field || !Number.isFinite(field.sec) || !Number.isFinite(field.nsec)) {
-      this.stats.rejected++;
-      this.lastError = { code: 'GZ.CLOCK_NO_TIME', message: `Clock message without ${this.o.field ?? 'sim'} time` };
+      this.reject({ code: 'GZ.CLOCK_NO_TIME', message: `Clock message without ${this.o.field ?? 'sim'} time` });
       return;
     }
-    const t = field.sec! * 1000 + field.nsec! / 1e6;
+    const sim = field.sec! * 1000 + field.nsec! / 1e6;
     this.stats.messages++;
+    if (this.o.mode === 'twin') {
+      this.onTwinTime(sim);
+      return;
+    }
+    const t = sim;
+    this.lastSim = sim;
     if (this.started && t < this.t) {
       this.stats.resets++;
       this.o.logger?.info({ from_ms: this.t, to_ms: t }, 'gazebo clock went back (world reset)');
@@ -142,6 +167,46 @@ export class GazeboClock implements RunnableClock {
         this.o.logger?.error({ err }, 'gazebo clock: timer callback threw');
       }
     }
+    for (const w of [...this.waiters]) w();
+  }
+
+  private reject(e: Failure): void {
+    this.stats.rejected++;
+    this.lastError = e;
+    this.o.onError?.(e);
+  }
+
+  /** `twin` mode: time from 0, monotonic; timers fire at their due time. */
+  private onTwinTime(sim: number): void {
+    if (!this.started) {
+      this.offset = sim;
+    } else if (sim < this.lastSim) {
+      this.stats.resets++;
+      const from = this.lastSim;
+      this.offset = sim - this.t;
+      this.lastSim = sim;
+      const e: Failure = {
+        code: 'GZ.CLOCK_BACKWARDS',
+        message: `${gazeboClockTopic(this.o)} went back from ${(from / 1000).toFixed(3)} s to ${(sim / 1000).toFixed(3)} s (world reset?): the twin's time holds at ${(this.t / 1000).toFixed(3)} s and advances with Gazebo's from here`,
+      };
+      this.lastError = e;
+      this.o.logger?.warn({ from_ms: from, to_ms: sim }, e.message);
+      this.o.onError?.(e);
+      return;
+    }
+    this.started = true;
+    this.lastSim = sim;
+    const t = sim - this.offset;
+    while (this.timers.length > 0 && this.timers[0]!.due <= t) {
+      const timer = this.timers.shift()!;
+      this.t = Math.max(this.t, timer.due);
+      try {
+        timer.fn();
+      } catch (err) {
+        this.o.logger?.error({ err }, 'gazebo clock: timer callback threw');
+      }
+    }
+    this.t = Math.max(this.t, t);
     for (const w of [...this.waiters]) w();
   }
 }
