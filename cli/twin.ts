@@ -40,6 +40,7 @@ import { chunkBytesFromEnv, openRunRecording, recordPathFor, type RunRecording }
 import { openRosSession } from './ros-option.js';
 import { openGzTwinSession } from '../hardware/sim/gazebo/gz-twin-session.js';
 import { gazeboClockTopic, type GazeboClock } from '../hardware/sim/gazebo/gazebo-clock.adapter.js';
+import { gzSensorFactory, loadGzSensorsConfig } from '../hardware/sim/gazebo/gz-sensors-config.js';
 
 /** Aborts on SIGINT/SIGTERM until disposed (`--gz-world` waiting for Gazebo's first Clock). */
 function interruptSignal(): { signal: AbortSignal; dispose: () => void } {
@@ -248,9 +249,10 @@ export function buildProgram(): Command {
     .option('--gz-world <world>', 'run the twin on Gazebo\'s sim time: its clock follows /world/<world>/clock (0 at the first Clock, paused when Gazebo pauses); implies --gz')
     .option('--gz-clock-topic <topic>', 'follow this Clock topic instead (e.g. /clock); implies --gz')
     .option('--gz-clock-timeout <s>', 'seconds to wait for the first Clock message (default 30)', parseSeconds)
+    .option('--gz-sensors <file>', 'Gazebo camera (Image) and gpu_lidar (PointCloudPacked) topics feeding the vehicles\' declared sensors (YAML/JSON: vehicles.<id>.camera|lidar: topic, see hardware/sim/gazebo/README.md); implies --gz')
     .option('--ros', 'join the ROS graph (ROS 1 at ROS_MASTER_URI, else a sourced ROS 2): vehicle topics, TF, mission services, ROS-fed ports')
     .option('--ros-config <file>', 'ROS topics, namespaces and inputs (YAML/JSON, see ros/README.md); implies --ros')
-    .action(async (file: string, flags: { speed: number; services: boolean; inspect?: string; vehicle: string; resume?: boolean; connectTimeout?: number; record?: string; gz?: boolean; gzWorld?: string; gzClockTopic?: string; gzClockTimeout?: number; ros?: boolean; rosConfig?: string }) => {
+    .action(async (file: string, flags: { speed: number; services: boolean; inspect?: string; vehicle: string; resume?: boolean; connectTimeout?: number; record?: string; gz?: boolean; gzWorld?: string; gzClockTopic?: string; gzClockTimeout?: number; gzSensors?: string; ros?: boolean; rosConfig?: string }) => {
       const backend = backendFor(flags.vehicle, flags.speed);
       if (typeof backend === 'string') {
         process.stderr.write(`${backend}\n`);
@@ -258,7 +260,13 @@ export function buildProgram(): Command {
         return;
       }
       const gzClock = flags.gzWorld !== undefined || flags.gzClockTopic !== undefined;
-      const gz = flags.gz || gzClock ? await openGzTwinSession() : undefined;
+      const gzSensors = flags.gzSensors !== undefined ? await loadGzSensorsConfig(flags.gzSensors) : undefined;
+      if (gzSensors && !gzSensors.ok) {
+        process.stderr.write(`twin: --gz-sensors: ${gzSensors.error.message}\n`);
+        process.exitCode = 2;
+        return;
+      }
+      const gz = flags.gz || gzClock || gzSensors ? await openGzTwinSession() : undefined;
       if (gz && !gz.ok) {
         process.stderr.write(`twin: --gz: ${gz.error.code}: ${gz.error.message}\n`);
         process.exitCode = 2;
@@ -293,6 +301,8 @@ export function buildProgram(): Command {
         return;
       }
       if (ros) process.stdout.write(`ros: node ${ros.node.name} (${ros.node.dialect === 'ros1' ? `ROS 1, master ${process.env.ROS_MASTER_URI}` : 'ROS 2'})\n`);
+      // --gz-sensors: the configured sensors from Gazebo topics, the rest as usual (ROS-fed ones first).
+      const gzBase = gz?.ok && gzSensors?.ok ? gzSensorFactory(gz.value.node, gzSensors.value, sensorPortFactory) : sensorPortFactory;
       process.exitCode = await startLiveView(file, {
         ...(gz?.ok || ros
           ? {
@@ -302,7 +312,7 @@ export function buildProgram(): Command {
               },
             }
           : {}),
-        ...(ros ? { sensorFactory: ros.sensorFactory(sensorPortFactory), slamFactory: ros.slamFactory(slamPortFactory), onServices: (s) => ros.setBlobs(s.blobReader) } : {}),
+        ...(ros ? { sensorFactory: ros.sensorFactory(gzBase), slamFactory: ros.slamFactory(slamPortFactory), onServices: (s) => ros.setBlobs(s.blobReader) } : gzSensors?.ok ? { sensorFactory: gzBase } : {}),
         speed: flags.speed,
         ...(clock ? { clock } : {}),
         services: flags.services,

@@ -6,7 +6,7 @@
  * clock going backwards or a Clock without sim time is reported while the twin keeps running.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -25,10 +25,10 @@ interface Started {
   err: string;
 }
 
-function startTwin(partition: string, args: string[]): Started {
+function startTwin(partition: string, args: string[], scenario = 'scenarios/link-loss.yaml', services = false): Started {
   const data = mkdtempSync(join(tmpdir(), 'twin-gzw-'));
-  const child = spawn(process.execPath, [CLI, 'start', 'scenarios/link-loss.yaml', '--no-services', ...args], {
-    env: { ...process.env, TWIN_LOG_LEVEL: 'silent', TWIN_DATA_DIR: data, IGN_PARTITION: partition },
+  const child = spawn(process.execPath, [CLI, 'start', scenario, ...(services ? [] : ['--no-services']), ...args], {
+    env: { ...process.env, TWIN_LOG_LEVEL: 'silent', TWIN_DATA_DIR: data, IGN_PARTITION: partition, TWIN_HTTP_PORT: '0', TWIN_BRIDGE_PORT: '0', TWIN_ADMIN_PASSWORD: 'gz-world-secret' },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   const s: Started = { child, out: '', err: '' };
@@ -165,5 +165,62 @@ describe.skipIf(!gzCliAvailable() || !zmqAvailable)('twin start --gz-world', () 
     const code = await new Promise((r) => twin.child.once('exit', r));
     expect(code).toBe(1);
     expect(twin.err).toContain('twin: --gz-world: GZ.CLOCK_TIMEOUT: no Clock message on /world/nowhere/clock');
+  });
+
+  it('--gz-sensors: the declared LiDAR and camera are fed by Gazebo topics, on Gazebo time (scans counted at /metrics); a bad file exits 2', { timeout: 90_000 }, async () => {
+    if (!existsSync(CLI)) throw new Error('run `npm run build` first (npm test does)');
+    const partition = uniquePartition('sensors');
+    const dir = mkdtempSync(join(tmpdir(), 'twin-gzs-'));
+    const lidarTopic = '/world/w/model/x500/link/lidar/sensor/gpu_lidar/scan/points';
+    const cameraTopic = '/world/w/model/x500/link/camera/sensor/camera/image';
+    const bad = join(dir, 'bad.yaml');
+    writeFileSync(bad, 'vehicles:\n  drone1:\n    lidar: "not a topic with spaces"\n');
+    const refused = startTwin(partition, ['--gz-sensors', bad]);
+    children.push(refused);
+    expect(await new Promise((r) => refused.child.once('exit', r))).toBe(2);
+    expect(refused.err).toMatch(/twin: --gz-sensors: .*bad\.yaml: vehicles\.drone1\.lidar/);
+
+    const file = join(dir, 'gz-sensors.yaml');
+    writeFileSync(file, `vehicles:\n  drone1:\n    camera: ${cameraTopic}\n    lidar:\n      ouster: ${lidarTopic}\n`);
+    const twin = startTwin(partition, ['--gz-world', 'w', '--gz-sensors', file], 'scenarios/survey-sensors.yaml', true);
+    children.push(twin);
+    await until(() => twin.out.includes('gazebo clock: waiting for /world/w/clock'), 15_000, 'the clock banner');
+    await standInWorld(partition, '/world/w/clock', 100);
+    await until(() => /dashboard (http:\/\/[^/\s]+)\//.test(twin.out), 30_000, 'the services banner');
+    const api = /dashboard (http:\/\/[^/\s]+)\//.exec(twin.out)![1]!;
+    const scanCount = async () => {
+      const text = await (await fetch(`${api}/metrics`)).text();
+      return { text, scans: Number(/twin_sensor_scans_total\{vehicle="drone1",sensor="ouster"\} (\d+)/.exec(text)?.[1] ?? 0) };
+    };
+    // Gazebo time runs (20×), but no cloud yet on the topic: no scans (a simulated Ouster would have made them).
+    await new Promise((r) => setTimeout(r, 2000));
+    expect((await scanCount()).scans).toBe(0);
+    // The stand-in gpu_lidar and camera: 10 Hz wall.
+    const n = await createGzNode({ partition });
+    if (!n.ok) throw new Error(n.error.message);
+    nodes.push(n.value);
+    const lidar = n.value.advertise(lidarTopic, 'PointCloudPacked');
+    const camera = n.value.advertise(cameraTopic, 'Image');
+    if (!lidar.ok || !camera.ok) throw new Error('advertise');
+    const cloud = Buffer.alloc(16 * 8);
+    for (let i = 0; i < 8; i++) [10 * Math.cos(i), 10 * Math.sin(i), -40, 1].forEach((v, k) => cloud.writeFloatLE(v, i * 16 + k * 4));
+    const field = ['x', 'y', 'z', 'intensity'].map((name, k) => ({ name, offset: k * 4, datatype: 'FLOAT32', count: 1 }));
+    const pixels = new Uint8Array(4 * 2 * 3).fill(128);
+    const sensors = setInterval(() => {
+      void lidar.value.publish({ field, height: 1, width: 8, point_step: 16, row_step: 128, is_dense: true, data: cloud });
+      void camera.value.publish({ width: 4, height: 2, step: 12, pixel_format_type: 'RGB_INT8', data: pixels });
+    }, 100);
+    nodes.push({ close: async () => clearInterval(sensors) } as unknown as GzNode);
+    let scans = 0;
+    let text = '';
+    const t0 = performance.now();
+    while (scans < 5 && performance.now() - t0 < 30_000) {
+      ({ text, scans } = await scanCount());
+      if (scans < 5) await new Promise((r) => setTimeout(r, 300));
+    }
+    expect(scans, text.split('\n').filter((l) => l.includes('sensor')).join('\n') + twin.err).toBeGreaterThanOrEqual(5);
+    const health = (await (await fetch(`${api}/healthz`)).json()) as { status: string };
+    expect(health.status).toBe('ok');
+    expect(twin.child.exitCode).toBeNull();
   });
 });
