@@ -106,6 +106,10 @@ interface RunFlags {
   hpc?: string;
   ros?: boolean;
   rosConfig?: string;
+  gzWorld?: string;
+  gzClockTopic?: string;
+  gzClockTimeout?: number;
+  gzSensors?: string;
 }
 
 async function runCommand(files: string[], flags: RunFlags): Promise<number> {
@@ -121,6 +125,23 @@ async function runCommand(files: string[], flags: RunFlags): Promise<number> {
     process.stderr.write(`twin: ${ros}\n`);
     return 2;
   }
+  // --gz-world / --gz-clock-topic: each scenario runs on Gazebo's time (0 at its first Clock);
+  // --gz-sensors: declared sensors fed by Gazebo topics.
+  const gzClock = flags.gzWorld !== undefined || flags.gzClockTopic !== undefined;
+  const gzSensors = flags.gzSensors !== undefined ? await loadGzSensorsConfig(flags.gzSensors) : undefined;
+  if (gzSensors && !gzSensors.ok) {
+    process.stderr.write(`twin: --gz-sensors: ${gzSensors.error.message}\n`);
+    await ros?.close();
+    return 2;
+  }
+  const gz = gzClock || gzSensors ? await openGzTwinSession({ logger }) : undefined;
+  if (gz && !gz.ok) {
+    process.stderr.write(`twin: --gz: ${gz.error.code}: ${gz.error.message}\n`);
+    await ros?.close();
+    return 2;
+  }
+  const gzBase = gz?.ok && gzSensors?.ok ? gzSensorFactory(gz.value.node, gzSensors.value, sensorPortFactory) : sensorPortFactory;
+  const gzTopic = gazeboClockTopic({ ...(flags.gzWorld !== undefined ? { world: flags.gzWorld } : {}), ...(flags.gzClockTopic !== undefined ? { topic: flags.gzClockTopic } : {}) });
   const reports: ScenarioReport[] = [];
   const tty = process.stderr.isTTY && !flags.quiet;
   // Runs go to the same store the REST API serves (`GET /runs`), in TWIN_DATA_DIR.
@@ -159,13 +180,31 @@ async function runCommand(files: string[], flags: RunFlags): Promise<number> {
         }
         recording = opened;
       }
+      let clock: GazeboClock | undefined;
+      if (gz?.ok && gzClock) {
+        process.stderr.write(`gazebo clock: waiting for ${gzTopic}\n`);
+        const followed = await gz.value.followClock({
+          topic: gzTopic,
+          onError: (e) => process.stderr.write(`twin: gazebo clock: ${e.code}: ${e.message}\n`),
+          signal: AbortSignal.any([AbortSignal.timeout((flags.gzClockTimeout ?? 30) * 1000), ac.signal]),
+        });
+        if (!followed.ok) {
+          process.stderr.write(`twin: --gz-world: ${followed.error.code}: ${followed.error.message}\n`);
+          process.off('SIGINT', onSigint);
+          await recording?.close();
+          return 1;
+        }
+        clock = followed.value;
+        process.stderr.write(`gazebo clock: ${gzTopic} at sim ${(clock.simNow() / 1000).toFixed(3)} s = ${scenario.name} t 0 s\n`);
+      }
       // A scenario with a `fuzz:` block (a minimal failing case among them) is judged by the invariants too.
       const { report, log } = await (declaresInvariants(scenario) ? runChecked : runScenario)(scenario, {
         seed: flags.seed,
         speed: flags.speed,
         backend,
-        sensorFactory: ros ? ros.sensorFactory(sensorPortFactory) : sensorPortFactory,
+        sensorFactory: ros ? ros.sensorFactory(gzBase) : gzBase,
         slamFactory: ros ? ros.slamFactory(slamPortFactory) : slamPortFactory,
+        ...(clock ? { clock } : {}),
         hpc: hpc.provide,
         logger,
         file,
@@ -179,6 +218,7 @@ async function runCommand(files: string[], flags: RunFlags): Promise<number> {
           : undefined,
       });
       process.off('SIGINT', onSigint);
+      clock?.dispose();
       if (recording) {
         const closed = await recording.close();
         process.stderr.write(`${closed.line}\n`);
@@ -200,6 +240,7 @@ async function runCommand(files: string[], flags: RunFlags): Promise<number> {
     store?.close();
     await hpc.close();
     await ros?.close();
+    if (gz?.ok) await gz.value.close();
   }
   if (flags.report) await writeOut(flags.report, JSON.stringify(reports.length === 1 ? reports[0] : reports, null, 2) + '\n');
   if (flags.junit) await writeOut(flags.junit, junitXml(reports));
@@ -229,6 +270,10 @@ export function buildProgram(): Command {
     .option('--hpc <host:port>', 'HPC service for after_mission.hpc (default TWIN_HPC_URL, else an embedded one on loopback)')
     .option('--ros', 'join the ROS graph (ROS 1 at ROS_MASTER_URI, else a sourced ROS 2): vehicle topics and mission services; run at --speed 1 for a live graph')
     .option('--ros-config <file>', 'ROS topics, namespaces and inputs (YAML/JSON, see ros/README.md); implies --ros')
+    .option('--gz-world <world>', 'run each scenario on Gazebo\'s sim time: /world/<world>/clock (0 at its first Clock; ends at duration_s of Gazebo time)')
+    .option('--gz-clock-topic <topic>', 'follow this Clock topic instead (e.g. /clock)')
+    .option('--gz-clock-timeout <s>', 'seconds to wait for the first Clock message (default 30)', parseSeconds)
+    .option('--gz-sensors <file>', 'Gazebo camera/gpu_lidar topics feeding declared sensors (YAML/JSON, see hardware/sim/gazebo/README.md)')
     .option('-q, --quiet', 'no table, no progress bar')
     .action(async (files: string[], flags: RunFlags) => {
       process.exitCode = await runCommand(files, flags);

@@ -6,7 +6,7 @@
  * clock going backwards or a Clock without sim time is reported while the twin keeps running.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -223,4 +223,40 @@ describe.skipIf(!gzCliAvailable() || !zmqAvailable)('twin start --gz-world', () 
     expect(health.status).toBe('ok');
     expect(twin.child.exitCode).toBeNull();
   });
+
+  it('`twin run --gz-world w`: the scenario runs on Gazebo time, waits while the world is paused, ends at duration_s of it', { timeout: 60_000 }, async () => {
+    if (!existsSync(CLI)) throw new Error('run `npm run build` first (npm test does)');
+    const partition = uniquePartition('run');
+    const dir = mkdtempSync(join(tmpdir(), 'twin-gzr-'));
+    const scenario = join(dir, 'short.yaml');
+    writeFileSync(
+      scenario,
+      ['name: gz-short', 'seed: 3', 'duration_s: 40', 'stop_when_done: false', 'world: { origin: home }', 'vehicles:', '  - id: drone1', '    mission:', '      type: waypoints', '      waypoints:', '        - { north: 50, east: 0, alt: 20 }', ''].join('\n'),
+    );
+    const report = join(dir, 'report.json');
+    const child = spawn(process.execPath, [CLI, 'run', scenario, '--gz-world', 'w', '--report', report, '-q'], {
+      env: { ...process.env, TWIN_LOG_LEVEL: 'silent', TWIN_DATA_DIR: dir, IGN_PARTITION: partition },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const exited = new Promise<number | null>((r) => child.once('exit', r));
+    await until(() => err.includes('gazebo clock: waiting for /world/w/clock'), 15_000, 'the clock banner');
+    const t0 = performance.now();
+    const world = await standInWorld(partition, '/world/w/clock', 500);
+    await until(() => err.includes('= gz-short t 0 s'), 15_000, 'the first Clock');
+    // 20 twin seconds (1 s of wall time at 20×), then paused for 2 s: the run must still be going.
+    await until(() => world.sim_ms >= 520_000, 10_000, 'sim 520 s');
+    world.pause();
+    await new Promise((r) => setTimeout(r, 2000));
+    expect(child.exitCode).toBeNull();
+    world.resume();
+    expect(await exited).toBe(0);
+    const wall_s = (performance.now() - t0) / 1000;
+    expect(wall_s).toBeGreaterThan(3.5); // 2 s of the 40 at 20× + 2 s paused
+    const r = JSON.parse(readFileSync(report, 'utf8')) as { simulatedSeconds: number; name?: string };
+    expect(r.simulatedSeconds).toBeGreaterThanOrEqual(40);
+    expect(r.simulatedSeconds).toBeLessThan(41);
+  });
 });
+
