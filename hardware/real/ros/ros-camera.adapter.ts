@@ -3,32 +3,17 @@
  * sensor_msgs/CompressedImage on `topic` is what a capture stores.
  *
  * @remarks
- * Implements {@link CameraPort} over a {@link RosNode} subscription made at `connect`. Frames are
- * kept as received (only the newest); `capture` stores the newest frame not older than
- * `maxAge_ms` of clock time, or waits up to `timeout_ms` for the next one (`SENSOR.TIMEOUT`).
+ * A {@link RosNode} subscription made at `connect` feeding the shared topic-fed camera port
+ * (hardware/internal/topic-camera.port.ts: captures, interval, link, health, faults).
  * Compressed frames are stored as sent (JPEG, PNG); raw frames (mono8/16, rgb8, bgr8, rgba8,
- * bgra8) as lossless PNG. The geotag is the carrying vehicle's pose at capture time. Interval
- * capture runs on the port's clock; distance triggering is the autopilot's business
- * (`SENSOR.UNSUPPORTED`). The link is up while frames arrive, down after `staleAfter_ms`.
+ * bgra8) as lossless PNG.
  */
-import type { Clock, TimerHandle } from '../../../core/clock.js';
+import type { Clock } from '../../../core/clock.js';
 import type { Logger } from '../../../core/logger.js';
-import { fail, ok, okVoid } from '../../../core/result.js';
-import type {
-  BlobSink,
-  CameraPort,
-  CaptureRef,
-  SensorEvent,
-  SensorFault,
-  SensorHealth,
-  SensorInfo,
-  SensorResult,
-  SensorSettings,
-  Unsubscribe,
-  VehiclePoseSource,
-} from '../../sensor.port.js';
+import type { BlobSink, CameraPort, SensorInfo, VehiclePoseSource } from '../../sensor.port.js';
+import { createTopicCameraPort } from '../../internal/topic-camera.port.js';
 import { compressedToStored, rawToStored } from './messages/ros-to-twin.mapper.js';
-import type { RosNode, RosUnsubscribe } from './ros-node.port.js';
+import type { RosNode } from './ros-node.port.js';
 
 export interface RosCameraOptions {
   readonly id: string;
@@ -54,231 +39,21 @@ export interface RosCameraOptions {
   readonly logger?: Logger;
 }
 
-const EXT: Record<string, string> = { 'image/jpeg': 'jpg', 'image/png': 'png' };
-
 export function createRosCameraPort(o: RosCameraOptions): CameraPort & { readonly frames: () => number } {
-  const { clock } = o;
-  const maxAge = o.maxAge_ms ?? 500;
-  const timeout = o.timeout_ms ?? 2000;
-  const staleAfter = o.staleAfter_ms ?? 2000;
-  const listeners = new Set<(e: SensorEvent) => void>();
-  let info: SensorInfo | undefined;
-  let unsub: RosUnsubscribe | undefined;
-  let latest: { msg: unknown; at: number } | undefined;
-  let frames = 0;
-  let index = 0;
-  let lost = 0;
-  let linkUp = false;
-  let busy = false;
-  let failedUntil: number | undefined;
-  let disposed = false;
-  let watch: TimerHandle | undefined;
-  let healthTimer: TimerHandle | undefined;
-  // The profile when known; else learned from raw frames (resolution), 10 captures/s at most.
-  let camera: NonNullable<SensorInfo['camera']> = o.camera ?? { resolution_px: { width: 1, height: 1 }, sensor_mm: { width: 1, height: 1 }, focal_length_mm: 1, min_interval_s: 0.1, media_type: o.type === 'sensor_msgs/Image' ? 'image/png' : 'image/jpeg' };
-  let learned = o.camera !== undefined;
-  let interval: { timer?: TimerHandle; left: number } | undefined;
-  const waiting = new Set<() => void>();
-
-  const emit = (e: SensorEvent) => {
-    for (const fn of listeners) {
-      try {
-        fn(e);
-      } catch (error) {
-        o.logger?.warn({ sensor: o.id, err: (error as Error).message }, 'ros camera: listener threw');
-      }
-    }
-  };
-  const setLink = (up: boolean) => {
-    if (up === linkUp) return;
-    linkUp = up;
-    emit({ sensor: o.id, t_ms: clock.now(), type: 'link', up });
-  };
-  const watchdog = () => {
-    watch = undefined;
-    if (disposed || !latest) return;
-    if (clock.now() - latest.at >= staleAfter) setLink(false);
-    else watch = clock.setTimeout(watchdog, staleAfter);
-  };
-  const failed = () => failedUntil !== undefined && clock.now() < failedUntil;
-
-  function onFrame(msg: unknown): void {
-    if (disposed) return;
-    frames++;
-    latest = { msg, at: clock.now() };
-    if (!learned && info) {
-      learned = true;
-      const m = msg as { width?: unknown; height?: unknown };
-      if (typeof m.width === 'number' && typeof m.height === 'number' && m.width > 0 && m.height > 0) {
-        camera = { ...camera, resolution_px: { width: m.width, height: m.height } };
-        info = { ...info, camera };
-      }
-    }
-    setLink(true);
-    watch ??= clock.setTimeout(watchdog, staleAfter);
-    for (const w of [...waiting]) w();
-  }
-
-  /** The newest frame within maxAge, or the next one within the timeout. */
-  function nextFrame(): Promise<{ msg: unknown; at: number } | undefined> {
-    if (latest && clock.now() - latest.at <= maxAge) return Promise.resolve(latest);
-    return new Promise((resolve) => {
-      const done = () => {
-        waiting.delete(done);
-        clock.clearTimeout(t);
-        resolve(latest);
-      };
-      const t = clock.setTimeout(() => {
-        waiting.delete(done);
-        resolve(undefined);
-      }, timeout);
-      waiting.add(done);
-    });
-  }
-
-  async function capture(): Promise<SensorResult<CaptureRef>> {
-    if (disposed) return fail('SENSOR.DISPOSED', 'port disposed');
-    if (!info) return fail('SENSOR.NO_LINK', 'not connected');
-    if (failed()) return fail('SENSOR.FAILED', 'injected sensor failure');
-    if (busy) return fail('SENSOR.BUSY', 'a capture is in progress');
-    busy = true;
-    try {
-      const t_ms = clock.now();
-      const pose = o.pose?.pose();
-      const frame = await nextFrame();
-      if (!frame) {
-        lost++;
-        emit({ sensor: o.id, t_ms: clock.now(), type: 'capture.lost', index, reason: `no frame on ${o.topic} within ${timeout} ms` });
-        return fail('SENSOR.TIMEOUT', `no frame on ${o.topic} within ${timeout} ms`);
-      }
-      const img = o.type === 'sensor_msgs/CompressedImage' ? compressedToStored(frame.msg) : rawToStored(frame.msg);
-      if (!img.ok) {
-        lost++;
-        emit({ sensor: o.id, t_ms: clock.now(), type: 'capture.lost', index, reason: img.error.message });
-        return fail('SENSOR.FAILED', img.error.message);
-      }
-      const i = index++;
-      const key = `${o.keyPrefix}/${String(i).padStart(6, '0')}.${EXT[img.value.media_type] ?? 'bin'}`;
-      clock.notifyAsync();
-      const stored = await o.blobs.put(key, img.value.bytes, img.value.media_type);
-      if (!stored.ok) {
-        lost++;
-        emit({ sensor: o.id, t_ms: clock.now(), type: 'capture.lost', index: i, reason: stored.error.message });
-        return fail('SENSOR.STORAGE', stored.error.message);
-      }
-      const ref: CaptureRef = {
-        vehicle: o.vehicle,
-        sensor: o.id,
-        index: i,
-        t_ms,
-        pose: pose ? { position: pose.position, attitude_deg: pose.attitude_deg } : { position: { lat_deg: NaN, lon_deg: NaN, alt_m: NaN }, attitude_deg: { roll: 0, pitch: 0, yaw: 0 } },
-        blob_key: stored.value.key,
-        bytes: stored.value.bytes,
-        sha256: stored.value.sha256,
-        media_type: img.value.media_type,
-      };
-      emit({ sensor: o.id, t_ms: clock.now(), type: 'capture', capture: ref });
-      return ok(ref);
-    } finally {
-      busy = false;
-    }
-  }
-
-  const health = (): SensorHealth => {
-    const state: SensorHealth['state'] = !info || disposed ? 'offline' : failed() ? 'failed' : linkUp ? 'ok' : 'degraded';
-    return { t_ms: clock.now(), state, ...(state === 'degraded' ? { message: `no frames on ${o.topic}` } : {}), count: index, lost };
-  };
-  const healthTick = () => {
-    if (disposed) return;
-    const h = health();
-    emit({ sensor: o.id, t_ms: h.t_ms, type: 'health', health: h });
-    healthTimer = clock.setTimeout(healthTick, o.healthPeriod_ms ?? 1000);
-  };
-  const disposedFail = () => fail('SENSOR.DISPOSED', 'port disposed');
-
-  const stopInterval = () => {
-    if (interval) clock.clearTimeout(interval.timer);
-    interval = undefined;
-  };
-
-  return {
-    id: o.id,
-    vehicle: o.vehicle,
-    kind: 'camera',
-    frames: () => frames,
-    async connect(): Promise<SensorResult<SensorInfo>> {
-      if (disposed) return fail('SENSOR.DISPOSED', 'port disposed');
-      if (info) return ok(info);
-      const r = await o.node.subscribe(o.topic, o.type, onFrame);
-      if (!r.ok) return fail('SENSOR.NO_LINK', `${o.topic}: ${r.error.code}: ${r.error.message}`);
-      unsub = r.value;
-      info = {
-        id: o.id,
-        vehicle: o.vehicle,
-        kind: 'camera',
-        model: o.model,
-        vendor: `ROS ${o.topic}`,
-        camera,
-        ...(o.mount_deg ? { mount_deg: o.mount_deg } : {}),
-      };
-      healthTimer = clock.setTimeout(healthTick, o.healthPeriod_ms ?? 1000);
-      return ok(info);
+  const compressed = o.type === 'sensor_msgs/CompressedImage';
+  return createTopicCameraPort<unknown>({
+    ...o,
+    source: {
+      label: 'ROS',
+      topic: o.topic,
+      subscribe: (onFrame) => o.node.subscribe(o.topic, o.type, onFrame),
+      toStored: compressed ? compressedToStored : rawToStored,
+      frameSize: (msg) => {
+        const m = msg as { width?: unknown; height?: unknown };
+        return typeof m.width === 'number' && typeof m.height === 'number' ? { width: m.width, height: m.height } : undefined;
+      },
+      mediaType: compressed ? 'image/jpeg' : 'image/png',
+      settingsHint: 'configure its driver',
     },
-    info: () => info,
-    /** Nothing to set here: exposure, focus … are the camera driver's (its own ROS parameters). */
-    async configure(settings: SensorSettings): Promise<SensorResult> {
-      if (disposed) return disposedFail();
-      const keys = Object.keys(settings);
-      return keys.length === 0 ? okVoid : fail('SENSOR.INVALID', `a camera on a ROS topic takes no settings here (${keys.join(', ')}): configure its driver`);
-    },
-    health,
-    subscribeEvents(fn: (e: SensorEvent) => void): Unsubscribe {
-      listeners.add(fn);
-      return () => listeners.delete(fn);
-    },
-    async injectFault(fault: SensorFault): Promise<SensorResult> {
-      if (disposed) return disposedFail();
-      if (fault.kind === 'sensor_restore') failedUntil = undefined;
-      else failedUntil = clock.now() + (fault.duration_s !== undefined ? fault.duration_s * 1000 : Infinity);
-      const h = health();
-      emit({ sensor: o.id, t_ms: h.t_ms, type: 'health', health: h });
-      return okVoid;
-    },
-    capture,
-    async startInterval(interval_s: number, count = 0): Promise<SensorResult> {
-      if (disposed) return disposedFail();
-      if (!info) return fail('SENSOR.NO_LINK', 'not connected');
-      const min = camera.min_interval_s;
-      if (!(interval_s > 0) || interval_s < min) return fail('SENSOR.INVALID', `interval ${interval_s} s (minimum ${min} s)`);
-      stopInterval();
-      const state = { left: count, timer: undefined as TimerHandle | undefined };
-      interval = state;
-      const tick = () => {
-        if (interval !== state || disposed) return;
-        void capture();
-        if (state.left > 0 && --state.left === 0) return stopInterval();
-        state.timer = clock.setTimeout(tick, interval_s * 1000);
-      };
-      tick();
-      return okVoid;
-    },
-    async setTriggerDistance(distance_m: number): Promise<SensorResult> {
-      if (disposed) return disposedFail();
-      return distance_m === 0 ? okVoid : fail('SENSOR.UNSUPPORTED', 'distance triggering is the autopilot\'s (a ROS camera topic has no trigger input)');
-    },
-    async stopCapture(): Promise<SensorResult> {
-      if (disposed) return disposedFail();
-      stopInterval();
-      return okVoid;
-    },
-    async dispose() {
-      disposed = true;
-      stopInterval();
-      unsub?.();
-      clock.clearTimeout(watch);
-      clock.clearTimeout(healthTimer);
-      for (const w of [...waiting]) w();
-      listeners.clear();
-    },
-  };
+  });
 }
