@@ -111,6 +111,12 @@ describe.skipIf(!zmqAvailable)('gazebo clock source', () => {
     await until(() => errors.length === 2, 2000, 'rejection');
     expect(errors[1]).toBe('GZ.CLOCK_NO_TIME');
     expect(clock.now()).toBe(800);
+    // Bytes that are no Clock: reported, dropped; time unchanged and still following.
+    await pub.value.publishRaw(Uint8Array.from([0x0a, 0xff, 0xff, 0xff]));
+    await until(() => errors.length === 3, 2000, 'undecodable');
+    expect(errors[2]).toBe('GZ.DECODE_FAILED');
+    await tick(91_000);
+    expect(clock.now()).toBe(1300);
     clock.dispose();
   });
 });

@@ -5,8 +5,8 @@
  * layout) before it is handed on; inconsistent frames are counted with a code and dropped.
  *
  * @remarks
- * These feeds give typed frames; wiring them into the camera/LiDAR `SensorPort`s (captures,
- * blob storage, scan references) is not done yet — see README.md.
+ * These feeds give typed frames; the camera and LiDAR ports over them are gz-camera.adapter.ts
+ * and gz-lidar.adapter.ts (`twin start|run --gz-sensors`).
  */
 import type { Failure, Result } from '../../../core/result.js';
 import { ok } from '../../../core/result.js';

@@ -7,5 +7,8 @@ export { fullyQualifiedName, decomposeName, partitionFromEnv } from './topic-nam
 export { GazeboClock, gazeboClockTopic, type GazeboClockOptions } from './gazebo-clock.adapter.js';
 export { GazeboPoseFeed, quaternionToEuler, eulerToQuaternion, type GazeboModelPose } from './gazebo-pose-feed.js';
 export { startTwinPosePublisher, modelTopic, twinPose, type TwinPoseView, type TwinPosePublisher } from './twin-pose-publisher.js';
-export { openGzTwinSession, type GzTwinSession } from './gz-twin-session.js';
+export { openGzTwinSession, type GzTwinSession, type GzClockFollowOptions } from './gz-twin-session.js';
 export { gazeboCameraFeed, gazeboScanFeed, gazeboCloudFeed, GazeboFeed, type GazeboImageFrame, type GazeboScanFrame, type GazeboCloudFrame } from './gazebo-sensor-feed.js';
+export { createGzCameraPort, gazeboFrameToPng, type GzCameraOptions } from './gz-camera.adapter.js';
+export { createGzLidarPort, GZ_SCAN_MEDIA_TYPE, type GzLidarOptions } from './gz-lidar.adapter.js';
+export { gzSensorFactory, loadGzSensorsConfig, parseGzSensorsConfig, gzSensorTopic, GzSensorsConfigSchema, type GzSensorsConfig, type GzSensorRequest } from './gz-sensors-config.js';
