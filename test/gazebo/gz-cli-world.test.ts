@@ -70,6 +70,8 @@ async function standInWorld(partition: string, topic: string, startSec: number) 
   return {
     pause: () => (running = false),
     resume: () => (running = true),
+    /** Bytes on the clock topic that are no Clock. */
+    raw: (bytes: Uint8Array) => pub.value.publishRaw(bytes),
     /** Gazebo gone quiet (e.g. while the world is reset): nothing published. */
     silence: () => (publishing = false),
     /** World reset to `sec`, running again. */
@@ -131,6 +133,9 @@ describe.skipIf(!gzCliAvailable() || !zmqAvailable)('twin start --gz-world', () 
       await until(() => twin.err.includes('GZ.CLOCK_NO_TIME'), 500, 'no-time report').catch(() => undefined);
     }
     expect(twin.err).toContain('twin: gazebo clock: GZ.CLOCK_NO_TIME: Clock message without sim time');
+    // Bytes that do not decode as a Clock: reported with the decoder's code.
+    await world.raw(Uint8Array.from([0x0a, 0xff, 0xff, 0xff]));
+    await until(() => twin.err.includes('twin: gazebo clock: GZ.DECODE_FAILED'), 5000, 'decode failure report');
     expect(twin.child.exitCode).toBeNull();
 
     // The world runs again from 100 s: the twin's time goes on from where it held (never backwards).
