@@ -1,39 +1,26 @@
 /**
  * A LiDAR port fed by a Gazebo gpu_lidar: every `ignition.msgs.PointCloudPacked` on
- * `<topic>/points` (checked by gazebo-sensor-feed.ts) while streaming becomes a stored scan — the
- * same shape as the ROS-fed LiDAR port (hardware/real/ros/ros-lidar.adapter.ts).
+ * `<topic>/points` (checked by gazebo-sensor-feed.ts) while streaming becomes a stored scan.
  *
  * @remarks
- * Implements {@link LidarPort} over a {@link GazeboFeed} opened at `connect`. Points (x, y, z in
- * the sensor frame, no-return points dropped) are packed as x, y, z, intensity float32 LE
- * (intensity 0: Gazebo's cloud carries none usable here), written through the {@link BlobSink}
- * (`<keyPrefix>/<vehicle>/<id>/<seq>.xyzi`, the Ouster adapter's layout and media type) and
- * announced as a {@link ScanRef} stamped with the port's clock at arrival (under
- * `twin start --gz-world` that clock is Gazebo's). A cloud arriving while `maxPending` writes
- * are in flight is dropped and counted lost. The link is up while clouds arrive, down after
- * `staleAfter_ms` of clock time without one. Bad messages are counted (the feed's `stats`) and
- * skipped.
+ * A {@link GazeboFeed} opened at `connect` feeding the shared topic-fed LiDAR port
+ * (hardware/internal/topic-lidar.port.ts: storing, streaming, range filter, link, health, faults),
+ * as the ROS-fed LiDAR does. Points (x, y, z in the sensor frame, no-return points dropped by the
+ * feed) are packed as x, y, z, intensity float32 LE with intensity 0 (Gazebo's cloud carries none
+ * usable here). Scans are stamped with the port's clock — Gazebo's under `--gz-world`. Clouds
+ * whose layout the feed refuses (`GZ.CLOUD_LAYOUT`, undecodable bytes) are counted in the feed's
+ * `stats` and never reach the port.
  */
-import type { Clock, TimerHandle } from '../../../core/clock.js';
+import type { Clock } from '../../../core/clock.js';
 import type { Logger } from '../../../core/logger.js';
-import { fail, ok, okVoid } from '../../../core/result.js';
-import type {
-  BlobSink,
-  LidarPort,
-  SensorEvent,
-  SensorFault,
-  SensorHealth,
-  SensorInfo,
-  SensorResult,
-  SensorSettings,
-  Unsubscribe,
-  VehiclePoseSource,
-} from '../../sensor.port.js';
-import { gazeboCloudFeed, type GazeboCloudFrame, type GazeboFeed } from './gazebo-sensor-feed.js';
+import { fail, ok } from '../../../core/result.js';
+import type { BlobSink, LidarPort, SensorInfo, VehiclePoseSource } from '../../sensor.port.js';
+import { createTopicLidarPort, SCAN_XYZI_MEDIA_TYPE } from '../../internal/topic-lidar.port.js';
+import { gazeboCloudFeed, type GazeboCloudFrame } from './gazebo-sensor-feed.js';
 import type { GzNode } from './gz-node.js';
 
 /** Media type of stored scans (packed x, y, z, intensity float32 LE), as the Ouster adapter writes them. */
-export const GZ_SCAN_MEDIA_TYPE = 'application/vnd.overwatch.pointcloud.xyzi-f32';
+export const GZ_SCAN_MEDIA_TYPE = SCAN_XYZI_MEDIA_TYPE;
 
 export interface GzLidarOptions {
   readonly id: string;
@@ -59,211 +46,32 @@ export interface GzLidarOptions {
   readonly logger?: Logger;
 }
 
+/** x, y, z → x, y, z, 0 float32 LE. */
+function toXyzi(f: GazeboCloudFrame) {
+  if (f.points === 0) return fail('GZ.CLOUD_EMPTY', 'point cloud without a return');
+  const out = new Float32Array(f.points * 4);
+  for (let i = 0; i < f.points; i++) out.set(f.xyz.subarray(i * 3, i * 3 + 3), i * 4);
+  return ok({ data: new Uint8Array(out.buffer), count: f.points });
+}
+
 export function createGzLidarPort(o: GzLidarOptions): LidarPort & { readonly stats: () => { clouds: number; rejected: number; stored: number; dropped: number } } {
-  const { clock } = o;
-  const staleAfter = o.staleAfter_ms ?? 1000;
-  const maxPending = o.maxPending ?? 2;
-  const listeners = new Set<(e: SensorEvent) => void>();
-  const stats = { clouds: 0, rejected: 0, stored: 0, dropped: 0 };
-  let info: SensorInfo | undefined;
-  let feed: GazeboFeed<GazeboCloudFrame> | undefined;
-  let unsub: (() => void) | undefined;
-  let streaming = false;
-  let linkUp = false;
-  let lastAt = -Infinity;
-  let failedUntil: number | undefined;
-  let pending = 0;
-  let seq = 0;
-  let lastStorageError: string | undefined;
-  let watch: TimerHandle | undefined;
-  let healthTimer: TimerHandle | undefined;
-  let disposed = false;
-  const lidar: NonNullable<SensorInfo['lidar']> = o.lidar ?? { beams: 1, columns_per_frame: 1, frame_rate_hz: 10, range_m: { min: 0, max: 200 }, profile: 'gazebo' };
-  /** Points outside [min, max] m from the sensor are dropped (`configure`). */
-  let range = { min: 0, max: Infinity };
-  const disposedFail = () => fail('SENSOR.DISPOSED', 'port disposed');
-
-  const emit = (e: SensorEvent) => {
-    for (const fn of listeners) {
-      try {
-        fn(e);
-      } catch (error) {
-        o.logger?.warn({ sensor: o.id, err: (error as Error).message }, 'gazebo lidar: listener threw');
-      }
-    }
-  };
-  const failed = () => failedUntil !== undefined && clock.now() < failedUntil;
-  const setLink = (up: boolean) => {
-    if (up === linkUp) return;
-    linkUp = up;
-    emit({ sensor: o.id, t_ms: clock.now(), type: 'link', up });
-  };
-  const watchdog = () => {
-    watch = undefined;
-    if (disposed) return;
-    if (clock.now() - lastAt >= staleAfter) setLink(false);
-    else watch = clock.setTimeout(watchdog, staleAfter);
-  };
-  const healthTick = () => {
-    if (disposed) return;
-    const h = health();
-    emit({ sensor: o.id, t_ms: h.t_ms, type: 'health', health: h });
-    healthTimer = clock.setTimeout(healthTick, o.healthPeriod_ms ?? 1000);
-  };
-
-  function onCloud(frame: GazeboCloudFrame): void {
-    if (disposed) return;
-    stats.clouds++;
-    lastAt = clock.now();
-    setLink(true);
-    watch ??= clock.setTimeout(watchdog, staleAfter);
-    if (!streaming || failed()) return;
-    const c = { value: inRange(frame.xyz, range) };
-    if (c.value.count === 0) {
-      stats.rejected++;
-      o.logger?.warn({ sensor: o.id, topic: o.topic }, 'gazebo lidar: cloud without points in range');
-      return;
-    }
-    if (pending >= maxPending) {
-      stats.dropped++;
-      return;
-    }
-    const t_ms = clock.now();
-    const pose = o.pose?.pose();
-    const frameId = seq % 65536;
-    const key = `${o.keyPrefix}/${o.vehicle}/${o.id}/${String(seq++).padStart(6, '0')}.xyzi`;
-    pending++;
-    clock.notifyAsync();
-    void o.blobs.put(key, c.value.data, GZ_SCAN_MEDIA_TYPE).then(
-      (r) => {
-        pending--;
-        if (disposed) return;
-        if (!r.ok) {
-          lastStorageError = r.error.message;
-          stats.dropped++;
-          return;
-        }
-        lastStorageError = undefined;
-        stats.stored++;
-        emit({
-          sensor: o.id,
-          t_ms: clock.now(),
-          type: 'scan',
-          scan: {
-            vehicle: o.vehicle,
-            sensor: o.id,
-            frame_id: frameId,
-            t_ms,
-            ...(pose ? { pose: { position: pose.position, attitude_deg: pose.attitude_deg } } : {}),
-            points: c.value.count,
-            missing_columns: 0,
-            blob_key: r.value.key,
-            bytes: r.value.bytes,
-          },
+  return createTopicLidarPort<GazeboCloudFrame>({
+    ...o,
+    source: {
+      label: 'Gazebo',
+      topic: o.topic,
+      subscribe: async (onCloud) => {
+        const feed = gazeboCloudFeed(o.node, o.topic);
+        if (!feed.ok) return feed;
+        const off = feed.value.subscribe(onCloud);
+        return ok(() => {
+          off();
+          feed.value.dispose();
         });
       },
-      (error: unknown) => {
-        pending--;
-        lastStorageError = String(error);
-        stats.dropped++;
-      },
-    );
-  }
-
-  /** x, y, z → x, y, z, 0 for the points within [min, max] m of the sensor. */
-  function inRange(xyz: Float32Array, r: { min: number; max: number }) {
-    const out = new Float32Array((xyz.length / 3) * 4);
-    let k = 0;
-    for (let i = 0; i < xyz.length; i += 3) {
-      const d = Math.hypot(xyz[i]!, xyz[i + 1]!, xyz[i + 2]!);
-      if (d < r.min || d > r.max) continue;
-      out[k] = xyz[i]!;
-      out[k + 1] = xyz[i + 1]!;
-      out[k + 2] = xyz[i + 2]!;
-      k += 4;
-    }
-    return { data: new Uint8Array(out.buffer, 0, k * 4), count: k / 4 };
-  }
-
-  function health(): SensorHealth {
-    const t_ms = clock.now();
-    let state: SensorHealth['state'] = 'ok';
-    const notes: string[] = [];
-    if (!info || disposed) state = 'offline';
-    else if (failed()) state = 'failed';
-    else if (streaming && !linkUp) {
-      state = 'degraded';
-      notes.push(`no clouds on ${o.topic}`);
-    } else if (lastStorageError) {
-      state = 'degraded';
-      notes.push(`storage: ${lastStorageError}`);
-    }
-    const refused = Object.values(feed?.stats.rejected ?? {}).reduce((a, b) => a + b, 0);
-    return { t_ms, state, ...(notes.length ? { message: notes.join('; ') } : {}), count: stats.stored, lost: stats.dropped + stats.rejected + refused };
-  }
-
-  return {
-    id: o.id,
-    vehicle: o.vehicle,
-    kind: 'lidar',
-    stats: () => ({ ...stats }),
-    async connect(): Promise<SensorResult<SensorInfo>> {
-      if (disposed) return fail('SENSOR.DISPOSED', 'port disposed');
-      if (info) return ok(info);
-      const r = gazeboCloudFeed(o.node, o.topic);
-      if (!r.ok) return fail('SENSOR.NO_LINK', `${o.topic}: ${r.error.code}: ${r.error.message}`);
-      feed = r.value;
-      unsub = feed.subscribe(onCloud);
-      info = { id: o.id, vehicle: o.vehicle, kind: 'lidar', model: o.model, vendor: `Gazebo ${o.topic}`, lidar, ...(o.mount_deg ? { mount_deg: o.mount_deg } : {}) };
-      healthTimer = clock.setTimeout(healthTick, o.healthPeriod_ms ?? 1000);
-      return ok(info);
+      toXyzi,
+      profile: 'gazebo',
+      settingsHint: "configured in the world's SDF",
     },
-    info: () => info,
-    /** `min_range_m` / `max_range_m` filter the stored points; anything else is the driver's business. */
-    async configure(settings: SensorSettings): Promise<SensorResult> {
-      if (disposed) return disposedFail();
-      const next = { ...range };
-      for (const [k, v] of Object.entries(settings)) {
-        if (k !== 'min_range_m' && k !== 'max_range_m') return fail('SENSOR.UNSUPPORTED', `a Gazebo gpu_lidar is configured in the world's SDF (${k})`);
-        if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) return fail('SENSOR.INVALID', `${k} must be a non-negative number of metres`);
-        if (k === 'min_range_m') next.min = v;
-        else next.max = v;
-      }
-      if (next.min > next.max) return fail('SENSOR.INVALID', `min_range_m ${next.min} > max_range_m ${next.max}`);
-      range = next;
-      return okVoid;
-    },
-    health,
-    subscribeEvents(fn: (e: SensorEvent) => void): Unsubscribe {
-      listeners.add(fn);
-      return () => listeners.delete(fn);
-    },
-    async injectFault(fault: SensorFault): Promise<SensorResult> {
-      if (disposed) return disposedFail();
-      if (fault.kind === 'sensor_restore') failedUntil = undefined;
-      else failedUntil = clock.now() + (fault.duration_s !== undefined ? fault.duration_s * 1000 : Infinity);
-      return okVoid;
-    },
-    async startStreaming(): Promise<SensorResult> {
-      if (disposed) return disposedFail();
-      if (!info) return fail('SENSOR.NO_LINK', 'not connected');
-      if (!streaming) emit({ sensor: o.id, t_ms: clock.now(), type: 'streaming', on: true });
-      streaming = true;
-      return okVoid;
-    },
-    async stopStreaming(): Promise<SensorResult> {
-      if (disposed) return disposedFail();
-      if (streaming) emit({ sensor: o.id, t_ms: clock.now(), type: 'streaming', on: false });
-      streaming = false;
-      return okVoid;
-    },
-    async dispose() {
-      disposed = true;
-      unsub?.();
-      feed?.dispose();
-      clock.clearTimeout(watch);
-      clock.clearTimeout(healthTimer);
-      listeners.clear();
-    },
-  };
+  });
 }
