@@ -1,7 +1,6 @@
 /**
  * A camera port fed by a Gazebo camera sensor: the latest `ignition.msgs.Image` on `topic`
- * (checked by gazebo-sensor-feed.ts) is what a capture stores — the same shape as the ROS-fed
- * camera port (hardware/real/ros/ros-camera.adapter.ts).
+ * (checked by gazebo-sensor-feed.ts) is what a capture stores.
  *
  * @remarks
  * A {@link GazeboFeed} opened at `connect` feeding the shared topic-fed camera port
