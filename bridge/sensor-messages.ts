@@ -11,24 +11,17 @@
 import type { SensorHealthMsg } from '../actors/bus.js';
 import type { CaptureRef, ScanRef, SensorInfo } from '../hardware/sensor.port.js';
 import { rosTime } from './ros-messages.js';
+import * as shared from '../hardware/real/ros/messages/twin-to-ros.mapper.js';
 
 /** The ROS frame of a sensor: `<vehicle>/<sensor>`. */
-export const sensorFrame = (vehicle: string, sensor: string): string => `${vehicle}/${sensor}`;
+export const sensorFrame = shared.sensorFrame;
 
 /** `image/jpeg` → `jpeg` (sensor_msgs/CompressedImage `format`); unknown types pass as their subtype. */
-export function imageFormat(mediaType: string | undefined): string {
-  if (!mediaType) return 'jpeg';
-  const sub = mediaType.split('/')[1] ?? mediaType;
-  return sub === 'jpg' ? 'jpeg' : sub.replace(/^x-/, '');
-}
+export const imageFormat = shared.imageFormat;
 
-/** sensor_msgs/CompressedImage of a stored capture (its bytes as read from the blob store). */
+/** sensor_msgs/CompressedImage of a stored capture (its bytes as read from the blob store), ROS 2 spelling. */
 export function compressedImage(ref: CaptureRef, bytes: Uint8Array) {
-  return {
-    header: { stamp: rosTime(ref.t_ms), frame_id: sensorFrame(ref.vehicle, ref.sensor) },
-    format: imageFormat(ref.media_type),
-    data: bytes,
-  };
+  return shared.compressedImage(ref, bytes, 'ros2');
 }
 
 /**
@@ -103,7 +96,6 @@ export function sensorStatus(h: SensorHealthMsg) {
 
 /** Bytes per point in the scan blob and in PointCloud2: x, y, z, intensity as float32 LE. */
 export const POINT_STEP = 16;
-const FLOAT32 = 7; // sensor_msgs/PointField.FLOAT32
 
 /**
  * Every `stride`-th point of a packed x,y,z,intensity float32 buffer, skipping points without a
@@ -150,24 +142,9 @@ function returned(x: number, y: number, z: number): boolean {
   return x !== 0 || y !== 0 || z !== 0;
 }
 
-/** sensor_msgs/PointCloud2 (unorganised: height 1) of packed x,y,z,intensity float32 LE points. */
+/** sensor_msgs/PointCloud2 (unorganised: height 1) of packed x,y,z,intensity float32 LE points, ROS 2 spelling. */
 export function pointCloud2(scan: Pick<ScanRef, 'vehicle' | 'sensor' | 't_ms'>, data: Uint8Array, count: number) {
-  return {
-    header: { stamp: rosTime(scan.t_ms), frame_id: sensorFrame(scan.vehicle, scan.sensor) },
-    height: 1,
-    width: count,
-    fields: [
-      { name: 'x', offset: 0, datatype: FLOAT32, count: 1 },
-      { name: 'y', offset: 4, datatype: FLOAT32, count: 1 },
-      { name: 'z', offset: 8, datatype: FLOAT32, count: 1 },
-      { name: 'intensity', offset: 12, datatype: FLOAT32, count: 1 },
-    ],
-    is_bigendian: false,
-    point_step: POINT_STEP,
-    row_step: POINT_STEP * count,
-    data,
-    is_dense: true,
-  };
+  return shared.pointCloud2(scan, data, count, 'ros2');
 }
 
 /** ROS message types of the sensor topics. */
