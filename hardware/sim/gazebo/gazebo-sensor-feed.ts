@@ -192,3 +192,17 @@ export function gazeboCloudFeed(node: GzNode, topic: string): Result<GazeboFeed<
     return { t_ms: stamp(m), xyz: xyz.subarray(0, n * 3), points: n };
   });
 }
+
+/**
+ * Opens a feed and subscribes to it, as a topic-fed port's source wants it
+ * (hardware/internal/topic-*.port.ts): the value unsubscribes and disposes the feed.
+ */
+export function subscribeFeed<F>(opened: Result<GazeboFeed<F>, GzErrorCode>, onFrame: (f: F) => void): Result<() => void, GzErrorCode> {
+  if (!opened.ok) return opened;
+  const feed = opened.value;
+  const off = feed.subscribe(onFrame);
+  return ok(() => {
+    off();
+    feed.dispose();
+  });
+}

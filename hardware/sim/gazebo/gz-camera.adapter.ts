@@ -13,37 +13,18 @@
  * under `twin start --gz-world`); distance triggering is the autopilot's business
  * (`SENSOR.UNSUPPORTED`). The link is up while frames arrive, down after `staleAfter_ms`.
  */
-import type { Clock } from '../../../core/clock.js';
-import type { Logger } from '../../../core/logger.js';
 import { ok, type Failure } from '../../../core/result.js';
-import type { BlobSink, CameraPort, SensorInfo, VehiclePoseSource } from '../../sensor.port.js';
+import type { CameraPort } from '../../sensor.port.js';
 import { encode as encodePng } from 'fast-png';
-import { createTopicCameraPort } from '../../internal/topic-camera.port.js';
-import { gazeboCameraFeed, type GazeboImageFrame } from './gazebo-sensor-feed.js';
+import { createTopicCameraPort, type TopicCameraOptions } from '../../internal/topic-camera.port.js';
+import { gazeboCameraFeed, subscribeFeed, type GazeboImageFrame } from './gazebo-sensor-feed.js';
 import type { GzNode } from './gz-node.js';
 
-export interface GzCameraOptions {
-  readonly id: string;
-  readonly vehicle: string;
-  readonly model: string;
+/** The shared topic-fed port's options (clock, blobs, timings …) plus where the frames come from. */
+export interface GzCameraOptions extends Omit<TopicCameraOptions<unknown>, 'source'> {
   readonly node: GzNode;
   /** The camera sensor's Image topic (e.g. `/world/<w>/model/<m>/link/<l>/sensor/<s>/image`, or its `<topic>`). */
   readonly topic: string;
-  readonly clock: Clock;
-  readonly blobs: BlobSink;
-  readonly keyPrefix: string;
-  readonly pose?: VehiclePoseSource;
-  readonly camera?: SensorInfo['camera'];
-  readonly mount_deg?: SensorInfo['mount_deg'];
-  /** A frame older than this (clock ms) is not captured; the next one is awaited (default 500). */
-  readonly maxAge_ms?: number;
-  /** How long a capture waits for a frame, clock ms (default 2000). */
-  readonly timeout_ms?: number;
-  /** No frame for this long (clock ms) → link down (default 2000). */
-  readonly staleAfter_ms?: number;
-  /** Health event period, clock ms (default 1000). */
-  readonly healthPeriod_ms?: number;
-  readonly logger?: Logger;
 }
 
 /** Gazebo pixel formats stored as PNG: channels, bits per channel, BGR order. */
@@ -82,15 +63,7 @@ export function createGzCameraPort(o: GzCameraOptions): CameraPort & { readonly 
     source: {
       label: 'Gazebo',
       topic: o.topic,
-      subscribe: async (onFrame) => {
-        const feed = gazeboCameraFeed(o.node, o.topic);
-        if (!feed.ok) return feed;
-        const off = feed.value.subscribe(onFrame);
-        return ok(() => {
-          off();
-          feed.value.dispose();
-        });
-      },
+      subscribe: async (onFrame) => subscribeFeed(gazeboCameraFeed(o.node, o.topic), onFrame),
       toStored: (f) => {
         const png = gazeboFrameToPng(f);
         return png.ok ? ok({ bytes: png.bytes, media_type: 'image/png' }) : png;

@@ -11,39 +11,20 @@
  * whose layout the feed refuses (`GZ.CLOUD_LAYOUT`, undecodable bytes) are counted in the feed's
  * `stats` and never reach the port.
  */
-import type { Clock } from '../../../core/clock.js';
-import type { Logger } from '../../../core/logger.js';
 import { fail, ok } from '../../../core/result.js';
-import type { BlobSink, LidarPort, SensorInfo, VehiclePoseSource } from '../../sensor.port.js';
-import { createTopicLidarPort, SCAN_XYZI_MEDIA_TYPE } from '../../internal/topic-lidar.port.js';
-import { gazeboCloudFeed, type GazeboCloudFrame } from './gazebo-sensor-feed.js';
+import type { LidarPort } from '../../sensor.port.js';
+import { createTopicLidarPort, SCAN_XYZI_MEDIA_TYPE, type TopicLidarOptions } from '../../internal/topic-lidar.port.js';
+import { gazeboCloudFeed, subscribeFeed, type GazeboCloudFrame } from './gazebo-sensor-feed.js';
 import type { GzNode } from './gz-node.js';
 
 /** Media type of stored scans (packed x, y, z, intensity float32 LE), as the Ouster adapter writes them. */
 export const GZ_SCAN_MEDIA_TYPE = SCAN_XYZI_MEDIA_TYPE;
 
-export interface GzLidarOptions {
-  readonly id: string;
-  readonly vehicle: string;
-  /** Profile name reported in {@link SensorInfo.model} (e.g. `gpu_lidar`). */
-  readonly model: string;
+/** The shared topic-fed port's options (clock, blobs, timings …) plus where the frames come from. */
+export interface GzLidarOptions extends Omit<TopicLidarOptions<unknown>, 'source'> {
   readonly node: GzNode;
   /** PointCloudPacked topic of the gpu_lidar (Gazebo publishes it on `<sensor topic>/points`). */
   readonly topic: string;
-  readonly clock: Clock;
-  readonly blobs: BlobSink;
-  readonly keyPrefix: string;
-  readonly pose?: VehiclePoseSource;
-  readonly mount_deg?: SensorInfo['mount_deg'];
-  /** What the sensor is (beams, columns, rate, range: the SDF's `<lidar>`); default 1 × 1, 10 Hz, 0–200 m. */
-  readonly lidar?: NonNullable<SensorInfo['lidar']>;
-  /** No cloud for this long (clock ms) → link down (default 1000). */
-  readonly staleAfter_ms?: number;
-  /** Scans being written at once before new ones are dropped (default 2). */
-  readonly maxPending?: number;
-  /** Health event period, clock ms (default 1000). */
-  readonly healthPeriod_ms?: number;
-  readonly logger?: Logger;
 }
 
 /** x, y, z → x, y, z, 0 float32 LE. */
@@ -60,15 +41,7 @@ export function createGzLidarPort(o: GzLidarOptions): LidarPort & { readonly sta
     source: {
       label: 'Gazebo',
       topic: o.topic,
-      subscribe: async (onCloud) => {
-        const feed = gazeboCloudFeed(o.node, o.topic);
-        if (!feed.ok) return feed;
-        const off = feed.value.subscribe(onCloud);
-        return ok(() => {
-          off();
-          feed.value.dispose();
-        });
-      },
+      subscribe: async (onCloud) => subscribeFeed(gazeboCloudFeed(o.node, o.topic), onCloud),
       toXyzi,
       profile: 'gazebo',
       settingsHint: "configured in the world's SDF",
