@@ -17,7 +17,7 @@ import { MasterLink } from './internal/master-link.js';
 import { installSlaveApi, type SlaveApiNode } from './internal/slave-api.js';
 import { Subscription } from './internal/subscription.js';
 import { TcprosServer } from './internal/tcpros-server.js';
-import { TypeRegistry } from './internal/type-registry.js';
+import { TypeRegistry, type MessageCodec, type ServiceCodec } from './internal/type-registry.js';
 import type {
   AdvertiseOptions,
   CallServiceOptions,
@@ -178,15 +178,24 @@ class Ros1NodeImpl extends EventEmitter implements Ros1Node, SlaveApiNode {
     return this.registry.md5sum(type);
   }
 
+  /** What advertise/subscribe/services all start with: a live node, a resolved name, a known type. */
+  private named(name: string, type: string, kind: 'message'): Ros1Result<{ name: string; codec: MessageCodec }>;
+  private named(name: string, type: string, kind: 'service'): Ros1Result<{ name: string; codec: ServiceCodec }>;
+  private named(name: string, type: string, kind: 'message' | 'service'): Ros1Result<{ name: string; codec: MessageCodec | ServiceCodec }> {
+    if (this.down) return fail('ROS1.SHUT_DOWN', 'node is shut down');
+    const resolved = resolveName(name, this.namespace, this.name);
+    if (!resolved.ok) return resolved;
+    const codec = kind === 'message' ? this.registry.message(type) : this.registry.service(type);
+    if (!codec.ok) return codec;
+    return ok({ name: resolved.value, codec: codec.value });
+  }
+
   // ---- topics ------------------------------------------------------------------------------
 
   advertise(topic: string, type: string, options: AdvertiseOptions = {}): Ros1Result<Publisher> {
-    if (this.down) return fail('ROS1.SHUT_DOWN', 'node is shut down');
-    const resolved = resolveName(topic, this.namespace, this.name);
-    if (!resolved.ok) return resolved;
-    const t = resolved.value;
-    const codec = this.registry.message(type);
-    if (!codec.ok) return codec;
+    const named = this.named(topic, type, 'message');
+    if (!named.ok) return named;
+    const { name: t, codec } = named.value;
     let entry = this.pubs.get(t);
     if (entry) {
       if (entry.pub.codec.type !== type) {
@@ -195,7 +204,7 @@ class Ros1NodeImpl extends EventEmitter implements Ros1Node, SlaveApiNode {
       entry.handles += 1;
     } else {
       const queueSize = Math.max(1, options.queueSize ?? 100);
-      const pub = new Publication(t, codec.value, options.latch ?? false, queueSize, this.name, this.log);
+      const pub = new Publication(t, codec, options.latch ?? false, queueSize, this.name, this.log);
       entry = { pub, handles: 1, registration: this.master.add('pub', t, type) };
       this.pubs.set(t, entry);
     }
@@ -205,7 +214,7 @@ class Ros1NodeImpl extends EventEmitter implements Ros1Node, SlaveApiNode {
     const handle: Publisher = {
       topic: t,
       type,
-      md5sum: codec.value.md5sum,
+      md5sum: codec.md5sum,
       registration,
       get subscriberCount() {
         return pub.links.size;
@@ -240,18 +249,15 @@ class Ros1NodeImpl extends EventEmitter implements Ros1Node, SlaveApiNode {
     callback: (msg: T, meta: MessageMeta) => void,
     _options: SubscribeOptions = {},
   ): Ros1Result<Subscriber> {
-    if (this.down) return fail('ROS1.SHUT_DOWN', 'node is shut down');
-    const resolved = resolveName(topic, this.namespace, this.name);
-    if (!resolved.ok) return resolved;
-    const t = resolved.value;
-    const codec = this.registry.message(type);
-    if (!codec.ok) return codec;
+    const named = this.named(topic, type, 'message');
+    if (!named.ok) return named;
+    const { name: t, codec } = named.value;
     let sub = this.subs.get(t);
     if (sub && sub.codec.type !== type) {
       return fail('ROS1.ALREADY_ADVERTISED', `${t} is already subscribed by this node as ${sub.codec.type}`);
     }
     if (!sub) {
-      sub = new Subscription(t, codec.value, {
+      sub = new Subscription(t, codec, {
         callerId: this.name,
         log: this.log,
         xmlrpcTimeoutMs: this.rpcTimeoutMs,
@@ -286,14 +292,11 @@ class Ros1NodeImpl extends EventEmitter implements Ros1Node, SlaveApiNode {
   // ---- services ----------------------------------------------------------------------------
 
   advertiseService(service: string, srvType: string, handler: ServiceHandler): Ros1Result<ServiceServer> {
-    if (this.down) return fail('ROS1.SHUT_DOWN', 'node is shut down');
-    const resolved = resolveName(service, this.namespace, this.name);
-    if (!resolved.ok) return resolved;
-    const n = resolved.value;
-    const codec = this.registry.service(srvType);
-    if (!codec.ok) return codec;
+    const named = this.named(service, srvType, 'service');
+    if (!named.ok) return named;
+    const { name: n, codec } = named.value;
     if (this.srvs.has(n)) return fail('ROS1.ALREADY_ADVERTISED', `${n} is already provided by this node`);
-    const provider = new ServiceProvider(n, codec.value, handler, this.name, this.log);
+    const provider = new ServiceProvider(n, codec, handler, this.name, this.log);
     this.srvs.set(n, provider);
     const registration = this.master.add('srv', n, srvType);
     let closed = false;
@@ -318,15 +321,12 @@ class Ros1NodeImpl extends EventEmitter implements Ros1Node, SlaveApiNode {
     request: Ros1Message,
     options: CallServiceOptions = {},
   ): Promise<Ros1Result<T>> {
-    if (this.down) return fail('ROS1.SHUT_DOWN', 'node is shut down');
-    const resolved = resolveName(service, this.namespace, this.name);
-    if (!resolved.ok) return resolved;
-    const codec = this.registry.service(srvType);
-    if (!codec.ok) return codec;
+    const named = this.named(service, srvType, 'service');
+    if (!named.ok) return named;
     const r = await callService(
       { callerId: this.name, masterUri: this.masterUri, xmlrpcTimeoutMs: this.rpcTimeoutMs, maxFrameBytes: this.maxFrameBytes },
-      resolved.value,
-      codec.value,
+      named.value.name,
+      named.value.codec,
       request,
       options.timeoutMs ?? 5000,
     );
