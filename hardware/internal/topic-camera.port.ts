@@ -27,6 +27,7 @@ import type {
   Unsubscribe,
   VehiclePoseSource,
 } from '../sensor.port.js';
+import { TopicLink } from './topic-link.js';
 
 /** Where frames come from and how one becomes stored bytes. */
 export interface FrameSource<M> {
@@ -73,47 +74,23 @@ export function createTopicCameraPort<M>(o: TopicCameraOptions<M>): CameraPort &
   const { clock, source } = o;
   const maxAge = o.maxAge_ms ?? 500;
   const timeout = o.timeout_ms ?? 2000;
-  const staleAfter = o.staleAfter_ms ?? 2000;
-  const listeners = new Set<(e: SensorEvent) => void>();
+  const link = new TopicLink({ id: o.id, clock, staleAfter_ms: o.staleAfter_ms ?? 2000, healthPeriod_ms: o.healthPeriod_ms ?? 1000, label: 'topic camera', ...(o.logger ? { logger: o.logger } : {}) });
+  const emit = (e: SensorEvent) => link.emit(e);
   let info: SensorInfo | undefined;
   let unsub: (() => void) | undefined;
   let latest: { msg: M; at: number } | undefined;
   let frames = 0;
   let index = 0;
   let lost = 0;
-  let linkUp = false;
   let busy = false;
-  let failedUntil: number | undefined;
   let disposed = false;
-  let watch: TimerHandle | undefined;
-  let healthTimer: TimerHandle | undefined;
   // The profile when known; else learned from raw frames (resolution), 10 captures/s at most.
   let camera: NonNullable<SensorInfo['camera']> = o.camera ?? { resolution_px: { width: 1, height: 1 }, sensor_mm: { width: 1, height: 1 }, focal_length_mm: 1, min_interval_s: 0.1, media_type: source.mediaType };
   let learned = o.camera !== undefined;
   let interval: { timer?: TimerHandle; left: number } | undefined;
   const waiting = new Set<() => void>();
 
-  const emit = (e: SensorEvent) => {
-    for (const fn of listeners) {
-      try {
-        fn(e);
-      } catch (error) {
-        o.logger?.warn({ sensor: o.id, err: (error as Error).message }, 'topic camera: listener threw');
-      }
-    }
-  };
-  const setLink = (up: boolean) => {
-    if (up === linkUp) return;
-    linkUp = up;
-    emit({ sensor: o.id, t_ms: clock.now(), type: 'link', up });
-  };
-  const watchdog = () => {
-    watch = undefined;
-    if (disposed || !latest) return;
-    if (clock.now() - latest.at >= staleAfter) setLink(false);
-    else watch = clock.setTimeout(watchdog, staleAfter);
-  };
-  const failed = () => failedUntil !== undefined && clock.now() < failedUntil;
+  const failed = () => link.failed();
 
   function onFrame(msg: M): void {
     if (disposed) return;
@@ -127,8 +104,7 @@ export function createTopicCameraPort<M>(o: TopicCameraOptions<M>): CameraPort &
         info = { ...info, camera };
       }
     }
-    setLink(true);
-    watch ??= clock.setTimeout(watchdog, staleAfter);
+    link.frame();
     for (const w of [...waiting]) w();
   }
 
@@ -198,14 +174,8 @@ export function createTopicCameraPort<M>(o: TopicCameraOptions<M>): CameraPort &
   }
 
   const health = (): SensorHealth => {
-    const state: SensorHealth['state'] = !info || disposed ? 'offline' : failed() ? 'failed' : linkUp ? 'ok' : 'degraded';
+    const state: SensorHealth['state'] = !info || disposed ? 'offline' : failed() ? 'failed' : link.linkUp ? 'ok' : 'degraded';
     return { t_ms: clock.now(), state, ...(state === 'degraded' ? { message: `no frames on ${source.topic}` } : {}), count: index, lost };
-  };
-  const healthTick = () => {
-    if (disposed) return;
-    const h = health();
-    emit({ sensor: o.id, t_ms: h.t_ms, type: 'health', health: h });
-    healthTimer = clock.setTimeout(healthTick, o.healthPeriod_ms ?? 1000);
   };
   const disposedFail = () => fail('SENSOR.DISPOSED', 'port disposed');
 
@@ -234,7 +204,7 @@ export function createTopicCameraPort<M>(o: TopicCameraOptions<M>): CameraPort &
         camera,
         ...(o.mount_deg ? { mount_deg: o.mount_deg } : {}),
       };
-      healthTimer = clock.setTimeout(healthTick, o.healthPeriod_ms ?? 1000);
+      link.startHealth(health);
       return ok(info);
     },
     info: () => info,
@@ -245,14 +215,10 @@ export function createTopicCameraPort<M>(o: TopicCameraOptions<M>): CameraPort &
       return keys.length === 0 ? okVoid : fail('SENSOR.INVALID', `a ${source.label} camera topic takes no settings here (${keys.join(', ')}): ${source.settingsHint}`);
     },
     health,
-    subscribeEvents(fn: (e: SensorEvent) => void): Unsubscribe {
-      listeners.add(fn);
-      return () => listeners.delete(fn);
-    },
+    subscribeEvents: (fn: (e: SensorEvent) => void): Unsubscribe => link.subscribe(fn),
     async injectFault(fault: SensorFault): Promise<SensorResult> {
       if (disposed) return disposedFail();
-      if (fault.kind === 'sensor_restore') failedUntil = undefined;
-      else failedUntil = clock.now() + (fault.duration_s !== undefined ? fault.duration_s * 1000 : Infinity);
+      link.fault(fault);
       const h = health();
       emit({ sensor: o.id, t_ms: h.t_ms, type: 'health', health: h });
       return okVoid;
@@ -288,10 +254,8 @@ export function createTopicCameraPort<M>(o: TopicCameraOptions<M>): CameraPort &
       disposed = true;
       stopInterval();
       unsub?.();
-      clock.clearTimeout(watch);
-      clock.clearTimeout(healthTimer);
       for (const w of [...waiting]) w();
-      listeners.clear();
+      link.close();
     },
   };
 }

@@ -12,7 +12,7 @@
  * The link is up while clouds arrive, down after `staleAfter_ms` of clock time without one. Bad
  * messages are counted, logged and skipped.
  */
-import type { Clock, TimerHandle } from '../../core/clock.js';
+import type { Clock } from '../../core/clock.js';
 import type { Logger } from '../../core/logger.js';
 import { fail, ok, okVoid, type Result } from '../../core/result.js';
 import type {
@@ -27,6 +27,7 @@ import type {
   Unsubscribe,
   VehiclePoseSource,
 } from '../sensor.port.js';
+import { TopicLink } from './topic-link.js';
 
 /** Media type of stored scans (packed x, y, z, intensity float32 LE), as the Ouster adapter writes them. */
 export const SCAN_XYZI_MEDIA_TYPE = 'application/vnd.overwatch.pointcloud.xyzi-f32';
@@ -72,21 +73,16 @@ export interface TopicLidarOptions<M> {
 
 export function createTopicLidarPort<M>(o: TopicLidarOptions<M>): LidarPort & { readonly stats: () => { clouds: number; rejected: number; stored: number; dropped: number } } {
   const { clock, source } = o;
-  const staleAfter = o.staleAfter_ms ?? 1000;
   const maxPending = o.maxPending ?? 2;
-  const listeners = new Set<(e: SensorEvent) => void>();
+  const link = new TopicLink({ id: o.id, clock, staleAfter_ms: o.staleAfter_ms ?? 1000, healthPeriod_ms: o.healthPeriod_ms ?? 1000, label: 'topic lidar', ...(o.logger ? { logger: o.logger } : {}) });
+  const emit = (e: SensorEvent) => link.emit(e);
   const stats = { clouds: 0, rejected: 0, stored: 0, dropped: 0 };
   let info: SensorInfo | undefined;
   let unsub: (() => void) | undefined;
   let streaming = false;
-  let linkUp = false;
-  let lastAt = -Infinity;
-  let failedUntil: number | undefined;
   let pending = 0;
   let seq = 0;
   let lastStorageError: string | undefined;
-  let watch: TimerHandle | undefined;
-  let healthTimer: TimerHandle | undefined;
   let disposed = false;
   let lidar: NonNullable<SensorInfo['lidar']> = o.lidar ?? { beams: 1, columns_per_frame: 1, frame_rate_hz: 10, range_m: { min: 0, max: 200 }, profile: source.profile };
   let learned = o.lidar !== undefined;
@@ -94,40 +90,12 @@ export function createTopicLidarPort<M>(o: TopicLidarOptions<M>): LidarPort & { 
   let range = { min: 0, max: Infinity };
   const disposedFail = () => fail('SENSOR.DISPOSED', 'port disposed');
 
-  const emit = (e: SensorEvent) => {
-    for (const fn of listeners) {
-      try {
-        fn(e);
-      } catch (error) {
-        o.logger?.warn({ sensor: o.id, err: (error as Error).message }, 'topic lidar: listener threw');
-      }
-    }
-  };
-  const failed = () => failedUntil !== undefined && clock.now() < failedUntil;
-  const setLink = (up: boolean) => {
-    if (up === linkUp) return;
-    linkUp = up;
-    emit({ sensor: o.id, t_ms: clock.now(), type: 'link', up });
-  };
-  const watchdog = () => {
-    watch = undefined;
-    if (disposed) return;
-    if (clock.now() - lastAt >= staleAfter) setLink(false);
-    else watch = clock.setTimeout(watchdog, staleAfter);
-  };
-  const healthTick = () => {
-    if (disposed) return;
-    const h = health();
-    emit({ sensor: o.id, t_ms: h.t_ms, type: 'health', health: h });
-    healthTimer = clock.setTimeout(healthTick, o.healthPeriod_ms ?? 1000);
-  };
+  const failed = () => link.failed();
 
   function onCloud(raw: M): void {
     if (disposed) return;
     stats.clouds++;
-    lastAt = clock.now();
-    setLink(true);
-    watch ??= clock.setTimeout(watchdog, staleAfter);
+    link.frame();
     if (!learned && info) {
       const s = source.shape?.(raw);
       if (s && s.beams > 1) {
@@ -209,7 +177,7 @@ export function createTopicLidarPort<M>(o: TopicLidarOptions<M>): LidarPort & { 
     const notes: string[] = [];
     if (!info || disposed) state = 'offline';
     else if (failed()) state = 'failed';
-    else if (streaming && !linkUp) {
+    else if (streaming && !link.linkUp) {
       state = 'degraded';
       notes.push(`no clouds on ${source.topic}`);
     } else if (lastStorageError) {
@@ -231,7 +199,7 @@ export function createTopicLidarPort<M>(o: TopicLidarOptions<M>): LidarPort & { 
       if (!r.ok) return fail('SENSOR.NO_LINK', `${source.topic}: ${r.error.code}: ${r.error.message}`);
       unsub = r.value;
       info = { id: o.id, vehicle: o.vehicle, kind: 'lidar', model: o.model, vendor: `${source.label} ${source.topic}`, lidar, ...(o.mount_deg ? { mount_deg: o.mount_deg } : {}) };
-      healthTimer = clock.setTimeout(healthTick, o.healthPeriod_ms ?? 1000);
+      link.startHealth(health);
       return ok(info);
     },
     info: () => info,
@@ -250,14 +218,10 @@ export function createTopicLidarPort<M>(o: TopicLidarOptions<M>): LidarPort & { 
       return okVoid;
     },
     health,
-    subscribeEvents(fn: (e: SensorEvent) => void): Unsubscribe {
-      listeners.add(fn);
-      return () => listeners.delete(fn);
-    },
+    subscribeEvents: (fn: (e: SensorEvent) => void): Unsubscribe => link.subscribe(fn),
     async injectFault(fault: SensorFault): Promise<SensorResult> {
       if (disposed) return disposedFail();
-      if (fault.kind === 'sensor_restore') failedUntil = undefined;
-      else failedUntil = clock.now() + (fault.duration_s !== undefined ? fault.duration_s * 1000 : Infinity);
+      link.fault(fault);
       return okVoid;
     },
     async startStreaming(): Promise<SensorResult> {
@@ -276,9 +240,7 @@ export function createTopicLidarPort<M>(o: TopicLidarOptions<M>): LidarPort & { 
     async dispose() {
       disposed = true;
       unsub?.();
-      clock.clearTimeout(watch);
-      clock.clearTimeout(healthTimer);
-      listeners.clear();
+      link.close();
     },
   };
 }
